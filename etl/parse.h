@@ -1,0 +1,78 @@
+/*
+ * Parsing a PostgreSQL 15 export of a warehouse table (SPEC 3.1) into batches of typed rows.
+ *
+ * An export is COPY text (tab separated, \N NULL, backslash escapes) or CSV (quotes, doubled
+ * quotes, unquoted empty = NULL, fields spanning lines, optional HEADER). Columns are matched
+ * by the CSV header when there is one, else the seed's DDL order (visible columns only);
+ * columns the export lacks get their default (or NULL, or the load time for DEFAULT now());
+ * overall_score is computed when absent and checked when present.
+ *
+ * Row-level rules are checked here: field count, value syntax and range, NOT NULL, CHECK sets,
+ * UTF-8, line length. Rules that need the store (foreign keys, key conflicts) are the
+ * loader's. Errors read "file:line: column: reason".
+ *
+ * With a rejects FILE, a bad line is written there verbatim followed by a line
+ * "-- file:line: column: reason", and parsing goes on; without one, the first bad line stops
+ * the parse with CS_EINPUT.
+ */
+#ifndef CS_ETL_PARSE_H
+#define CS_ETL_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "storage/base/column.h"
+#include "storage/base/status.h"
+
+enum cs_export_format {
+    CS_FMT_TEXT = 1,
+    CS_FMT_CSV = 2,
+};
+
+struct cs_parse_opts {
+    int format;           /* enum cs_export_format */
+    bool header;          /* CSV: the first record names the columns (SPEC: default true) */
+    const char *filename; /* for messages: "approvals.csv" or "<stdin>" */
+    FILE *rejects;        /* NULL: the first bad line fails the parse */
+    int64_t now_us;       /* load time: the value of DEFAULT now() */
+};
+
+struct cs_parser;
+
+/* cs_parser_open_fd() - parse the export read from fd (not closed by the parser). */
+int cs_parser_open_fd(const struct cs_table_def *t,
+                      int fd,
+                      const struct cs_parse_opts *opts,
+                      struct cs_parser **out,
+                      struct cs_error *err);
+/* cs_parser_open_mem() - parse the export in buf[0..len) (not copied: must outlive the
+ * parser). */
+int cs_parser_open_mem(const struct cs_table_def *t,
+                       const char *buf,
+                       size_t len,
+                       const struct cs_parse_opts *opts,
+                       struct cs_parser **out,
+                       struct cs_error *err);
+/* cs_parser_next() - reset `out` (a batch of the parser's table) and fill it with up to
+ * max_rows rows; out->line_no is filled. Returns CS_OK with out->rows == 0 at the end.
+ * CS_EINPUT on the first bad line when there is no rejects file. */
+int cs_parser_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, struct cs_error *err);
+/* cs_parser_reject() - report a row the loader found bad (foreign key, conflict) after
+ * parsing: with a rejects file, writes the line (re-rendered from the batch row when the raw
+ * text is gone) and the reason and returns CS_OK; without one returns CS_EINPUT with the
+ * message "file:line: column: reason". */
+int cs_parser_reject(struct cs_parser *p,
+                     const struct cs_batch *b,
+                     size_t row,
+                     const char *column,
+                     const char *reason,
+                     struct cs_error *err);
+/* Counters: lines read, rows rejected so far, bytes consumed. */
+uint64_t cs_parser_lines(const struct cs_parser *p);
+uint64_t cs_parser_rejected(const struct cs_parser *p);
+uint64_t cs_parser_bytes(const struct cs_parser *p);
+void cs_parser_close(struct cs_parser *p);
+
+#endif

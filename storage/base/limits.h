@@ -1,0 +1,26 @@
+/*
+ * Every limit of the engine, each with the reason for its value.
+ */
+#ifndef CS_LIMITS_H
+#define CS_LIMITS_H
+
+/* Longest export line (a CSV record may span several physical lines; this bounds the record).
+ * 1 MiB holds any realistic jsonb capabilities or labels array while keeping a hostile file
+ * from making the parser buffer grow without bound. */
+#define CS_MAX_LINE_BYTES (1u << 20)
+
+/* Rows per parse batch handed from etl/ to the loader: large enough to amortize per-batch work,
+ * small enough (a few MB) to keep peak memory bounded by the partitions in flight. */
+#define CS_PARSE_BATCH_ROWS 65536u
+
+/* Values a query kernel processes at a time: fits the L1/L2 caches for a few columns. */
+#define CS_VECTOR_SIZE 2048u
+
+/* Rows of one partition (one table, one day). The seed's volume is ~30 K query facts a day;
+ * 2^28 keeps every per-partition offset and count in 32 bits with a wide margin. */
+#define CS_MAX_PARTITION_ROWS (1u << 28)
+
+/* Bytes of one encoded column segment (before or after LZ4): LZ4's block limit is ~2 GiB. */
+#define CS_MAX_SEGMENT_BYTES (1u << 30)
+
+#endif

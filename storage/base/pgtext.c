@@ -1,0 +1,129 @@
+/* PostgreSQL text output of dates, timestamps, numerics and hashes (see pgtext.h). */
+#include "storage/base/pgtext.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int64_t cs_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b != 0) && (a < 0)) q--;
+    return q;
+}
+
+/* Howard Hinnant's days_from_civil / civil_from_days, in 400-year eras. */
+int64_t cs_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = cs_floor_div(y, 400);
+    const int64_t yoe = y - era * 400;
+    const int64_t mp = (m + 9) % 12;
+    const int64_t doy = (153 * mp + 2) / 5 + d - 1;
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void cs_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    const int64_t era = cs_floor_div(z, 146097);
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int32_t cs_time_key_from_days(int64_t days)
+{
+    int64_t y;
+    unsigned m, d;
+    cs_civil_from_days(days, &y, &m, &d);
+    return (int32_t)(y * 10000 + m * 100 + d);
+}
+
+bool cs_days_from_time_key(int32_t time_key, int64_t *days)
+{
+    if (time_key < 10101 || time_key > 99991231) return false;
+    int64_t y = time_key / 10000;
+    unsigned m = (unsigned)(time_key / 100 % 100), d = (unsigned)(time_key % 100);
+    if (m < 1 || m > 12 || d < 1 || d > 31) return false;
+    int64_t z = cs_days_from_civil(y, m, d);
+    if (cs_time_key_from_days(z) != time_key) return false;
+    *days = z;
+    return true;
+}
+
+size_t cs_fmt_int(char *buf, int64_t v)
+{
+    return (size_t)snprintf(buf, CS_FMT_MAX, "%lld", (long long)v);
+}
+
+size_t cs_fmt_bool(char *buf, bool v)
+{
+    buf[0] = v ? 't' : 'f';
+    buf[1] = '\0';
+    return 1;
+}
+
+size_t cs_fmt_date(char *buf, int64_t days)
+{
+    int64_t y;
+    unsigned m, d;
+    cs_civil_from_days(days, &y, &m, &d);
+    return (size_t)snprintf(buf, CS_FMT_MAX, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+size_t cs_fmt_timestamptz(char *buf, int64_t us)
+{
+    const int64_t days = cs_floor_div(us, CS_USEC_PER_DAY);
+    int64_t rem = us - days * CS_USEC_PER_DAY;
+    const unsigned frac = (unsigned)(rem % CS_USEC_PER_SEC);
+    rem /= CS_USEC_PER_SEC;
+    size_t n = cs_fmt_date(buf, days);
+    n += (size_t)snprintf(buf + n, CS_FMT_MAX - n, " %02u:%02u:%02u", (unsigned)(rem / 3600),
+                          (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+    if (frac != 0) {
+        char f[16];
+        (void)snprintf(f, sizeof(f), "%06u", frac);
+        size_t fl = 6;
+        while (f[fl - 1] == '0') fl--;
+        buf[n++] = '.';
+        memcpy(buf + n, f, fl);
+        n += fl;
+    }
+    memcpy(buf + n, "+00", 4);
+    return n + 3;
+}
+
+size_t cs_fmt_numeric(char *buf, int64_t v, int scale)
+{
+    if (scale <= 0) return cs_fmt_int(buf, v);
+    /* magnitude as unsigned so that INT64_MIN formats too */
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char digits[32];
+    int n = snprintf(digits, sizeof(digits), "%0*llu", scale + 1, (unsigned long long)mag);
+    size_t out = 0;
+    if (v < 0) buf[out++] = '-';
+    const size_t int_len = (size_t)n - (size_t)scale;
+    memcpy(buf + out, digits, int_len);
+    out += int_len;
+    buf[out++] = '.';
+    memcpy(buf + out, digits + int_len, (size_t)scale);
+    out += (size_t)scale;
+    buf[out] = '\0';
+    return out;
+}
+
+size_t cs_fmt_hash16(char *buf, const uint8_t v[16])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        buf[2 * i] = hex[v[i] >> 4];
+        buf[2 * i + 1] = hex[v[i] & 15];
+    }
+    buf[32] = '\0';
+    return 32;
+}

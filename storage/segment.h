@@ -1,0 +1,49 @@
+/*
+ * One column segment: the encoded values of one column of one partition, self-describing
+ * and self-checking (header with kind, codec, row count, NULL count, min/max, sizes, and an
+ * xxHash64 of everything after the checksum field). Byte layout: docs/storage-format.md.
+ *
+ * Encoding is chosen per segment by measuring (frame-of-reference + bit-packing, delta for
+ * sorted runs, dictionary for low-cardinality text, packed bits for booleans, a validity
+ * bitmap for NULLs), then LZ4 when it makes the payload smaller.
+ */
+#ifndef CS_SEGMENT_H
+#define CS_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storage/base/column.h"
+#include "storage/base/status.h"
+#include "storage/store.h"
+
+/* cs_seg_encode() - encode c (type: enum cs_type of the column) into a new malloc'd buffer
+ * *out of *out_len bytes; fills *stats. CS_ENOMEM, or CS_EINVAL for a column too large. */
+int cs_seg_encode(const struct cs_col *c,
+                  int type,
+                  uint8_t **out,
+                  size_t *out_len,
+                  struct cs_seg_stats *stats,
+                  struct cs_error *err);
+
+/* cs_seg_check() - validate header, sizes and checksum of buf[0..len) without decoding.
+ * `file` names the file in messages. CS_ECORRUPT on any mismatch. */
+int cs_seg_check(const uint8_t *buf, size_t len, const char *file, struct cs_error *err);
+
+/* cs_seg_decode() - validate (as cs_seg_check) and decode buf[0..len) into out (reset first,
+ * capacity reused; out->kind must match the segment's kind). Never reads outside buf, never
+ * trusts a size from disk. */
+int cs_seg_decode(const uint8_t *buf,
+                  size_t len,
+                  struct cs_col *out,
+                  const char *file,
+                  struct cs_error *err);
+
+/* cs_seg_read_stats() - the zone map from a segment's header (header checked, not the body). */
+int cs_seg_read_stats(const uint8_t *buf,
+                      size_t len,
+                      struct cs_seg_stats *out,
+                      const char *file,
+                      struct cs_error *err);
+
+#endif

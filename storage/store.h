@@ -1,0 +1,131 @@
+/*
+ * The store: a directory of immutable data files and a manifest naming the live ones.
+ * This is storage's whole interface to the layers above (engine/, query/, etl/).
+ *
+ * Model
+ * - Every table is a list of partitions. A fact table (and the agg table) has one partition
+ *   per time_key (a day); a dimension has at most one partition, with time_key 0.
+ * - A partition holds one column segment per schema column (hidden ones included), all with
+ *   the same row count, rows in the order they were put.
+ * - A snapshot (struct cs_snap) pins one manifest version: what it shows never changes, and
+ *   the files it needs stay on disk until it is closed, whatever writers commit meanwhile.
+ * - A transaction (struct cs_txn) starts from the newest version, replaces whole partitions
+ *   (a partition that grows is rewritten in full), and commits atomically: readers see the
+ *   old version or the new one, never a mix. One writer at a time (lock file, released by
+ *   the kernel when a writer dies).
+ *
+ * Thread safety: a cs_store and its snapshots may be used from any number of threads at
+ * once (reads only); a cs_txn belongs to one thread.
+ */
+#ifndef CS_STORE_H
+#define CS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storage/base/column.h"
+#include "storage/base/status.h"
+
+struct cs_store;
+struct cs_snap;
+struct cs_txn;
+
+enum cs_open_flags {
+    CS_OPEN_READ = 0,
+    CS_OPEN_WRITE = 1u << 0,  /* allow transactions */
+    CS_OPEN_CREATE = 1u << 1, /* create the directory and an empty store if missing */
+};
+
+/* cs_store_open() - open the store in directory `dir`. Returns CS_OK and *out, or an error
+ * (CS_EIO: missing or unreadable; CS_ECORRUPT: not a store or a damaged manifest). */
+int cs_store_open(const char *dir, unsigned flags, struct cs_store **out, struct cs_error *err);
+/* cs_store_close() - release the store; every snapshot must be closed first. NULL is a no-op. */
+void cs_store_close(struct cs_store *st);
+/* cs_store_dir() - the directory the store was opened on. */
+const char *cs_store_dir(const struct cs_store *st);
+
+/* Partition description, valid while its snapshot is open. */
+struct cs_part_info {
+    int32_t time_key; /* YYYYMMDD, 0 for a dimension */
+    uint32_t rows;
+};
+
+/* Zone map of one column segment. min/max are meaningful for CS_K_I64 and CS_K_BOOL only, and
+ * only when rows > null_count. */
+struct cs_seg_stats {
+    uint32_t rows;
+    uint32_t null_count;
+    int64_t min;
+    int64_t max;
+};
+
+/* cs_snap_open() - pin the newest committed version. Release with cs_snap_close(). */
+int cs_snap_open(struct cs_store *st, struct cs_snap **out, struct cs_error *err);
+void cs_snap_close(struct cs_snap *snap);
+/* cs_snap_version() - the commit number of the snapshot (0 for a new, empty store). */
+uint64_t cs_snap_version(const struct cs_snap *snap);
+
+/* cs_snap_part_count() - number of partitions of `table`, ordered by time_key ascending. */
+size_t cs_snap_part_count(const struct cs_snap *snap, int table);
+/* cs_snap_part() - partition i of table (i < cs_snap_part_count()). */
+struct cs_part_info cs_snap_part(const struct cs_snap *snap, int table, size_t i);
+/* cs_snap_part_range() - [*first, *end) = the partitions with lo <= time_key <= hi. */
+void cs_snap_part_range(const struct cs_snap *snap,
+                        int table,
+                        int32_t lo,
+                        int32_t hi,
+                        size_t *first,
+                        size_t *end);
+/* cs_snap_col_stats() - zone map of column col of partition i, from the manifest or segment
+ * header; CS_ECORRUPT when the segment is damaged. */
+int cs_snap_col_stats(struct cs_snap *snap,
+                      int table,
+                      size_t i,
+                      int col,
+                      struct cs_seg_stats *out,
+                      struct cs_error *err);
+/* cs_snap_read_col() - decode column col of partition i into out (reset first; its kind must
+ * be the column's kind; capacity is reused). Checks the segment's checksum and sizes:
+ * CS_ECORRUPT names the file on any mismatch. Safe to call from several threads at once with
+ * different `out`s. */
+int cs_snap_read_col(struct cs_snap *snap,
+                     int table,
+                     size_t i,
+                     int col,
+                     struct cs_col *out,
+                     struct cs_error *err);
+/* cs_snap_read_part() - all columns of partition i into batch b (reset first). */
+int cs_snap_read_part(struct cs_snap *snap,
+                      int table,
+                      size_t i,
+                      struct cs_batch *b,
+                      struct cs_error *err);
+
+/* cs_txn_begin() - start the one write transaction of a store opened with CS_OPEN_WRITE.
+ * Takes the writer lock: CS_EBUSY when another process or handle holds it. */
+int cs_txn_begin(struct cs_store *st, struct cs_txn **out, struct cs_error *err);
+/* cs_txn_snap() - the version the transaction started from (owned by the txn). */
+struct cs_snap *cs_txn_snap(struct cs_txn *txn);
+/* cs_txn_put_part() - make `rows` the whole content of partition (table, time_key) in the
+ * new version: replaces what was there; rows->rows == 0 removes the partition. Dimensions use
+ * time_key 0. The data is encoded and written now; nothing is visible before commit. */
+int cs_txn_put_part(struct cs_txn *txn,
+                    int table,
+                    int32_t time_key,
+                    const struct cs_batch *rows,
+                    struct cs_error *err);
+/* cs_txn_commit() - make every put visible at once (manifest replaced atomically) and end the
+ * transaction (txn is freed, the lock released), whatever the outcome. On failure the store
+ * stays at the previous version. */
+int cs_txn_commit(struct cs_txn *txn, struct cs_error *err);
+/* cs_txn_abort() - drop the transaction and the files it wrote; NULL is a no-op. */
+void cs_txn_abort(struct cs_txn *txn);
+
+/* cs_store_verify() - read every file of the store, check every checksum and size. Each
+ * problem is reported through cb (file name relative to the store, reason). Returns CS_OK
+ * when all is well, CS_ECORRUPT when anything is damaged, CS_EIO when it cannot read. */
+typedef void (*cs_verify_cb)(void *ctx, const char *file, const char *reason);
+int cs_store_verify(struct cs_store *st, cs_verify_cb cb, void *ctx, struct cs_error *err);
+
+#endif
