@@ -204,15 +204,17 @@ bool cs_batch_push_row_from(struct cs_batch *b, const struct cs_batch *src, size
     for (int i = 0; i < b->table->ncols; i++) {
         if (!cs_col_push_from(&b->cols[i], &src->cols[i], row)) return false;
     }
-    if (src->line_no != NULL) {
+    if (src->line_no != NULL || b->line_no != NULL) {
         if (b->rows + 1 > b->line_cap) {
             size_t cap = b->line_cap < 64 ? 64 : 2 * b->line_cap;
+            while (cap < b->rows + 1) cap *= 2;
             uint64_t *p = realloc(b->line_no, cap * sizeof(*p));
             if (p == NULL) return false;
+            memset(p + b->line_cap, 0, (cap - b->line_cap) * sizeof(*p));
             b->line_no = p;
             b->line_cap = cap;
         }
-        b->line_no[b->rows] = src->line_no[row];
+        b->line_no[b->rows] = src->line_no != NULL ? src->line_no[row] : 0;
     }
     b->rows++;
     return true;

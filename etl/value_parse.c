@@ -1,0 +1,440 @@
+/*
+ * Scalar value parsing (see value_parse.h): booleans, integers, numerics, dates, timestamps
+ * and the query hash, by hand: these run once per field of a multi-gigabyte export, so no
+ * sscanf/strtol in the common path.
+ */
+#include "etl/value_parse.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/base/pgtext.h"
+
+/* Longest value quoted inside a reason; longer ones end with "...". */
+#define WHY_VALUE_MAX 64
+
+static void why_value(char *why, const char *what, const char *s, size_t n)
+{
+    const int shown = (int)(n > WHY_VALUE_MAX ? WHY_VALUE_MAX : n);
+    (void)snprintf(why, CS_VP_WHY_SIZE, "%s: \"%.*s%s\"", what, shown, s,
+                   n > WHY_VALUE_MAX ? "..." : "");
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* trim() - drop leading and trailing whitespace, as the input functions do. */
+static void trim(const char **s, size_t *n)
+{
+    while (*n > 0 && is_space(**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && is_space((*s)[*n - 1])) (*n)--;
+}
+
+static char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* prefix_of() - whether s[0..n) (n >= min) is a case-insensitive prefix of word. */
+static bool prefix_of(const char *s, size_t n, const char *word, size_t min)
+{
+    const size_t wl = strlen(word);
+    if (n < min || n > wl) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (lower(s[i]) != word[i]) return false;
+    }
+    return true;
+}
+
+bool cs_vp_bool(const char *s, size_t n, bool *out, char *why)
+{
+    if (n == 1 && (s[0] == 't' || s[0] == 'f')) {
+        *out = s[0] == 't';
+        return true;
+    }
+    const char *v = s;
+    size_t len = n;
+    trim(&v, &len);
+    /* parse_bool_with_len(): unique prefixes; "o" alone is ambiguous (on/off) */
+    if (prefix_of(v, len, "true", 1) || prefix_of(v, len, "yes", 1) ||
+        prefix_of(v, len, "on", 2) || (len == 1 && v[0] == '1')) {
+        *out = true;
+        return true;
+    }
+    if (prefix_of(v, len, "false", 1) || prefix_of(v, len, "no", 1) ||
+        prefix_of(v, len, "off", 2) || (len == 1 && v[0] == '0')) {
+        *out = false;
+        return true;
+    }
+    why_value(why, "invalid input syntax for type boolean", s, n);
+    return false;
+}
+
+bool cs_vp_int(const char *s, size_t n, int type, int64_t *out, char *why)
+{
+    const char *tname = type == CS_TY_INT4 ? "integer" : "bigint";
+    const uint64_t limit = type == CS_TY_INT4 ? (uint64_t)INT32_MAX : (uint64_t)INT64_MAX;
+    size_t i = 0;
+    while (i < n && is_space(s[i])) i++;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    const size_t first = i;
+    uint64_t acc = 0;
+    bool overflow = false;
+    for (; i < n && is_digit(s[i]); i++) {
+        const uint64_t d = (uint64_t)(s[i] - '0');
+        if (acc > (limit + 1 - d) / 10) overflow = true; /* acc*10+d > limit+1 */
+        else acc = acc * 10 + d;
+    }
+    const size_t last = i;
+    while (i < n && is_space(s[i])) i++;
+    if (last == first || i != n) {
+        char what[64];
+        (void)snprintf(what, sizeof(what), "invalid input syntax for type %s", tname);
+        why_value(why, what, s, n);
+        return false;
+    }
+    if (overflow || acc > limit + (neg ? 1u : 0u)) {
+        (void)snprintf(why, CS_VP_WHY_SIZE, "value \"%.*s\" is out of range for type %s",
+                       (int)(n > WHY_VALUE_MAX ? WHY_VALUE_MAX : n), s, tname);
+        return false;
+    }
+    *out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
+    return true;
+}
+
+/* The shape of a numeric literal: mantissa digits around an optional point, exponent. */
+struct num_shape {
+    size_t mant_start, mant_end; /* digits and at most one '.' */
+    size_t int_digits;           /* digits before the point */
+    long exp;
+    bool neg;
+};
+
+static bool numeric_shape(const char *s, size_t n, struct num_shape *sh)
+{
+    size_t i = 0;
+    sh->neg = false;
+    sh->exp = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+')) sh->neg = s[i++] == '-';
+    sh->mant_start = i;
+    size_t digits = 0;
+    bool point = false;
+    sh->int_digits = 0;
+    for (; i < n; i++) {
+        if (is_digit(s[i])) {
+            digits++;
+            if (!point) sh->int_digits++;
+        } else if (s[i] == '.' && !point) {
+            point = true;
+        } else {
+            break;
+        }
+    }
+    sh->mant_end = i;
+    if (digits == 0) return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (i < n && (s[i] == '-' || s[i] == '+')) eneg = s[i++] == '-';
+        if (i == n || !is_digit(s[i])) return false;
+        long e = 0;
+        for (; i < n && is_digit(s[i]); i++) {
+            if (e < 100000) e = e * 10 + (s[i] - '0');
+        }
+        sh->exp = eneg ? -e : e;
+    }
+    return i == n;
+}
+
+/* numeric_scaled() - the mantissa times 10^(exp + scale), rounded half away from zero at the
+ * units digit; false on overflow of `limit`. */
+static bool numeric_scaled(const char *s, const struct num_shape *sh, int scale, uint64_t limit,
+                           uint64_t *out)
+{
+    uint64_t acc = 0;
+    long pos = (long)sh->int_digits - 1 + sh->exp; /* decimal power of the next digit */
+    long lowest = pos + 1;                        /* power of the last digit taken */
+    int round_digit = 0;
+    for (size_t i = sh->mant_start; i < sh->mant_end; i++) {
+        if (s[i] == '.') continue;
+        const int d = s[i] - '0';
+        if (pos >= -scale) {
+            if (acc > (limit - (uint64_t)d) / 10) return false;
+            acc = acc * 10 + (uint64_t)d;
+            lowest = pos;
+        } else if (pos == -scale - 1) {
+            round_digit = d;
+        }
+        pos--;
+    }
+    /* digits the literal did not write (e.g. "5e3") are zeros */
+    for (long p = lowest; p > -scale && acc != 0; p--) {
+        if (acc > limit / 10) return false;
+        acc *= 10;
+    }
+    if (round_digit >= 5) {
+        if (acc == limit) return false;
+        acc++;
+    }
+    *out = acc;
+    return true;
+}
+
+bool cs_vp_numeric(const char *s, size_t n, int scale, int precision, int64_t *out, char *why)
+{
+    const char *v = s;
+    size_t len = n;
+    trim(&v, &len);
+    struct num_shape sh;
+    if (!numeric_shape(v, len, &sh)) {
+        why_value(why, "invalid input syntax for type numeric", s, n);
+        return false;
+    }
+    uint64_t limit = (uint64_t)INT64_MAX;
+    if (precision > 0 && precision <= 18) {
+        limit = 1;
+        for (int i = 0; i < precision; i++) limit *= 10;
+        limit -= 1; /* numeric(p,s): |v * 10^s| < 10^p */
+    }
+    uint64_t mag;
+    if (!numeric_scaled(v, &sh, scale, limit, &mag)) {
+        if (precision > 0) {
+            (void)snprintf(why, CS_VP_WHY_SIZE,
+                           "numeric field overflow: \"%.*s\" does not fit numeric(%d,%d)",
+                           (int)(n > WHY_VALUE_MAX ? WHY_VALUE_MAX : n), s, precision, scale);
+        } else {
+            why_value(why, "numeric value out of supported range", s, n);
+        }
+        return false;
+    }
+    *out = sh.neg ? -(int64_t)mag : (int64_t)mag;
+    return true;
+}
+
+/* digits() - parse 1..max decimal digits at s[*i]; false when there is none. */
+static bool digits(const char *s, size_t n, size_t *i, int max, int *out)
+{
+    int v = 0, k = 0;
+    while (*i < n && k < max && is_digit(s[*i])) {
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+        k++;
+    }
+    *out = v;
+    return k > 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+enum { DT_OK = 0, DT_SYNTAX = 1, DT_RANGE = 2 };
+
+/* parse_ymd() - "YYYY-M[M]-D[D]" at s[*i]; the day number in *days. */
+static int parse_ymd(const char *s, size_t n, size_t *i, int64_t *days)
+{
+    int y, m, d;
+    const size_t start = *i;
+    if (!digits(s, n, i, 4, &y) || *i - start != 4) return DT_SYNTAX;
+    if (*i >= n || s[*i] != '-') return DT_SYNTAX;
+    (*i)++;
+    if (!digits(s, n, i, 2, &m)) return DT_SYNTAX;
+    if (*i >= n || s[*i] != '-') return DT_SYNTAX;
+    (*i)++;
+    if (!digits(s, n, i, 2, &d)) return DT_SYNTAX;
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return DT_RANGE;
+    *days = cs_days_from_civil(y, (unsigned)m, (unsigned)d);
+    return DT_OK;
+}
+
+static bool date_why(int rc, const char *s, size_t n, const char *type, char *why)
+{
+    if (rc == DT_RANGE) {
+        why_value(why, "date/time field value out of range", s, n);
+    } else {
+        char what[80];
+        (void)snprintf(what, sizeof(what), "invalid input syntax for type %s", type);
+        why_value(why, what, s, n);
+    }
+    return false;
+}
+
+bool cs_vp_date(const char *s, size_t n, int64_t *days, char *why)
+{
+    size_t i = 0;
+    while (i < n && is_space(s[i])) i++;
+    int rc = parse_ymd(s, n, &i, days);
+    while (rc == DT_OK && i < n && is_space(s[i])) i++;
+    if (rc == DT_OK && i != n) rc = DT_SYNTAX;
+    if (rc != DT_OK) return date_why(rc, s, n, "date", why);
+    return true;
+}
+
+/* parse_frac() - ".f…" at s[*i] (the point already seen) → microseconds. PostgreSQL reads the
+ * fraction with strtod and rounds with rint; up to 6 digits that is exact integer work. */
+static bool parse_frac(const char *s, size_t n, size_t *i, int64_t *us)
+{
+    const size_t start = *i;
+    int64_t v = 0;
+    int k = 0;
+    while (*i < n && is_digit(s[*i])) {
+        if (k < 6) v = v * 10 + (s[*i] - '0');
+        k++;
+        (*i)++;
+    }
+    if (k == 0) return false;
+    if (k <= 6) {
+        for (int j = k; j < 6; j++) v *= 10;
+        *us = v;
+        return true;
+    }
+    char tmp[64];
+    const size_t len = *i - start < sizeof(tmp) - 2 ? *i - start : sizeof(tmp) - 2;
+    tmp[0] = '.';
+    memcpy(tmp + 1, s + start, len);
+    tmp[len + 1] = '\0';
+    *us = (int64_t)rint(strtod(tmp, NULL) * 1e6);
+    return true;
+}
+
+/* parse_zone() - "Z", "±HH", "±HH:MM", "±HH:MM:SS", "±HHMM", "±HHMMSS" → seconds east of UTC. */
+static int parse_zone(const char *s, size_t n, size_t *i, int64_t *east_s)
+{
+    if (s[*i] == 'Z' || s[*i] == 'z') {
+        (*i)++;
+        *east_s = 0;
+        return DT_OK;
+    }
+    const bool neg = s[*i] == '-';
+    (*i)++;
+    const size_t start = *i;
+    int h = 0, m = 0, sec = 0;
+    if (!digits(s, n, i, 2, &h)) return DT_SYNTAX;
+    if (*i - start == 2 && *i < n && is_digit(s[*i])) { /* ±HHMM[SS] */
+        if (!digits(s, n, i, 2, &m)) return DT_SYNTAX;
+        if (*i < n && is_digit(s[*i]) && !digits(s, n, i, 2, &sec)) return DT_SYNTAX;
+    } else if (*i < n && s[*i] == ':') {
+        (*i)++;
+        if (!digits(s, n, i, 2, &m)) return DT_SYNTAX;
+        if (*i < n && s[*i] == ':') {
+            (*i)++;
+            if (!digits(s, n, i, 2, &sec)) return DT_SYNTAX;
+        }
+    }
+    if (h > 15 || m > 59 || sec > 59) return DT_RANGE; /* MAX_TZDISP_HOUR */
+    const int64_t v = (int64_t)h * 3600 + m * 60 + sec;
+    *east_s = neg ? -v : v;
+    return DT_OK;
+}
+
+/* parse_hms() - "HH:MM[:SS[.f]]" → microseconds since midnight (24:00:00 allowed). */
+static int parse_hms(const char *s, size_t n, size_t *i, int64_t *us)
+{
+    int h, m, sec = 0;
+    int64_t frac = 0;
+    if (!digits(s, n, i, 2, &h) || *i >= n || s[*i] != ':') return DT_SYNTAX;
+    (*i)++;
+    if (!digits(s, n, i, 2, &m)) return DT_SYNTAX;
+    if (*i < n && s[*i] == ':') {
+        (*i)++;
+        if (!digits(s, n, i, 2, &sec)) return DT_SYNTAX;
+        if (*i < n && s[*i] == '.') {
+            (*i)++;
+            if (!parse_frac(s, n, i, &frac)) return DT_SYNTAX;
+        }
+    }
+    /* PostgreSQL allows second 60 (a leap second rolls over) and 24:00:00 exactly */
+    if (h > 24 || m > 59 || sec > 60 || frac > CS_USEC_PER_SEC) return DT_RANGE;
+    if (h == 24 && (m != 0 || sec != 0 || frac != 0)) return DT_RANGE;
+    *us = ((int64_t)h * 3600 + m * 60 + sec) * CS_USEC_PER_SEC + frac;
+    return DT_OK;
+}
+
+bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
+{
+    static const char *type = "timestamp with time zone";
+    size_t i = 0;
+    int64_t days, tod, east_s = 0;
+    while (i < n && is_space(s[i])) i++;
+    int rc = parse_ymd(s, n, &i, &days);
+    if (rc != DT_OK) return date_why(rc, s, n, type, why);
+    if (i >= n || (s[i] != ' ' && s[i] != 'T')) return date_why(DT_SYNTAX, s, n, type, why);
+    i++;
+    rc = parse_hms(s, n, &i, &tod);
+    if (rc != DT_OK) return date_why(rc, s, n, type, why);
+    if (i < n && (s[i] == '+' || s[i] == '-' || s[i] == 'Z' || s[i] == 'z')) {
+        rc = parse_zone(s, n, &i, &east_s);
+        if (rc != DT_OK) return date_why(rc, s, n, type, why);
+    }
+    while (i < n && is_space(s[i])) i++;
+    if (i != n) return date_why(DT_SYNTAX, s, n, type, why);
+    const int64_t v = days * CS_USEC_PER_DAY + tod - east_s * CS_USEC_PER_SEC;
+    static const int64_t lo = INT64_C(-62135596800000000);  /* 0001-01-01 00:00:00 UTC */
+    static const int64_t hi = INT64_C(253402300800000000);  /* 10000-01-01 00:00:00 UTC */
+    if (v < lo || v >= hi) {
+        why_value(why, "timestamp out of supported range (years 1 to 9999)", s, n);
+        return false;
+    }
+    *us = v;
+    return true;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+bool cs_vp_hash16(const char *s, size_t n, uint8_t out[16], char *why)
+{
+    if (n == 32) {
+        int bad = 0;
+        for (int i = 0; i < 16; i++) {
+            const int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+            bad |= hi | lo;
+            out[i] = (uint8_t)((hi << 4) | (lo & 15));
+        }
+        if (bad >= 0) return true;
+    }
+    (void)snprintf(why, CS_VP_WHY_SIZE, "not a 32-digit lower-case hex MD5");
+    return false;
+}
+
+int cs_vp_numeric_precision(const struct cs_table_def *t, int col)
+{
+    if (t == NULL || col < 0 || col >= t->ncols) return 0;
+    const char *name = t->cols[col].name;
+    switch (t->id) {
+    case CS_T_DIM_AGENT: return strcmp(name, "cost_per_query_usd") == 0 ? 10 : 0;
+    case CS_T_FACT_TRAINING: return strcmp(name, "overall_score") == 0 ? 3 : 0;
+    case CS_T_AGG_DAILY:
+        if (strcmp(name, "avg_latency_ms") == 0 || strcmp(name, "p95_latency_ms") == 0) return 10;
+        return t->cols[col].type == CS_TY_NUMERIC ? 5 : 0; /* the *_pct columns */
+    default: return 0;
+    }
+}
+
+int64_t cs_vp_overall_score(int64_t clarity, int64_t accuracy, int64_t tone)
+{
+    /* sum / 3.0 to 2 places: 100*sum/3 has remainder 0, 1 or 2 (thirds), so half away from
+     * zero is (100*sum + 1) / 3 for sum >= 0 and symmetric below */
+    const int64_t x = 100 * (clarity + accuracy + tone);
+    return x >= 0 ? (x + 1) / 3 : -((-x + 1) / 3);
+}

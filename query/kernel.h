@@ -1,0 +1,126 @@
+/*
+ * The query kernel's building blocks, shared by the reports:
+ * - parallel work: contiguous ranges of work items (partitions, days) split across threads
+ *   by weight (rows), each worker with its own state (scratch columns, partial aggregates);
+ * - key maps: int64 key → small dense id (a flat array when the key span is small, an
+ *   open-addressing hash table otherwise), looked up a vector at a time;
+ * - dimension columns: only the columns a report needs, read from the dimension partition.
+ *
+ * Nothing here allocates per row; every buffer is sized before the scan loops run.
+ */
+#ifndef CS_QUERY_KERNEL_H
+#define CS_QUERY_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storage/base/column.h"
+#include "storage/base/status.h"
+#include "storage/store.h"
+
+#define CS_PAR_MAX_WORKERS 8u
+/* Below this many rows in total a report runs on the calling thread only: starting a thread
+ * costs more than it saves. */
+#define CS_PAR_MIN_ROWS 16384u
+
+/* A work item callback: process item `item` with the worker's `state`. */
+typedef int (*cs_par_fn)(void *state, size_t item, struct cs_error *err);
+
+/* cs_par_workers() - how many workers to use for nitems items of total_weight rows with
+ * `threads` requested (0 = 2): at least 1, at most min(nitems, CS_PAR_MAX_WORKERS). */
+size_t cs_par_workers(size_t nitems, uint64_t total_weight, unsigned threads);
+
+/* cs_par_run() - run fn over items [0, nitems) with `workers` workers: worker w gets a
+ * contiguous range (balanced by weights, which may be NULL for equal weights) and states[w];
+ * worker 0 runs on the calling thread. Items of one worker run in increasing order. Returns
+ * CS_OK, or the error of the lowest-numbered failing worker (each worker stops at its first
+ * error). bounds, if not NULL, receives the ranges: worker w did [bounds[w], bounds[w+1]). */
+int cs_par_run(size_t nitems,
+               const uint64_t *weights,
+               size_t workers,
+               cs_par_fn fn,
+               void *const *states,
+               size_t *bounds,
+               struct cs_error *err);
+
+struct cs_keymap {
+    uint32_t miss;   /* id returned for absent keys (and NULLs) */
+    int64_t base;    /* dense: first key */
+    size_t span;     /* dense: keys base .. base + span - 1; 0 when hashed */
+    uint32_t *dense; /* dense: id per key, miss when absent */
+    int64_t *hkeys;  /* hashed: keys */
+    uint32_t *hvals; /* hashed: ids, UINT32_MAX = empty slot */
+    size_t hmask;
+};
+
+/* cs_keymap_build() - map keys[i] → ids[i] (ids < UINT32_MAX; a repeated key keeps the last
+ * id); any other key maps to `miss`. CS_ENOMEM on failure (m left empty). */
+int cs_keymap_build(struct cs_keymap *m,
+                    const int64_t *keys,
+                    const uint32_t *ids,
+                    size_t n,
+                    uint32_t miss,
+                    struct cs_error *err);
+void cs_keymap_free(struct cs_keymap *m);
+/* cs_keymap_lookup() - out[i] = id of keys[i], or miss when absent or nulls[i] (nulls may be
+ * NULL). */
+void cs_keymap_lookup(const struct cs_keymap *m,
+                      const int64_t *keys,
+                      const uint8_t *nulls,
+                      size_t n,
+                      uint32_t *out);
+
+/* cs_qdim_read() - columns cols[0..ncols) of dimension `table` into out[0..ncols) (each
+ * initialized here with the column's kind; release with cs_col_free()). A store without the
+ * dimension yields zero rows. *rows receives the row count. */
+int cs_qdim_read(struct cs_snap *snap,
+                 int table,
+                 const int *cols,
+                 size_t ncols,
+                 struct cs_col *out,
+                 size_t *rows,
+                 struct cs_error *err);
+
+/* cs_qcheck_not_null() - CS_ECORRUPT when a NOT NULL column read from the store has NULLs. */
+int cs_qcheck_not_null(const struct cs_col *c, int table, int col, struct cs_error *err);
+
+/* cs_qname_cmp() - bytewise comparison of two strings (COLLATE "C"): <0, 0, >0. */
+int cs_qname_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* Dimension rows grouped by a text column (agent_name, user_id): group ids in bytewise order
+ * of the text, and key → group id. */
+struct cs_name_groups {
+    size_t ngroups;
+    const char **names; /* group id → name (points into the dimension's column) */
+    size_t *name_lens;
+    struct cs_keymap map; /* surrogate key → group id; miss = ngroups */
+};
+
+/* cs_name_groups_build() - groups of the rows of (keys, names) by name. CS_ENOMEM. */
+int cs_name_groups_build(struct cs_name_groups *g,
+                         const struct cs_col *keys,
+                         const struct cs_col *names,
+                         struct cs_error *err);
+void cs_name_groups_free(struct cs_name_groups *g);
+
+/* The fact partitions of a window of dim_time rows: what reports filter by date. */
+struct cs_day_slot {
+    size_t part;      /* partition index in the snapshot */
+    int32_t time_key; /* its time_key */
+    int64_t days;     /* dim_time.full_date of it */
+    uint32_t group;   /* report-defined group of the day (month for approval-queue) */
+};
+
+/* cs_window_parts() - the partitions of fact table `table` whose time_key is the time_key of
+ * a dim_time row with lo_days <= full_date <= hi_days (the inner join with dim_time), in
+ * time_key order. *out is malloc'ed (free()); *n its length. */
+int cs_window_parts(struct cs_snap *snap,
+                    int table,
+                    int64_t lo_days,
+                    int64_t hi_days,
+                    struct cs_day_slot **out,
+                    size_t *n,
+                    struct cs_error *err);
+
+#endif

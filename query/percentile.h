@@ -1,0 +1,20 @@
+/*
+ * percentile_cont as PostgreSQL 15 computes it (orderedsetaggs.c): in float8, over the sorted
+ * values, without sorting them here (selection).
+ */
+#ifndef CS_QUERY_PERCENTILE_H
+#define CS_QUERY_PERCENTILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* cs_select_nth() - reorder v[0..n) so that v[k] is the k-th smallest value (0-based), every
+ * value before it is <= v[k] and every value after it is >= v[k] (k < n). */
+void cs_select_nth(int64_t *v, size_t n, size_t k);
+
+/* cs_percentile_cont() - percentile_cont(frac) WITHIN GROUP (ORDER BY v) of n > 0 values, as
+ * PostgreSQL computes it: pos = frac * (n - 1), lo = floor(pos), hi = ceil(pos),
+ * v[lo] + (v[hi] - v[lo]) * (pos - lo) in double (v[lo] alone when lo == hi). Reorders v. */
+double cs_percentile_cont(int64_t *v, size_t n, double frac);
+
+#endif

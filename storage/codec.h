@@ -1,0 +1,190 @@
+/*
+ * Internal to storage/: the value codecs of a column segment (storage/segment.h) and the
+ * bit-packing kernels they share. segment.c owns the header, the validity bitmap, LZ4 and the
+ * checksum; the codec_*.c files turn the values of one column into the codec section of the
+ * raw payload and back. Byte layouts: docs/storage-segments.md.
+ *
+ * Codec ids are stored on disk: numbered explicitly, never renumbered.
+ */
+#ifndef CS_CODEC_H
+#define CS_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "storage/base/column.h"
+#include "storage/base/status.h"
+#include "storage/store.h"
+
+enum cs_codec {
+    CS_CODEC_AUTO = 0,       /* encoder: choose by measuring; never stored */
+    CS_CODEC_EMPTY = 1,      /* any kind: no value section (0 rows, or every row NULL) */
+    CS_CODEC_I64_CONST = 2,  /* i64 value */
+    CS_CODEC_I64_FOR = 3,    /* i64 reference, u8 width, rows packed (v - reference) */
+    CS_CODEC_I64_DELTA = 4,  /* i64 first, i64 min delta, u8 width, rows-1 packed deltas */
+    CS_CODEC_BOOL_CONST = 5, /* u8 value */
+    CS_CODEC_BOOL_BITS = 6,  /* ceil(rows/8) bytes, bit i = value of row i */
+    CS_CODEC_STR_PLAIN = 7,  /* u8 width, rows packed lengths, the bytes */
+    CS_CODEC_STR_DICT = 8,   /* u32 entries, u8 width, packed lengths, bytes, u8 width, codes */
+    CS_CODEC_FIX16_PLAIN = 9, /* rows x 16 bytes */
+};
+#define CS_CODEC_MAX 9
+
+enum cs_compression {
+    CS_COMP_NONE = 0,
+    CS_COMP_LZ4 = 1,
+};
+
+/* Encoder options for tests and benchmarks; cs_seg_encode() uses the defaults (all zero). */
+struct cs_seg_encode_opts {
+    int codec;       /* enum cs_codec; CS_CODEC_AUTO chooses. A codec that cannot represent
+                        the column (CONST of two values, ...) makes encoding fail: CS_EINVAL */
+    int compression; /* -1 never LZ4, 0 LZ4 when it saves >= 1/8, 1 always LZ4 */
+};
+
+/* cs_seg_encode_opt() - cs_seg_encode() with a forced codec and/or compression. */
+int cs_seg_encode_opt(const struct cs_col *c,
+                      int type,
+                      const struct cs_seg_encode_opts *opts,
+                      uint8_t **out,
+                      size_t *out_len,
+                      struct cs_seg_stats *stats,
+                      struct cs_error *err);
+
+/* cs_seg_codec() - the codec id stored in a segment's header (0 when len is too short). */
+int cs_seg_codec(const uint8_t *buf, size_t len);
+/* cs_seg_compression() - the compression id stored in a segment's header (-1 if too short). */
+int cs_seg_compression(const uint8_t *buf, size_t len);
+
+/* ---- bit packing: value i occupies bits [i*w, (i+1)*w) of a little-endian bit stream ---- */
+
+/* cs_bitpack_bytes() - bytes of n values of w bits (w <= 64): ceil(n * w / 8). */
+static inline size_t cs_bitpack_bytes(size_t n, unsigned w)
+{
+    return (size_t)(((uint64_t)n * w + 7) / 8);
+}
+
+/* cs_bitpack_width() - bits needed for v: 0 for 0, 64 for values >= 2^63. */
+static inline unsigned cs_bitpack_width(uint64_t v)
+{
+    return v == 0 ? 0u : (unsigned)(64 - __builtin_clzll(v));
+}
+
+/* cs_bitpack_pack() - pack (in[i] - base) mod 2^64, i < n, as w-bit values into out, which
+ * must hold cs_bitpack_bytes(n, w) bytes; exactly that many are written (unused high bits of
+ * the last byte are 0). Values must fit in w bits (high bits are dropped). */
+void cs_bitpack_pack(const uint64_t *in, size_t n, unsigned w, uint64_t base, uint8_t *out);
+
+/* cs_bitpack_unpack() - out[i] = base + value i (mod 2^64), i < n, reading exactly
+ * cs_bitpack_bytes(n, w) bytes of in and nothing beyond. w <= 64. */
+void cs_bitpack_unpack(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out);
+
+/* ---- buffers shared by the codecs ---- */
+
+/* A growable output buffer; `failed` is set (and later appends ignored) when memory runs out
+ * or the size passes CS_MAX_SEGMENT_BYTES. */
+struct cs_wbuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool failed;
+    bool too_large; /* failed because of CS_MAX_SEGMENT_BYTES, not memory */
+};
+
+/* cs_wbuf_reserve() - room for `more` bytes after len; returns a pointer to them or NULL
+ * (and sets failed). len is not advanced. */
+uint8_t *cs_wbuf_reserve(struct cs_wbuf *w, size_t more);
+void cs_wbuf_put(struct cs_wbuf *w, const void *src, size_t n);
+void cs_wbuf_u8(struct cs_wbuf *w, uint8_t v);
+void cs_wbuf_u32(struct cs_wbuf *w, uint32_t v);
+void cs_wbuf_u64(struct cs_wbuf *w, uint64_t v);
+/* cs_wbuf_packed() - append cs_bitpack_pack(in, n, w, base). */
+void cs_wbuf_packed(struct cs_wbuf *w, const uint64_t *in, size_t n, unsigned width,
+                    uint64_t base);
+
+/* A bounded reader over a decoded payload: every take checks the bytes are there. */
+struct cs_rbuf {
+    const uint8_t *p;
+    size_t len, pos;
+};
+
+/* cs_rbuf_take() - pointer to the next n bytes and advance, or NULL when fewer remain. */
+const uint8_t *cs_rbuf_take(struct cs_rbuf *r, size_t n);
+bool cs_rbuf_u8(struct cs_rbuf *r, uint8_t *v);
+bool cs_rbuf_u32(struct cs_rbuf *r, uint32_t *v);
+bool cs_rbuf_u64(struct cs_rbuf *r, uint64_t *v);
+
+/* Little-endian loads and stores of possibly unaligned fields. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#    define CS_HOST_LITTLE_ENDIAN 1
+#else
+#    define CS_HOST_LITTLE_ENDIAN 0
+#endif
+
+static inline uint64_t cs_load_u64le(const uint8_t *p)
+{
+    uint64_t v = 0;
+    if (CS_HOST_LITTLE_ENDIAN) {
+        memcpy(&v, p, 8);
+        return v;
+    }
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+static inline uint32_t cs_load_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void cs_store_u64le(uint8_t *p, uint64_t v)
+{
+    if (CS_HOST_LITTLE_ENDIAN) {
+        memcpy(p, &v, 8);
+        return;
+    }
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void cs_store_u32le(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---- codecs: the value section of one kind ---- */
+
+/* What an encoder is given: the column, its NULL byte map (NULL when no row is NULL) and the
+ * counts segment.c computed. Every encoder handles rows == null_count (all NULL) by writing
+ * CS_CODEC_EMPTY unless a codec is forced. */
+struct cs_enc_in {
+    const struct cs_col *c;
+    const uint8_t *nulls; /* c->nulls when null_count > 0, else NULL */
+    size_t rows, null_count;
+    int force; /* enum cs_codec or CS_CODEC_AUTO */
+};
+
+/* cs_codec_encode_<kind>() - append the value section to w; set *codec and, for I64 and BOOL,
+ * stats->min/max (of the non-NULL values). CS_EINVAL when a forced codec cannot represent the
+ * column, CS_ENOMEM when w failed. */
+int cs_codec_encode_i64(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+                        struct cs_seg_stats *stats, struct cs_error *err);
+int cs_codec_encode_bool(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+                         struct cs_seg_stats *stats, struct cs_error *err);
+int cs_codec_encode_str(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+                        struct cs_error *err);
+int cs_codec_encode_fix16(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+                          struct cs_error *err);
+
+/* cs_codec_decode_<kind>() - decode the value section of `rows` rows from r into out, whose
+ * arrays already hold room for rows (out->len is set by the caller). nulls is the NULL byte
+ * map (NULL when no row is NULL); NULL rows come out as 0 / "" / 16 zero bytes. Returns
+ * CS_ECORRUPT with a message (without the file name) when the section is malformed, or
+ * CS_ENOMEM. */
+int cs_codec_decode_i64(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
+                        struct cs_col *out, struct cs_error *err);
+int cs_codec_decode_bool(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
+                         struct cs_col *out, struct cs_error *err);
+int cs_codec_decode_str(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
+                        struct cs_col *out, struct cs_error *err);
+int cs_codec_decode_fix16(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
+                          struct cs_col *out, struct cs_error *err);
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * Value codecs of integer-like (CS_K_I64) and boolean (CS_K_BOOL) segments.
+ *
+ * I64: CONST (every non-NULL value equal), FOR (frame of reference: the minimum, then each
+ * value minus it bit-packed at the width of max - min), DELTA (the first value, then the
+ * differences minus their minimum, bit-packed: time-ordered timestamps and sequential keys
+ * pack in a few bits). Values are dense: a NULL row holds the previous non-NULL value (the
+ * first one for leading NULLs), which costs nothing in FOR and DELTA. All arithmetic is
+ * modulo 2^64, so ranges wider than INT64_MAX round-trip.
+ * BOOL: CONST, or BITS (one bit a row). Layouts: docs/storage-segments.md.
+ */
+#include "storage/codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Codec chosen for the non-NULL values v[0..n), n >= 1, by measuring the encoded sizes. */
+static int choose_i64(const uint64_t *v, size_t n, int64_t min, int64_t max)
+{
+    if (min == max) return CS_CODEC_I64_CONST;
+    const unsigned for_w = cs_bitpack_width((uint64_t)max - (uint64_t)min);
+    const size_t for_size = 9 + cs_bitpack_bytes(n, for_w);
+    int64_t dmin = INT64_MAX, dmax = INT64_MIN;
+    for (size_t i = 1; i < n; i++) {
+        const int64_t d = (int64_t)(v[i] - v[i - 1]);
+        dmin = d < dmin ? d : dmin;
+        dmax = d > dmax ? d : dmax;
+    }
+    const unsigned d_w = cs_bitpack_width((uint64_t)dmax - (uint64_t)dmin);
+    const size_t delta_size = 17 + cs_bitpack_bytes(n - 1, d_w);
+    return delta_size < for_size ? CS_CODEC_I64_DELTA : CS_CODEC_I64_FOR;
+}
+
+static int put_delta(const uint64_t *v, size_t n, struct cs_wbuf *w)
+{
+    uint64_t *d = malloc((n > 1 ? n - 1 : 1) * sizeof(*d));
+    if (d == NULL) return CS_ENOMEM;
+    int64_t dmin = 0;
+    for (size_t i = 1; i < n; i++) {
+        d[i - 1] = v[i] - v[i - 1];
+        if (i == 1 || (int64_t)d[i - 1] < dmin) dmin = (int64_t)d[i - 1];
+    }
+    uint64_t range = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        const uint64_t r = d[i] - (uint64_t)dmin;
+        range = r > range ? r : range;
+    }
+    const unsigned width = cs_bitpack_width(range);
+    cs_wbuf_u64(w, v[0]);
+    cs_wbuf_u64(w, (uint64_t)dmin);
+    cs_wbuf_u8(w, (uint8_t)width);
+    cs_wbuf_packed(w, d, n - 1, width, (uint64_t)dmin);
+    free(d);
+    return CS_OK;
+}
+
+/* NULL rows replaced by the previous non-NULL value (the first one for leading NULLs). */
+static uint64_t *fill_nulls(const int64_t *src, const uint8_t *nulls, size_t n)
+{
+    uint64_t *v = malloc(n * sizeof(*v));
+    if (v == NULL) return NULL;
+    size_t first = 0;
+    while (first < n && nulls[first]) first++;
+    uint64_t prev = first < n ? (uint64_t)src[first] : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!nulls[i]) prev = (uint64_t)src[i];
+        v[i] = prev;
+    }
+    return v;
+}
+
+static int encode_empty(const struct cs_enc_in *in, uint8_t *codec, struct cs_error *err)
+{
+    if (in->force != CS_CODEC_AUTO && in->force != CS_CODEC_EMPTY)
+        return cs_error_set(err, CS_EINVAL, "codec %d cannot encode an all-NULL column",
+                            in->force);
+    *codec = CS_CODEC_EMPTY;
+    return CS_OK;
+}
+
+int cs_codec_encode_i64(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+                        struct cs_seg_stats *stats, struct cs_error *err)
+{
+    const size_t n = in->rows;
+    if (n == in->null_count) return encode_empty(in, codec, err);
+    uint64_t *filled = NULL;
+    const uint64_t *v = (const uint64_t *)in->c->i64;
+    if (in->nulls != NULL) {
+        filled = fill_nulls(in->c->i64, in->nulls, n);
+        if (filled == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+        v = filled;
+    }
+    int64_t min = INT64_MAX, max = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        min = (int64_t)v[i] < min ? (int64_t)v[i] : min;
+        max = (int64_t)v[i] > max ? (int64_t)v[i] : max;
+    }
+    stats->min = min;
+    stats->max = max;
+    int rc = CS_OK;
+    const int chosen = in->force != CS_CODEC_AUTO ? in->force : choose_i64(v, n, min, max);
+    switch (chosen) {
+    case CS_CODEC_I64_CONST:
+        if (min != max) {
+            rc = cs_error_set(err, CS_EINVAL, "i64 const codec: values differ");
+            break;
+        }
+        cs_wbuf_u64(w, (uint64_t)min);
+        break;
+    case CS_CODEC_I64_FOR: {
+        const unsigned width = cs_bitpack_width((uint64_t)max - (uint64_t)min);
+        cs_wbuf_u64(w, (uint64_t)min);
+        cs_wbuf_u8(w, (uint8_t)width);
+        cs_wbuf_packed(w, v, n, width, (uint64_t)min);
+        break;
+    }
+    case CS_CODEC_I64_DELTA: rc = put_delta(v, n, w); break;
+    default: rc = cs_error_set(err, CS_EINVAL, "codec %d cannot encode i64 values", chosen);
+    }
+    free(filled);
+    if (rc == CS_ENOMEM) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    *codec = (uint8_t)chosen;
+    return rc;
+}
+
+int cs_codec_decode_i64(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
+                        struct cs_col *out, struct cs_error *err)
+{
+    uint64_t *v = (uint64_t *)out->i64;
+    uint64_t a = 0, b = 0;
+    uint8_t width = 0;
+    switch (codec) {
+    case CS_CODEC_EMPTY: b = 0; goto fill;
+    case CS_CODEC_I64_CONST:
+        if (!cs_rbuf_u64(r, &b)) goto truncated;
+    fill:
+        for (size_t i = 0; i < rows; i++) v[i] = b;
+        break;
+    case CS_CODEC_I64_FOR: {
+        if (!cs_rbuf_u64(r, &a) || !cs_rbuf_u8(r, &width)) goto truncated;
+        if (width > 64) goto bad_width;
+        const uint8_t *p = cs_rbuf_take(r, cs_bitpack_bytes(rows, width));
+        if (p == NULL) goto truncated;
+        cs_bitpack_unpack(p, rows, width, a, v);
+        break;
+    }
+    case CS_CODEC_I64_DELTA: {
+        if (rows == 0) goto truncated;
+        if (!cs_rbuf_u64(r, &a) || !cs_rbuf_u64(r, &b) || !cs_rbuf_u8(r, &width))
+            goto truncated;
+        if (width > 64) goto bad_width;
+        const uint8_t *p = cs_rbuf_take(r, cs_bitpack_bytes(rows - 1, width));
+        if (p == NULL) goto truncated;
+        cs_bitpack_unpack(p, rows - 1, width, b, v + 1);
+        v[0] = a;
+        for (size_t i = 1; i < rows; i++) v[i] += v[i - 1];
+        break;
+    }
+    default: return cs_error_set(err, CS_ECORRUPT, "codec %d is not an i64 codec", codec);
+    }
+    if (nulls != NULL) {
+        for (size_t i = 0; i < rows; i++) v[i] = nulls[i] ? 0 : v[i];
+    }
+    return CS_OK;
+truncated:
+    return cs_error_set(err, CS_ECORRUPT, "i64 values end early (codec %d, %zu rows)", codec,
+                        rows);
+bad_width:
+    return cs_error_set(err, CS_ECORRUPT, "i64 bit width %u over 64", (unsigned)width);
+}
+
+int cs_codec_encode_bool(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+                         struct cs_seg_stats *stats, struct cs_error *err)
+{
+    const size_t n = in->rows;
+    if (n == in->null_count) return encode_empty(in, codec, err);
+    const uint8_t *b8 = in->c->b8;
+    size_t trues = 0;
+    for (size_t i = 0; i < n; i++) trues += (b8[i] != 0 && (in->nulls == NULL || !in->nulls[i]));
+    const size_t valid = n - in->null_count;
+    stats->min = trues == valid ? 1 : 0;
+    stats->max = trues > 0 ? 1 : 0;
+    int chosen = in->force;
+    if (chosen == CS_CODEC_AUTO)
+        chosen = stats->min == stats->max ? CS_CODEC_BOOL_CONST : CS_CODEC_BOOL_BITS;
+    if (chosen == CS_CODEC_BOOL_CONST) {
+        if (stats->min != stats->max)
+            return cs_error_set(err, CS_EINVAL, "bool const codec: values differ");
+        cs_wbuf_u8(w, (uint8_t)stats->min);
+    } else if (chosen == CS_CODEC_BOOL_BITS) {
+        uint8_t *p = cs_wbuf_reserve(w, (n + 7) / 8);
+        if (p == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+        memset(p, 0, (n + 7) / 8);
+        for (size_t i = 0; i < n; i++) {
+            const bool set = b8[i] != 0 && (in->nulls == NULL || !in->nulls[i]);
+            p[i >> 3] |= (uint8_t)((set ? 1u : 0u) << (i & 7));
+        }
+        w->len += (n + 7) / 8;
+    } else {
+        return cs_error_set(err, CS_EINVAL, "codec %d cannot encode bool values", chosen);
+    }
+    *codec = (uint8_t)chosen;
+    return CS_OK;
+}
+
+int cs_codec_decode_bool(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
+                         struct cs_col *out, struct cs_error *err)
+{
+    uint8_t *b8 = out->b8;
+    uint8_t v = 0;
+    if (codec == CS_CODEC_EMPTY || codec == CS_CODEC_BOOL_CONST) {
+        if (codec == CS_CODEC_BOOL_CONST && !cs_rbuf_u8(r, &v))
+            return cs_error_set(err, CS_ECORRUPT, "bool values end early");
+        if (v > 1) return cs_error_set(err, CS_ECORRUPT, "bool constant %u is not 0 or 1", v);
+        if (rows > 0) memset(b8, v, rows);
+    } else if (codec == CS_CODEC_BOOL_BITS) {
+        const uint8_t *p = cs_rbuf_take(r, (rows + 7) / 8);
+        if (p == NULL) return cs_error_set(err, CS_ECORRUPT, "bool values end early");
+        if ((rows & 7) != 0 && (p[rows >> 3] >> (rows & 7)) != 0)
+            return cs_error_set(err, CS_ECORRUPT, "bool bitmap has bits set past the last row");
+        for (size_t i = 0; i < rows; i++) b8[i] = (uint8_t)((p[i >> 3] >> (i & 7)) & 1);
+    } else {
+        return cs_error_set(err, CS_ECORRUPT, "codec %d is not a bool codec", codec);
+    }
+    if (nulls != NULL) {
+        for (size_t i = 0; i < rows; i++) b8[i] = nulls[i] ? 0 : b8[i];
+    }
+    return CS_OK;
+}

@@ -1,0 +1,412 @@
+/*
+ * Opening a store and reading it through snapshots (store.h). A snapshot pins one manifest
+ * version by holding its MANIFEST-<version> file open with a shared flock: writers delete a
+ * manifest (and the data files only it needs) only when they can lock it exclusively, so
+ * the files a snapshot needs outlive it in every process (docs/storage-format.md §7).
+ * Data files are mapped lazily, once per snapshot, under the snapshot's mutex, and then
+ * read lock-free by any number of threads.
+ *
+ * Snapshot open, racing a committing writer (W):
+ *
+ *   read CURRENT → v ──open MANIFEST-v──→ ENOENT (W deleted it) ─────────→ retry
+ *                                 │
+ *                                 └→ flock(LOCK_SH) → fstat: st_nlink == 0 (W unlinked it
+ *                                        while holding LOCK_EX) ────────→ retry
+ *                                                   └→ nlink > 0: pinned; parse → snapshot
+ */
+#include "storage/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage/base/schema.h"
+#include "storage/segment.h"
+
+static int check_dir(const char *dir, unsigned flags, struct cs_error *err)
+{
+    if ((flags & CS_OPEN_CREATE) != 0 && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        return cs_error_set(err, CS_EIO, "could not create \"%s\": %s", dir, strerror(errno));
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        return cs_error_set(err, CS_EIO, "could not open store \"%s\": %s", dir, strerror(errno));
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        return cs_error_set(err, CS_EIO, "could not open store \"%s\": %s", dir,
+                            strerror(ENOTDIR));
+    }
+    return CS_OK;
+}
+
+int cs_store_open(const char *dir, unsigned flags, struct cs_store **out, struct cs_error *err)
+{
+    *out = NULL;
+    if (dir == NULL || strlen(dir) + 64 >= CS_PATH_MAX) {
+        return cs_error_set(err, CS_EINVAL, "store directory name is missing or too long");
+    }
+    int rc = check_dir(dir, flags, err);
+    if (rc != CS_OK) return rc;
+    char path[CS_PATH_MAX];
+    rc = cs_sio_path(path, err, dir, CS_CURRENT_NAME);
+    if (rc != CS_OK) return rc;
+    if (access(path, F_OK) != 0) {
+        if (errno != ENOENT) {
+            return cs_error_set(err, CS_EIO, "could not open \"%s\": %s", path, strerror(errno));
+        }
+        if ((flags & CS_OPEN_CREATE) == 0) {
+            return cs_error_set(err, CS_ECORRUPT, "%s: not a colstore store (no %s file)", dir,
+                                CS_CURRENT_NAME);
+        }
+        rc = cs_store_create_empty(dir, err);
+        if (rc != CS_OK) return rc;
+    }
+    struct cs_store *st = calloc(1, sizeof(*st));
+    if (st == NULL || (st->dir = strdup(dir)) == NULL) {
+        free(st);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    st->flags = flags;
+    atomic_init(&st->txn_active, false);
+    /* Validate the current manifest now, so that a damaged store fails at open. */
+    struct cs_snap *snap;
+    rc = cs_snap_open(st, &snap, err);
+    if (rc != CS_OK) {
+        cs_store_close(st);
+        return rc;
+    }
+    cs_snap_close(snap);
+    *out = st;
+    return CS_OK;
+}
+
+void cs_store_close(struct cs_store *st)
+{
+    if (st == NULL) return;
+    free(st->dir);
+    free(st);
+}
+
+const char *cs_store_dir(const struct cs_store *st)
+{
+    return st->dir;
+}
+
+/* pin_version() - open MANIFEST-<v> and hold LOCK_SH on it. *fd = -1 (CS_OK) when the
+ * manifest vanished under a concurrent writer: the caller reads CURRENT again. */
+static int pin_version(const char *dir, uint64_t v, int *fd, char *path, struct cs_error *err)
+{
+    int rc = cs_sio_path(path, err, dir, "MANIFEST-%012" PRIu64, v);
+    if (rc != CS_OK) return rc;
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) {
+        if (errno == ENOENT) return CS_OK;
+        return cs_error_set(err, CS_EIO, "could not open \"%s\": %s", path, strerror(errno));
+    }
+    int r;
+    do {
+        r = flock(*fd, LOCK_SH);
+    } while (r != 0 && errno == EINTR);
+    struct stat sb;
+    if (r != 0 || fstat(*fd, &sb) != 0) {
+        rc = cs_error_set(err, CS_EIO, "could not lock \"%s\": %s", path, strerror(errno));
+        (void)close(*fd);
+        *fd = -1;
+        return rc;
+    }
+    if (sb.st_nlink == 0) { /* deleted by a writer's cleanup before we locked it */
+        (void)close(*fd);
+        *fd = -1;
+    }
+    return CS_OK;
+}
+
+static int snap_load(struct cs_store *st, struct cs_snap *snap, struct cs_error *err)
+{
+    char path[CS_PATH_MAX];
+    for (int attempt = 0; attempt < CS_SNAP_OPEN_RETRIES; attempt++) {
+        uint64_t v;
+        int rc = cs_read_current(st->dir, &v, err);
+        if (rc != CS_OK) return rc;
+        rc = pin_version(st->dir, v, &snap->pin_fd, path, err);
+        if (rc != CS_OK) return rc;
+        if (snap->pin_fd < 0) continue;
+        rc = cs_man_load_fd(snap->pin_fd, path, &snap->m, err);
+        if (rc == CS_OK && snap->m.version != v) {
+            cs_man_free(&snap->m);
+            rc = cs_error_set(err, CS_ECORRUPT, "%s: manifest claims version %" PRIu64, path,
+                              snap->m.version);
+        }
+        if (rc != CS_OK) {
+            (void)close(snap->pin_fd);
+            snap->pin_fd = -1;
+        }
+        return rc;
+    }
+    return cs_error_set(err, CS_EBUSY, "%s: manifest changed %d times while opening a snapshot",
+                        st->dir, CS_SNAP_OPEN_RETRIES);
+}
+
+int cs_snap_open(struct cs_store *st, struct cs_snap **out, struct cs_error *err)
+{
+    *out = NULL;
+    struct cs_snap *snap = calloc(1, sizeof(*snap));
+    if (snap == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    snap->st = st;
+    snap->pin_fd = -1;
+    int rc = snap_load(st, snap, err);
+    if (rc != CS_OK) {
+        free(snap);
+        return rc;
+    }
+    snap->maps = calloc(snap->m.nfiles + 1u, sizeof(*snap->maps));
+    if (snap->maps == NULL || pthread_mutex_init(&snap->map_mu, NULL) != 0) {
+        free(snap->maps);
+        cs_man_free(&snap->m);
+        (void)close(snap->pin_fd);
+        free(snap);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < snap->m.nfiles; i++) atomic_init(&snap->maps[i].base, NULL);
+    *out = snap;
+    return CS_OK;
+}
+
+void cs_snap_close(struct cs_snap *snap)
+{
+    if (snap == NULL) return;
+    for (uint32_t i = 0; i < snap->m.nfiles; i++) {
+        const uint8_t *base = atomic_load(&snap->maps[i].base);
+        if (base != NULL) (void)munmap((void *)(uintptr_t)base, snap->maps[i].size);
+    }
+    (void)pthread_mutex_destroy(&snap->map_mu);
+    free(snap->maps);
+    cs_man_free(&snap->m);
+    if (snap->pin_fd >= 0) (void)close(snap->pin_fd); /* releases LOCK_SH */
+    free(snap);
+}
+
+uint64_t cs_snap_version(const struct cs_snap *snap)
+{
+    return snap->m.version;
+}
+
+static bool table_ok(int table)
+{
+    return table >= CS_TABLE_MIN && table <= CS_TABLE_MAX;
+}
+
+size_t cs_snap_part_count(const struct cs_snap *snap, int table)
+{
+    if (!table_ok(table)) return 0;
+    return snap->m.first[table + 1] - snap->m.first[table];
+}
+
+struct cs_part_info cs_snap_part(const struct cs_snap *snap, int table, size_t i)
+{
+    struct cs_part_info info = {0, 0};
+    if (i >= cs_snap_part_count(snap, table)) return info;
+    const struct cs_mpart *p = &snap->m.parts[snap->m.first[table] + i];
+    info.time_key = p->time_key;
+    info.rows = p->rows;
+    return info;
+}
+
+/* lower_bound() - index (within table) of the first partition with time_key >= key. */
+static size_t lower_bound(const struct cs_snap *snap, int table, int64_t key)
+{
+    const struct cs_mpart *p = &snap->m.parts[snap->m.first[table]];
+    size_t lo = 0, hi = cs_snap_part_count(snap, table);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid].time_key < key) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+void cs_snap_part_range(const struct cs_snap *snap,
+                        int table,
+                        int32_t lo,
+                        int32_t hi,
+                        size_t *first,
+                        size_t *end)
+{
+    *first = *end = 0;
+    if (!table_ok(table) || lo > hi) return;
+    *first = lower_bound(snap, table, lo);
+    *end = lower_bound(snap, table, (int64_t)hi + 1);
+}
+
+static int map_locked(struct cs_snap *snap, uint32_t fi, const char *path, struct cs_error *err)
+{
+    const struct cs_mfile *f = &snap->m.files[fi];
+    int fd;
+    int rc = cs_sio_open(path, O_RDONLY, &fd, err);
+    if (rc != CS_OK) return rc;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        rc = cs_error_set(err, CS_EIO, "could not stat \"%s\": %s", path, strerror(errno));
+    } else if ((uint64_t)sb.st_size != f->size || f->size > SIZE_MAX) {
+        rc = cs_error_set(err, CS_ECORRUPT, "%s: data file is %lld bytes, manifest says %" PRIu64,
+                          path, (long long)sb.st_size, f->size);
+    }
+    void *base = MAP_FAILED;
+    if (rc == CS_OK) {
+        base = mmap(NULL, (size_t)f->size, PROT_READ, MAP_SHARED, fd, 0);
+        if (base == MAP_FAILED) {
+            rc = cs_error_set(err, CS_EIO, "could not map \"%s\": %s", path, strerror(errno));
+        }
+    }
+    (void)close(fd);
+    if (rc == CS_OK) rc = cs_data_header_check(base, (size_t)f->size, f->id, path, err);
+    if (rc != CS_OK) {
+        if (base != MAP_FAILED) (void)munmap(base, (size_t)f->size);
+        return rc;
+    }
+    snap->maps[fi].size = (size_t)f->size;
+    atomic_store_explicit(&snap->maps[fi].base, (const uint8_t *)base, memory_order_release);
+    return CS_OK;
+}
+
+static void data_path(const struct cs_snap *snap, uint32_t fi, char path[CS_PATH_MAX])
+{
+    char name[64];
+    cs_sio_data_name(name, snap->m.files[fi].id);
+    (void)cs_sio_path(path, NULL, snap->st->dir, "%s", name);
+}
+
+int cs_snap_map_file(struct cs_snap *snap, uint32_t fi, const uint8_t **base, struct cs_error *err)
+{
+    *base = atomic_load_explicit(&snap->maps[fi].base, memory_order_acquire);
+    if (*base != NULL) return CS_OK;
+    char path[CS_PATH_MAX];
+    data_path(snap, fi, path);
+    int rc = CS_OK;
+    (void)pthread_mutex_lock(&snap->map_mu);
+    if (atomic_load_explicit(&snap->maps[fi].base, memory_order_acquire) == NULL) {
+        rc = map_locked(snap, fi, path, err);
+    }
+    (void)pthread_mutex_unlock(&snap->map_mu);
+    *base = atomic_load_explicit(&snap->maps[fi].base, memory_order_acquire);
+    return rc;
+}
+
+int cs_snap_block(struct cs_snap *snap,
+                  const struct cs_mpart *p,
+                  const uint8_t **blk,
+                  const char **file_path,
+                  char path_buf[CS_PATH_MAX],
+                  struct cs_error *err)
+{
+    const uint8_t *base;
+    data_path(snap, p->file, path_buf);
+    *file_path = path_buf;
+    int rc = cs_snap_map_file(snap, p->file, &base, err);
+    if (rc != CS_OK) return rc;
+    *blk = base + p->off; /* off + len <= file size: checked by cs_man_decode and the map */
+    return CS_OK;
+}
+
+/* locate() - the checked block header of partition i of table and its column directory. */
+static int locate(struct cs_snap *snap,
+                  int table,
+                  size_t i,
+                  int col,
+                  const struct cs_mpart **part,
+                  const uint8_t **blk,
+                  const uint8_t **cols,
+                  char path[CS_PATH_MAX],
+                  struct cs_error *err)
+{
+    if (i >= cs_snap_part_count(snap, table)) {
+        return cs_error_set(err, CS_EINVAL, "no partition %zu in table %d", i, table);
+    }
+    const struct cs_mpart *p = &snap->m.parts[snap->m.first[table] + i];
+    if (col < 0 || col >= p->ncols) {
+        return cs_error_set(err, CS_EINVAL, "no column %d in table %d", col, table);
+    }
+    const char *file;
+    int rc = cs_snap_block(snap, p, blk, &file, path, err);
+    if (rc != CS_OK) return rc;
+    *part = p;
+    return cs_part_header_check(*blk, (size_t)p->len, p, file, cols, err);
+}
+
+int cs_snap_col_stats(struct cs_snap *snap,
+                      int table,
+                      size_t i,
+                      int col,
+                      struct cs_seg_stats *out,
+                      struct cs_error *err)
+{
+    const struct cs_mpart *p;
+    const uint8_t *blk, *cols;
+    char path[CS_PATH_MAX];
+    int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
+    if (rc != CS_OK) return rc;
+    uint64_t off, len;
+    cs_part_col(cols, col, &off, &len, out);
+    return CS_OK;
+}
+
+int cs_snap_read_col(struct cs_snap *snap,
+                     int table,
+                     size_t i,
+                     int col,
+                     struct cs_col *out,
+                     struct cs_error *err)
+{
+    const struct cs_mpart *p;
+    const uint8_t *blk, *cols;
+    char path[CS_PATH_MAX];
+    int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
+    if (rc != CS_OK) return rc;
+    const struct cs_table_def *t = cs_schema_table(table);
+    if (out->kind != cs_type_kind(t->cols[col].type)) {
+        return cs_error_set(err, CS_EINVAL, "%s.%s: column of kind %d read into kind %d",
+                            t->name, t->cols[col].name, cs_type_kind(t->cols[col].type),
+                            out->kind);
+    }
+    uint64_t off, len;
+    struct cs_seg_stats stats;
+    cs_part_col(cols, col, &off, &len, &stats);
+    rc = cs_seg_decode(blk + off, (size_t)len, out, path, err);
+    if (rc != CS_OK) return rc;
+    if (out->len != p->rows) {
+        return cs_error_set(err, CS_ECORRUPT, "%s: %s/%" PRId32 " column %s has %zu rows, not %"
+                            PRIu32, path, t->name, p->time_key, t->cols[col].name, out->len,
+                            p->rows);
+    }
+    return CS_OK;
+}
+
+int cs_snap_read_part(struct cs_snap *snap,
+                      int table,
+                      size_t i,
+                      struct cs_batch *b,
+                      struct cs_error *err)
+{
+    if (b->table == NULL || b->table->id != table) {
+        return cs_error_set(err, CS_EINVAL, "batch is not of table %d", table);
+    }
+    cs_batch_reset(b);
+    for (int c = 0; c < b->table->ncols; c++) {
+        int rc = cs_snap_read_col(snap, table, i, c, &b->cols[c], err);
+        if (rc != CS_OK) {
+            cs_batch_reset(b);
+            return rc;
+        }
+    }
+    b->rows = cs_snap_part(snap, table, i).rows;
+    return CS_OK;
+}

@@ -1,0 +1,172 @@
+/*
+ * Private to the store implementation (store.c, store_io.c, manifest.c, commit.c,
+ * verify.c): the in-memory manifest, the snapshot and store structures, the byte layouts
+ * of docs/storage-format.md as constants, and the I/O helpers every file operation goes
+ * through. Nothing outside storage/store*.c, manifest.c, commit.c and verify.c includes it.
+ */
+#ifndef CS_STORE_INT_H
+#define CS_STORE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storage/base/status.h"
+#include "storage/store.h"
+
+/* docs/storage-format.md §3: data files. */
+#define CS_DATA_MAGIC       "CSDATA01"
+#define CS_DATA_HEADER_SIZE 32u
+#define CS_DATA_FORMAT      1u
+/* §4: partition block header. */
+#define CS_PART_MAGIC      0x54504343u /* "CCPT" little-endian */
+#define CS_PART_FIXED_SIZE 24u
+#define CS_PART_COL_SIZE   40u
+#define CS_BLOCK_ALIGN     8u
+/* §5: manifest. */
+#define CS_MAN_MAGIC         "CSMANIF1"
+#define CS_MAN_FORMAT        1u
+#define CS_MAN_HEADER_SIZE   64u
+#define CS_MAN_FILE_SIZE     16u
+#define CS_MAN_PART_SIZE     40u
+#define CS_MAN_MAX_BYTES     (1u << 30)
+#define CS_CURRENT_NAME      "CURRENT"
+#define CS_LOCK_NAME         "LOCK"
+#define CS_DATA_DIR          "data"
+#define CS_PATH_MAX          4096u
+/* A snapshot retries this often when commits keep deleting the manifest it just read. */
+#define CS_SNAP_OPEN_RETRIES 64
+
+/* One live data file of a manifest. */
+struct cs_mfile {
+    uint64_t id;   /* commit number that wrote it: data/<id %012>.cseg */
+    uint64_t size; /* exact byte size */
+};
+
+/* One live partition of a manifest (docs/storage-format.md §5.3). */
+struct cs_mpart {
+    uint8_t table;
+    uint8_t ncols;
+    int32_t time_key;
+    uint32_t rows;
+    uint32_t file; /* index into cs_manifest.files */
+    uint64_t off;  /* block start in the data file */
+    uint64_t len;  /* block bytes */
+    uint64_t hsum; /* XXH64 of the block's header, as stored at the header's end */
+};
+
+/* A parsed manifest; immutable once loaded. */
+struct cs_manifest {
+    uint64_t version;
+    uint32_t nfiles, nparts;
+    struct cs_mfile *files;
+    struct cs_mpart *parts;             /* ordered by (table, time_key) */
+    uint32_t first[CS_TABLE_MAX + 2];   /* parts of table t: [first[t], first[t + 1]) */
+};
+
+/* One data file as a snapshot maps it: lazily, once, shared by the snapshot's threads. */
+struct cs_fmap {
+    _Atomic(const uint8_t *) base; /* NULL until mapped */
+    size_t size;
+};
+
+struct cs_snap {
+    struct cs_store *st;
+    struct cs_manifest m;
+    int pin_fd; /* MANIFEST-<version>, held with LOCK_SH so that no writer deletes it */
+    pthread_mutex_t map_mu;
+    struct cs_fmap *maps; /* m.nfiles */
+};
+
+struct cs_store {
+    char *dir;
+    unsigned flags;
+    atomic_bool txn_active; /* one transaction per handle; other handles: the LOCK file */
+};
+
+/* The test hook of the commit's kill points (see commit.c); NULL in production. */
+extern void (*cs_store_test_hook)(const char *point);
+
+/* --- little-endian fields --- */
+void cs_put_u32(uint8_t *p, uint32_t v);
+void cs_put_u64(uint8_t *p, uint64_t v);
+uint32_t cs_get_u32(const uint8_t *p);
+uint64_t cs_get_u64(const uint8_t *p);
+
+/* --- I/O helpers: each failure is CS_EIO "could not <verb> "<path>": <strerror>" --- */
+int cs_sio_open(const char *path, int flags, int *fd, struct cs_error *err);
+int cs_sio_write_all(int fd, const void *buf, size_t len, const char *path, struct cs_error *err);
+int cs_sio_fsync(int fd, const char *path, struct cs_error *err);
+int cs_sio_fsync_dir(const char *dir, struct cs_error *err);
+int cs_sio_rename(const char *from, const char *to, struct cs_error *err);
+/* cs_sio_read_all() - the whole of fd (size bytes) into a new malloc'd buffer. */
+int cs_sio_read_all(int fd,
+                    size_t size,
+                    uint8_t **out,
+                    const char *path,
+                    struct cs_error *err);
+/* cs_sio_write_file() - create path (truncating), write buf, fsync, close. */
+int cs_sio_write_file(const char *path, const void *buf, size_t len, struct cs_error *err);
+/* cs_sio_path() - "<dir>/<fmt...>" into buf (CS_PATH_MAX); CS_EINVAL when too long. */
+int cs_sio_path(char *buf, struct cs_error *err, const char *dir, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* cs_sio_data_name() - "data/%012llu.cseg" of a data file id (relative to the store). */
+void cs_sio_data_name(char buf[64], uint64_t id);
+
+/* --- manifest.c --- */
+/* cs_man_encode() - m as bytes (new malloc'd buffer). */
+int cs_man_encode(const struct cs_manifest *m, uint8_t **out, size_t *len, struct cs_error *err);
+/* cs_man_decode() - parse and validate buf; CS_ECORRUPT naming `file`. m owns new arrays. */
+int cs_man_decode(const uint8_t *buf,
+                  size_t len,
+                  const char *file,
+                  struct cs_manifest *m,
+                  struct cs_error *err);
+void cs_man_free(struct cs_manifest *m);
+/* cs_man_index() - fill m->first[] from the ordered parts. */
+void cs_man_index(struct cs_manifest *m);
+/* cs_man_load() - read MANIFEST-<version> of dir through an open fd (size checked). */
+int cs_man_load_fd(int fd, const char *path, struct cs_manifest *m, struct cs_error *err);
+/* cs_read_current() - the version CURRENT names; CS_ECORRUPT when malformed. */
+int cs_read_current(const char *dir, uint64_t *version, struct cs_error *err);
+
+/* Data file and partition headers (docs/storage-format.md §3, §4). */
+void cs_data_header_encode(uint8_t out[CS_DATA_HEADER_SIZE], uint64_t id);
+int cs_data_header_check(const uint8_t *base,
+                         size_t size,
+                         uint64_t id,
+                         const char *file,
+                         struct cs_error *err);
+/* cs_part_header_check() - validate the block header at blk[0..len) against p; on success
+ * *cols points at the column directory (p->ncols entries of CS_PART_COL_SIZE). */
+int cs_part_header_check(const uint8_t *blk,
+                         size_t len,
+                         const struct cs_mpart *p,
+                         const char *file,
+                         const uint8_t **cols,
+                         struct cs_error *err);
+/* cs_part_col() - segment bounds and zone map of column col of a checked block. */
+void cs_part_col(const uint8_t *cols,
+                 int col,
+                 uint64_t *off,
+                 uint64_t *len,
+                 struct cs_seg_stats *stats);
+
+/* --- store.c, commit.c --- */
+/* cs_snap_block() - the mapped block of partition p and the data file's path (in path_buf). */
+int cs_snap_block(struct cs_snap *snap,
+                  const struct cs_mpart *p,
+                  const uint8_t **blk,
+                  const char **file_path,
+                  char path_buf[CS_PATH_MAX],
+                  struct cs_error *err);
+/* cs_snap_map_file() - map data file fi of snap (once; thread-safe). */
+int cs_snap_map_file(struct cs_snap *snap, uint32_t fi, const uint8_t **base, struct cs_error *err);
+/* cs_store_create_empty() - write version 0 (empty manifest, CURRENT) under the lock. */
+int cs_store_create_empty(const char *dir, struct cs_error *err);
+/* cs_store_kill_point() - the commit's test hook (no-op when cs_store_test_hook is NULL). */
+void cs_store_kill_point(const char *point);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * colload: load PostgreSQL exports of warehouse tables into a store (SPEC 3.1, 5).
+ *
+ *   colload --store DIR [--format text|csv] [--no-header] [--rejects FILE]
+ *           [--load-time TS] TABLE FILE|-
+ *
+ * One invocation is one atomic commit. Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O,
+ * 4 damaged store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/colstore.h"
+#include "tools/cli.h"
+
+static const char usage[] =
+    "usage: colload --store DIR [--format text|csv] [--no-header] [--rejects FILE]\n"
+    "               [--load-time TIMESTAMPTZ] TABLE FILE|-\n"
+    "\n"
+    "Load a PostgreSQL export (COPY text or CSV) of TABLE into the store, in one atomic commit.\n"
+    "TABLE is one of dim_agent, dim_time, dim_conversation, dim_user, fact_agent_query,\n"
+    "fact_approval, fact_training. FILE '-' reads standard input.\n"
+    "\n"
+    "  --store DIR       the store (created when missing); default $COLSTORE_DIR\n"
+    "  --format F        text (COPY text) or csv; default from the file name: .csv is csv\n"
+    "  --no-header       the CSV export has no header line (columns in DDL order)\n"
+    "  --rejects FILE    write bad lines (verbatim, with the reason) to FILE and load the rest\n"
+    "  --load-time TS    the value of DEFAULT now(), e.g. '2025-06-01 03:00:00+00'\n"
+    "\n"
+    "Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O or system error, 4 damaged store.\n";
+
+struct progress {
+    bool tty;
+    double t0;
+    double last;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows)
+{
+    struct progress *pg = ctx;
+    const double t = now_s();
+    if (!pg->tty || t - pg->last < 0.2) return;
+    pg->last = t;
+    const double el = t - pg->t0 > 1e-9 ? t - pg->t0 : 1e-9;
+    const double mbs = (double)bytes / 1e6 / el;
+    if (total > 0 && bytes > 0) {
+        const double eta = (double)(total - (bytes < total ? bytes : total)) / ((double)bytes / el);
+        fprintf(stderr, "\r%llu rows, %.1f MB/s, %.0f%%, ETA %.0f s   ", (unsigned long long)rows,
+                mbs, 100.0 * (double)bytes / (double)total, eta);
+    } else {
+        fprintf(stderr, "\r%llu rows, %.1f MB/s   ", (unsigned long long)rows, mbs);
+    }
+}
+
+struct args {
+    const char *store, *format, *rejects, *load_time, *table, *file;
+    bool no_header;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    const char **pos[] = {&a->table, &a->file};
+    size_t npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        const char **dst = NULL;
+        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+            fputs(usage, stdout);
+            exit(0);
+        } else if (strcmp(s, "--no-header") == 0) {
+            a->no_header = true;
+            continue;
+        } else if (strcmp(s, "--store") == 0) dst = &a->store;
+        else if (strcmp(s, "--format") == 0) dst = &a->format;
+        else if (strcmp(s, "--rejects") == 0) dst = &a->rejects;
+        else if (strcmp(s, "--load-time") == 0) dst = &a->load_time;
+        if (dst != NULL) {
+            if (++i >= argc) return fprintf(stderr, "colload: %s needs a value\n", s), -1;
+            *dst = argv[i];
+        } else if (s[0] == '-' && s[1] != '\0') {
+            return fprintf(stderr, "colload: unknown option %s\n", s), -1;
+        } else if (npos < 2) {
+            *pos[npos++] = s;
+        } else {
+            return fprintf(stderr, "colload: unexpected argument %s\n", s), -1;
+        }
+    }
+    if (npos == 1 && (strcmp(a->table, "nightly") == 0 || strcmp(a->table, "pull") == 0)) {
+        fprintf(stderr, "colload: %s: not available in this version (see docs/cli.md)\n", a->table);
+        return -1;
+    }
+    if (npos != 2) return fprintf(stderr, "colload: TABLE and FILE are required\n"), -1;
+    a->store = cli_store_dir(a->store);
+    if (a->store == NULL) return fprintf(stderr, "colload: --store DIR (or COLSTORE_DIR) is required\n"), -1;
+    return 0;
+}
+
+static int build_options(const struct args *a, colstore_load_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->no_header = a->no_header;
+    o->rejects_path = a->rejects;
+    if (a->format == NULL) o->format = COLSTORE_FORMAT_AUTO;
+    else if (strcmp(a->format, "text") == 0) o->format = COLSTORE_FORMAT_TEXT;
+    else if (strcmp(a->format, "csv") == 0) o->format = COLSTORE_FORMAT_CSV;
+    else return fprintf(stderr, "colload: --format must be text or csv\n"), -1;
+    if (a->load_time != NULL && !cli_parse_utc(a->load_time, &o->load_time_us))
+        return fprintf(stderr, "colload: --load-time: invalid timestamp \"%s\"\n", a->load_time), -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a = {0};
+    colstore_load_options o;
+    if (parse_args(argc, argv, &a) != 0 || build_options(&a, &o) != 0) {
+        fputs("Try 'colload --help'.\n", stderr);
+        return CLI_USAGE;
+    }
+    struct progress pg = {isatty(STDERR_FILENO) != 0, now_s(), 0};
+    o.progress = on_progress;
+    o.progress_ctx = &pg;
+
+    colstore_error err;
+    colstore_store *store = NULL;
+    int rc = colstore_open(a.store, COLSTORE_WRITABLE | COLSTORE_CREATE, &store, &err);
+    if (rc != COLSTORE_OK) {
+        fprintf(stderr, "colload: %s\n", err.message);
+        return cli_exit_code(rc);
+    }
+    colstore_load_stats st;
+    rc = colstore_load_path(store, a.table, a.file, &o, &st, &err);
+    colstore_close(store);
+    if (pg.tty && pg.last > 0) fputs("\r\033[K", stderr);
+    if (rc != COLSTORE_OK) {
+        fprintf(stderr, "colload: %s\n", err.message);
+        if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL) fputs("colload: nothing was loaded\n", stderr);
+        return cli_exit_code(rc);
+    }
+    if (st.rows_read == 0) {
+        fprintf(stderr, "colload: %s: empty export, nothing to load (%.2f s)\n", a.table, st.seconds);
+        return CLI_OK;
+    }
+    fprintf(stderr,
+            "colload: %s: %llu rows read, %llu loaded, %llu already stored, %llu rejected, "
+            "%llu partitions written, %.2f s\n",
+            a.table, (unsigned long long)st.rows_read, (unsigned long long)st.rows_loaded,
+            (unsigned long long)st.rows_skipped, (unsigned long long)st.rows_rejected,
+            (unsigned long long)st.partitions_written, st.seconds);
+    return CLI_OK;
+}
