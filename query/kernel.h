@@ -82,6 +82,17 @@ int cs_qdim_read(struct cs_snap *snap,
                  size_t *rows,
                  struct cs_error *err);
 
+/* cs_qread_cols() - columns cols[0..ncols) of partition `part` of `table` into out[] (their
+ * capacity reused), checking that they have the same row count; *rows receives it. */
+int cs_qread_cols(struct cs_snap *snap,
+                  int table,
+                  size_t part,
+                  const int *cols,
+                  size_t ncols,
+                  struct cs_col *out,
+                  size_t *rows,
+                  struct cs_error *err);
+
 /* cs_qcheck_not_null() - CS_ECORRUPT when a NOT NULL column read from the store has NULLs. */
 int cs_qcheck_not_null(const struct cs_col *c, int table, int col, struct cs_error *err);
 
@@ -112,15 +123,23 @@ struct cs_day_slot {
     uint32_t group;   /* report-defined group of the day (month for approval-queue) */
 };
 
-/* cs_window_parts() - the partitions of fact table `table` whose time_key is the time_key of
- * a dim_time row with lo_days <= full_date <= hi_days (the inner join with dim_time), in
- * time_key order. *out is malloc'ed (free()); *n its length. */
-int cs_window_parts(struct cs_snap *snap,
-                    int table,
-                    int64_t lo_days,
-                    int64_t hi_days,
-                    struct cs_day_slot **out,
-                    size_t *n,
-                    struct cs_error *err);
+/* cs_days_to_parts() - sort days[0..ndays) by time_key and keep those that have a partition
+ * in fact table `table`, with .part set (compacted in place); *n receives how many remain.
+ * Partitions outside [first time_key, last time_key] are never looked at. */
+void cs_days_to_parts(struct cs_snap *snap,
+                      int table,
+                      struct cs_day_slot *days,
+                      size_t ndays,
+                      size_t *n);
+
+/* cs_window_days() - the dim_time rows with lo_days <= full_date <= hi_days (time_key, days;
+ * group = 0), as the inner join with dim_time selects them. *out is malloc'ed (free() it; NULL
+ * when *n is 0). */
+int cs_window_days(struct cs_snap *snap,
+                   int64_t lo_days,
+                   int64_t hi_days,
+                   struct cs_day_slot **out,
+                   size_t *n,
+                   struct cs_error *err);
 
 #endif

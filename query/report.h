@@ -30,6 +30,17 @@ struct cs_result {
 
 void cs_result_free(struct cs_result *r); /* frees r itself too; NULL is a no-op */
 
+/* Column description of a result (cs_result_new()). */
+struct cs_result_coldef {
+    const char *name; /* static string */
+    uint8_t type;     /* enum cs_type */
+    uint8_t scale;    /* NUMERIC scale */
+};
+
+/* cs_result_new() - an empty result with ncols (<= CS_RESULT_MAX_COLS) columns; NULL when
+ * memory runs out. Rows are appended column by column (cs_col_push_*), then r->rows set. */
+struct cs_result *cs_result_new(size_t ncols, const struct cs_result_coldef *cols);
+
 /* Parameters. Dates are day numbers (days since 1970-01-01). */
 struct cs_report_params {
     int64_t as_of_days; /* agent-performance, training-quality */

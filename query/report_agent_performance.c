@@ -1,0 +1,210 @@
+/*
+ * agent-performance (seed Query 1): per day of the window [as_of - days, as_of] and agent_name,
+ * the query count, average latency and approval / edit rates.
+ *
+ * Plan: dim_time → the window's days → their fact_agent_query partitions (no other partition
+ * is opened); dim_agent (agent_key, agent_name) → agent_key → name group, groups numbered in
+ * bytewise name order so that SCD-2 versions of a name share one group. Each partition is one
+ * day, so the aggregate array is [day][group] and workers write disjoint days: no merge.
+ */
+#include "query/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/kernel.h"
+#include "query/numeric.h"
+#include "storage/base/limits.h"
+
+struct ap_agg {
+    int64_t count, latency_sum, approved, edited;
+};
+
+struct ap_ctx {
+    struct cs_snap *snap;
+    const struct cs_day_slot *days;
+    const struct cs_name_groups *groups;
+    struct ap_agg *agg; /* days x (ngroups + 1); the last group collects unknown agents */
+};
+
+enum { AP_AGENT, AP_LATENCY, AP_APPROVED, AP_EDITED, AP_NCOLS };
+static const int ap_cols[AP_NCOLS] = {CS_FQ_AGENT, CS_FQ_LATENCY, CS_FQ_APPROVED,
+                                      CS_FQ_HUMAN_EDITED};
+
+struct ap_worker {
+    const struct ap_ctx *ctx;
+    struct cs_col cols[AP_NCOLS];
+    uint32_t gid[CS_VECTOR_SIZE];
+};
+
+static void ap_vector(struct ap_agg *agg,
+                      const uint32_t *gid,
+                      const int64_t *latency,
+                      const uint8_t *approved,
+                      const uint8_t *approved_null,
+                      const uint8_t *edited,
+                      size_t n)
+{
+    if (approved_null == NULL) {
+        for (size_t i = 0; i < n; i++) {
+            struct ap_agg *a = &agg[gid[i]];
+            a->count++;
+            a->latency_sum += latency[i];
+            a->approved += approved[i];
+            a->edited += edited[i];
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            struct ap_agg *a = &agg[gid[i]];
+            a->count++;
+            a->latency_sum += latency[i];
+            a->approved += approved[i] & (uint8_t)(approved_null[i] ^ 1);
+            a->edited += edited[i];
+        }
+    }
+}
+
+static int ap_part(void *state, size_t item, struct cs_error *err)
+{
+    struct ap_worker *w = state;
+    const struct ap_ctx *ctx = w->ctx;
+    size_t rows = 0;
+    int rc = cs_qread_cols(ctx->snap, CS_T_FACT_AGENT_QUERY, ctx->days[item].part, ap_cols,
+                           AP_NCOLS, w->cols, &rows, err);
+    if (rc != CS_OK) return rc;
+    for (int j = 0; j < AP_NCOLS; j++) {
+        if (j == AP_APPROVED) continue;
+        rc = cs_qcheck_not_null(&w->cols[j], CS_T_FACT_AGENT_QUERY, ap_cols[j], err);
+        if (rc != CS_OK) return rc;
+    }
+    struct ap_agg *agg = ctx->agg + item * (ctx->groups->ngroups + 1);
+    const struct cs_col *c = w->cols;
+    for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
+        const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
+        cs_keymap_lookup(&ctx->groups->map, c[AP_AGENT].i64 + off, NULL, n, w->gid);
+        ap_vector(agg, w->gid, c[AP_LATENCY].i64 + off, c[AP_APPROVED].b8 + off,
+                  c[AP_APPROVED].nulls != NULL ? c[AP_APPROVED].nulls + off : NULL,
+                  c[AP_EDITED].b8 + off, n);
+    }
+    return CS_OK;
+}
+
+static int ap_scan(struct ap_ctx *ctx, size_t ndays, unsigned threads, struct cs_error *err)
+{
+    uint64_t *weights = malloc((ndays + 1) * sizeof(*weights));
+    struct ap_worker *w = calloc(CS_PAR_MAX_WORKERS, sizeof(*w));
+    int rc = CS_ENOMEM;
+    size_t nw = 0;
+    if (weights == NULL || w == NULL) {
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory for the scan");
+        goto out;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < ndays; i++) {
+        weights[i] = cs_snap_part(ctx->snap, CS_T_FACT_AGENT_QUERY, ctx->days[i].part).rows;
+        total += weights[i];
+    }
+    nw = cs_par_workers(ndays, total, threads);
+    void *states[CS_PAR_MAX_WORKERS];
+    for (size_t k = 0; k < nw; k++) {
+        w[k].ctx = ctx;
+        for (int j = 0; j < AP_NCOLS; j++) {
+            cs_col_init(&w[k].cols[j], cs_type_kind(cs_schema_table(CS_T_FACT_AGENT_QUERY)
+                                                        ->cols[ap_cols[j]]
+                                                        .type));
+        }
+        states[k] = &w[k];
+    }
+    rc = cs_par_run(ndays, weights, nw, ap_part, states, NULL, err);
+out:
+    for (size_t k = 0; w != NULL && k < nw; k++) {
+        for (int j = 0; j < AP_NCOLS; j++) cs_col_free(&w[k].cols[j]);
+    }
+    free(w);
+    free(weights);
+    return rc;
+}
+
+static const struct cs_result_coldef ap_result_cols[] = {
+    {"full_date", CS_TY_DATE, 0},          {"agent_name", CS_TY_TEXT, 0},
+    {"total_queries", CS_TY_INT8, 0},      {"avg_latency_ms", CS_TY_NUMERIC, 2},
+    {"approval_rate_pct", CS_TY_NUMERIC, 2}, {"edit_rate_pct", CS_TY_NUMERIC, 2},
+};
+
+/* Rows in ORDER BY full_date DESC, agent_name: days latest first, groups in name order. */
+static int ap_emit(const struct ap_ctx *ctx, size_t ndays, struct cs_result *r)
+{
+    const size_t ng = ctx->groups->ngroups;
+    struct cs_col *c = r->cols;
+    bool ok = true;
+    for (size_t k = ndays; k-- > 0;) {
+        const struct ap_agg *agg = ctx->agg + k * (ng + 1);
+        for (size_t g = 0; g < ng; g++) {
+            const struct ap_agg *a = &agg[g];
+            if (a->count == 0) continue;
+            ok &= cs_col_push_i64(&c[0], ctx->days[k].days);
+            ok &= cs_col_push_str(&c[1], ctx->groups->names[g], ctx->groups->name_lens[g]);
+            ok &= cs_col_push_i64(&c[2], a->count);
+            ok &= cs_col_push_i64(&c[3], cs_avg2(a->latency_sum, 0, a->count, 1));
+            ok &= cs_col_push_i64(&c[4], cs_pct2(a->approved, a->count));
+            ok &= cs_col_push_i64(&c[5], cs_pct2(a->edited, a->count));
+            if (!ok) return CS_ENOMEM;
+            r->rows++;
+        }
+    }
+    return CS_OK;
+}
+
+static int day_desc_cmp(const void *x, const void *y)
+{
+    const struct cs_day_slot *a = x, *b = y;
+    return (a->days > b->days) - (a->days < b->days);
+}
+
+int cs_report_agent_performance(struct cs_snap *snap,
+                                const struct cs_report_params *p,
+                                struct cs_result **out,
+                                struct cs_error *err)
+{
+    *out = NULL;
+    struct cs_day_slot *days = NULL;
+    size_t ndays = 0;
+    struct cs_name_groups groups = {0};
+    struct ap_ctx ctx = {snap, NULL, &groups, NULL};
+    struct cs_result *r = cs_result_new(6, ap_result_cols);
+    int rc = r == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
+    if (rc == CS_OK) rc = cs_window_days(snap, p->as_of_days - p->days, p->as_of_days, &days,
+                                         &ndays, err);
+    if (rc != CS_OK || ndays == 0) goto out;
+    cs_days_to_parts(snap, CS_T_FACT_AGENT_QUERY, days, ndays, &ndays);
+    if (ndays == 0) goto out;
+    /* emit walks the days backwards: order them by full_date ascending */
+    qsort(days, ndays, sizeof(*days), day_desc_cmp);
+    ctx.days = days;
+
+    const int dcols[2] = {CS_AGENT_KEY, CS_AGENT_NAME};
+    struct cs_col dim[2];
+    size_t dim_rows = 0;
+    rc = cs_qdim_read(snap, CS_T_DIM_AGENT, dcols, 2, dim, &dim_rows, err);
+    if (rc == CS_OK) rc = cs_name_groups_build(&groups, &dim[0], &dim[1], err);
+    if (rc == CS_OK) {
+        ctx.agg = calloc(ndays * (groups.ngroups + 1), sizeof(*ctx.agg));
+        if (ctx.agg == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory for aggregates");
+    }
+    if (rc == CS_OK) rc = ap_scan(&ctx, ndays, p->threads, err);
+    if (rc == CS_OK && ap_emit(&ctx, ndays, r) != CS_OK) {
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
+    }
+    cs_col_free(&dim[0]);
+    cs_col_free(&dim[1]);
+out:
+    free(ctx.agg);
+    cs_name_groups_free(&groups);
+    free(days);
+    if (rc != CS_OK) {
+        cs_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return CS_OK;
+}
