@@ -56,8 +56,8 @@ static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, b
         const int64_t v = b->cols[c].i64[r];
         if (cs_dim_row_by_key(dim, v) >= 0) continue;
         char reason[160];
-        snprintf(reason, sizeof(reason), "%lld is not a %s of %s", (long long)v,
-                 dim->table->cols[dim->table->key_col].name, dim->table->name);
+        snprintf(reason, sizeof(reason), "no %s row with %s %lld", dim->table->name,
+                 dim->table->cols[dim->table->key_col].name, (long long)v);
         *ok = false;
         return cs_parser_reject(fl->ld->parser, b, r, t->cols[c].name, reason, &fl->ld->e);
     }

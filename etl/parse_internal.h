@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "etl/parse.h"
+#include "storage/base/limits.h"
 #include "etl/value_parse.h"
 
 /* Bytes of the fd input buffer: one read() fills most of it. It must hold a whole record of

@@ -19,15 +19,15 @@
 #include "storage/store.h"
 
 enum cs_codec {
-    CS_CODEC_AUTO = 0,       /* encoder: choose by measuring; never stored */
-    CS_CODEC_EMPTY = 1,      /* any kind: no value section (0 rows, or every row NULL) */
-    CS_CODEC_I64_CONST = 2,  /* i64 value */
-    CS_CODEC_I64_FOR = 3,    /* i64 reference, u8 width, rows packed (v - reference) */
-    CS_CODEC_I64_DELTA = 4,  /* i64 first, i64 min delta, u8 width, rows-1 packed deltas */
-    CS_CODEC_BOOL_CONST = 5, /* u8 value */
-    CS_CODEC_BOOL_BITS = 6,  /* ceil(rows/8) bytes, bit i = value of row i */
-    CS_CODEC_STR_PLAIN = 7,  /* u8 width, rows packed lengths, the bytes */
-    CS_CODEC_STR_DICT = 8,   /* u32 entries, u8 width, packed lengths, bytes, u8 width, codes */
+    CS_CODEC_AUTO = 0,        /* encoder: choose by measuring; never stored */
+    CS_CODEC_EMPTY = 1,       /* any kind: no value section (0 rows, or every row NULL) */
+    CS_CODEC_I64_CONST = 2,   /* i64 value */
+    CS_CODEC_I64_FOR = 3,     /* i64 reference, u8 width, rows packed (v - reference) */
+    CS_CODEC_I64_DELTA = 4,   /* i64 first, i64 min delta, u8 width, rows-1 packed deltas */
+    CS_CODEC_BOOL_CONST = 5,  /* u8 value */
+    CS_CODEC_BOOL_BITS = 6,   /* ceil(rows/8) bytes, bit i = value of row i */
+    CS_CODEC_STR_PLAIN = 7,   /* u8 width, rows packed lengths, the bytes */
+    CS_CODEC_STR_DICT = 8,    /* u32 entries, u8 width, packed lengths, bytes, u8 width, codes */
     CS_CODEC_FIX16_PLAIN = 9, /* rows x 16 bytes */
 };
 #define CS_CODEC_MAX 9
@@ -100,8 +100,7 @@ void cs_wbuf_u8(struct cs_wbuf *w, uint8_t v);
 void cs_wbuf_u32(struct cs_wbuf *w, uint32_t v);
 void cs_wbuf_u64(struct cs_wbuf *w, uint64_t v);
 /* cs_wbuf_packed() - append cs_bitpack_pack(in, n, w, base). */
-void cs_wbuf_packed(struct cs_wbuf *w, const uint64_t *in, size_t n, unsigned width,
-                    uint64_t base);
+void cs_wbuf_packed(struct cs_wbuf *w, const uint64_t *in, size_t n, unsigned width, uint64_t base);
 
 /* A bounded reader over a decoded payload: every take checks the bytes are there. */
 struct cs_rbuf {
@@ -129,7 +128,8 @@ static inline uint64_t cs_load_u64le(const uint8_t *p)
         memcpy(&v, p, 8);
         return v;
     }
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
     return v;
 }
 static inline uint32_t cs_load_u32le(const uint8_t *p)
@@ -142,11 +142,13 @@ static inline void cs_store_u64le(uint8_t *p, uint64_t v)
         memcpy(p, &v, 8);
         return;
     }
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 static inline void cs_store_u32le(uint8_t *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* ---- codecs: the value section of one kind ---- */
@@ -164,13 +166,23 @@ struct cs_enc_in {
 /* cs_codec_encode_<kind>() - append the value section to w; set *codec and, for I64 and BOOL,
  * stats->min/max (of the non-NULL values). CS_EINVAL when a forced codec cannot represent the
  * column, CS_ENOMEM when w failed. */
-int cs_codec_encode_i64(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
-                        struct cs_seg_stats *stats, struct cs_error *err);
-int cs_codec_encode_bool(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
-                         struct cs_seg_stats *stats, struct cs_error *err);
-int cs_codec_encode_str(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+int cs_codec_encode_i64(const struct cs_enc_in *in,
+                        struct cs_wbuf *w,
+                        uint8_t *codec,
+                        struct cs_seg_stats *stats,
                         struct cs_error *err);
-int cs_codec_encode_fix16(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+int cs_codec_encode_bool(const struct cs_enc_in *in,
+                         struct cs_wbuf *w,
+                         uint8_t *codec,
+                         struct cs_seg_stats *stats,
+                         struct cs_error *err);
+int cs_codec_encode_str(const struct cs_enc_in *in,
+                        struct cs_wbuf *w,
+                        uint8_t *codec,
+                        struct cs_error *err);
+int cs_codec_encode_fix16(const struct cs_enc_in *in,
+                          struct cs_wbuf *w,
+                          uint8_t *codec,
                           struct cs_error *err);
 
 /* cs_codec_decode_<kind>() - decode the value section of `rows` rows from r into out, whose
@@ -178,13 +190,29 @@ int cs_codec_encode_fix16(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t
  * map (NULL when no row is NULL); NULL rows come out as 0 / "" / 16 zero bytes. Returns
  * CS_ECORRUPT with a message (without the file name) when the section is malformed, or
  * CS_ENOMEM. */
-int cs_codec_decode_i64(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
-                        struct cs_col *out, struct cs_error *err);
-int cs_codec_decode_bool(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
-                         struct cs_col *out, struct cs_error *err);
-int cs_codec_decode_str(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
-                        struct cs_col *out, struct cs_error *err);
-int cs_codec_decode_fix16(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
-                          struct cs_col *out, struct cs_error *err);
+int cs_codec_decode_i64(struct cs_rbuf *r,
+                        int codec,
+                        size_t rows,
+                        const uint8_t *nulls,
+                        struct cs_col *out,
+                        struct cs_error *err);
+int cs_codec_decode_bool(struct cs_rbuf *r,
+                         int codec,
+                         size_t rows,
+                         const uint8_t *nulls,
+                         struct cs_col *out,
+                         struct cs_error *err);
+int cs_codec_decode_str(struct cs_rbuf *r,
+                        int codec,
+                        size_t rows,
+                        const uint8_t *nulls,
+                        struct cs_col *out,
+                        struct cs_error *err);
+int cs_codec_decode_fix16(struct cs_rbuf *r,
+                          int codec,
+                          size_t rows,
+                          const uint8_t *nulls,
+                          struct cs_col *out,
+                          struct cs_error *err);
 
 #endif

@@ -27,12 +27,13 @@ void cs_bitpack_pack(const uint64_t *in, size_t n, unsigned w, uint64_t base, ui
             acc = fill != 0 ? v >> (w - fill) : 0;
         }
     }
-    for (unsigned b = 0; b < fill; b += 8) out[pos++] = (uint8_t)(acc >> b);
+    for (unsigned b = 0; b < fill; b += 8)
+        out[pos++] = (uint8_t)(acc >> b);
 }
 
 /* Value i of a stream with at least 9 readable bytes after bit i*w's byte. */
-static inline __attribute__((always_inline)) uint64_t get_bits(const uint8_t *in, uint64_t bit,
-                                                               unsigned w, uint64_t mask)
+static inline __attribute__((always_inline)) uint64_t
+get_bits(const uint8_t *in, uint64_t bit, unsigned w, uint64_t mask)
 {
     const uint8_t *q = in + (bit >> 3);
     const unsigned s = (unsigned)(bit & 7);
@@ -45,7 +46,8 @@ static inline __attribute__((always_inline)) void
 unpack_w(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out)
 {
     if (w == 0) {
-        for (size_t i = 0; i < n; i++) out[i] = base;
+        for (size_t i = 0; i < n; i++)
+            out[i] = base;
         return;
     }
     const uint64_t mask = w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
@@ -53,7 +55,8 @@ unpack_w(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out)
     /* Values whose first byte is at most bytes - 16 can be read in place (9 bytes needed). */
     size_t fast = bytes >= 16 ? (size_t)(((uint64_t)(bytes - 16) * 8) / w) : 0;
     if (fast > n) fast = n;
-    for (size_t i = 0; i < fast; i++) out[i] = base + get_bits(in, (uint64_t)i * w, w, mask);
+    for (size_t i = 0; i < fast; i++)
+        out[i] = base + get_bits(in, (uint64_t)i * w, w, mask);
 
     /* The tail starts at most 16 + 8 bytes before the end: read it from a padded copy. */
     const size_t start = (size_t)(((uint64_t)fast * w) >> 3);
@@ -65,21 +68,24 @@ unpack_w(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out)
     }
 }
 
-#define CS_W(x)                                                                                  \
-    case x: unpack_w(in, n, x, base, out); break;
+/* One inlined copy of unpack_w() per width, so that shifts and masks are constants. */
+// clang-format off
+#define CS_W(x) case x: unpack_w(in, n, x, base, out); break;
 
 void cs_bitpack_unpack(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out)
 {
     if (n == 0) return;
     switch (w) {
-        CS_W(0) CS_W(1) CS_W(2) CS_W(3) CS_W(4) CS_W(5) CS_W(6) CS_W(7) CS_W(8) CS_W(9)
-        CS_W(10) CS_W(11) CS_W(12) CS_W(13) CS_W(14) CS_W(15) CS_W(16) CS_W(17) CS_W(18)
-        CS_W(19) CS_W(20) CS_W(21) CS_W(22) CS_W(23) CS_W(24) CS_W(25) CS_W(26) CS_W(27)
-        CS_W(28) CS_W(29) CS_W(30) CS_W(31) CS_W(32) CS_W(33) CS_W(34) CS_W(35) CS_W(36)
-        CS_W(37) CS_W(38) CS_W(39) CS_W(40) CS_W(41) CS_W(42) CS_W(43) CS_W(44) CS_W(45)
-        CS_W(46) CS_W(47) CS_W(48) CS_W(49) CS_W(50) CS_W(51) CS_W(52) CS_W(53) CS_W(54)
-        CS_W(55) CS_W(56) CS_W(57) CS_W(58) CS_W(59) CS_W(60) CS_W(61) CS_W(62) CS_W(63)
-        CS_W(64)
+    CS_W(0)  CS_W(1)  CS_W(2)  CS_W(3)  CS_W(4)  CS_W(5)  CS_W(6)  CS_W(7)  CS_W(8)
+    CS_W(9)  CS_W(10) CS_W(11) CS_W(12) CS_W(13) CS_W(14) CS_W(15) CS_W(16) CS_W(17)
+    CS_W(18) CS_W(19) CS_W(20) CS_W(21) CS_W(22) CS_W(23) CS_W(24) CS_W(25) CS_W(26)
+    CS_W(27) CS_W(28) CS_W(29) CS_W(30) CS_W(31) CS_W(32) CS_W(33) CS_W(34) CS_W(35)
+    CS_W(36) CS_W(37) CS_W(38) CS_W(39) CS_W(40) CS_W(41) CS_W(42) CS_W(43) CS_W(44)
+    CS_W(45) CS_W(46) CS_W(47) CS_W(48) CS_W(49) CS_W(50) CS_W(51) CS_W(52) CS_W(53)
+    CS_W(54) CS_W(55) CS_W(56) CS_W(57) CS_W(58) CS_W(59) CS_W(60) CS_W(61) CS_W(62)
+    CS_W(63) CS_W(64)
     default: break; /* callers validate w <= 64 */
     }
 }
+#undef CS_W
+// clang-format on

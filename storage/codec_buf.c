@@ -21,7 +21,8 @@ uint8_t *cs_wbuf_reserve(struct cs_wbuf *w, size_t more)
     const size_t need = w->len + more;
     if (need > w->cap) {
         size_t cap = w->cap < 256 ? 256 : w->cap;
-        while (cap < need) cap *= 2;
+        while (cap < need)
+            cap *= 2;
         uint8_t *p = realloc(w->p, cap);
         if (p == NULL) {
             w->failed = true;
@@ -60,8 +61,7 @@ void cs_wbuf_u64(struct cs_wbuf *w, uint64_t v)
     cs_wbuf_put(w, b, 8);
 }
 
-void cs_wbuf_packed(struct cs_wbuf *w, const uint64_t *in, size_t n, unsigned width,
-                    uint64_t base)
+void cs_wbuf_packed(struct cs_wbuf *w, const uint64_t *in, size_t n, unsigned width, uint64_t base)
 {
     const size_t bytes = cs_bitpack_bytes(n, width);
     uint8_t *d = cs_wbuf_reserve(w, bytes);

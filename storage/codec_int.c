@@ -60,7 +60,8 @@ static uint64_t *fill_nulls(const int64_t *src, const uint8_t *nulls, size_t n)
     uint64_t *v = malloc(n * sizeof(*v));
     if (v == NULL) return NULL;
     size_t first = 0;
-    while (first < n && nulls[first]) first++;
+    while (first < n && nulls[first])
+        first++;
     uint64_t prev = first < n ? (uint64_t)src[first] : 0;
     for (size_t i = 0; i < n; i++) {
         if (!nulls[i]) prev = (uint64_t)src[i];
@@ -72,14 +73,16 @@ static uint64_t *fill_nulls(const int64_t *src, const uint8_t *nulls, size_t n)
 static int encode_empty(const struct cs_enc_in *in, uint8_t *codec, struct cs_error *err)
 {
     if (in->force != CS_CODEC_AUTO && in->force != CS_CODEC_EMPTY)
-        return cs_error_set(err, CS_EINVAL, "codec %d cannot encode an all-NULL column",
-                            in->force);
+        return cs_error_set(err, CS_EINVAL, "codec %d cannot encode an all-NULL column", in->force);
     *codec = CS_CODEC_EMPTY;
     return CS_OK;
 }
 
-int cs_codec_encode_i64(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
-                        struct cs_seg_stats *stats, struct cs_error *err)
+int cs_codec_encode_i64(const struct cs_enc_in *in,
+                        struct cs_wbuf *w,
+                        uint8_t *codec,
+                        struct cs_seg_stats *stats,
+                        struct cs_error *err)
 {
     const size_t n = in->rows;
     if (n == in->null_count) return encode_empty(in, codec, err);
@@ -114,8 +117,11 @@ int cs_codec_encode_i64(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *
         cs_wbuf_packed(w, v, n, width, (uint64_t)min);
         break;
     }
-    case CS_CODEC_I64_DELTA: rc = put_delta(v, n, w); break;
-    default: rc = cs_error_set(err, CS_EINVAL, "codec %d cannot encode i64 values", chosen);
+    case CS_CODEC_I64_DELTA:
+        rc = put_delta(v, n, w);
+        break;
+    default:
+        rc = cs_error_set(err, CS_EINVAL, "codec %d cannot encode i64 values", chosen);
     }
     free(filled);
     if (rc == CS_ENOMEM) return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -123,18 +129,25 @@ int cs_codec_encode_i64(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *
     return rc;
 }
 
-int cs_codec_decode_i64(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
-                        struct cs_col *out, struct cs_error *err)
+int cs_codec_decode_i64(struct cs_rbuf *r,
+                        int codec,
+                        size_t rows,
+                        const uint8_t *nulls,
+                        struct cs_col *out,
+                        struct cs_error *err)
 {
     uint64_t *v = (uint64_t *)out->i64;
     uint64_t a = 0, b = 0;
     uint8_t width = 0;
     switch (codec) {
-    case CS_CODEC_EMPTY: b = 0; goto fill;
+    case CS_CODEC_EMPTY:
+        b = 0;
+        goto fill;
     case CS_CODEC_I64_CONST:
         if (!cs_rbuf_u64(r, &b)) goto truncated;
     fill:
-        for (size_t i = 0; i < rows; i++) v[i] = b;
+        for (size_t i = 0; i < rows; i++)
+            v[i] = b;
         break;
     case CS_CODEC_I64_FOR: {
         if (!cs_rbuf_u64(r, &a) || !cs_rbuf_u8(r, &width)) goto truncated;
@@ -146,37 +159,42 @@ int cs_codec_decode_i64(struct cs_rbuf *r, int codec, size_t rows, const uint8_t
     }
     case CS_CODEC_I64_DELTA: {
         if (rows == 0) goto truncated;
-        if (!cs_rbuf_u64(r, &a) || !cs_rbuf_u64(r, &b) || !cs_rbuf_u8(r, &width))
-            goto truncated;
+        if (!cs_rbuf_u64(r, &a) || !cs_rbuf_u64(r, &b) || !cs_rbuf_u8(r, &width)) goto truncated;
         if (width > 64) goto bad_width;
         const uint8_t *p = cs_rbuf_take(r, cs_bitpack_bytes(rows - 1, width));
         if (p == NULL) goto truncated;
         cs_bitpack_unpack(p, rows - 1, width, b, v + 1);
         v[0] = a;
-        for (size_t i = 1; i < rows; i++) v[i] += v[i - 1];
+        for (size_t i = 1; i < rows; i++)
+            v[i] += v[i - 1];
         break;
     }
-    default: return cs_error_set(err, CS_ECORRUPT, "codec %d is not an i64 codec", codec);
+    default:
+        return cs_error_set(err, CS_ECORRUPT, "codec %d is not an i64 codec", codec);
     }
     if (nulls != NULL) {
-        for (size_t i = 0; i < rows; i++) v[i] = nulls[i] ? 0 : v[i];
+        for (size_t i = 0; i < rows; i++)
+            v[i] = nulls[i] ? 0 : v[i];
     }
     return CS_OK;
 truncated:
-    return cs_error_set(err, CS_ECORRUPT, "i64 values end early (codec %d, %zu rows)", codec,
-                        rows);
+    return cs_error_set(err, CS_ECORRUPT, "i64 values end early (codec %d, %zu rows)", codec, rows);
 bad_width:
     return cs_error_set(err, CS_ECORRUPT, "i64 bit width %u over 64", (unsigned)width);
 }
 
-int cs_codec_encode_bool(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
-                         struct cs_seg_stats *stats, struct cs_error *err)
+int cs_codec_encode_bool(const struct cs_enc_in *in,
+                         struct cs_wbuf *w,
+                         uint8_t *codec,
+                         struct cs_seg_stats *stats,
+                         struct cs_error *err)
 {
     const size_t n = in->rows;
     if (n == in->null_count) return encode_empty(in, codec, err);
     const uint8_t *b8 = in->c->b8;
     size_t trues = 0;
-    for (size_t i = 0; i < n; i++) trues += (b8[i] != 0 && (in->nulls == NULL || !in->nulls[i]));
+    for (size_t i = 0; i < n; i++)
+        trues += (b8[i] != 0 && (in->nulls == NULL || !in->nulls[i]));
     const size_t valid = n - in->null_count;
     stats->min = trues == valid ? 1 : 0;
     stats->max = trues > 0 ? 1 : 0;
@@ -203,8 +221,12 @@ int cs_codec_encode_bool(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t 
     return CS_OK;
 }
 
-int cs_codec_decode_bool(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
-                         struct cs_col *out, struct cs_error *err)
+int cs_codec_decode_bool(struct cs_rbuf *r,
+                         int codec,
+                         size_t rows,
+                         const uint8_t *nulls,
+                         struct cs_col *out,
+                         struct cs_error *err)
 {
     uint8_t *b8 = out->b8;
     uint8_t v = 0;
@@ -218,12 +240,14 @@ int cs_codec_decode_bool(struct cs_rbuf *r, int codec, size_t rows, const uint8_
         if (p == NULL) return cs_error_set(err, CS_ECORRUPT, "bool values end early");
         if ((rows & 7) != 0 && (p[rows >> 3] >> (rows & 7)) != 0)
             return cs_error_set(err, CS_ECORRUPT, "bool bitmap has bits set past the last row");
-        for (size_t i = 0; i < rows; i++) b8[i] = (uint8_t)((p[i >> 3] >> (i & 7)) & 1);
+        for (size_t i = 0; i < rows; i++)
+            b8[i] = (uint8_t)((p[i >> 3] >> (i & 7)) & 1);
     } else {
         return cs_error_set(err, CS_ECORRUPT, "codec %d is not a bool codec", codec);
     }
     if (nulls != NULL) {
-        for (size_t i = 0; i < rows; i++) b8[i] = nulls[i] ? 0 : b8[i];
+        for (size_t i = 0; i < rows; i++)
+            b8[i] = nulls[i] ? 0 : b8[i];
     }
     return CS_OK;
 }

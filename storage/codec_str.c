@@ -25,11 +25,11 @@ static const char *str_at(const struct cs_col *c, size_t i, size_t *len)
 }
 
 struct dict {
-    size_t count;       /* distinct non-NULL strings */
-    size_t bytes;       /* their total length */
-    uint32_t *first;    /* count: row of each entry's first appearance */
-    uint64_t *codes;    /* rows: entry of each row (0 for NULL rows) */
-    uint64_t max_len;   /* longest entry */
+    size_t count;     /* distinct non-NULL strings */
+    size_t bytes;     /* their total length */
+    uint32_t *first;  /* count: row of each entry's first appearance */
+    uint64_t *codes;  /* rows: entry of each row (0 for NULL rows) */
+    uint64_t max_len; /* longest entry */
 };
 
 static void dict_free(struct dict *d)
@@ -44,7 +44,8 @@ static bool dict_build(const struct cs_enc_in *in, size_t limit, struct dict *d,
 {
     const struct cs_col *c = in->c;
     size_t cap = 16;
-    while (cap < 2 * limit) cap *= 2;
+    while (cap < 2 * limit)
+        cap *= 2;
     uint32_t *slots = calloc(cap, sizeof(*slots)); /* entry + 1, 0 = empty */
     uint64_t *hashes = malloc(limit * sizeof(*hashes));
     memset(d, 0, sizeof(*d));
@@ -115,8 +116,8 @@ static int put_dict(const struct cs_enc_in *in, const struct dict *d, struct cs_
     return CS_OK;
 }
 
-static int put_plain(const struct cs_enc_in *in, const uint64_t *lens, uint64_t max_len,
-                     struct cs_wbuf *w)
+static int
+put_plain(const struct cs_enc_in *in, const uint64_t *lens, uint64_t max_len, struct cs_wbuf *w)
 {
     const unsigned wl = cs_bitpack_width(max_len);
     cs_wbuf_u8(w, (uint8_t)wl);
@@ -129,7 +130,9 @@ static int put_plain(const struct cs_enc_in *in, const uint64_t *lens, uint64_t 
     return CS_OK;
 }
 
-int cs_codec_encode_str(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+int cs_codec_encode_str(const struct cs_enc_in *in,
+                        struct cs_wbuf *w,
+                        uint8_t *codec,
                         struct cs_error *err)
 {
     const size_t n = in->rows;
@@ -162,8 +165,7 @@ int cs_codec_encode_str(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *
         have_dict = dict_build(in, limit, &d, &oom);
     }
     int rc = oom ? CS_ENOMEM : CS_OK;
-    if (rc == CS_OK && have_dict &&
-        (in->force == CS_CODEC_STR_DICT || dict_size(&d, n) < plain)) {
+    if (rc == CS_OK && have_dict && (in->force == CS_CODEC_STR_DICT || dict_size(&d, n) < plain)) {
         *codec = CS_CODEC_STR_DICT;
         rc = put_dict(in, &d, w);
     } else if (rc == CS_OK) {
@@ -182,8 +184,8 @@ static int str_corrupt(struct cs_error *err, const char *what)
 }
 
 /* Lengths in off[1..rows] become offsets: off[i + 1] = off[i] + length of row i. */
-static int lengths_to_offsets(uint64_t *off, size_t rows, const uint8_t *nulls,
-                              struct cs_error *err)
+static int
+lengths_to_offsets(uint64_t *off, size_t rows, const uint8_t *nulls, struct cs_error *err)
 {
     off[0] = 0;
     for (size_t i = 0; i < rows; i++) {
@@ -195,8 +197,8 @@ static int lengths_to_offsets(uint64_t *off, size_t rows, const uint8_t *nulls,
     return CS_OK;
 }
 
-static int decode_plain(struct cs_rbuf *r, size_t rows, const uint8_t *nulls,
-                        struct cs_col *out, struct cs_error *err)
+static int decode_plain(
+    struct cs_rbuf *r, size_t rows, const uint8_t *nulls, struct cs_col *out, struct cs_error *err)
 {
     uint8_t wl = 0;
     if (!cs_rbuf_u8(r, &wl)) return str_corrupt(err, "end early");
@@ -216,8 +218,12 @@ static int decode_plain(struct cs_rbuf *r, size_t rows, const uint8_t *nulls,
 }
 
 /* The dictionary: entry e is dict[doff[e] .. doff[e + 1]). */
-static int read_dict(struct cs_rbuf *r, size_t rows, uint64_t **doff_out, const uint8_t **dict,
-                     size_t *count_out, struct cs_error *err)
+static int read_dict(struct cs_rbuf *r,
+                     size_t rows,
+                     uint64_t **doff_out,
+                     const uint8_t **dict,
+                     size_t *count_out,
+                     struct cs_error *err)
 {
     uint32_t count = 0;
     uint8_t wl = 0;
@@ -230,7 +236,8 @@ static int read_dict(struct cs_rbuf *r, size_t rows, uint64_t **doff_out, const 
     if (doff == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     cs_bitpack_unpack(p, count, wl, 0, doff + 1);
     doff[0] = 0;
-    for (size_t e = 0; e < count; e++) doff[e + 1] += doff[e];
+    for (size_t e = 0; e < count; e++)
+        doff[e + 1] += doff[e];
     *dict = cs_rbuf_take(r, (size_t)doff[count]);
     if (doff[count] > CS_MAX_SEGMENT_BYTES || *dict == NULL) {
         free(doff);
@@ -241,8 +248,8 @@ static int read_dict(struct cs_rbuf *r, size_t rows, uint64_t **doff_out, const 
     return CS_OK;
 }
 
-static int decode_dict(struct cs_rbuf *r, size_t rows, const uint8_t *nulls, struct cs_col *out,
-                       struct cs_error *err)
+static int decode_dict(
+    struct cs_rbuf *r, size_t rows, const uint8_t *nulls, struct cs_col *out, struct cs_error *err)
 {
     uint64_t *doff = NULL;
     const uint8_t *dict = NULL;
@@ -251,7 +258,8 @@ static int decode_dict(struct cs_rbuf *r, size_t rows, const uint8_t *nulls, str
     if (rc != CS_OK) return rc;
     uint8_t wc = 0;
     const uint8_t *p = NULL;
-    if (!cs_rbuf_u8(r, &wc) || wc > 32 || (p = cs_rbuf_take(r, cs_bitpack_bytes(rows, wc))) == NULL) {
+    if (!cs_rbuf_u8(r, &wc) || wc > 32 ||
+        (p = cs_rbuf_take(r, cs_bitpack_bytes(rows, wc))) == NULL) {
         free(doff);
         return str_corrupt(err, "dictionary codes end early or are wider than 32 bits");
     }
@@ -285,21 +293,31 @@ static int decode_dict(struct cs_rbuf *r, size_t rows, const uint8_t *nulls, str
     return CS_OK;
 }
 
-int cs_codec_decode_str(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
-                        struct cs_col *out, struct cs_error *err)
+int cs_codec_decode_str(struct cs_rbuf *r,
+                        int codec,
+                        size_t rows,
+                        const uint8_t *nulls,
+                        struct cs_col *out,
+                        struct cs_error *err)
 {
     switch (codec) {
     case CS_CODEC_EMPTY:
-        for (size_t i = 0; i <= rows; i++) out->off[i] = 0;
+        for (size_t i = 0; i <= rows; i++)
+            out->off[i] = 0;
         out->data_len = 0;
         return CS_OK;
-    case CS_CODEC_STR_PLAIN: return decode_plain(r, rows, nulls, out, err);
-    case CS_CODEC_STR_DICT: return decode_dict(r, rows, nulls, out, err);
-    default: return cs_error_set(err, CS_ECORRUPT, "codec %d is not a text codec", codec);
+    case CS_CODEC_STR_PLAIN:
+        return decode_plain(r, rows, nulls, out, err);
+    case CS_CODEC_STR_DICT:
+        return decode_dict(r, rows, nulls, out, err);
+    default:
+        return cs_error_set(err, CS_ECORRUPT, "codec %d is not a text codec", codec);
     }
 }
 
-int cs_codec_encode_fix16(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
+int cs_codec_encode_fix16(const struct cs_enc_in *in,
+                          struct cs_wbuf *w,
+                          uint8_t *codec,
                           struct cs_error *err)
 {
     const size_t n = in->rows;
@@ -323,8 +341,12 @@ int cs_codec_encode_fix16(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t
     return CS_OK;
 }
 
-int cs_codec_decode_fix16(struct cs_rbuf *r, int codec, size_t rows, const uint8_t *nulls,
-                          struct cs_col *out, struct cs_error *err)
+int cs_codec_decode_fix16(struct cs_rbuf *r,
+                          int codec,
+                          size_t rows,
+                          const uint8_t *nulls,
+                          struct cs_col *out,
+                          struct cs_error *err)
 {
     if (codec == CS_CODEC_EMPTY) {
         if (rows > 0) memset(out->fix16, 0, 16 * rows);

@@ -13,10 +13,13 @@
  *
  *   BEGUN        lock held, cleanup of a killed writer's leftovers, base snapshot pinned
  *     │ cs_txn_put_part: encode, append a block to data/<N>.cseg (created at the first put)
- *     ▼                                                         kill: "data_written"
+ *     │                                                         kill: "block_written"
+ *     ▼ cs_txn_commit                                           kill: "data_written"
  *   DATA_SYNCED  fsync data file, fsync data/                   kill: "data_synced"
- *     ▼ write MANIFEST-<N>, fsync it, fsync the store directory kill: "manifest_synced"
- *   PREPARED     write CURRENT.tmp, fsync it                     kill: "current_tmp_written"
+ *     ▼ write MANIFEST-<N>                                      kill: "manifest_written"
+ *   MANIFEST_SYNCED  fsync it, fsync the store directory       kill: "manifest_synced"
+ *     ▼ write CURRENT.tmp                                       kill: "current_tmp_written"
+ *   PREPARED     fsync CURRENT.tmp                               kill: "current_tmp_synced"
  *     ▼ rename CURRENT.tmp → CURRENT  (the commit point)        kill: "renamed"
  *   COMMITTED    fsync the store directory                       kill: "dir_synced"
  *     ▼ close base snapshot; delete unpinned old manifests, then data files that neither
@@ -91,9 +94,9 @@ static int write_current(const char *dir, uint64_t v, bool *renamed, struct cs_e
     if (rc != CS_OK) return rc;
     int n = snprintf(text, sizeof(text), "MANIFEST-%012" PRIu64 "\n", v);
     assert(n == 22);
-    rc = cs_sio_write_file(tmp, text, (size_t)n, err);
+    rc = cs_sio_write_file(tmp, text, (size_t)n, "current_tmp_written", err);
     if (rc != CS_OK) return rc;
-    cs_store_kill_point("current_tmp_written");
+    cs_store_kill_point("current_tmp_synced");
     rc = cs_sio_rename(tmp, cur, err);
     if (rc != CS_OK) return rc;
     *renamed = true;
@@ -112,7 +115,7 @@ static int write_manifest(const char *dir, const struct cs_manifest *m, struct c
     size_t len;
     rc = cs_man_encode(m, &buf, &len, err);
     if (rc != CS_OK) return rc;
-    rc = cs_sio_write_file(path, buf, len, err);
+    rc = cs_sio_write_file(path, buf, len, "manifest_written", err);
     free(buf);
     if (rc == CS_OK) rc = cs_sio_fsync_dir(dir, err);
     cs_store_kill_point("manifest_synced");
@@ -403,6 +406,7 @@ static int write_block(struct cs_txn *txn, struct encoded *e, struct cs_mpart *p
         txn->data_size += e->len[c];
     }
     assert(rc != CS_OK || txn->data_size == p->off + p->len);
+    cs_store_kill_point("block_written");
     return rc;
 }
 

@@ -19,7 +19,7 @@
 #include "storage/base/limits.h"
 #include "storage/codec.h"
 
-#define SEG_VERSION 1
+#define SEG_VERSION     1
 #define SEG_HEADER_SIZE 64
 static const uint8_t SEG_MAGIC[8] = {'C', 'S', 'S', 'E', 'G', 0, 0, 0};
 
@@ -89,27 +89,38 @@ static void header_load(const uint8_t *p, struct cs_seg_header *h)
 static const char *kind_name(int kind)
 {
     switch (kind) {
-    case CS_K_I64: return "i64";
-    case CS_K_BOOL: return "bool";
-    case CS_K_STR: return "text";
-    case CS_K_FIX16: return "16-byte";
-    default: return "unknown";
+    case CS_K_I64:
+        return "i64";
+    case CS_K_BOOL:
+        return "bool";
+    case CS_K_STR:
+        return "text";
+    case CS_K_FIX16:
+        return "16-byte";
+    default:
+        return "unknown";
     }
 }
 
 static bool codec_fits_kind(int codec, int kind)
 {
     switch (codec) {
-    case CS_CODEC_EMPTY: return true;
+    case CS_CODEC_EMPTY:
+        return true;
     case CS_CODEC_I64_CONST:
     case CS_CODEC_I64_FOR:
-    case CS_CODEC_I64_DELTA: return kind == CS_K_I64;
+    case CS_CODEC_I64_DELTA:
+        return kind == CS_K_I64;
     case CS_CODEC_BOOL_CONST:
-    case CS_CODEC_BOOL_BITS: return kind == CS_K_BOOL;
+    case CS_CODEC_BOOL_BITS:
+        return kind == CS_K_BOOL;
     case CS_CODEC_STR_PLAIN:
-    case CS_CODEC_STR_DICT: return kind == CS_K_STR;
-    case CS_CODEC_FIX16_PLAIN: return kind == CS_K_FIX16;
-    default: return false;
+    case CS_CODEC_STR_DICT:
+        return kind == CS_K_STR;
+    case CS_CODEC_FIX16_PLAIN:
+        return kind == CS_K_FIX16;
+    default:
+        return false;
     }
 }
 
@@ -162,27 +173,32 @@ static uint64_t seg_checksum(const uint8_t *buf, size_t len)
 }
 
 /* Header of buf[0..len) loaded and checked; with `whole`, the size and checksum too. */
-static int load_checked(const uint8_t *buf, size_t len, bool whole, struct cs_seg_header *h,
-                        const char *file, struct cs_error *err)
+static int load_checked(const uint8_t *buf,
+                        size_t len,
+                        bool whole,
+                        struct cs_seg_header *h,
+                        const char *file,
+                        struct cs_error *err)
 {
     if (buf == NULL || len < SEG_HEADER_SIZE)
-        return cs_error_set(err, CS_ECORRUPT, "%s: truncated: %zu bytes, shorter than the "
-                            "64-byte segment header", name_of(file), buf == NULL ? 0 : len);
+        return cs_error_set(err, CS_ECORRUPT,
+                            "%s: truncated: %zu bytes, shorter than the "
+                            "64-byte segment header",
+                            name_of(file), buf == NULL ? 0 : len);
     header_load(buf, h);
     if (memcmp(h->magic, SEG_MAGIC, 8) != 0)
         return cs_error_set(err, CS_ECORRUPT, "%s: not a column segment (bad magic)",
                             name_of(file));
     if (whole && len - SEG_HEADER_SIZE != h->stored_size)
-        return cs_error_set(err, CS_ECORRUPT, "%s: %s: %zu bytes, header says %llu",
-                            name_of(file), len < SEG_HEADER_SIZE + (size_t)h->stored_size
-                                               ? "truncated" : "trailing bytes",
+        return cs_error_set(err, CS_ECORRUPT, "%s: %s: %zu bytes, header says %llu", name_of(file),
+                            len < SEG_HEADER_SIZE + (size_t)h->stored_size ? "truncated"
+                                                                           : "trailing bytes",
                             len, (unsigned long long)h->stored_size + SEG_HEADER_SIZE);
     if (whole && seg_checksum(buf, len) != h->checksum)
         return cs_error_set(err, CS_ECORRUPT, "%s: checksum mismatch", name_of(file));
     char msg[96];
     const char *problem = header_problem(h, msg, sizeof(msg));
-    if (problem != NULL)
-        return cs_error_set(err, CS_ECORRUPT, "%s: %s", name_of(file), problem);
+    if (problem != NULL) return cs_error_set(err, CS_ECORRUPT, "%s: %s", name_of(file), problem);
     return CS_OK;
 }
 
@@ -223,7 +239,8 @@ int cs_seg_compression(const uint8_t *buf, size_t len)
 static size_t count_nulls(const struct cs_col *c)
 {
     size_t n = 0;
-    for (size_t i = 0; c->nulls != NULL && i < c->len; i++) n += c->nulls[i] != 0;
+    for (size_t i = 0; c->nulls != NULL && i < c->len; i++)
+        n += c->nulls[i] != 0;
     return n;
 }
 
@@ -232,19 +249,28 @@ static void put_bitmap(struct cs_wbuf *w, const uint8_t *nulls, size_t rows)
     uint8_t *p = cs_wbuf_reserve(w, (rows + 7) / 8);
     if (p == NULL) return;
     memset(p, 0, (rows + 7) / 8);
-    for (size_t i = 0; i < rows; i++) p[i >> 3] |= (uint8_t)((nulls[i] != 0 ? 1u : 0u) << (i & 7));
+    for (size_t i = 0; i < rows; i++)
+        p[i >> 3] |= (uint8_t)((nulls[i] != 0 ? 1u : 0u) << (i & 7));
     w->len += (rows + 7) / 8;
 }
 
-static int encode_values(const struct cs_enc_in *in, struct cs_wbuf *w, uint8_t *codec,
-                         struct cs_seg_stats *stats, struct cs_error *err)
+static int encode_values(const struct cs_enc_in *in,
+                         struct cs_wbuf *w,
+                         uint8_t *codec,
+                         struct cs_seg_stats *stats,
+                         struct cs_error *err)
 {
     switch (in->c->kind) {
-    case CS_K_I64: return cs_codec_encode_i64(in, w, codec, stats, err);
-    case CS_K_BOOL: return cs_codec_encode_bool(in, w, codec, stats, err);
-    case CS_K_STR: return cs_codec_encode_str(in, w, codec, err);
-    case CS_K_FIX16: return cs_codec_encode_fix16(in, w, codec, err);
-    default: return cs_error_set(err, CS_EINVAL, "unknown column kind %d", in->c->kind);
+    case CS_K_I64:
+        return cs_codec_encode_i64(in, w, codec, stats, err);
+    case CS_K_BOOL:
+        return cs_codec_encode_bool(in, w, codec, stats, err);
+    case CS_K_STR:
+        return cs_codec_encode_str(in, w, codec, err);
+    case CS_K_FIX16:
+        return cs_codec_encode_fix16(in, w, codec, err);
+    default:
+        return cs_error_set(err, CS_EINVAL, "unknown column kind %d", in->c->kind);
     }
 }
 
@@ -300,8 +326,11 @@ int cs_seg_encode_opt(const struct cs_col *c,
     if (rc != CS_OK) return rc;
     const size_t nulls = count_nulls(c);
     struct cs_enc_in in = {c, nulls > 0 ? c->nulls : NULL, c->len, nulls, opts->codec};
-    struct cs_seg_header h = {.version = SEG_VERSION, .kind = c->kind, .type = (uint8_t)type,
-                              .rows = (uint32_t)c->len, .null_count = (uint32_t)nulls};
+    struct cs_seg_header h = {.version = SEG_VERSION,
+                              .kind = c->kind,
+                              .type = (uint8_t)type,
+                              .rows = (uint32_t)c->len,
+                              .null_count = (uint32_t)nulls};
     memcpy(h.magic, SEG_MAGIC, 8);
     struct cs_seg_stats st = {(uint32_t)c->len, (uint32_t)nulls, 0, 0};
 
@@ -353,7 +382,9 @@ int cs_seg_encode(const struct cs_col *c,
 /* ------------------------------------------------------------------------------ decoding */
 
 /* The NULL byte map of out from the payload's bitmap (or all NULL); sets out->nulls. */
-static int decode_nulls(struct cs_rbuf *r, const struct cs_seg_header *h, struct cs_col *out,
+static int decode_nulls(struct cs_rbuf *r,
+                        const struct cs_seg_header *h,
+                        struct cs_col *out,
                         struct cs_error *err)
 {
     const size_t rows = h->rows;
@@ -374,34 +405,41 @@ static int decode_nulls(struct cs_rbuf *r, const struct cs_seg_header *h, struct
         n += out->nulls[i];
     }
     if (n != h->null_count)
-        return cs_error_set(err, CS_ECORRUPT, "validity bitmap has %zu NULLs, header says %u",
-                            n, h->null_count);
+        return cs_error_set(err, CS_ECORRUPT, "validity bitmap has %zu NULLs, header says %u", n,
+                            h->null_count);
     return CS_OK;
 }
 
-static int decode_payload(const uint8_t *payload, const struct cs_seg_header *h,
-                          struct cs_col *out, struct cs_error *err)
+static int decode_payload(const uint8_t *payload,
+                          const struct cs_seg_header *h,
+                          struct cs_col *out,
+                          struct cs_error *err)
 {
     struct cs_rbuf r = {payload, h->raw_size, 0};
     int rc = decode_nulls(&r, h, out, err);
     if (rc != CS_OK) return rc;
     const uint8_t *nulls = out->nulls;
     switch (h->kind) {
-    case CS_K_I64: rc = cs_codec_decode_i64(&r, h->codec, h->rows, nulls, out, err); break;
-    case CS_K_BOOL: rc = cs_codec_decode_bool(&r, h->codec, h->rows, nulls, out, err); break;
-    case CS_K_STR: rc = cs_codec_decode_str(&r, h->codec, h->rows, nulls, out, err); break;
-    default: rc = cs_codec_decode_fix16(&r, h->codec, h->rows, nulls, out, err); break;
+    case CS_K_I64:
+        rc = cs_codec_decode_i64(&r, h->codec, h->rows, nulls, out, err);
+        break;
+    case CS_K_BOOL:
+        rc = cs_codec_decode_bool(&r, h->codec, h->rows, nulls, out, err);
+        break;
+    case CS_K_STR:
+        rc = cs_codec_decode_str(&r, h->codec, h->rows, nulls, out, err);
+        break;
+    default:
+        rc = cs_codec_decode_fix16(&r, h->codec, h->rows, nulls, out, err);
+        break;
     }
     if (rc == CS_OK && r.pos != r.len)
         rc = cs_error_set(err, CS_ECORRUPT, "%zu bytes left after the values", r.len - r.pos);
     return rc;
 }
 
-int cs_seg_decode(const uint8_t *buf,
-                  size_t len,
-                  struct cs_col *out,
-                  const char *file,
-                  struct cs_error *err)
+int cs_seg_decode(
+    const uint8_t *buf, size_t len, struct cs_col *out, const char *file, struct cs_error *err)
 {
     struct cs_seg_header h;
     int rc = load_checked(buf, len, true, &h, file, err);
@@ -417,12 +455,14 @@ int cs_seg_decode(const uint8_t *buf,
     if (h.compression == CS_COMP_LZ4) {
         tmp = malloc(h.raw_size > 0 ? h.raw_size : 1);
         if (tmp == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
-        const int n = LZ4_decompress_safe((const char *)payload, (char *)tmp,
-                                          (int)h.stored_size, (int)h.raw_size);
+        const int n = LZ4_decompress_safe((const char *)payload, (char *)tmp, (int)h.stored_size,
+                                          (int)h.raw_size);
         if (n < 0 || (uint32_t)n != h.raw_size) {
             free(tmp);
-            return cs_error_set(err, CS_ECORRUPT, "%s: lz4 payload does not decompress to %u "
-                                "bytes", name_of(file), h.raw_size);
+            return cs_error_set(err, CS_ECORRUPT,
+                                "%s: lz4 payload does not decompress to %u "
+                                "bytes",
+                                name_of(file), h.raw_size);
         }
         payload = tmp;
     }

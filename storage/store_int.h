@@ -107,8 +107,13 @@ int cs_sio_read_all(int fd,
                     uint8_t **out,
                     const char *path,
                     struct cs_error *err);
-/* cs_sio_write_file() - create path (truncating), write buf, fsync, close. */
-int cs_sio_write_file(const char *path, const void *buf, size_t len, struct cs_error *err);
+/* cs_sio_write_file() - create path (truncating), write buf, fsync, close; kill_point (or
+ * NULL) is passed to cs_store_kill_point() between the write and the fsync. */
+int cs_sio_write_file(const char *path,
+                      const void *buf,
+                      size_t len,
+                      const char *kill_point,
+                      struct cs_error *err);
 /* cs_sio_path() - "<dir>/<fmt...>" into buf (CS_PATH_MAX); CS_EINVAL when too long. */
 int cs_sio_path(char *buf, struct cs_error *err, const char *dir, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

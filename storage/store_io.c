@@ -109,12 +109,17 @@ int cs_sio_read_all(int fd, size_t size, uint8_t **out, const char *path, struct
     return CS_OK;
 }
 
-int cs_sio_write_file(const char *path, const void *buf, size_t len, struct cs_error *err)
+int cs_sio_write_file(const char *path,
+                      const void *buf,
+                      size_t len,
+                      const char *kill_point,
+                      struct cs_error *err)
 {
     int fd;
     int rc = cs_sio_open(path, O_WRONLY | O_CREAT | O_TRUNC, &fd, err);
     if (rc != CS_OK) return rc;
     rc = cs_sio_write_all(fd, buf, len, path, err);
+    if (kill_point != NULL) cs_store_kill_point(kill_point);
     if (rc == CS_OK) rc = cs_sio_fsync(fd, path, err);
     if (close(fd) != 0 && rc == CS_OK) {
         rc = cs_error_set(err, CS_EIO, "could not close \"%s\": %s", path, strerror(errno));

@@ -27,8 +27,8 @@ static inline void assert_cols_equal(const struct cs_col *a, const struct cs_col
 
 /* Encode c with opts (NULL: defaults), decode it into a fresh column, compare, and return the
  * encoded size. *codec receives the codec the segment uses (may be NULL). */
-static inline size_t roundtrip_opt(const struct cs_col *c, int type,
-                                   const struct cs_seg_encode_opts *opts, int *codec)
+static inline size_t
+roundtrip_opt(const struct cs_col *c, int type, const struct cs_seg_encode_opts *opts, int *codec)
 {
     uint8_t *buf = NULL;
     size_t len = 0;

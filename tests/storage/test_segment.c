@@ -18,8 +18,10 @@ static struct cs_col i64_col(const int64_t *v, const int *null, size_t n)
     struct cs_col c;
     cs_col_init(&c, CS_K_I64);
     for (size_t i = 0; i < n; i++) {
-        if (null != NULL && null[i]) cr_assert(cs_col_push_null(&c));
-        else cr_assert(cs_col_push_i64(&c, v[i]));
+        if (null != NULL && null[i])
+            cr_assert(cs_col_push_null(&c));
+        else
+            cr_assert(cs_col_push_i64(&c, v[i]));
     }
     return c;
 }
@@ -29,8 +31,10 @@ static struct cs_col str_col(const char *const *v, size_t n)
     struct cs_col c;
     cs_col_init(&c, CS_K_STR);
     for (size_t i = 0; i < n; i++) {
-        if (v[i] == NULL) cr_assert(cs_col_push_null(&c));
-        else cr_assert(cs_col_push_str(&c, v[i], strlen(v[i])));
+        if (v[i] == NULL)
+            cr_assert(cs_col_push_null(&c));
+        else
+            cr_assert(cs_col_push_str(&c, v[i], strlen(v[i])));
     }
     return c;
 }
@@ -50,10 +54,18 @@ static struct cs_col small_col(int kind)
         char s[16];
         (void)snprintf(s, sizeof(s), "v%d", i % 4);
         switch (kind) {
-        case CS_K_I64: cr_assert(cs_col_push_i64(&c, 1000 + i * 3)); break;
-        case CS_K_BOOL: cr_assert(cs_col_push_bool(&c, i % 3 == 0)); break;
-        case CS_K_STR: cr_assert(cs_col_push_str(&c, s, strlen(s))); break;
-        default: cr_assert(cs_col_push_fix16(&c, h)); break;
+        case CS_K_I64:
+            cr_assert(cs_col_push_i64(&c, 1000 + i * 3));
+            break;
+        case CS_K_BOOL:
+            cr_assert(cs_col_push_bool(&c, i % 3 == 0));
+            break;
+        case CS_K_STR:
+            cr_assert(cs_col_push_str(&c, s, strlen(s)));
+            break;
+        default:
+            cr_assert(cs_col_push_fix16(&c, h));
+            break;
         }
     }
     return c;
@@ -62,10 +74,14 @@ static struct cs_col small_col(int kind)
 static int type_of(int kind)
 {
     switch (kind) {
-    case CS_K_I64: return CS_TY_INT8;
-    case CS_K_BOOL: return CS_TY_BOOL;
-    case CS_K_STR: return CS_TY_TEXT;
-    default: return CS_TY_HASH16;
+    case CS_K_I64:
+        return CS_TY_INT8;
+    case CS_K_BOOL:
+        return CS_TY_BOOL;
+    case CS_K_STR:
+        return CS_TY_TEXT;
+    default:
+        return CS_TY_HASH16;
     }
 }
 
@@ -92,7 +108,8 @@ Test(segment, zero_rows_one_row_and_all_null_for_every_kind)
         roundtrip(&one, type_of(kind));
         cr_assert(cs_col_push_null(&c));
         roundtrip(&c, type_of(kind)); /* one NULL row */
-        for (int i = 0; i < 99; i++) cr_assert(cs_col_push_null(&c));
+        for (int i = 0; i < 99; i++)
+            cr_assert(cs_col_push_null(&c));
         int codec = 0;
         roundtrip_opt(&c, type_of(kind), NULL, &codec); /* 100 NULL rows */
         cr_assert_eq(codec, CS_CODEC_EMPTY);
@@ -106,12 +123,15 @@ Test(segment, bool_roundtrips_with_nulls_and_constants)
     struct cs_col c;
     cs_col_init(&c, CS_K_BOOL);
     for (int i = 0; i < 1001; i++) {
-        if (i % 5 == 0) cr_assert(cs_col_push_null(&c));
-        else cr_assert(cs_col_push_bool(&c, i % 3 != 0));
+        if (i % 5 == 0)
+            cr_assert(cs_col_push_null(&c));
+        else
+            cr_assert(cs_col_push_bool(&c, i % 3 != 0));
     }
     roundtrip(&c, CS_TY_BOOL);
     cs_col_reset(&c);
-    for (int i = 0; i < 77; i++) cr_assert(cs_col_push_bool(&c, true));
+    for (int i = 0; i < 77; i++)
+        cr_assert(cs_col_push_bool(&c, true));
     int codec = 0;
     roundtrip_opt(&c, CS_TY_BOOL, NULL, &codec);
     cr_assert_eq(codec, CS_CODEC_BOOL_CONST);
@@ -121,7 +141,8 @@ Test(segment, bool_roundtrips_with_nulls_and_constants)
 Test(segment, text_roundtrips_empty_long_and_null_strings)
 {
     char *big = malloc(200001);
-    for (size_t i = 0; i < 200000; i++) big[i] = (char)('a' + i % 26);
+    for (size_t i = 0; i < 200000; i++)
+        big[i] = (char)('a' + i % 26);
     big[200000] = '\0';
     const char *v[] = {"", "pending", NULL, big, "", "approved", NULL, "pending", "é\t\n\\"};
     struct cs_col c = str_col(v, 9);

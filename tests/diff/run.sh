@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# The differential test: colstore against a real PostgreSQL 15, byte for byte.
+#
+#   tests/diff/run.sh [--quick]        (COLSTORE_BIN_DIR=build/tools by default)
+#
+# For each data set below (seed, rows, first day, days), it
+#  1. generates exports with colgen, in COPY text and CSV;
+#  2. checks colgen's dim_time against the seed's populate_dim_time on the same days;
+#  3. loads the text files into one database and the CSV files into another (COPY FROM), exports
+#     every table from both in both formats (COPY (SELECT * ... ORDER BY key) TO STDOUT) and
+#     checks each export equals colgen's file: the generator writes what PostgreSQL writes;
+#  4. colloads PostgreSQL's exports into three fresh stores (text, CSV, and `COPY t TO` text,
+#     which leaves overall_score out), checks `colquery dump` of every table in both formats
+#     equals PostgreSQL's export, loads everything again and checks nothing changed, and that
+#     `colquery verify` passes;
+#  5. runs every report for several --as-of/--days/--year/--from/--to values with
+#     `colquery --format csv` and compares it with `psql --csv` running the matching statement
+#     of reference.sql (daily-agg both as stored and with --recompute).
+# Any difference prints a unified diff and fails. --quick runs the first data set only.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/diff/lib.sh
+source "$here/lib.sh"
+
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+
+# name seed rows start days: each chosen for an edge the reports must get right.
+datasets=(
+  "base 1 4000 2025-01-01 60"       # SCD-2 cuts inside the range, one-row and empty days
+  "tiny 7 300 2025-06-01 12"        # Query 3 ties, one conversation, sparse groups
+  "leap 2 2500 2024-02-10 40"       # 2024-02-29, a window across it
+  "yearend 3 3000 2025-12-05 50"    # 2025 into 2026: ISO week 1 in December, two years
+  "denser 11 6000 2028-02-20 20"    # ~300 rows a day: p95 interpolation between values
+)
+((quick)) && datasets=("${datasets[0]}")
+
+reference=$repo/tests/sql/reference.sql
+if [[ -f $repo/../shared/spec/reference.sql ]] && ! cmp -s "$repo/../shared/spec/reference.sql" "$reference"; then
+  echo "tests/sql/reference.sql differs from ../shared/spec/reference.sql: copy the spec's over" >&2
+  exit 1
+fi
+
+if [[ ! -x $COLGEN ]]; then
+  echo "run.sh: no colgen in $bin_dir (build first, or set COLSTORE_BIN_DIR)" >&2
+  exit 2
+fi
+
+make_work
+trap cleanup_lib EXIT
+pg_ensure
+
+# Split reference.sql into its four statements, at the comment line that names each report.
+awk -v dir="$work" '
+  /^-- (agent-performance|approval-queue|training-quality|daily-agg)  \(/ { out = dir "/ref-" $2 ".sql" }
+  out != "" { print > out }' "$reference"
+for r in agent-performance approval-queue training-quality daily-agg; do
+  [[ -s $work/ref-$r.sql ]] || { echo "run.sh: reference.sql has no '-- $r' statement" >&2; exit 1; }
+done
+
+day() { date -u -d "$1 $2 days" +%F; } # day 2025-01-01 -3 → 2024-12-29
+
+# report NAME DB STORE REPORT ARGS...: psql --csv of the reference statement vs colquery --format csv.
+report() {
+  local name=$1 db=$2 store=$3 rep=$4
+  shift 4
+  local as_of=2000-01-01 days=0 year=2000 from=2000-01-01 to=2000-01-01 a=("$@") i
+  for ((i = 0; i < ${#a[@]}; i++)); do
+    case ${a[i]} in
+      --as-of) as_of=${a[i + 1]} ;;
+      --days) days=${a[i + 1]} ;;
+      --year) year=${a[i + 1]} ;;
+      --from) from=${a[i + 1]} ;;
+      --to) to=${a[i + 1]} ;;
+    esac
+  done
+  local ref=${rep%% *}
+  local exp=$work/expected.csv got=$work/actual.csv err=$work/actual.err
+  PGTZ=UTC psql -X -q --csv -v ON_ERROR_STOP=1 -v as_of="$as_of" -v days="$days" -v year="$year" \
+    -v from="$from" -v to="$to" -d "$db" -f "$work/ref-$ref.sql" >"$exp"
+  local rc=0
+  # shellcheck disable=SC2086
+  "$COLQUERY" --store "$store" --format csv $rep "$@" >"$got" 2>"$err" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    fail "$name: colquery $rep $* exited $rc: $(head -c 300 "$err")"
+    return 0
+  fi
+  same "$name: $rep $*" "$exp" "$got"
+}
+
+engine_checks() { # NAME DIR(pg exports) DB START DAYS
+  local name=$1 pgx=$2 db=$3 start=$4 ndays=$5
+  local s_text=$work/$name/store-text s_csv=$work/$name/store-csv s_plain=$work/$name/store-plain
+  local plain=$work/$name/pg-plain t rc err=$work/load.err
+  mkdir -p "$plain"
+  for t in "${tables[@]}"; do # COPY t TO: DDL order, generated overall_score left out
+    psql_ -d "$db" -c "COPY (SELECT * FROM $t WHERE false) TO STDOUT" >/dev/null
+    psql_ -d "$db" -c "COPY $t TO STDOUT" >"$plain/$t.txt"
+  done
+  for pass_no in 1 2; do # the second pass must change nothing
+    for t in "${tables[@]}"; do
+      rc=0; "$COLLOAD" --store "$s_text" --format text "$t" "$pgx/$t.copy" >/dev/null 2>"$err" || rc=$?
+      expect_rc "$name: load$pass_no text $t" 0 "$rc" "$err"
+      rc=0; "$COLLOAD" --store "$s_csv" "$t" "$pgx/$t.csv" >/dev/null 2>"$err" || rc=$?
+      expect_rc "$name: load$pass_no csv $t" 0 "$rc" "$err"
+      rc=0; "$COLLOAD" --store "$s_plain" "$t" "$plain/$t.txt" >/dev/null 2>"$err" || rc=$?
+      expect_rc "$name: load$pass_no plain-copy $t" 0 "$rc" "$err"
+    done
+    for store in "$s_text" "$s_csv" "$s_plain"; do
+      for t in "${tables[@]}"; do
+        for fmt in text csv; do
+          local ext=copy; [[ $fmt == csv ]] && ext=csv
+          local out=$work/dump.$ext
+          rc=0; "$COLQUERY" --store "$store" dump "$t" --format "$fmt" >"$out" 2>"$err" || rc=$?
+          if [[ $rc -ne 0 ]]; then
+            fail "$name: dump $t --format $fmt from $(basename "$store") exited $rc: $(head -c 300 "$err")"
+          else
+            same "$name: load$pass_no $(basename "$store") dump $t $fmt" "$pgx/$t.$ext" "$out"
+          fi
+        done
+      done
+      rc=0; "$COLQUERY" --store "$store" verify >/dev/null 2>"$err" || rc=$?
+      expect_rc "$name: verify $(basename "$store") after load$pass_no" 0 "$rc" "$err"
+    done
+  done
+
+  local last mid y0 y1 as_of
+  last=$(day "$start" $((ndays - 1)))
+  mid=$(day "$start" $((ndays / 2)))
+  y0=${start%%-*} y1=${last%%-*}
+  for store in "$s_text" "$s_csv"; do
+    local tag="$name/$(basename "$store")"
+    for as_of in "$last" "$mid" "$(day "$start" 2)" "$(day "$start" -10)" "$(day "$last" 5)"; do
+      report "$tag" "$db" "$store" agent-performance --as-of "$as_of" --days 7
+      report "$tag" "$db" "$store" training-quality --as-of "$as_of" --days 30
+      [[ $store == "$s_csv" ]] && continue
+      report "$tag" "$db" "$store" agent-performance --as-of "$as_of" --days 30
+      report "$tag" "$db" "$store" training-quality --as-of "$as_of" --days 7
+    done
+    report "$tag" "$db" "$store" agent-performance --as-of "$mid" --days 0
+    report "$tag" "$db" "$store" training-quality --as-of "$mid" --days 0
+    report "$tag" "$db" "$store" agent-performance --as-of "$last" --days 400
+    report "$tag" "$db" "$store" training-quality --as-of "$last" --days 400
+    for year in $((y0 - 1)) "$y0" "$y1"; do
+      report "$tag" "$db" "$store" approval-queue --year "$year"
+    done
+    local ranges=("$start $last" "$mid $mid" "$(day "$start" -10) $(day "$start" -1)"
+      "$start $(day "$start" 6)" "$(day "$last" -3) $(day "$last" 3)")
+    local rg
+    for rg in "${ranges[@]}"; do
+      report "$tag" "$db" "$store" daily-agg --from "${rg% *}" --to "${rg#* }"
+      report "$tag" "$db" "$store" "daily-agg --recompute" --from "${rg% *}" --to "${rg#* }"
+    done
+  done
+}
+
+engine_warned=0
+for ds in "${datasets[@]}"; do
+  read -r name seed rows start ndays <<<"$ds"
+  gen=$work/$name/gen
+  mkdir -p "$gen"
+  if ! "$COLGEN" --out "$gen" --rows "$rows" --seed "$seed" --start "$start" --days "$ndays" --format both; then
+    fail "$name: colgen"
+    continue
+  fi
+
+  # dim_time as the seed's populate_dim_time computes it (margins included)
+  db_t="colstore_diff_${name}_text" db_c="colstore_diff_${name}_csv"
+  pg_fresh_db "$db_t"
+  psql_ -d "$db_t" -c "SELECT populate_dim_time('$(day "$start" -7)', '$(day "$start" $((ndays + 6)))')" >/dev/null
+  psql_ -d "$db_t" -c "COPY (SELECT * FROM dim_time ORDER BY time_key) TO STDOUT" >"$work/dim_time.pg"
+  same "$name: colgen dim_time = populate_dim_time" "$work/dim_time.pg" "$gen/dim_time.copy"
+  psql_ -d "$db_t" -c "TRUNCATE dim_time CASCADE"
+
+  # the generator writes exactly what PostgreSQL exports, whichever format it was loaded from
+  pg_load "$db_t" text "$gen"
+  pg_fresh_db "$db_c"
+  pg_load "$db_c" csv "$gen"
+  pg_export "$db_t" "$work/$name/pg"
+  pg_export "$db_c" "$work/$name/pg-from-csv"
+  for t in "${tables[@]}"; do
+    for ext in copy csv; do
+      same "$name: colgen $t.$ext = PostgreSQL export (loaded as text)" "$work/$name/pg/$t.$ext" "$gen/$t.$ext"
+      same "$name: colgen $t.$ext = PostgreSQL export (loaded as CSV)" "$work/$name/pg-from-csv/$t.$ext" "$gen/$t.$ext"
+    done
+  done
+  psql_ -d postgres -c "DROP DATABASE \"$db_c\""
+
+  if have_engine; then
+    engine_checks "$name" "$work/$name/pg" "$db_t" "$start" "$ndays"
+  elif ((!engine_warned)); then
+    fail "colload/colquery not built in $bin_dir: the engine half of the test did not run"
+    engine_warned=1
+  fi
+  psql_ -d postgres -c "DROP DATABASE \"$db_t\""
+done
+
+finish

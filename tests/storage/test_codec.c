@@ -1,0 +1,313 @@
+/*
+ * The value codecs of storage/codec.h, each forced in turn: bit packing at every width and
+ * length (the tail path included), FOR/DELTA at the edges of int64 (INT64_MIN/MAX, ranges
+ * wider than INT64_MAX, wrapping deltas), BOOL/STR/FIX16 codecs with and without NULLs and
+ * LZ4, and forced codecs that cannot represent a column.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seg_test_util.h"
+#include "storage/codec.h"
+#include "storage/segment.h"
+
+Test(codec, bitpack_roundtrips_every_width_and_length)
+{
+    uint64_t seed = 7;
+    uint64_t in[300], out[300];
+    for (unsigned w = 0; w <= 64; w++) {
+        const uint64_t mask = w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
+        for (size_t n = 0; n <= 300; n += (n < 40 ? 1 : 37)) {
+            for (size_t i = 0; i < n; i++) {
+                in[i] = test_rand(&seed) & mask;
+                if (i % 5 == 0) in[i] = mask; /* all ones at this width */
+            }
+            const size_t bytes = cs_bitpack_bytes(n, w);
+            /* Exactly `bytes` bytes on the heap, so that ASan catches any over-read. */
+            uint8_t *buf = malloc(bytes + 1);
+            cs_bitpack_pack(in, n, w, 0, buf);
+            uint8_t *exact = malloc(bytes > 0 ? bytes : 1);
+            memcpy(exact, buf, bytes);
+            cs_bitpack_unpack(exact, n, w, 0, out);
+            for (size_t i = 0; i < n; i++)
+                cr_assert_eq(out[i], in[i], "w %u n %zu i %zu", w, n, i);
+            if (n > 0 && (n * w) % 8 != 0)
+                cr_assert_eq(exact[bytes - 1] >> ((n * w) % 8), 0, "unused bits are zero");
+            free(buf);
+            free(exact);
+        }
+    }
+}
+
+Test(codec, bitpack_applies_the_base_modulo_2_64)
+{
+    const uint64_t in[] = {UINT64_MAX, 0, 5};
+    uint8_t buf[32];
+    uint64_t out[3];
+    cs_bitpack_pack(in, 3, 64, 10, buf);
+    cs_bitpack_unpack(buf, 3, 64, 10, out);
+    cr_assert_eq(memcmp(in, out, sizeof(in)), 0);
+    cr_assert_eq(cs_bitpack_width(0), 0);
+    cr_assert_eq(cs_bitpack_width(1), 1);
+    cr_assert_eq(cs_bitpack_width(UINT64_MAX), 64);
+    cr_assert_eq(cs_bitpack_width((uint64_t)1 << 62), 63);
+}
+
+static struct cs_col i64_of(const int64_t *v, size_t n, int null_every)
+{
+    struct cs_col c;
+    cs_col_init(&c, CS_K_I64);
+    for (size_t i = 0; i < n; i++) {
+        if (null_every > 0 && i % (size_t)null_every == 1)
+            cr_assert(cs_col_push_null(&c));
+        else
+            cr_assert(cs_col_push_i64(&c, v[i]));
+    }
+    return c;
+}
+
+/* Round-trip v with the codec forced, with and without NULLs and LZ4. */
+static void force_i64(const int64_t *v, size_t n, int codec)
+{
+    for (int null_every = 0; null_every <= 3; null_every += 3) {
+        for (int comp = -1; comp <= 1; comp += 2) {
+            struct cs_col c = i64_of(v, n, null_every);
+            const struct cs_seg_encode_opts opts = {codec, comp};
+            int got = 0;
+            roundtrip_opt(&c, CS_TY_INT8, &opts, &got);
+            cr_assert_eq(got, codec);
+            cs_col_free(&c);
+        }
+    }
+}
+
+Test(codec, i64_for_and_delta_at_the_edges_of_int64)
+{
+    const int64_t edges[] = {INT64_MIN, INT64_MAX, -1, 0, 1, INT64_MIN + 1, INT64_MAX - 1, -7};
+    force_i64(edges, 8, CS_CODEC_I64_FOR);   /* max - min overflows int64: width 64 */
+    force_i64(edges, 8, CS_CODEC_I64_DELTA); /* deltas wrap around */
+    const int64_t neg[] = {-100, -90, -95, -1000, -5};
+    force_i64(neg, 5, CS_CODEC_I64_FOR);
+    force_i64(neg, 5, CS_CODEC_I64_DELTA);
+    int64_t w63[40], w1[40], seq[40];
+    for (int i = 0; i < 40; i++) {
+        w63[i] = i % 2 ? INT64_MAX / 2 + i : -(INT64_MAX / 2) - i; /* range needs 63/64 bits */
+        w1[i] = 1000 + i % 2;
+        seq[i] = 5000000 + i;
+    }
+    force_i64(w63, 40, CS_CODEC_I64_FOR);
+    force_i64(w63, 40, CS_CODEC_I64_DELTA);
+    force_i64(w1, 40, CS_CODEC_I64_FOR);
+    force_i64(seq, 40, CS_CODEC_I64_DELTA);
+    force_i64(seq, 40, CS_CODEC_I64_FOR);
+    force_i64(seq, 1, CS_CODEC_I64_DELTA);
+    force_i64(seq, 1, CS_CODEC_I64_CONST);
+}
+
+Test(codec, i64_choice_is_const_for_delta_or_for)
+{
+    int64_t v[1000];
+    uint64_t seed = 3;
+    int codec = 0;
+    for (int i = 0; i < 1000; i++)
+        v[i] = -12;
+    struct cs_col c = i64_of(v, 1000, 3);
+    size_t len = roundtrip_opt(&c, CS_TY_INT8, NULL, &codec);
+    cr_assert_eq(codec, CS_CODEC_I64_CONST);
+    cs_col_free(&c);
+    for (int i = 0; i < 1000; i++)
+        v[i] = 77000 + i; /* sequential keys */
+    c = i64_of(v, 1000, 0);
+    len = roundtrip_opt(&c, CS_TY_INT8, NULL, &codec);
+    cr_assert_eq(codec, CS_CODEC_I64_DELTA);
+    cr_assert_lt(len, 100, "sequential keys: %zu bytes", len);
+    cs_col_free(&c);
+    for (int i = 0; i < 1000; i++)
+        v[i] = (int64_t)(test_rand(&seed) % 3000);
+    c = i64_of(v, 1000, 0);
+    len = roundtrip_opt(&c, CS_TY_INT4, NULL, &codec);
+    cr_assert_eq(codec, CS_CODEC_I64_FOR);
+    cr_assert_leq(len, 64 + 9 + 1000 * 12 / 8);
+    cs_col_free(&c);
+}
+
+Test(codec, forced_codec_that_cannot_represent_the_column_is_einval)
+{
+    const int64_t v[] = {1, 2};
+    struct cs_col c = i64_of(v, 2, 0);
+    const struct cs_seg_encode_opts opts[] = {
+        {CS_CODEC_I64_CONST, 0}, {CS_CODEC_STR_DICT, 0}, {CS_CODEC_EMPTY, 0}};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        struct cs_error err = {0};
+        cr_assert_eq(cs_seg_encode_opt(&c, CS_TY_INT8, &opts[i], &buf, &len, NULL, &err), CS_EINVAL,
+                     "%zu", i);
+        cr_assert_null(buf);
+    }
+    cs_col_free(&c);
+}
+
+Test(codec, bool_const_and_bits_with_nulls)
+{
+    for (int n = 1; n <= 70; n += 3) {
+        for (int comp = -1; comp <= 1; comp += 2) {
+            struct cs_col c;
+            cs_col_init(&c, CS_K_BOOL);
+            for (int i = 0; i < n; i++) {
+                if (i % 4 == 2)
+                    cr_assert(cs_col_push_null(&c));
+                else
+                    cr_assert(cs_col_push_bool(&c, i % 3 == 0));
+            }
+            const struct cs_seg_encode_opts bits = {CS_CODEC_BOOL_BITS, comp};
+            int got = 0;
+            roundtrip_opt(&c, CS_TY_BOOL, &bits, &got);
+            cr_assert_eq(got, CS_CODEC_BOOL_BITS);
+            cs_col_free(&c);
+            cs_col_init(&c, CS_K_BOOL);
+            for (int i = 0; i < n; i++) {
+                if (i % 4 == 2)
+                    cr_assert(cs_col_push_null(&c));
+                else
+                    cr_assert(cs_col_push_bool(&c, false));
+            }
+            const struct cs_seg_encode_opts cnst = {CS_CODEC_BOOL_CONST, comp};
+            roundtrip_opt(&c, CS_TY_BOOL, &cnst, &got);
+            cr_assert_eq(got, CS_CODEC_BOOL_CONST);
+            cs_col_free(&c);
+        }
+    }
+}
+
+static struct cs_col text_of(size_t n, size_t distinct, int null_every, uint64_t seed)
+{
+    struct cs_col c;
+    cs_col_init(&c, CS_K_STR);
+    for (size_t i = 0; i < n; i++) {
+        if (null_every > 0 && i % (size_t)null_every == 0) {
+            cr_assert(cs_col_push_null(&c));
+            continue;
+        }
+        char s[64];
+        const uint64_t k = test_rand(&seed) % distinct;
+        const int len = snprintf(s, sizeof(s), "%.*s%llu", (int)(k % 17), "xxxxxxxxxxxxxxxxx",
+                                 (unsigned long long)k);
+        cr_assert(cs_col_push_str(&c, s, (size_t)(k == 3 ? 0 : len))); /* one value is "" */
+    }
+    return c;
+}
+
+Test(codec, text_plain_and_dict_with_nulls_and_lz4)
+{
+    const size_t ns[] = {1, 2, 9, 1000};
+    const size_t ds[] = {1, 4, 1000};
+    for (size_t a = 0; a < 4; a++) {
+        for (size_t b = 0; b < 3; b++) {
+            for (int ne = 0; ne <= 5; ne += 5) {
+                for (int comp = -1; comp <= 1; comp += 2) {
+                    struct cs_col c = text_of(ns[a], ds[b], ne, a * 10 + b + 1);
+                    if (c.null_count == c.len) {
+                        cs_col_free(&c);
+                        continue;
+                    }
+                    const struct cs_seg_encode_opts p = {CS_CODEC_STR_PLAIN, comp};
+                    const struct cs_seg_encode_opts d = {CS_CODEC_STR_DICT, comp};
+                    int got = 0;
+                    roundtrip_opt(&c, CS_TY_TEXT, &p, &got);
+                    cr_assert_eq(got, CS_CODEC_STR_PLAIN);
+                    roundtrip_opt(&c, CS_TY_TEXT, &d, &got);
+                    cr_assert_eq(got, CS_CODEC_STR_DICT);
+                    roundtrip(&c, CS_TY_TEXT_ARRAY);
+                    cs_col_free(&c);
+                }
+            }
+        }
+    }
+}
+
+Test(codec, text_choice_is_dict_for_few_values_plain_for_many)
+{
+    struct cs_col few = text_of(5000, 6, 0, 9), many = text_of(5000, 1u << 30, 0, 9);
+    int codec = 0;
+    roundtrip_opt(&few, CS_TY_TEXT, NULL, &codec);
+    cr_assert_eq(codec, CS_CODEC_STR_DICT);
+    roundtrip_opt(&many, CS_TY_TEXT, NULL, &codec);
+    cr_assert_eq(codec, CS_CODEC_STR_PLAIN);
+    cs_col_free(&few);
+    cs_col_free(&many);
+}
+
+Test(codec, fix16_random_hashes_stay_uncompressed)
+{
+    struct cs_col c;
+    cs_col_init(&c, CS_K_FIX16);
+    uint64_t seed = 11;
+    for (int i = 0; i < 3000; i++) {
+        uint8_t h[16];
+        const uint64_t a = test_rand(&seed), b = test_rand(&seed);
+        memcpy(h, &a, 8);
+        memcpy(h + 8, &b, 8);
+        if (i % 10 == 9)
+            cr_assert(cs_col_push_null(&c));
+        else
+            cr_assert(cs_col_push_fix16(&c, h));
+    }
+    uint8_t *buf;
+    size_t len;
+    struct cs_error err = {0};
+    cr_assert_eq(cs_seg_encode(&c, CS_TY_HASH16, &buf, &len, NULL, &err), CS_OK);
+    cr_assert_eq(cs_seg_compression(buf, len), CS_COMP_NONE);
+    cr_assert_eq(cs_seg_codec(buf, len), CS_CODEC_FIX16_PLAIN);
+    free(buf);
+    const struct cs_seg_encode_opts lz4 = {CS_CODEC_FIX16_PLAIN, 1};
+    roundtrip_opt(&c, CS_TY_HASH16, &lz4, NULL);
+    cs_col_free(&c);
+}
+
+/* Re-seal a hand-edited segment: recompute the checksum (bytes [16, len)) with XXH64. */
+#include <xxhash.h>
+static void reseal(uint8_t *buf, size_t len)
+{
+    const uint64_t h = XXH64(buf + 16, len - 16, 0);
+    for (int i = 0; i < 8; i++)
+        buf[8 + i] = (uint8_t)(h >> (8 * i));
+}
+
+Test(codec, corrupt_sections_with_a_valid_checksum_are_still_rejected)
+{
+    /* A dictionary segment whose codes point past the dictionary: take a DICT segment of two
+     * entries with 1-bit codes and set every code bit, then widen the dictionary count. */
+    struct cs_col c;
+    cs_col_init(&c, CS_K_STR);
+    for (int i = 0; i < 16; i++)
+        cr_assert(cs_col_push_str(&c, i % 2 ? "ab" : "c", i % 2 ? 2 : 1));
+    const struct cs_seg_encode_opts d = {CS_CODEC_STR_DICT, -1};
+    uint8_t *buf;
+    size_t len;
+    struct cs_error err = {0};
+    cr_assert_eq(cs_seg_encode_opt(&c, CS_TY_TEXT, &d, &buf, &len, NULL, &err), CS_OK);
+    /* Payload: u32 count=2, u8 wl=2, 1 byte lengths, 3 bytes "cab", u8 wc=1, 2 bytes codes. */
+    cr_assert_eq(len, 64 + 4 + 1 + 1 + 3 + 1 + 2);
+    buf[64 + 4 + 1 + 1 + 3] = 2; /* code width 2: codes now read past the section */
+    reseal(buf, len);
+    struct cs_col out;
+    cs_col_init(&out, CS_K_STR);
+    cr_assert_eq(cs_seg_decode(buf, len, &out, "d.seg", &err), CS_ECORRUPT);
+    cr_assert_str_eq(err.message,
+                     "d.seg: text values: dictionary codes end early or are wider than 32 bits");
+    buf[64 + 4 + 1 + 1 + 3] = 1;
+    buf[len - 1] = 0xff;
+    buf[len - 2] = 0xff; /* codes all 1: still in range (2 entries) */
+    reseal(buf, len);
+    cr_assert_eq(cs_seg_decode(buf, len, &out, "d.seg", &err), CS_OK, "%s", err.message);
+    buf[64] = 1; /* one entry only: code 1 is out of range */
+    reseal(buf, len);
+    cr_assert_eq(cs_seg_decode(buf, len, &out, "d.seg", &err), CS_ECORRUPT);
+    free(buf);
+    cs_col_free(&c);
+    cs_col_free(&out);
+}
