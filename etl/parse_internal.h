@@ -57,10 +57,11 @@ void cs_reader_free(struct cs_reader *r);
 /* cs_reader_next() - the next record of format starting at physical line `line`. Returns 1
  * with *rec filled, 0 at the end of input, or CS_EIO (negated: -CS_EIO) when read() fails.
  * A record longer than CS_MAX_LINE_BYTES comes back with too_long set; when spill is not
- * NULL its head is written there as the reader skips it (so memory stays bounded) and rec
- * holds only its tail. */
-int cs_reader_next(struct cs_reader *r, int format, uint64_t line, FILE *spill,
-                   struct cs_record *rec, struct cs_error *err);
+ * NULL its head is passed to spill(spill_ctx, ...) as the reader skips it (so memory stays
+ * bounded) and rec holds only its tail; a spill failure is returned negated. */
+typedef int (*cs_spill_fn)(void *ctx, const char *raw, size_t len, struct cs_error *err);
+int cs_reader_next(struct cs_reader *r, int format, uint64_t line, cs_spill_fn spill,
+                   void *spill_ctx, struct cs_record *rec, struct cs_error *err);
 
 struct cs_field {
     const char *p; /* into the record or the scratch buffer */
@@ -104,8 +105,8 @@ struct cs_val {
     uint8_t h[16]; /* CS_K_FIX16 */
 };
 
-/* cs_rejects_write() - raw[0..len) verbatim (a newline added when it has none), then
- * "-- message\n". CS_EIO when writing fails. */
+/* cs_rejects_write() - raw[0..len) verbatim (a newline added when it has none; nothing when
+ * len is 0), then "-- message\n". CS_EIO when writing fails. */
 int cs_rejects_write(FILE *f, const char *raw, size_t len, const char *message,
                      struct cs_error *err);
 /* cs_rejects_spill() - raw bytes of a record being skipped (see cs_reader_next). */
@@ -129,6 +130,10 @@ struct cs_parser {
     size_t scratch_cap;
     char *arr; /* canonical text[] values of the current record */
     size_t arr_cap;
+    char *header_raw; /* the export's header line verbatim, for the rejects file */
+    size_t header_len;
+    bool header_written; /* to the rejects file */
+    char spill_last;     /* last byte spilled of a too-long record */
     uint64_t line; /* physical line of the next record */
     uint64_t rejected;
     bool done;

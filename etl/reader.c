@@ -108,8 +108,8 @@ static void finish(struct cs_reader *r, int format, size_t content, size_t raw,
     r->pos += raw;
 }
 
-int cs_reader_next(struct cs_reader *r, int format, uint64_t line, FILE *spill,
-                   struct cs_record *rec, struct cs_error *err)
+int cs_reader_next(struct cs_reader *r, int format, uint64_t line, cs_spill_fn spill,
+                   void *spill_ctx, struct cs_record *rec, struct cs_error *err)
 {
     size_t off = 0; /* bytes of the record scanned so far, from data[pos] */
     bool in_quotes = false;
@@ -143,7 +143,7 @@ int cs_reader_next(struct cs_reader *r, int format, uint64_t line, FILE *spill,
                 rec->len = rec->raw_len = avail;
                 return 1;
             }
-            const int rc = cs_rejects_spill(spill, base, avail, err);
+            const int rc = spill(spill_ctx, base, avail, err);
             if (rc != CS_OK) return -rc;
             r->pos += avail;
             off = 0;

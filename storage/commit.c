@@ -266,7 +266,6 @@ static void cleanup(const char *dir, const struct cs_manifest *live)
     clean_store_dir(dir, live->version, &k);
     clean_data_dir(dir, &k);
     free(k.ids);
-    cs_store_kill_point("cleaned");
 }
 
 int cs_txn_begin(struct cs_store *st, struct cs_txn **out, struct cs_error *err)
@@ -321,20 +320,6 @@ void cs_txn_abort(struct cs_txn *txn)
 
 /* --- writing partitions --- */
 
-static int write_zeros(struct cs_txn *txn, uint64_t upto, struct cs_error *err)
-{
-    static const uint8_t zeros[CS_BLOCK_ALIGN];
-    assert(upto >= txn->data_size && upto - txn->data_size <= CS_BLOCK_ALIGN);
-    size_t n = (size_t)(upto - txn->data_size);
-    txn->data_size = upto;
-    return cs_sio_write_all(txn->data_fd, zeros, n, txn->data_path, err);
-}
-
-static uint64_t align_up(uint64_t v)
-{
-    return (v + CS_BLOCK_ALIGN - 1) & ~(uint64_t)(CS_BLOCK_ALIGN - 1);
-}
-
 static int open_data_file(struct cs_txn *txn, struct cs_error *err)
 {
     char name[64];
@@ -370,7 +355,8 @@ static void build_header(struct encoded *e, struct cs_mpart *p)
     cs_put_u32(h + 8, (uint32_t)p->time_key);
     cs_put_u32(h + 12, p->rows);
     cs_put_u32(h + 16, (uint32_t)e->hdr_len);
-    uint64_t pos = align_up(e->hdr_len);
+    uint64_t pos = e->hdr_len; /* segments follow the header back to back: every byte of a
+                                * data file is under some checksum (no padding) */
     for (int c = 0; c < p->ncols; c++) {
         uint8_t *q = h + CS_PART_FIXED_SIZE + (size_t)c * CS_PART_COL_SIZE;
         e->off[c] = pos;
@@ -381,7 +367,6 @@ static void build_header(struct encoded *e, struct cs_mpart *p)
         cs_put_u64(q + 24, (uint64_t)e->stats[c].min);
         cs_put_u64(q + 32, (uint64_t)e->stats[c].max);
         pos = e->off[c] + e->len[c];
-        if (c + 1 < p->ncols) pos = align_up(pos);
     }
     p->len = pos;
     p->hsum = XXH64(h, e->hdr_len - 8, 0);
@@ -394,15 +379,12 @@ static int write_block(struct cs_txn *txn, struct encoded *e, struct cs_mpart *p
     int rc = txn->data_fd >= 0 ? CS_OK : open_data_file(txn, err);
     if (rc != CS_OK) return rc;
     build_header(e, p);
-    p->off = align_up(txn->data_size);
-    rc = write_zeros(txn, p->off, err);
-    if (rc == CS_OK) rc = cs_sio_write_all(txn->data_fd, e->hdr, e->hdr_len, txn->data_path, err);
+    p->off = txn->data_size;
+    rc = cs_sio_write_all(txn->data_fd, e->hdr, e->hdr_len, txn->data_path, err);
     txn->data_size += e->hdr_len;
     for (int c = 0; rc == CS_OK && c < p->ncols; c++) {
-        rc = write_zeros(txn, p->off + e->off[c], err);
-        if (rc == CS_OK) {
-            rc = cs_sio_write_all(txn->data_fd, e->seg[c], e->len[c], txn->data_path, err);
-        }
+        assert(txn->data_size == p->off + e->off[c]);
+        rc = cs_sio_write_all(txn->data_fd, e->seg[c], e->len[c], txn->data_path, err);
         txn->data_size += e->len[c];
     }
     assert(rc != CS_OK || txn->data_size == p->off + p->len);
@@ -638,6 +620,7 @@ int cs_txn_commit(struct cs_txn *txn, struct cs_error *err)
         cs_snap_close(txn->base); /* unpin the old version before cleaning up */
         txn->base = NULL;
         cleanup(txn->st->dir, &m);
+        cs_store_kill_point("cleaned");
     } else {
         discard(txn);
     }

@@ -24,7 +24,6 @@
 #define CS_PART_MAGIC      0x54504343u /* "CCPT" little-endian */
 #define CS_PART_FIXED_SIZE 24u
 #define CS_PART_COL_SIZE   40u
-#define CS_BLOCK_ALIGN     8u
 /* §5: manifest. */
 #define CS_MAN_MAGIC         "CSMANIF1"
 #define CS_MAN_FORMAT        1u

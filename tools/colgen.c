@@ -945,7 +945,7 @@ static void plan_days(struct world *w)
     struct rng r;
     rng_init(&r, w->seed, 5);
     const int days = w->days;
-    double *weight = malloc(sizeof(*weight) * (size_t)days);
+    double *weight = calloc((size_t)days, sizeof(*weight));
     int *special = calloc((size_t)days, sizeof(*special)); /* 1: one row, 2: none */
     w->day_queries = calloc((size_t)days, sizeof(*w->day_queries));
     if (weight == NULL || special == NULL || w->day_queries == NULL) {
@@ -999,7 +999,7 @@ static void day_times(struct world *w, struct rng *r, int d, int64_t n)
 /* Rows per day of a smaller fact table, in proportion to the day's queries. */
 static int64_t *plan_share(const struct world *w, int64_t total)
 {
-    double *weight = malloc(sizeof(*weight) * (size_t)w->days);
+    double *weight = calloc((size_t)w->days, sizeof(*weight));
     int64_t *out = calloc((size_t)w->days, sizeof(*out));
     if (weight == NULL || out == NULL) {
         fprintf(stderr, "colgen: out of memory\n");
