@@ -96,3 +96,139 @@ static int da_days(struct cs_snap *snap, int32_t lo, int32_t hi, struct da_day *
     }
     return CS_OK;
 }
+
+/* Append rows of b (all of them, in the order `order` gives, or as stored when NULL). */
+static bool da_append(struct cs_result *r, const struct cs_batch *b, const size_t *order)
+{
+    for (size_t j = 0; j < r->ncols; j++) {
+        if (!cs_col_reserve(&r->cols[j], r->rows + b->rows, 0)) return false;
+        for (size_t i = 0; i < b->rows; i++) {
+            if (!cs_col_push_from(&r->cols[j], &b->cols[j], order != NULL ? order[i] : i))
+                return false;
+        }
+    }
+    r->rows += b->rows;
+    return true;
+}
+
+static int da_recompute(struct cs_snap *snap, int32_t lo, int32_t hi, unsigned threads,
+                        struct cs_result *r, struct cs_error *err)
+{
+    struct da_day *days = NULL;
+    uint64_t *weights = NULL;
+    size_t ndays = 0, nw = 0;
+    struct da_worker *w = calloc(CS_PAR_MAX_WORKERS, sizeof(*w));
+    int rc = w == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
+    if (rc == CS_OK) rc = da_days(snap, lo, hi, &days, &ndays, &weights, err);
+    if (rc != CS_OK || ndays == 0) goto out;
+    uint64_t total = 0;
+    for (size_t i = 0; i < ndays; i++) total += weights[i];
+    nw = cs_par_workers(ndays, total, threads);
+    void *states[CS_PAR_MAX_WORKERS];
+    for (size_t k = 0; k < nw; k++) {
+        w[k].snap = snap;
+        w[k].days = days;
+        w[k].ws = cs_dagg_ws_new();
+        for (int t = 0; t < DA_TABLES; t++) cs_batch_init(&w[k].in[t], cs_schema_table(da_tables[t]));
+        cs_batch_init(&w[k].out, cs_schema_table(CS_T_AGG_DAILY));
+        if (w[k].ws == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        states[k] = &w[k];
+    }
+    if (rc == CS_OK) rc = cs_par_run(ndays, weights, nw, da_day_run, states, NULL, err);
+    for (size_t k = 0; rc == CS_OK && k < nw; k++) {
+        if (!da_append(r, &w[k].out, NULL)) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+out:
+    for (size_t k = 0; k < nw; k++) {
+        cs_dagg_ws_free(w[k].ws);
+        for (int t = 0; t < DA_TABLES; t++) cs_batch_free(&w[k].in[t]);
+        cs_batch_free(&w[k].out);
+    }
+    free(w);
+    free(days);
+    free(weights);
+    return rc;
+}
+
+/* The stored rows of one partition in agent_key order (loaded rows are kept in that order;
+ * rows put otherwise are sorted here). */
+static int da_stored_part(struct cs_snap *snap, size_t i, struct cs_batch *b, size_t **order,
+                          size_t *order_cap, struct cs_result *r, struct cs_error *err)
+{
+    int rc = cs_snap_read_part(snap, CS_T_AGG_DAILY, i, b, err);
+    if (rc != CS_OK) return rc;
+    const int64_t *key = b->cols[CS_AGG_AGENT].i64;
+    bool sorted = true;
+    for (size_t k = 1; k < b->rows && sorted; k++) sorted = key[k - 1] <= key[k];
+    const size_t *ord = NULL;
+    if (!sorted) {
+        if (b->rows > *order_cap) {
+            size_t *o = realloc(*order, b->rows * sizeof(*o));
+            if (o == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+            *order = o;
+            *order_cap = b->rows;
+        }
+        for (size_t k = 0; k < b->rows; k++) (*order)[k] = k;
+        /* insertion sort: agent_key is unique within a day, and out-of-order rows are rare */
+        size_t *o = *order;
+        for (size_t k = 1; k < b->rows; k++) {
+            const size_t x = o[k];
+            size_t m = k;
+            while (m > 0 && key[o[m - 1]] > key[x]) {
+                o[m] = o[m - 1];
+                m--;
+            }
+            o[m] = x;
+        }
+        ord = o;
+    }
+    if (!da_append(r, b, ord)) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return CS_OK;
+}
+
+static int da_stored(struct cs_snap *snap, int32_t lo, int32_t hi, struct cs_result *r,
+                     struct cs_error *err)
+{
+    size_t first = 0, end = 0, *order = NULL, order_cap = 0;
+    cs_snap_part_range(snap, CS_T_AGG_DAILY, lo, hi, &first, &end);
+    struct cs_batch b;
+    cs_batch_init(&b, cs_schema_table(CS_T_AGG_DAILY));
+    int rc = CS_OK;
+    for (size_t i = first; i < end && rc == CS_OK; i++) {
+        rc = da_stored_part(snap, i, &b, &order, &order_cap, r, err);
+    }
+    cs_batch_free(&b);
+    free(order);
+    return rc;
+}
+
+int cs_report_daily_agg(struct cs_snap *snap,
+                        const struct cs_report_params *p,
+                        struct cs_result **out,
+                        struct cs_error *err)
+{
+    *out = NULL;
+    const struct cs_table_def *t = cs_schema_table(CS_T_AGG_DAILY);
+    struct cs_result_coldef defs[CS_AGG_NCOLS];
+    for (size_t j = 0; j < CS_AGG_NCOLS; j++) {
+        defs[j] = (struct cs_result_coldef){t->cols[j].name, t->cols[j].type, t->cols[j].scale};
+    }
+    struct cs_result *r = cs_result_new(CS_AGG_NCOLS, defs);
+    if (r == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    /* time_keys of years 1..9999 only */
+    const int64_t min_days = cs_days_from_civil(1, 1, 1), max_days = cs_days_from_civil(9999, 12, 31);
+    const int64_t from = p->from_days < min_days ? min_days : p->from_days;
+    const int64_t to = p->to_days > max_days ? max_days : p->to_days;
+    int rc = CS_OK;
+    if (from <= to) {
+        const int32_t lo = cs_time_key_from_days(from), hi = cs_time_key_from_days(to);
+        rc = p->recompute ? da_recompute(snap, lo, hi, p->threads, r, err)
+                          : da_stored(snap, lo, hi, r, err);
+    }
+    if (rc != CS_OK) {
+        cs_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return CS_OK;
+}

@@ -355,8 +355,10 @@ int cs_seg_encode_opt(const struct cs_col *c,
     h.stored_size = (uint32_t)(w.len - SEG_HEADER_SIZE);
     h.min = st.min;
     h.max = st.max;
+#ifndef NDEBUG
     char msg[96];
     assert(header_problem(&h, msg, sizeof(msg)) == NULL);
+#endif
     header_store(&h, w.p);
     h.checksum = seg_checksum(w.p, w.len);
     cs_store_u64le(w.p + 8, h.checksum);

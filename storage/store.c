@@ -136,7 +136,16 @@ static int snap_load(struct cs_store *st, struct cs_snap *snap, struct cs_error 
         if (rc != CS_OK) return rc;
         rc = pin_version(st->dir, v, &snap->pin_fd, path, err);
         if (rc != CS_OK) return rc;
-        if (snap->pin_fd < 0) continue;
+        if (snap->pin_fd < 0) {
+            uint64_t again;
+            rc = cs_read_current(st->dir, &again, err);
+            if (rc != CS_OK) return rc;
+            if (again == v) { /* no writer moved CURRENT: the manifest it names is gone */
+                return cs_error_set(err, CS_ECORRUPT, "%s: manifest named by %s is missing",
+                                    path, CS_CURRENT_NAME);
+            }
+            continue;
+        }
         rc = cs_man_load_fd(snap->pin_fd, path, &snap->m, err);
         if (rc == CS_OK && snap->m.version != v) {
             cs_man_free(&snap->m);
@@ -252,6 +261,9 @@ static int map_locked(struct cs_snap *snap, uint32_t fi, const char *path, struc
     const struct cs_mfile *f = &snap->m.files[fi];
     int fd;
     int rc = cs_sio_open(path, O_RDONLY, &fd, err);
+    if (rc != CS_OK && errno == ENOENT) { /* the pinned manifest names it: damage */
+        return cs_error_set(err, CS_ECORRUPT, "%s: data file is missing", path);
+    }
     if (rc != CS_OK) return rc;
     struct stat sb;
     if (fstat(fd, &sb) != 0) {

@@ -86,7 +86,7 @@ pg_ensure() {
 }
 
 psql_() {
-  psql -X -q -v ON_ERROR_STOP=1 "$@"
+  PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
 # pg_fresh_db NAME: an empty database ordering text by bytes, with the warehouse schema.

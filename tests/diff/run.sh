@@ -177,6 +177,9 @@ for ds in "${datasets[@]}"; do
   pg_fresh_db "$db_c"
   pg_load "$db_c" csv "$gen"
   pg_export "$db_t" "$work/$name/pg"
+  while IFS='|' read -r what ok; do
+    if [[ $ok == t ]]; then pass "$name: colgen data: $what"; else fail "$name: colgen data: $what"; fi
+  done < <(psql_ -At -v min_rows=2000 -d "$db_t" -f "$repo/tests/sql/colgen_checks.sql")
   pg_export "$db_c" "$work/$name/pg-from-csv"
   for t in "${tables[@]}"; do
     for ext in copy csv; do
