@@ -58,62 +58,6 @@ int cs_seg_codec(const uint8_t *buf, size_t len);
 /* cs_seg_compression() - the compression id stored in a segment's header (-1 if too short). */
 int cs_seg_compression(const uint8_t *buf, size_t len);
 
-/* ---- bit packing: value i occupies bits [i*w, (i+1)*w) of a little-endian bit stream ---- */
-
-/* cs_bitpack_bytes() - bytes of n values of w bits (w <= 64): ceil(n * w / 8). */
-static inline size_t cs_bitpack_bytes(size_t n, unsigned w)
-{
-    return (size_t)(((uint64_t)n * w + 7) / 8);
-}
-
-/* cs_bitpack_width() - bits needed for v: 0 for 0, 64 for values >= 2^63. */
-static inline unsigned cs_bitpack_width(uint64_t v)
-{
-    return v == 0 ? 0u : (unsigned)(64 - __builtin_clzll(v));
-}
-
-/* cs_bitpack_pack() - pack (in[i] - base) mod 2^64, i < n, as w-bit values into out, which
- * must hold cs_bitpack_bytes(n, w) bytes; exactly that many are written (unused high bits of
- * the last byte are 0). Values must fit in w bits (high bits are dropped). */
-void cs_bitpack_pack(const uint64_t *in, size_t n, unsigned w, uint64_t base, uint8_t *out);
-
-/* cs_bitpack_unpack() - out[i] = base + value i (mod 2^64), i < n, reading exactly
- * cs_bitpack_bytes(n, w) bytes of in and nothing beyond. w <= 64. */
-void cs_bitpack_unpack(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out);
-
-/* ---- buffers shared by the codecs ---- */
-
-/* A growable output buffer; `failed` is set (and later appends ignored) when memory runs out
- * or the size passes CS_MAX_SEGMENT_BYTES. */
-struct cs_wbuf {
-    uint8_t *p;
-    size_t len, cap;
-    bool failed;
-    bool too_large; /* failed because of CS_MAX_SEGMENT_BYTES, not memory */
-};
-
-/* cs_wbuf_reserve() - room for `more` bytes after len; returns a pointer to them or NULL
- * (and sets failed). len is not advanced. */
-uint8_t *cs_wbuf_reserve(struct cs_wbuf *w, size_t more);
-void cs_wbuf_put(struct cs_wbuf *w, const void *src, size_t n);
-void cs_wbuf_u8(struct cs_wbuf *w, uint8_t v);
-void cs_wbuf_u32(struct cs_wbuf *w, uint32_t v);
-void cs_wbuf_u64(struct cs_wbuf *w, uint64_t v);
-/* cs_wbuf_packed() - append cs_bitpack_pack(in, n, w, base). */
-void cs_wbuf_packed(struct cs_wbuf *w, const uint64_t *in, size_t n, unsigned width, uint64_t base);
-
-/* A bounded reader over a decoded payload: every take checks the bytes are there. */
-struct cs_rbuf {
-    const uint8_t *p;
-    size_t len, pos;
-};
-
-/* cs_rbuf_take() - pointer to the next n bytes and advance, or NULL when fewer remain. */
-const uint8_t *cs_rbuf_take(struct cs_rbuf *r, size_t n);
-bool cs_rbuf_u8(struct cs_rbuf *r, uint8_t *v);
-bool cs_rbuf_u32(struct cs_rbuf *r, uint32_t *v);
-bool cs_rbuf_u64(struct cs_rbuf *r, uint64_t *v);
-
 /* Little-endian loads and stores of possibly unaligned fields. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #    define CS_HOST_LITTLE_ENDIAN 1
@@ -150,6 +94,87 @@ static inline void cs_store_u32le(uint8_t *p, uint32_t v)
     for (int i = 0; i < 4; i++)
         p[i] = (uint8_t)(v >> (8 * i));
 }
+
+/* ---- bit packing: value i occupies bits [i*w, (i+1)*w) of a little-endian bit stream ---- */
+
+/* cs_bitpack_bytes() - bytes of n values of w bits (w <= 64): ceil(n * w / 8). */
+static inline size_t cs_bitpack_bytes(size_t n, unsigned w)
+{
+    return (size_t)(((uint64_t)n * w + 7) / 8);
+}
+
+/* cs_bitpack_width() - bits needed for v: 0 for 0, 64 for values >= 2^63. */
+static inline unsigned cs_bitpack_width(uint64_t v)
+{
+    return v == 0 ? 0u : (unsigned)(64 - __builtin_clzll(v));
+}
+
+/* cs_bitpack_pack() - pack (in[i] - base) mod 2^64, i < n, as w-bit values into out, which
+ * must hold cs_bitpack_bytes(n, w) bytes; exactly that many are written (unused high bits of
+ * the last byte are 0). Values must fit in w bits (high bits are dropped). */
+void cs_bitpack_pack(const uint64_t *in, size_t n, unsigned w, uint64_t base, uint8_t *out);
+
+/* cs_bitpack_unpack() - out[i] = base + value i (mod 2^64), i < n, reading exactly
+ * cs_bitpack_bytes(n, w) bytes of in and nothing beyond. w <= 64. */
+void cs_bitpack_unpack(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out);
+
+/* cs_bits_to_bytes() - out[i] = bit i of bits (LSB first), i < n; returns the number of set
+ * bits. Reads ceil(n/8) bytes. Eight rows at a time: the bits of a byte are spread into the
+ * low bit of eight bytes with carry-free shifts and masks. */
+static inline size_t cs_bits_to_bytes(const uint8_t *bits, size_t n, uint8_t *out)
+{
+    size_t set = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = bits[i >> 3];
+        set += (size_t)__builtin_popcount((unsigned)x);
+        x = (x | x << 28) & 0x0000000F0000000Full;
+        x = (x | x << 14) & 0x0003000300030003ull;
+        x = (x | x << 7) & 0x0101010101010101ull;
+        if (CS_HOST_LITTLE_ENDIAN) {
+            memcpy(out + i, &x, 8);
+        } else {
+            for (int k = 0; k < 8; k++) out[i + k] = (uint8_t)(x >> (8 * k));
+        }
+    }
+    for (; i < n; i++) {
+        out[i] = (uint8_t)((bits[i >> 3] >> (i & 7)) & 1);
+        set += out[i];
+    }
+    return set;
+}
+
+/* ---- buffers shared by the codecs ---- */
+
+/* A growable output buffer; `failed` is set (and later appends ignored) when memory runs out
+ * or the size passes CS_MAX_SEGMENT_BYTES. */
+struct cs_wbuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool failed;
+    bool too_large; /* failed because of CS_MAX_SEGMENT_BYTES, not memory */
+};
+
+/* cs_wbuf_reserve() - room for `more` bytes after len; returns a pointer to them or NULL
+ * (and sets failed). len is not advanced. */
+uint8_t *cs_wbuf_reserve(struct cs_wbuf *w, size_t more);
+void cs_wbuf_put(struct cs_wbuf *w, const void *src, size_t n);
+void cs_wbuf_u8(struct cs_wbuf *w, uint8_t v);
+void cs_wbuf_u32(struct cs_wbuf *w, uint32_t v);
+void cs_wbuf_u64(struct cs_wbuf *w, uint64_t v);
+/* cs_wbuf_packed() - append cs_bitpack_pack(in, n, w, base). */
+void cs_wbuf_packed(struct cs_wbuf *w, const uint64_t *in, size_t n, unsigned width, uint64_t base);
+
+/* A bounded reader over a decoded payload: every take checks the bytes are there. */
+struct cs_rbuf {
+    const uint8_t *p;
+    size_t len, pos;
+};
+
+/* cs_rbuf_take() - pointer to the next n bytes and advance, or NULL when fewer remain. */
+const uint8_t *cs_rbuf_take(struct cs_rbuf *r, size_t n);
+bool cs_rbuf_u8(struct cs_rbuf *r, uint8_t *v);
+bool cs_rbuf_u32(struct cs_rbuf *r, uint32_t *v);
+bool cs_rbuf_u64(struct cs_rbuf *r, uint64_t *v);
 
 /* ---- codecs: the value section of one kind ---- */
 

@@ -2,8 +2,8 @@
  * Bit packing: n unsigned values of w bits (0..64) as one little-endian bit stream, value i
  * in bits [i*w, (i+1)*w). The unpacker is the hot loop of every integer, length and
  * dictionary-code decode, so it is specialized per width (a switch over 65 inlined copies)
- * and reads 8 bytes at a time; the last few values go through a zero-padded copy so that no
- * read passes the end of the stream.
+ * and works in blocks of 64 values (w whole words, every shift a constant); the last values
+ * of a stream go through a zero-padded copy so that no read passes the end of the stream.
  */
 #include "storage/codec.h"
 
@@ -42,26 +42,44 @@ get_bits(const uint8_t *in, uint64_t bit, unsigned w, uint64_t mask)
     return v & mask;
 }
 
+/* 64 values of w bits are exactly w little-endian words: with w a constant and the loop
+ * unrolled, every shift and word index below is a constant too. */
+static inline __attribute__((always_inline)) void
+unpack_block(const uint8_t *in, unsigned w, uint64_t mask, uint64_t base, uint64_t *out)
+{
+#pragma GCC unroll 64
+    for (unsigned j = 0; j < 64; j++) {
+        const unsigned bit = j * w, word = bit >> 6, shift = bit & 63;
+        uint64_t v = cs_load_u64le(in + 8 * word) >> shift;
+        if (shift + w > 64) v |= cs_load_u64le(in + 8 * (word + 1)) << (64 - shift);
+        out[j] = base + (v & mask);
+    }
+}
+
 static inline __attribute__((always_inline)) void
 unpack_w(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out)
 {
     if (w == 0) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = base;
+        for (size_t i = 0; i < n; i++) out[i] = base;
         return;
     }
     const uint64_t mask = w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
+    const size_t blocks = n / 64;
+    for (size_t b = 0; b < blocks; b++) unpack_block(in + 8 * w * b, w, mask, base, out + 64 * b);
+    in += 8 * w * blocks;
+    out += 64 * blocks;
+    n -= 64 * blocks;
+
+    /* The last n < 64 values: read in place while 9 bytes remain after a value's first byte,
+     * then from a zero-padded copy of the stream's last bytes. */
     const size_t bytes = cs_bitpack_bytes(n, w);
-    /* Values whose first byte is at most bytes - 16 can be read in place (9 bytes needed). */
     size_t fast = bytes >= 16 ? (size_t)(((uint64_t)(bytes - 16) * 8) / w) : 0;
     if (fast > n) fast = n;
-    for (size_t i = 0; i < fast; i++)
-        out[i] = base + get_bits(in, (uint64_t)i * w, w, mask);
-
-    /* The tail starts at most 16 + 8 bytes before the end: read it from a padded copy. */
+    for (size_t i = 0; i < fast; i++) out[i] = base + get_bits(in, (uint64_t)i * w, w, mask);
+    /* The tail starts at most 16 + 8 bytes before the end. */
     const size_t start = (size_t)(((uint64_t)fast * w) >> 3);
     uint8_t pad[48] = {0};
-    memcpy(pad, in + start, bytes - start);
+    if (bytes > start) memcpy(pad, in + start, bytes - start);
     for (size_t i = fast; i < n; i++) {
         const uint64_t bit = (uint64_t)i * w - (uint64_t)start * 8;
         out[i] = base + get_bits(pad, bit, w, mask);
