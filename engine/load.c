@@ -187,6 +187,9 @@ int colstore_load_path(colstore_store *store,
                        colstore_error *err)
 {
     if (path == NULL) return cs_engine_fail(err, COLSTORE_EINVAL, "load: path is required");
+    const struct cs_table_def *t = NULL;
+    int arc = check_args(store, table, opts, &t, err);
+    if (arc != COLSTORE_OK) return arc;
     if (strcmp(path, "-") == 0) {
         struct load_source src = {STDIN_FILENO, NULL, 0, "<stdin>"};
         return load_common(store, table, &src, opts, stats, err);

@@ -10,7 +10,7 @@
 #define CS_ENGINE_LOAD_H
 
 #include "engine/engine.h"
-#include "engine/keymap.h"
+#include "engine/hmap.h"
 #include "etl/parse.h"
 #include "storage/base/column.h"
 #include "storage/dim_index.h"

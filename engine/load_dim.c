@@ -19,8 +19,8 @@ struct dim_check {
     const struct cs_batch *old; /* stored rows */
     struct cs_batch *add;       /* parsed rows */
     uint8_t *keep;
-    struct cs_keymap keys;  /* key → (src << 32 | row), src 0 old / 1 add */
-    struct cs_keymap names; /* natural key → key of its (current) holder */
+    struct cs_hmap keys;  /* key → (src << 32 | row), src 0 old / 1 add */
+    struct cs_hmap names; /* natural key → key of its (current) holder */
 };
 
 static bool is_current_row(const struct cs_batch *b, size_t r)
@@ -34,11 +34,11 @@ static bool index_row(struct dim_check *dc, const struct cs_batch *b, uint32_t s
 {
     const struct cs_table_def *t = b->table;
     const int64_t key = b->cols[t->key_col].i64[r];
-    if (!cs_keymap_put(&dc->keys, key, ((uint64_t)src << 32) | r)) return false;
+    if (!cs_hmap_put(&dc->keys, key, ((uint64_t)src << 32) | r)) return false;
     if (t->name_col >= 0 && is_current_row(b, r)) {
         size_t len;
         const char *s = cs_col_str(&b->cols[t->name_col], r, &len);
-        if (!cs_keymap_put_str(&dc->names, s, len, (uint64_t)key)) return false;
+        if (!cs_hmap_put_str(&dc->names, s, len, (uint64_t)key)) return false;
     }
     return true;
 }
@@ -55,7 +55,7 @@ static int check_row(struct dim_check *dc, size_t r)
     const char *key_name = t->cols[t->key_col].name;
     const int64_t key = dc->add->cols[t->key_col].i64[r];
     char reason[256];
-    const uint64_t *hit = cs_keymap_get(&dc->keys, key);
+    const uint64_t *hit = cs_hmap_get(&dc->keys, key);
     if (hit != NULL) {
         const struct cs_batch *b = (*hit >> 32) == 0 ? dc->old : dc->add;
         if (cs_rows_equal(dc->add, r, b, (size_t)(*hit & 0xffffffffu))) {
@@ -69,7 +69,7 @@ static int check_row(struct dim_check *dc, size_t r)
     if (t->name_col >= 0 && is_current_row(dc->add, r)) {
         size_t len;
         const char *s = cs_col_str(&dc->add->cols[t->name_col], r, &len);
-        const uint64_t *holder = cs_keymap_get_str(&dc->names, s, len);
+        const uint64_t *holder = cs_hmap_get_str(&dc->names, s, len);
         if (holder != NULL) {
             snprintf(reason, sizeof(reason), "duplicate value \"%.*s\" (already %s %lld%s)",
                      (int)(len > 80 ? 80 : len), s, key_name, (long long)*holder,
@@ -107,7 +107,7 @@ static int parse_all(struct cs_load *ld, struct cs_batch *all)
 static int check_all(struct dim_check *dc)
 {
     size_t expect = dc->old->rows + dc->add->rows;
-    if (!cs_keymap_init(&dc->keys, false, expect) || !cs_keymap_init(&dc->names, true, expect))
+    if (!cs_hmap_init(&dc->keys, false, expect) || !cs_hmap_init(&dc->names, true, expect))
         return cs_error_set(&dc->ld->e, CS_ENOMEM, "out of memory");
     for (size_t r = 0; r < dc->old->rows; r++) {
         if (!index_row(dc, dc->old, 0, r)) return cs_error_set(&dc->ld->e, CS_ENOMEM, "out of memory");
@@ -143,8 +143,8 @@ int cs_load_dim(struct cs_load *ld)
             ld->stats.partitions_written = 1;
         }
     }
-    cs_keymap_free(&dc.keys);
-    cs_keymap_free(&dc.names);
+    cs_hmap_free(&dc.keys);
+    cs_hmap_free(&dc.names);
     free(dc.keep);
     cs_batch_free(&add);
     cs_batch_free(&merged);

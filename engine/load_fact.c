@@ -27,7 +27,7 @@ struct fact_load {
     struct cs_dim *dims[CS_TABLE_MAX + 1];
     struct day_stage *days;
     size_t ndays, cap;
-    struct cs_keymap day_index; /* time_key → index in days */
+    struct cs_hmap day_index; /* time_key → index in days */
     struct cs_batch **old_parts; /* cache of stored partitions read whole, by index */
     size_t nparts;
 };
@@ -66,7 +66,7 @@ static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, b
 
 static struct day_stage *stage_for(struct fact_load *fl, int32_t time_key)
 {
-    uint64_t *idx = cs_keymap_get(&fl->day_index, time_key);
+    uint64_t *idx = cs_hmap_get(&fl->day_index, time_key);
     if (idx != NULL) return &fl->days[*idx];
     if (fl->ndays == fl->cap) {
         size_t cap = fl->cap ? 2 * fl->cap : 64;
@@ -79,7 +79,7 @@ static struct day_stage *stage_for(struct fact_load *fl, int32_t time_key)
     memset(s, 0, sizeof(*s));
     s->time_key = time_key;
     cs_batch_init(&s->rows, fl->ld->t);
-    if (!cs_keymap_put(&fl->day_index, time_key, fl->ndays)) return NULL;
+    if (!cs_hmap_put(&fl->day_index, time_key, fl->ndays)) return NULL;
     fl->ndays++;
     return s;
 }
@@ -141,7 +141,7 @@ static int old_part(struct fact_load *fl, size_t i, struct cs_batch **out)
 }
 
 /* Index the stored keys that fall within [lo, hi]: key → (partition << 32 | row). */
-static int index_stored_keys(struct fact_load *fl, int64_t lo, int64_t hi, struct cs_keymap *m)
+static int index_stored_keys(struct fact_load *fl, int64_t lo, int64_t hi, struct cs_hmap *m)
 {
     const struct cs_table_def *t = fl->ld->t;
     struct cs_col keys;
@@ -153,7 +153,7 @@ static int index_stored_keys(struct fact_load *fl, int64_t lo, int64_t hi, struc
         if (rc != CS_OK || st.rows == 0 || st.max < lo || st.min > hi) continue;
         rc = cs_snap_read_col(fl->ld->snap, t->id, i, t->key_col, &keys, &fl->ld->e);
         for (size_t r = 0; rc == CS_OK && r < keys.len; r++) {
-            if (!cs_keymap_put(m, keys.i64[r], ((uint64_t)i << 32) | r))
+            if (!cs_hmap_put(m, keys.i64[r], ((uint64_t)i << 32) | r))
                 rc = cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
         }
     }
@@ -173,14 +173,14 @@ static int conflict(struct fact_load *fl, struct day_stage *s, size_t r)
 
 /* Mark each staged row keep / skipped / rejected by its surrogate key. */
 static int check_row_key(struct fact_load *fl,
-                         const struct cs_keymap *stored,
-                         struct cs_keymap *seen,
+                         const struct cs_hmap *stored,
+                         struct cs_hmap *seen,
                          size_t d,
                          size_t r)
 {
     struct day_stage *s = &fl->days[d];
     const int64_t key = s->rows.cols[fl->ld->t->key_col].i64[r];
-    const uint64_t *hit = cs_keymap_get(stored, key);
+    const uint64_t *hit = cs_hmap_get(stored, key);
     if (hit != NULL) {
         struct cs_batch *b;
         int rc = old_part(fl, (size_t)(*hit >> 32), &b);
@@ -191,7 +191,7 @@ static int check_row_key(struct fact_load *fl,
         }
         return conflict(fl, s, r);
     }
-    hit = cs_keymap_get(seen, key);
+    hit = cs_hmap_get(seen, key);
     if (hit != NULL) {
         const struct day_stage *o = &fl->days[*hit >> 32];
         if (cs_rows_equal(&s->rows, r, &o->rows, (size_t)(*hit & 0xffffffffu))) {
@@ -200,7 +200,7 @@ static int check_row_key(struct fact_load *fl,
         }
         return conflict(fl, s, r);
     }
-    if (!cs_keymap_put(seen, key, ((uint64_t)d << 32) | r))
+    if (!cs_hmap_put(seen, key, ((uint64_t)d << 32) | r))
         return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
     s->keep[r] = 1;
     return CS_OK;
@@ -221,16 +221,16 @@ static int check_keys(struct fact_load *fl)
         fl->days[d].keep = calloc(k->len ? k->len : 1, 1);
         if (fl->days[d].keep == NULL) return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
     }
-    struct cs_keymap stored, seen;
-    if (!cs_keymap_init(&stored, false, 1024) || !cs_keymap_init(&seen, false, total))
+    struct cs_hmap stored, seen;
+    if (!cs_hmap_init(&stored, false, 1024) || !cs_hmap_init(&seen, false, total))
         return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
     int rc = total > 0 ? index_stored_keys(fl, lo, hi, &stored) : CS_OK;
     for (size_t d = 0; d < fl->ndays && rc == CS_OK; d++) {
         for (size_t r = 0; r < fl->days[d].rows.rows && rc == CS_OK; r++)
             rc = check_row_key(fl, &stored, &seen, d, r);
     }
-    cs_keymap_free(&stored);
-    cs_keymap_free(&seen);
+    cs_hmap_free(&stored);
+    cs_hmap_free(&seen);
     return rc;
 }
 
@@ -301,7 +301,7 @@ static void fact_load_free(struct fact_load *fl)
         free(fl->old_parts[i]);
     }
     free(fl->old_parts);
-    cs_keymap_free(&fl->day_index);
+    cs_hmap_free(&fl->day_index);
 }
 
 int cs_load_fact(struct cs_load *ld)
@@ -309,7 +309,7 @@ int cs_load_fact(struct cs_load *ld)
     struct fact_load fl = {.ld = ld};
     fl.nparts = cs_snap_part_count(ld->snap, ld->t->id);
     fl.old_parts = calloc(fl.nparts ? fl.nparts : 1, sizeof(*fl.old_parts));
-    if (fl.old_parts == NULL || !cs_keymap_init(&fl.day_index, false, 1024)) {
+    if (fl.old_parts == NULL || !cs_hmap_init(&fl.day_index, false, 1024)) {
         fact_load_free(&fl);
         return cs_error_set(&ld->e, CS_ENOMEM, "out of memory");
     }

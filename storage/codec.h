@@ -133,7 +133,8 @@ static inline size_t cs_bits_to_bytes(const uint8_t *bits, size_t n, uint8_t *ou
         if (CS_HOST_LITTLE_ENDIAN) {
             memcpy(out + i, &x, 8);
         } else {
-            for (int k = 0; k < 8; k++) out[i + k] = (uint8_t)(x >> (8 * k));
+            for (int k = 0; k < 8; k++)
+                out[i + k] = (uint8_t)(x >> (8 * k));
         }
     }
     for (; i < n; i++) {

@@ -60,12 +60,14 @@ static inline __attribute__((always_inline)) void
 unpack_w(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out)
 {
     if (w == 0) {
-        for (size_t i = 0; i < n; i++) out[i] = base;
+        for (size_t i = 0; i < n; i++)
+            out[i] = base;
         return;
     }
     const uint64_t mask = w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
     const size_t blocks = n / 64;
-    for (size_t b = 0; b < blocks; b++) unpack_block(in + 8 * w * b, w, mask, base, out + 64 * b);
+    for (size_t b = 0; b < blocks; b++)
+        unpack_block(in + 8 * w * b, w, mask, base, out + 64 * b);
     in += 8 * w * blocks;
     out += 64 * blocks;
     n -= 64 * blocks;
@@ -75,7 +77,8 @@ unpack_w(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out)
     const size_t bytes = cs_bitpack_bytes(n, w);
     size_t fast = bytes >= 16 ? (size_t)(((uint64_t)(bytes - 16) * 8) / w) : 0;
     if (fast > n) fast = n;
-    for (size_t i = 0; i < fast; i++) out[i] = base + get_bits(in, (uint64_t)i * w, w, mask);
+    for (size_t i = 0; i < fast; i++)
+        out[i] = base + get_bits(in, (uint64_t)i * w, w, mask);
     /* The tail starts at most 16 + 8 bytes before the end. */
     const size_t start = (size_t)(((uint64_t)fast * w) >> 3);
     uint8_t pad[48] = {0};

@@ -240,8 +240,7 @@ int cs_codec_decode_bool(struct cs_rbuf *r,
         if (p == NULL) return cs_error_set(err, CS_ECORRUPT, "bool values end early");
         if ((rows & 7) != 0 && (p[rows >> 3] >> (rows & 7)) != 0)
             return cs_error_set(err, CS_ECORRUPT, "bool bitmap has bits set past the last row");
-        for (size_t i = 0; i < rows; i++)
-            b8[i] = (uint8_t)((p[i >> 3] >> (i & 7)) & 1);
+        (void)cs_bits_to_bytes(p, rows, b8);
     } else {
         return cs_error_set(err, CS_ECORRUPT, "codec %d is not a bool codec", codec);
     }

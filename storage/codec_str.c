@@ -232,7 +232,7 @@ static int read_dict(struct cs_rbuf *r,
     if (wl > 32) return str_corrupt(err, "dictionary length width over 32 bits");
     const uint8_t *p = cs_rbuf_take(r, cs_bitpack_bytes(count, wl));
     if (p == NULL) return str_corrupt(err, "dictionary ends early");
-    uint64_t *doff = malloc(((size_t)count + 1) * sizeof(*doff));
+    uint64_t *doff = malloc(((size_t)count + 2) * sizeof(*doff)); /* + the NULL entry */
     if (doff == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     cs_bitpack_unpack(p, count, wl, 0, doff + 1);
     doff[0] = 0;
@@ -245,6 +245,54 @@ static int read_dict(struct cs_rbuf *r,
     }
     *doff_out = doff;
     *count_out = count;
+    return CS_OK;
+}
+
+/* Rows from their dictionary codes (packed at width wc). Codes land in off[1..rows]; a first
+ * pass checks them, sends NULL rows to the empty entry `count` and sizes the bytes; a second
+ * replaces each code by its row's end offset (reading off[i + 1] before writing it). Entries
+ * of up to 16 bytes are copied as 16 fixed bytes from a padded copy of the dictionary into
+ * data reserved 16 bytes long. */
+static int expand_codes(const uint8_t *p,
+                        unsigned wc,
+                        uint64_t *doff,
+                        const uint8_t *dict,
+                        size_t count,
+                        size_t rows,
+                        const uint8_t *nulls,
+                        struct cs_col *out,
+                        struct cs_error *err)
+{
+    uint64_t *off = out->off;
+    cs_bitpack_unpack(p, rows, wc, 0, off + 1);
+    doff[count + 1] = doff[count];
+    uint64_t total = 0;
+    for (size_t i = 0; i < rows; i++) {
+        if (off[i + 1] >= count) return str_corrupt(err, "dictionary code out of range");
+        if (nulls != NULL && nulls[i]) off[i + 1] = count;
+        total += doff[off[i + 1] + 1] - doff[off[i + 1]];
+    }
+    if (total > CS_MAX_SEGMENT_BYTES) return str_corrupt(err, "strings too large");
+    uint8_t *padded = malloc((size_t)doff[count] + 16);
+    if (padded == NULL || !cs_col_reserve(out, rows, (size_t)total + 16)) {
+        free(padded);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    memcpy(padded, dict, (size_t)doff[count]);
+    memset(padded + doff[count], 0, 16);
+    char *data = out->data;
+    off[0] = 0;
+    for (size_t i = 0; i < rows; i++) {
+        const uint64_t code = off[i + 1], from = doff[code];
+        const size_t len = (size_t)(doff[code + 1] - from);
+        if (len <= 16)
+            memcpy(data + off[i], padded + from, 16);
+        else
+            memcpy(data + off[i], padded + from, len);
+        off[i + 1] = off[i] + len;
+    }
+    out->data_len = (size_t)total;
+    free(padded);
     return CS_OK;
 }
 
@@ -263,34 +311,9 @@ static int decode_dict(
         free(doff);
         return str_corrupt(err, "dictionary codes end early or are wider than 32 bits");
     }
-    /* Codes land in off[1..rows]; a first pass checks them and sizes the bytes, a second
-     * replaces each code by its row's end offset (reading off[i + 1] before writing it). */
-    uint64_t *off = out->off;
-    cs_bitpack_unpack(p, rows, wc, 0, off + 1);
-    uint64_t total = 0;
-    for (size_t i = 0; i < rows; i++) {
-        const uint64_t code = off[i + 1];
-        if (code >= count) {
-            free(doff);
-            return str_corrupt(err, "dictionary code out of range");
-        }
-        total += nulls != NULL && nulls[i] ? 0 : doff[code + 1] - doff[code];
-    }
-    if (total > CS_MAX_SEGMENT_BYTES || !cs_col_reserve(out, rows, (size_t)total)) {
-        free(doff);
-        return total > CS_MAX_SEGMENT_BYTES ? str_corrupt(err, "strings too large")
-                                            : cs_error_set(err, CS_ENOMEM, "out of memory");
-    }
-    off[0] = 0;
-    for (size_t i = 0; i < rows; i++) {
-        const uint64_t code = off[i + 1];
-        const size_t len = nulls != NULL && nulls[i] ? 0 : (size_t)(doff[code + 1] - doff[code]);
-        if (len > 0) memcpy(out->data + off[i], dict + doff[code], len);
-        off[i + 1] = off[i] + len;
-    }
-    out->data_len = (size_t)total;
+    rc = expand_codes(p, wc, doff, dict, count, rows, nulls, out, err);
     free(doff);
-    return CS_OK;
+    return rc;
 }
 
 int cs_codec_decode_str(struct cs_rbuf *r,

@@ -1,6 +1,6 @@
 /*
  * Column segments (storage/segment.h): the 64-byte header, the validity bitmap, LZ4 and the
- * xxHash64 checksum around the value codecs of storage/codec_*.c.
+ * xxHash (XXH3, 64 bits) checksum around the value codecs of storage/codec_*.c.
  *
  * A segment is header + payload; the payload is LZ4 block data or stored as is, and once
  * decompressed is [validity bitmap] [value section of the codec]. Every field is validated
@@ -26,7 +26,7 @@ static const uint8_t SEG_MAGIC[8] = {'C', 'S', 'S', 'E', 'G', 0, 0, 0};
 /* The header as it sits on disk (little-endian, no padding); serialized field by field. */
 struct cs_seg_header {
     uint8_t magic[8];
-    uint64_t checksum; /* XXH64, seed 0, of bytes [16, 64 + stored_size) */
+    uint64_t checksum; /* XXH3_64bits of bytes [16, 64 + stored_size) */
     uint16_t version;
     uint8_t kind;        /* enum cs_kind */
     uint8_t type;        /* enum cs_type of the column */
@@ -169,7 +169,7 @@ static const char *name_of(const char *file)
 
 static uint64_t seg_checksum(const uint8_t *buf, size_t len)
 {
-    return XXH64(buf + 16, len - 16, 0);
+    return XXH3_64bits(buf + 16, len - 16);
 }
 
 /* Header of buf[0..len) loaded and checked; with `whole`, the size and checksum too. */
@@ -401,11 +401,7 @@ static int decode_nulls(struct cs_rbuf *r,
     if (p == NULL) return cs_error_set(err, CS_ECORRUPT, "validity bitmap ends early");
     if ((rows & 7) != 0 && (p[rows >> 3] >> (rows & 7)) != 0)
         return cs_error_set(err, CS_ECORRUPT, "validity bitmap has bits set past the last row");
-    size_t n = 0;
-    for (size_t i = 0; i < rows; i++) {
-        out->nulls[i] = (uint8_t)((p[i >> 3] >> (i & 7)) & 1);
-        n += out->nulls[i];
-    }
+    const size_t n = cs_bits_to_bytes(p, rows, out->nulls);
     if (n != h->null_count)
         return cs_error_set(err, CS_ECORRUPT, "validity bitmap has %zu NULLs, header says %u", n,
                             h->null_count);

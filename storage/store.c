@@ -361,8 +361,8 @@ int cs_snap_col_stats(struct cs_snap *snap,
                       struct cs_seg_stats *out,
                       struct cs_error *err)
 {
-    const struct cs_mpart *p;
-    const uint8_t *blk, *cols;
+    const struct cs_mpart *p = NULL;
+    const uint8_t *blk = NULL, *cols = NULL;
     char path[CS_PATH_MAX];
     int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
     if (rc != CS_OK) return rc;
@@ -378,8 +378,8 @@ int cs_snap_read_col(struct cs_snap *snap,
                      struct cs_col *out,
                      struct cs_error *err)
 {
-    const struct cs_mpart *p;
-    const uint8_t *blk, *cols;
+    const struct cs_mpart *p = NULL;
+    const uint8_t *blk = NULL, *cols = NULL;
     char path[CS_PATH_MAX];
     int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
     if (rc != CS_OK) return rc;

@@ -47,7 +47,7 @@ static void verify_part(struct vctx *v, struct cs_snap *snap, const struct cs_mp
     struct cs_error e = {0};
     char path[CS_PATH_MAX];
     const char *file;
-    const uint8_t *blk, *cols;
+    const uint8_t *blk = NULL, *cols = NULL;
     if (cs_snap_block(snap, p, &blk, &file, path, &e) != CS_OK ||
         cs_part_header_check(blk, (size_t)p->len, p, rel, &cols, &e) != CS_OK) {
         report(v, rel, e.message);

@@ -268,11 +268,11 @@ Test(codec, fix16_random_hashes_stay_uncompressed)
     cs_col_free(&c);
 }
 
-/* Re-seal a hand-edited segment: recompute the checksum (bytes [16, len)) with XXH64. */
+/* Re-seal a hand-edited segment: recompute the checksum (XXH3_64bits of bytes [16, len)). */
 #include <xxhash.h>
 static void reseal(uint8_t *buf, size_t len)
 {
-    const uint64_t h = XXH64(buf + 16, len - 16, 0);
+    const uint64_t h = XXH3_64bits(buf + 16, len - 16);
     for (int i = 0; i < 8; i++)
         buf[8 + i] = (uint8_t)(h >> (8 * i));
 }

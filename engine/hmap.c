@@ -1,5 +1,5 @@
 /* Open-addressing hash maps for the loader (see keymap.h). */
-#include "engine/keymap.h"
+#include "engine/hmap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@ static size_t hash_str(const char *s, size_t len)
     return (size_t)XXH3_64bits(s, len);
 }
 
-static bool alloc_arrays(struct cs_keymap *m, size_t cap)
+static bool alloc_arrays(struct cs_hmap *m, size_t cap)
 {
     m->cap = cap;
     m->len = 0;
@@ -29,20 +29,20 @@ static bool alloc_arrays(struct cs_keymap *m, size_t cap)
     return m->keys && m->vals && m->used && (!m->is_str || (m->strs && m->lens));
 }
 
-bool cs_keymap_init(struct cs_keymap *m, bool is_str, size_t expected)
+bool cs_hmap_init(struct cs_hmap *m, bool is_str, size_t expected)
 {
     memset(m, 0, sizeof(*m));
     m->is_str = is_str;
     size_t cap = 64;
     while (cap < expected * 2) cap *= 2;
     if (!alloc_arrays(m, cap)) {
-        cs_keymap_free(m);
+        cs_hmap_free(m);
         return false;
     }
     return true;
 }
 
-void cs_keymap_free(struct cs_keymap *m)
+void cs_hmap_free(struct cs_hmap *m)
 {
     free(m->keys);
     free(m->vals);
@@ -52,7 +52,7 @@ void cs_keymap_free(struct cs_keymap *m)
     memset(m, 0, sizeof(*m));
 }
 
-static size_t find_slot(const struct cs_keymap *m, int64_t key, const char *s, size_t len)
+static size_t find_slot(const struct cs_hmap *m, int64_t key, const char *s, size_t len)
 {
     size_t mask = m->cap - 1;
     size_t i = (m->is_str ? hash_str(s, len) : hash_key(key)) & mask;
@@ -67,11 +67,11 @@ static size_t find_slot(const struct cs_keymap *m, int64_t key, const char *s, s
     }
 }
 
-static bool grow(struct cs_keymap *m)
+static bool grow(struct cs_hmap *m)
 {
-    struct cs_keymap old = *m;
+    struct cs_hmap old = *m;
     if (!alloc_arrays(m, old.cap * 2)) {
-        cs_keymap_free(m);
+        cs_hmap_free(m);
         *m = old;
         return false;
     }
@@ -88,23 +88,23 @@ static bool grow(struct cs_keymap *m)
         }
         m->len++;
     }
-    cs_keymap_free(&old);
+    cs_hmap_free(&old);
     return true;
 }
 
-uint64_t *cs_keymap_get(const struct cs_keymap *m, int64_t key)
+uint64_t *cs_hmap_get(const struct cs_hmap *m, int64_t key)
 {
     size_t i = find_slot(m, key, NULL, 0);
     return m->used[i] ? &m->vals[i] : NULL;
 }
 
-uint64_t *cs_keymap_get_str(const struct cs_keymap *m, const char *s, size_t len)
+uint64_t *cs_hmap_get_str(const struct cs_hmap *m, const char *s, size_t len)
 {
     size_t i = find_slot(m, 0, s, len);
     return m->used[i] ? &m->vals[i] : NULL;
 }
 
-static bool put(struct cs_keymap *m, int64_t key, const char *s, size_t len, uint64_t val)
+static bool put(struct cs_hmap *m, int64_t key, const char *s, size_t len, uint64_t val)
 {
     if ((m->len + 1) * 2 > m->cap && !grow(m)) return false;
     size_t i = find_slot(m, key, s, len);
@@ -121,12 +121,12 @@ static bool put(struct cs_keymap *m, int64_t key, const char *s, size_t len, uin
     return true;
 }
 
-bool cs_keymap_put(struct cs_keymap *m, int64_t key, uint64_t val)
+bool cs_hmap_put(struct cs_hmap *m, int64_t key, uint64_t val)
 {
     return put(m, key, NULL, 0, val);
 }
 
-bool cs_keymap_put_str(struct cs_keymap *m, const char *s, size_t len, uint64_t val)
+bool cs_hmap_put_str(struct cs_hmap *m, const char *s, size_t len, uint64_t val)
 {
     return put(m, 0, s, len, val);
 }

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# colload and colquery on bad input and bad usage: exit codes (SPEC 3.3: 0 ok, 1 bad input,
+# 2 usage, 3 I/O or system error, 4 damaged store), `file:line: column: reason` messages,
+# nothing committed by a failed load, --rejects, idempotent reloads, a damaged store.
+#
+#   tests/diff/cli_errors.sh           (COLSTORE_BIN_DIR=build/tools by default; no server needed)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/diff/lib.sh
+source "$here/lib.sh"
+
+if [[ ! -x $COLGEN ]] || ! have_engine; then
+  echo "cli_errors.sh: colgen, colload and colquery must be built in $bin_dir" >&2
+  echo "cli_errors.sh: 0 passed, 1 failed"
+  exit 1
+fi
+make_work
+trap cleanup_lib EXIT
+
+gen=$work/gen
+store=$work/store
+err=$work/err
+"$COLGEN" --out "$gen" --rows 300 --seed 5 --start 2025-03-01 --days 10 --format both
+
+run() { # run OUT_RC CMD...: runs a command with stderr to $err, its exit code in the named var
+  local -n rc_=$1
+  shift
+  rc_=0
+  "$@" >"$work/out" 2>"$err" || rc_=$?
+}
+
+for t in "${tables[@]}"; do
+  run rc "$COLLOAD" --store "$store" "$t" "$gen/$t.copy"
+  expect_rc "initial load of $t" 0 "$rc" "$err"
+done
+
+snapshot() { # snapshot DIR: text dumps of every table
+  mkdir -p "$1"
+  local t
+  for t in "${tables[@]}"; do "$COLQUERY" --store "$store" dump "$t" >"$1/$t.copy" 2>/dev/null || true; done
+}
+snapshot "$work/base"
+for t in "${tables[@]}"; do same "dump after load: $t" "$gen/$t.copy" "$work/base/$t.copy"; done
+
+unchanged() { # unchanged NAME: the store holds exactly what it held before the case
+  snapshot "$work/now"
+  local t ok=1
+  for t in "${tables[@]}"; do cmp -s "$work/base/$t.copy" "$work/now/$t.copy" || ok=0; done
+  if ((ok)); then pass "$1: nothing committed"; else fail "$1: the store changed after a failed load"; fi
+}
+
+# A row of TABLE's export (line 1 of the text file) with fields replaced: row TABLE IDX=VAL...
+row() {
+  local t=$1
+  shift
+  local -a f
+  IFS=$'\t' read -r -a f < <(head -n 1 "$gen/$t.copy")
+  local kv
+  for kv in "$@"; do f[${kv%%=*}]=${kv#*=}; done
+  (IFS=$'\t'; printf '%s\n' "${f[*]}")
+}
+
+# bad_text NAME TABLE MESSAGE_PART IDX=VAL...: two good new rows then a bad one on line 3:
+# exit 1, the message names file:3 and MESSAGE_PART (the column), nothing committed.
+bad_text() {
+  local name=$1 t=$2 part=$3
+  shift 3
+  local f=$work/bad.copy k
+  local -a uniq=() # a dimension's natural key must stay unique too
+  for k in 900001 900002 900003; do
+    case $t in dim_agent | dim_user | dim_conversation) uniq+=("1=gen-$k") ;; *) uniq+=("") ;; esac
+  done
+  { row "$t" 0=900001 ${uniq[0]:+"${uniq[0]}"}; row "$t" 0=900002 ${uniq[1]:+"${uniq[1]}"}
+    row "$t" 0=900003 ${uniq[2]:+"${uniq[2]}"} "$@"; } >"$f"
+  run rc "$COLLOAD" --store "$store" --format text "$t" "$f"
+  expect_rc "$name: exit code" 1 "$rc" "$err"
+  if grep -qF "bad.copy:3: $part" "$err"; then
+    pass "$name: message"
+  else
+    fail "$name: message should contain 'bad.copy:3: $part', got: $(head -c 200 "$err")"
+  fi
+  unchanged "$name"
+}
+
+# fact_agent_query: 0 query_key 1 agent_key 2 time_key 3 conv_key 4 query_hash
+# 5 result_size_bytes 6 latency_ms 7 approved 8 human_edited 9 error_occurred 10 created_at
+bad_text "non-numeric integer" fact_agent_query "latency_ms:" 6=12x
+bad_text "int4 overflow" fact_agent_query "latency_ms:" 6=2147483648
+bad_text "bad boolean" fact_agent_query "approved:" 7=maybe
+bad_text "impossible date" fact_agent_query "created_at:" "10=2025-02-30 10:00:00+00"
+bad_text "garbled timestamp" fact_agent_query "created_at:" "10=2025-03-02 25:61:00+00"
+bad_text "NOT NULL violation" fact_agent_query "latency_ms:" '6=\N'
+bad_text "unknown agent_key" fact_agent_query "agent_key:" 1=9999
+bad_text "time_key without dim_time row" fact_agent_query "time_key:" 2=19990101
+bad_text "unknown conv_key" fact_agent_query "conv_key:" 3=999999
+bad_text "query_hash not 32 hex digits" fact_agent_query "query_hash:" 4=xyz
+# fact_training: 6 clarity_score 9 overall_score; fact_approval: 5 status
+bad_text "score outside 1..5" fact_training "clarity_score:" 6=6
+bad_text "overall_score disagrees" fact_training "overall_score:" 9=4.99
+bad_text "unknown status" fact_approval "status:" 5=aproved
+bad_text "unknown agent_type" dim_agent "agent_type:" 1=newagent 2=robot 8=t
+bad_text "unknown user_type" dim_user "user_type:" 1=newuser 2=admin
+bad_text "invalid UTF-8" dim_user "user_id:" $'1=bad\xff\xfeid'
+bad_text "NUL byte from an escape" dim_user "team:" '1=newuser' '3=a\000b'
+
+# Lines that are wrong as a whole (field count, quoting, length)
+line_case() { # line_case NAME TABLE FORMAT FILE WANT_LINE
+  run rc "$COLLOAD" --store "$store" --format "$3" "$2" "$4"
+  expect_rc "$1: exit code" 1 "$rc" "$err"
+  if grep -qF "$(basename "$4"):$5:" "$err"; then pass "$1: message"; else
+    fail "$1: message should name $(basename "$4"):$5, got: $(head -c 200 "$err")"; fi
+  unchanged "$1"
+}
+f=$work/fields.copy
+{ row fact_agent_query 0=900001; row fact_agent_query 0=900002 | cut -f1-10; } >"$f"
+line_case "too few fields" fact_agent_query text "$f" 2
+{ row fact_agent_query 0=900001; printf '%s\textra\n' "$(row fact_agent_query 0=900002)"; } >"$f"
+line_case "too many fields" fact_agent_query text "$f" 2
+f=$work/trunc.copy
+{ row fact_agent_query 0=900001; row fact_agent_query 0=900002 | head -c 40; } >"$f"
+line_case "truncated last line" fact_agent_query text "$f" 2
+f=$work/long.copy
+{ row dim_user 0=900001 1=longuser "3=$(head -c 1100000 /dev/zero | tr '\0' x)"; } >"$f"
+line_case "line over the length limit" dim_user text "$f" 1
+f=$work/unterminated.csv
+{ head -n 2 "$gen/dim_user.csv" | sed '2s/^1,/900001,/'; printf '900002,"open quote,annotator,,2025-01-01 00:00:00+00,,t\n'; } >"$f"
+line_case "CSV ends inside a quoted field" dim_user csv "$f" 3
+f=$work/header.csv
+{ head -n 1 "$gen/fact_agent_query.csv" | sed 's/latency_ms/latency/'; sed -n 2p "$gen/fact_agent_query.csv"; } >"$f"
+run rc "$COLLOAD" --store "$store" fact_agent_query "$f"
+expect_rc "unknown header column" 1 "$rc" "$err"
+unchanged "unknown header column"
+
+# A row whose key is stored with other values is a conflict, never an overwrite or a skip.
+f=$work/conflict.copy
+row fact_agent_query 6=1 >"$f"
+[[ $(head -n 1 "$gen/fact_agent_query.copy" | cut -f7) == 1 ]] && row fact_agent_query 6=2 >"$f"
+run rc "$COLLOAD" --store "$store" fact_agent_query "$f"
+expect_rc "key conflict" 1 "$rc" "$err"
+unchanged "key conflict"
+
+# Usage and I/O errors
+run rc "$COLLOAD"; expect_rc "colload without arguments" 2 "$rc" "$err"
+run rc "$COLLOAD" --store "$store" --bogus fact_agent_query "$gen/fact_agent_query.copy"
+expect_rc "colload unknown option" 2 "$rc" "$err"
+run rc "$COLLOAD" --store "$store" --format xml fact_agent_query "$gen/fact_agent_query.copy"
+expect_rc "colload unknown --format" 2 "$rc" "$err"
+run rc "$COLLOAD" --store "$store" no_such_table "$gen/fact_agent_query.copy"
+expect_rc "colload unknown table" "1|2" "$rc" "$err"
+run rc "$COLLOAD" --store "$store" fact_agent_query "$work/no-such-file.copy"
+expect_rc "colload missing file" 3 "$rc" "$err"
+run rc "$COLQUERY"; expect_rc "colquery without arguments" 2 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" no-such-report; expect_rc "colquery unknown report" 2 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" agent-performance --as-of 2025-02-30
+expect_rc "colquery bad --as-of" 2 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" approval-queue --year abc; expect_rc "colquery bad --year" 2 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" --format xml approval-queue --year 2025
+expect_rc "colquery unknown --format" 2 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" dump no_such_table; expect_rc "dump unknown table" "1|2" "$rc" "$err"
+run rc "$COLQUERY" --store "$work/no-such-store" approval-queue --year 2025
+expect_rc "colquery on a missing store" 3 "$rc" "$err"
+for tool in "$COLLOAD" "$COLQUERY"; do
+  run rc "$tool" --help; expect_rc "$(basename "$tool") --help" 0 "$rc" "$err"
+  if [[ -s $work/out ]]; then pass "$(basename "$tool") --help prints usage"; else fail "$(basename "$tool") --help prints nothing"; fi
+done
+
+# Accepted inputs that change nothing: a reload, from standard input, through COLSTORE_DIR;
+# an empty export; a CSV export that is only a header.
+run rc "$COLLOAD" --store "$store" fact_agent_query - <"$gen/fact_agent_query.copy"
+expect_rc "reload from standard input" 0 "$rc" "$err"
+run rc env COLSTORE_DIR="$store" "$COLLOAD" fact_approval "$gen/fact_approval.csv"
+expect_rc "reload with COLSTORE_DIR" 0 "$rc" "$err"
+: >"$work/empty.copy"
+run rc "$COLLOAD" --store "$store" fact_training "$work/empty.copy"; expect_rc "empty export" 0 "$rc" "$err"
+head -n 1 "$gen/fact_training.csv" >"$work/header-only.csv"
+run rc "$COLLOAD" --store "$store" fact_training "$work/header-only.csv"; expect_rc "header-only CSV" 0 "$rc" "$err"
+unchanged "reloads and empty exports"
+
+# Accepted inputs that add rows: a last line without a newline; --rejects keeps the good rows.
+f=$work/nonl.copy
+{ row fact_agent_query 0=900001; row fact_agent_query 0=900002 | tr -d '\n'; } >"$f"
+run rc "$COLLOAD" --store "$store" fact_agent_query "$f"
+expect_rc "last line without newline" 0 "$rc" "$err"
+"$COLQUERY" --store "$store" dump fact_agent_query >"$work/dump.copy"
+if [[ $(tail -n 2 "$work/dump.copy" | cut -f1 | tr '\n' ' ') == "900001 900002 " ]]; then
+  pass "last line without newline: both rows stored"
+else
+  fail "last line without newline: rows 900001 and 900002 not both stored"
+fi
+f=$work/rejects-in.copy
+bad_line=$(row fact_agent_query 0=900005 6=oops)
+{ row fact_agent_query 0=900003; printf '%s\n' "$bad_line"; row fact_agent_query 0=900004; } >"$f"
+run rc "$COLLOAD" --store "$store" --rejects "$work/rejects.txt" fact_agent_query "$f"
+expect_rc "--rejects with one bad line" "0|1" "$rc" "$err"
+if [[ -f $work/rejects.txt ]] && grep -qF -- "$bad_line" "$work/rejects.txt"; then
+  pass "--rejects: the bad line is in the rejects file verbatim"
+else
+  fail "--rejects: the bad line is not in the rejects file verbatim"
+fi
+"$COLQUERY" --store "$store" dump fact_agent_query >"$work/dump.copy"
+if [[ $(tail -n 2 "$work/dump.copy" | cut -f1 | tr '\n' ' ') == "900003 900004 " ]]; then
+  pass "--rejects: the good rows are committed"
+else
+  fail "--rejects: rows 900003 and 900004 are not both stored"
+fi
+run rc "$COLQUERY" --store "$store" verify; expect_rc "verify after the error cases" 0 "$rc" "$err"
+
+# A damaged store: a flipped byte and a truncated file are found, exit 4.
+damage() { # damage NAME HOW
+  rm -rf "$work/damaged"
+  cp -a "$store" "$work/damaged"
+  local victim
+  victim=$(find "$work/damaged" -type f -size +1k -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
+  if [[ -z $victim ]]; then fail "$1: no file over 1 KiB in the store to damage"; return; fi
+  local size
+  size=$(stat -c %s "$victim")
+  if [[ $2 == flip ]]; then
+    local off=$((size / 2)) byte
+    byte=$(od -An -tu1 -j "$off" -N1 "$victim" | tr -d ' ')
+    printf "\\$(printf %03o $((byte ^ 0x5a)))" | dd of="$victim" bs=1 seek="$off" conv=notrunc status=none
+  else
+    truncate -s $((size - 7)) "$victim"
+  fi
+  run rc "$COLQUERY" --store "$work/damaged" verify
+  expect_rc "$1 ($(basename "$victim")): verify" 4 "$rc" "$err"
+}
+damage "flipped byte" flip
+damage "truncated file" truncate
+
+finish
