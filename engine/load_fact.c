@@ -182,7 +182,7 @@ static int check_row_key(struct fact_load *fl,
     const int64_t key = s->rows.cols[fl->ld->t->key_col].i64[r];
     const uint64_t *hit = cs_hmap_get(stored, key);
     if (hit != NULL) {
-        struct cs_batch *b;
+        struct cs_batch *b = NULL;
         int rc = old_part(fl, (size_t)(*hit >> 32), &b);
         if (rc != CS_OK) return rc;
         if (cs_rows_equal(&s->rows, r, b, (size_t)(*hit & 0xffffffffu))) {

@@ -67,7 +67,8 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap) return true;
     size_t n = *cap < 1024 ? 1024 : *cap;
-    while (n < need) n *= 2;
+    while (n < need)
+        n *= 2;
     void *q = realloc(*p, n * elem);
     if (q == NULL) return false;
     *p = q;
@@ -135,13 +136,17 @@ static bool distinct_keys(struct cs_dagg_ws *ws, const struct cs_col *const *age
     return true;
 }
 
-static int check_batch(const struct cs_batch *b, int table, const int *cols, size_t ncols,
-                       size_t nn, struct cs_error *err)
+static int check_batch(const struct cs_batch *b,
+                       int table,
+                       const int *cols,
+                       size_t ncols,
+                       size_t nn,
+                       struct cs_error *err)
 {
     if (b == NULL || b->rows == 0) return CS_OK;
     const struct cs_table_def *t = cs_schema_table(table);
-    if (b->table != t) return cs_error_set(err, CS_EINVAL, "daily aggregates: not a %s batch",
-                                           t->name);
+    if (b->table != t)
+        return cs_error_set(err, CS_EINVAL, "daily aggregates: not a %s batch", t->name);
     for (size_t j = 0; j < ncols; j++) {
         if (b->cols[cols[j]].len != b->rows) {
             return cs_error_set(err, CS_EINVAL, "daily aggregates: %s.%s has %zu rows, not %zu",
@@ -156,7 +161,8 @@ static int check_batch(const struct cs_batch *b, int table, const int *cols, siz
     return CS_OK;
 }
 
-static void acc_queries(struct cs_dagg_ws *ws, const struct cs_keymap *map, const struct cs_batch *q)
+static void
+acc_queries(struct cs_dagg_ws *ws, const struct cs_keymap *map, const struct cs_batch *q)
 {
     const size_t rows = q->rows;
     const int64_t *lat = q->cols[CS_FQ_LATENCY].i64;
@@ -215,8 +221,8 @@ static void push_numeric(struct cs_col *c, bool present, int64_t v, bool *ok)
 }
 
 /* One output row for group g; CS_EINPUT when a value overflows its numeric(10,2) column. */
-static int emit_row(struct cs_dagg_ws *ws, size_t g, int32_t time_key, struct cs_batch *out,
-                    struct cs_error *err)
+static int emit_row(
+    struct cs_dagg_ws *ws, size_t g, int32_t time_key, struct cs_batch *out, struct cs_error *err)
 {
     const struct dagg_acc *a = &ws->acc[g];
     const int64_t agent_key = ws->keys[g];
@@ -287,7 +293,8 @@ int cs_dagg_day(struct cs_dagg_ws *ws,
     if (nkeys == 0) return CS_OK;
     memset(ws->acc, 0, (nkeys + 1) * sizeof(*ws->acc));
     uint32_t *ids = (uint32_t *)ws->gid; /* 0..nkeys-1 before the gid array is used */
-    for (size_t k = 0; k < nkeys; k++) ids[k] = (uint32_t)k;
+    for (size_t k = 0; k < nkeys; k++)
+        ids[k] = (uint32_t)k;
     struct cs_keymap map;
     rc = cs_keymap_build(&map, ws->keys, ids, nkeys, (uint32_t)nkeys, err);
     if (rc != CS_OK) return rc;
@@ -295,7 +302,8 @@ int cs_dagg_day(struct cs_dagg_ws *ws,
     if (na > 0) acc_flagged(ws, &map, agent[1], &approvals->cols[CS_FA_SLA_MET], true);
     if (nt > 0) acc_flagged(ws, &map, agent[2], &training->cols[CS_FT_SAFE], false);
     cs_keymap_free(&map);
-    for (size_t g = 0; g < nkeys && rc == CS_OK; g++) rc = emit_row(ws, g, time_key, out, err);
+    for (size_t g = 0; g < nkeys && rc == CS_OK; g++)
+        rc = emit_row(ws, g, time_key, out, err);
     return rc;
 }
 

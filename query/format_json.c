@@ -12,13 +12,27 @@ static void json_string(FILE *out, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         const unsigned char ch = (unsigned char)s[i];
         switch (ch) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\b': fputs("\\b", out); break;
-        case '\f': fputs("\\f", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\b':
+            fputs("\\b", out);
+            break;
+        case '\f':
+            fputs("\\f", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
         default:
             if (ch < 0x20) {
                 fprintf(out, "\\u%04x", ch);
@@ -43,9 +57,14 @@ static void json_value(FILE *out, const struct cs_result *r, size_t j, size_t i)
     switch (r->types[j]) {
     case CS_TY_INT4:
     case CS_TY_INT8:
-    case CS_TY_NUMERIC: fwrite(text, 1, len, out); break;
-    case CS_TY_BOOL: fputs(r->cols[j].b8[i] ? "true" : "false", out); break;
-    default: json_string(out, text, len);
+    case CS_TY_NUMERIC:
+        fwrite(text, 1, len, out);
+        break;
+    case CS_TY_BOOL:
+        fputs(r->cols[j].b8[i] ? "true" : "false", out);
+        break;
+    default:
+        json_string(out, text, len);
     }
 }
 

@@ -39,7 +39,8 @@ size_t cs_text_display_width(const char *s, size_t len)
         size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
         if (i + n > len) n = len - i;
         uint32_t u = n == 1 ? c : (uint32_t)(c & (0x7F >> n));
-        for (size_t k = 1; k < n; k++) u = (u << 6) | ((unsigned char)s[i + k] & 0x3F);
+        for (size_t k = 1; k < n; k++)
+            u = (u << 6) | ((unsigned char)s[i + k] & 0x3F);
         w += (size_t)ucs_width(u);
         i += n;
     }
@@ -53,7 +54,8 @@ static bool right_aligned(int type)
 
 static void pad(FILE *out, size_t n)
 {
-    for (size_t i = 0; i < n; i++) fputc(' ', out);
+    for (size_t i = 0; i < n; i++)
+        fputc(' ', out);
 }
 
 static void table_header(FILE *out, const struct cs_result *r, const size_t *width)
@@ -71,7 +73,8 @@ static void table_header(FILE *out, const struct cs_result *r, const size_t *wid
     fputs(" \n", out);
     for (size_t j = 0; j < r->ncols; j++) {
         if (j > 0) fputc('+', out);
-        for (size_t k = 0; k < width[j] + 2; k++) fputc('-', out);
+        for (size_t k = 0; k < width[j] + 2; k++)
+            fputc('-', out);
     }
     fputc('\n', out);
 }
@@ -112,7 +115,8 @@ int cs_result_write_table(FILE *out, const struct cs_result *r, struct cs_error 
         }
     }
     table_header(out, r, width);
-    for (size_t i = 0; i < r->rows; i++) table_row(out, r, width, i);
+    for (size_t i = 0; i < r->rows; i++)
+        table_row(out, r, width, i);
     fprintf(out, "(%zu %s)\n\n", r->rows, r->rows == 1 ? "row" : "rows");
     if (fflush(out) != 0 || ferror(out)) {
         return cs_error_set(err, CS_EIO, "could not write the result: %s", strerror(errno));

@@ -28,7 +28,8 @@
 typedef int (*cs_par_fn)(void *state, size_t item, struct cs_error *err);
 
 /* cs_par_workers() - how many workers to use for nitems items of total_weight rows with
- * `threads` requested (0 = 2): at least 1, at most min(nitems, CS_PAR_MAX_WORKERS). */
+ * `threads` requested: at least 1, at most min(nitems, threads, CS_PAR_MAX_WORKERS). threads
+ * 0 means the default, 2, and 1 below CS_PAR_MIN_ROWS rows. */
 size_t cs_par_workers(size_t nitems, uint64_t total_weight, unsigned threads);
 
 /* cs_par_run() - run fn over items [0, nitems) with `workers` workers: worker w gets a
@@ -65,11 +66,8 @@ int cs_keymap_build(struct cs_keymap *m,
 void cs_keymap_free(struct cs_keymap *m);
 /* cs_keymap_lookup() - out[i] = id of keys[i], or miss when absent or nulls[i] (nulls may be
  * NULL). */
-void cs_keymap_lookup(const struct cs_keymap *m,
-                      const int64_t *keys,
-                      const uint8_t *nulls,
-                      size_t n,
-                      uint32_t *out);
+void cs_keymap_lookup(
+    const struct cs_keymap *m, const int64_t *keys, const uint8_t *nulls, size_t n, uint32_t *out);
 
 /* cs_qdim_read() - columns cols[0..ncols) of dimension `table` into out[0..ncols) (each
  * initialized here with the column's kind; release with cs_col_free()). A store without the
@@ -126,11 +124,8 @@ struct cs_day_slot {
 /* cs_days_to_parts() - sort days[0..ndays) by time_key and keep those that have a partition
  * in fact table `table`, with .part set (compacted in place); *n receives how many remain.
  * Partitions outside [first time_key, last time_key] are never looked at. */
-void cs_days_to_parts(struct cs_snap *snap,
-                      int table,
-                      struct cs_day_slot *days,
-                      size_t ndays,
-                      size_t *n);
+void cs_days_to_parts(
+    struct cs_snap *snap, int table, struct cs_day_slot *days, size_t ndays, size_t *n);
 
 /* cs_window_days() - the dim_time rows with lo_days <= full_date <= hi_days (time_key, days;
  * group = 0), as the inner join with dim_time selects them. *out is malloc'ed (free() it; NULL

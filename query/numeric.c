@@ -76,7 +76,8 @@ bool cs_float8_to_numeric(double v, int scale, int64_t *out)
     const bool eneg = *p == '-';
     p++;
     int exp10 = 0;
-    for (; *p != '\0'; p++) exp10 = exp10 * 10 + (*p - '0');
+    for (; *p != '\0'; p++)
+        exp10 = exp10 * 10 + (*p - '0');
     if (eneg) exp10 = -exp10;
     /* value = mant * 10^(exp10 - 14); scaled = mant * 10^(exp10 - 14 + scale) */
     const int shift = exp10 - 14 + scale;

@@ -38,8 +38,10 @@ void cs_select_nth(int64_t *v, size_t n, size_t k)
         const int64_t pivot = v[mid];
         ptrdiff_t i = lo, j = hi;
         while (i <= j) {
-            while (v[i] < pivot) i++;
-            while (v[j] > pivot) j--;
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
             if (i <= j) {
                 swap64(&v[i], &v[j]);
                 i++;

@@ -16,7 +16,8 @@ int cs_qdim_read(struct cs_snap *snap,
                  struct cs_error *err)
 {
     const struct cs_table_def *t = cs_schema_table(table);
-    for (size_t j = 0; j < ncols; j++) cs_col_init(&out[j], cs_type_kind(t->cols[cols[j]].type));
+    for (size_t j = 0; j < ncols; j++)
+        cs_col_init(&out[j], cs_type_kind(t->cols[cols[j]].type));
     *rows = 0;
     if (cs_snap_part_count(snap, table) == 0) return CS_OK;
     for (size_t j = 0; j < ncols; j++) {
@@ -133,11 +134,8 @@ static int slot_cmp(const void *x, const void *y)
     return (a->time_key > b->time_key) - (a->time_key < b->time_key);
 }
 
-void cs_days_to_parts(struct cs_snap *snap,
-                      int table,
-                      struct cs_day_slot *days,
-                      size_t ndays,
-                      size_t *n)
+void cs_days_to_parts(
+    struct cs_snap *snap, int table, struct cs_day_slot *days, size_t ndays, size_t *n)
 {
     *n = 0;
     if (ndays == 0) return;
@@ -148,7 +146,8 @@ void cs_days_to_parts(struct cs_snap *snap,
     size_t d = 0, kept = 0;
     for (size_t p = first; p < end && d < ndays; p++) {
         const int32_t tk = cs_snap_part(snap, table, p).time_key;
-        while (d < ndays && days[d].time_key < tk) d++;
+        while (d < ndays && days[d].time_key < tk)
+            d++;
         if (d < ndays && days[d].time_key == tk) {
             days[kept] = days[d];
             days[kept].part = p;
@@ -174,7 +173,8 @@ int cs_window_days(struct cs_snap *snap,
     int rc = cs_qdim_read(snap, CS_T_DIM_TIME, cols, 2, c, &rows, err);
     if (rc != CS_OK || rows == 0 || lo_days > hi_days) goto out;
     size_t m = 0;
-    for (size_t i = 0; i < rows; i++) m += c[1].i64[i] >= lo_days && c[1].i64[i] <= hi_days;
+    for (size_t i = 0; i < rows; i++)
+        m += c[1].i64[i] >= lo_days && c[1].i64[i] <= hi_days;
     if (m == 0) goto out;
     *out = malloc(m * sizeof(**out));
     if (*out == NULL) {

@@ -26,7 +26,8 @@ static inline size_t hash_slot(int64_t key, size_t mask)
 static int build_hashed(struct cs_keymap *m, const int64_t *keys, const uint32_t *ids, size_t n)
 {
     size_t cap = 16;
-    while (cap < 2 * n) cap *= 2;
+    while (cap < 2 * n)
+        cap *= 2;
     m->hkeys = malloc(cap * sizeof(*m->hkeys));
     m->hvals = malloc(cap * sizeof(*m->hvals));
     if (m->hkeys == NULL || m->hvals == NULL) return CS_ENOMEM;
@@ -34,7 +35,8 @@ static int build_hashed(struct cs_keymap *m, const int64_t *keys, const uint32_t
     m->hmask = cap - 1;
     for (size_t i = 0; i < n; i++) {
         size_t s = hash_slot(keys[i], m->hmask);
-        while (m->hvals[s] != UINT32_MAX && m->hkeys[s] != keys[i]) s = (s + 1) & m->hmask;
+        while (m->hvals[s] != UINT32_MAX && m->hkeys[s] != keys[i])
+            s = (s + 1) & m->hmask;
         m->hkeys[s] = keys[i];
         m->hvals[s] = ids[i];
     }
@@ -65,8 +67,10 @@ int cs_keymap_build(struct cs_keymap *m,
         if (m->dense == NULL) {
             rc = CS_ENOMEM;
         } else {
-            for (size_t i = 0; i < m->span; i++) m->dense[i] = miss;
-            for (size_t i = 0; i < n; i++) m->dense[(uint64_t)keys[i] - (uint64_t)lo] = ids[i];
+            for (size_t i = 0; i < m->span; i++)
+                m->dense[i] = miss;
+            for (size_t i = 0; i < n; i++)
+                m->dense[(uint64_t)keys[i] - (uint64_t)lo] = ids[i];
         }
     } else {
         rc = build_hashed(m, keys, ids, n);
@@ -89,11 +93,8 @@ static uint32_t lookup_hashed(const struct cs_keymap *m, int64_t key)
     return m->miss;
 }
 
-void cs_keymap_lookup(const struct cs_keymap *m,
-                      const int64_t *keys,
-                      const uint8_t *nulls,
-                      size_t n,
-                      uint32_t *out)
+void cs_keymap_lookup(
+    const struct cs_keymap *m, const int64_t *keys, const uint8_t *nulls, size_t n, uint32_t *out)
 {
     if (m->span != 0) {
         const uint64_t base = (uint64_t)m->base, span = m->span;
@@ -103,7 +104,8 @@ void cs_keymap_lookup(const struct cs_keymap *m,
             out[i] = idx < span ? dense[idx] : m->miss;
         }
     } else {
-        for (size_t i = 0; i < n; i++) out[i] = lookup_hashed(m, keys[i]);
+        for (size_t i = 0; i < n; i++)
+            out[i] = lookup_hashed(m, keys[i]);
     }
     if (nulls != NULL) {
         for (size_t i = 0; i < n; i++) {

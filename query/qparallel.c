@@ -21,7 +21,7 @@ size_t cs_par_workers(size_t nitems, uint64_t total_weight, unsigned threads)
     size_t w = threads == 0 ? 2 : threads;
     if (w > CS_PAR_MAX_WORKERS) w = CS_PAR_MAX_WORKERS;
     if (w > nitems) w = nitems;
-    if (total_weight < CS_PAR_MIN_ROWS) w = 1;
+    if (threads == 0 && total_weight < CS_PAR_MIN_ROWS) w = 1;
     return w == 0 ? 1 : w;
 }
 
@@ -40,13 +40,15 @@ static void *par_main(void *arg)
 static void split(size_t nitems, const uint64_t *weights, size_t workers, size_t *bounds)
 {
     uint64_t total = 0;
-    for (size_t i = 0; i < nitems; i++) total += weights != NULL ? weights[i] : 1;
+    for (size_t i = 0; i < nitems; i++)
+        total += weights != NULL ? weights[i] : 1;
     bounds[0] = 0;
     size_t item = 0;
     uint64_t acc = 0;
     for (size_t w = 1; w < workers; w++) {
         const uint64_t target = total / workers * w + total % workers * w / workers;
-        while (item < nitems && acc < target) acc += weights != NULL ? weights[item++] : 1;
+        while (item < nitems && acc < target)
+            acc += weights != NULL ? weights[item++] : 1;
         bounds[w] = item;
     }
     bounds[workers] = nitems;

@@ -109,16 +109,17 @@ static int ap_scan(struct ap_ctx *ctx, size_t ndays, unsigned threads, struct cs
     for (size_t k = 0; k < nw; k++) {
         w[k].ctx = ctx;
         for (int j = 0; j < AP_NCOLS; j++) {
-            cs_col_init(&w[k].cols[j], cs_type_kind(cs_schema_table(CS_T_FACT_AGENT_QUERY)
-                                                        ->cols[ap_cols[j]]
-                                                        .type));
+            cs_col_init(
+                &w[k].cols[j],
+                cs_type_kind(cs_schema_table(CS_T_FACT_AGENT_QUERY)->cols[ap_cols[j]].type));
         }
         states[k] = &w[k];
     }
     rc = cs_par_run(ndays, weights, nw, ap_part, states, NULL, err);
 out:
     for (size_t k = 0; w != NULL && k < nw; k++) {
-        for (int j = 0; j < AP_NCOLS; j++) cs_col_free(&w[k].cols[j]);
+        for (int j = 0; j < AP_NCOLS; j++)
+            cs_col_free(&w[k].cols[j]);
     }
     free(w);
     free(weights);
@@ -126,9 +127,12 @@ out:
 }
 
 static const struct cs_result_coldef ap_result_cols[] = {
-    {"full_date", CS_TY_DATE, 0},          {"agent_name", CS_TY_TEXT, 0},
-    {"total_queries", CS_TY_INT8, 0},      {"avg_latency_ms", CS_TY_NUMERIC, 2},
-    {"approval_rate_pct", CS_TY_NUMERIC, 2}, {"edit_rate_pct", CS_TY_NUMERIC, 2},
+    {"full_date", CS_TY_DATE, 0},
+    {"agent_name", CS_TY_TEXT, 0},
+    {"total_queries", CS_TY_INT8, 0},
+    {"avg_latency_ms", CS_TY_NUMERIC, 2},
+    {"approval_rate_pct", CS_TY_NUMERIC, 2},
+    {"edit_rate_pct", CS_TY_NUMERIC, 2},
 };
 
 /* Rows in ORDER BY full_date DESC, agent_name: days latest first, groups in name order. */
@@ -173,8 +177,8 @@ int cs_report_agent_performance(struct cs_snap *snap,
     struct ap_ctx ctx = {snap, NULL, &groups, NULL};
     struct cs_result *r = cs_result_new(6, ap_result_cols);
     int rc = r == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
-    if (rc == CS_OK) rc = cs_window_days(snap, p->as_of_days - p->days, p->as_of_days, &days,
-                                         &ndays, err);
+    if (rc == CS_OK)
+        rc = cs_window_days(snap, p->as_of_days - p->days, p->as_of_days, &days, &ndays, err);
     if (rc != CS_OK || ndays == 0) goto out;
     cs_days_to_parts(snap, CS_T_FACT_AGENT_QUERY, days, ndays, &ndays);
     if (ndays == 0) goto out;

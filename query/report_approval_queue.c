@@ -52,14 +52,15 @@ static int aq_part(void *state, size_t item, struct cs_error *err)
     size_t rows = 0;
     int rc = cs_qread_cols(w->snap, CS_T_FACT_APPROVAL, w->days[item].part, aq_cols, AQ_NCOLS,
                            w->cols, &rows, err);
-    if (rc == CS_OK) rc = cs_qcheck_not_null(&w->cols[AQ_STATUS], CS_T_FACT_APPROVAL,
-                                             CS_FA_STATUS, err);
+    if (rc == CS_OK)
+        rc = cs_qcheck_not_null(&w->cols[AQ_STATUS], CS_T_FACT_APPROVAL, CS_FA_STATUS, err);
     if (rc != CS_OK) return rc;
     struct aq_agg *a = &w->agg[w->days[item].group];
     const struct cs_col *res = &w->cols[AQ_RESOLUTION], *sla = &w->cols[AQ_SLA];
     int64_t res_sum = 0, res_count = 0, sla_met = 0;
     if (res->nulls == NULL) {
-        for (size_t i = 0; i < rows; i++) res_sum += res->i64[i];
+        for (size_t i = 0; i < rows; i++)
+            res_sum += res->i64[i];
         res_count = (int64_t)rows;
     } else {
         for (size_t i = 0; i < rows; i++) {
@@ -69,9 +70,11 @@ static int aq_part(void *state, size_t item, struct cs_error *err)
         }
     }
     if (sla->nulls == NULL) {
-        for (size_t i = 0; i < rows; i++) sla_met += sla->b8[i];
+        for (size_t i = 0; i < rows; i++)
+            sla_met += sla->b8[i];
     } else {
-        for (size_t i = 0; i < rows; i++) sla_met += sla->b8[i] & (sla->nulls[i] ^ 1);
+        for (size_t i = 0; i < rows; i++)
+            sla_met += sla->b8[i] & (sla->nulls[i] ^ 1);
     }
     a->count += (int64_t)rows;
     a->res_sum += res_sum;
@@ -162,7 +165,8 @@ static int aq_scan(struct cs_snap *snap,
     }
 out:
     for (size_t k = 0; w != NULL && k < nw; k++) {
-        for (int j = 0; j < AQ_NCOLS; j++) cs_col_free(&w[k].cols[j]);
+        for (int j = 0; j < AQ_NCOLS; j++)
+            cs_col_free(&w[k].cols[j]);
     }
     free(partial);
     free(w);
@@ -232,7 +236,8 @@ int cs_report_approval_queue(struct cs_snap *snap,
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
     }
 out:
-    for (int j = 0; j < 4; j++) cs_col_free(&t[j]);
+    for (int j = 0; j < 4; j++)
+        cs_col_free(&t[j]);
     free(agg);
     free(groups);
     free(days);

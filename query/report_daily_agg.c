@@ -43,6 +43,24 @@ struct da_worker {
     struct cs_batch out;
 };
 
+/* The kernel's columns of one partition into batch b, at their schema positions. */
+static int
+da_read(struct cs_snap *snap, int t, size_t part, struct cs_batch *b, struct cs_error *err)
+{
+    const int table = da_tables[t];
+    for (size_t j = 0; j < da_ncols[t]; j++) {
+        struct cs_col *c = &b->cols[da_cols[t][j]];
+        const int rc = cs_snap_read_col(snap, table, part, da_cols[t][j], c, err);
+        if (rc != CS_OK) return rc;
+        if (c->len != b->cols[da_cols[t][0]].len) {
+            return cs_error_set(err, CS_ECORRUPT, "%s: partition %zu: columns of different lengths",
+                                cs_schema_table(table)->name, part);
+        }
+    }
+    b->rows = b->cols[da_cols[t][0]].len;
+    return CS_OK;
+}
+
 static int da_day_run(void *state, size_t item, struct cs_error *err)
 {
     struct da_worker *w = state;
@@ -50,19 +68,21 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
     const struct cs_batch *in[DA_TABLES] = {NULL, NULL, NULL};
     for (int t = 0; t < DA_TABLES; t++) {
         if (d->part[t] == NO_PART) continue;
-        size_t rows = 0;
-        const int rc = cs_qread_cols(w->snap, da_tables[t], d->part[t], da_cols[t],
-                                     da_ncols[t], w->in[t].cols, &rows, err);
+        const int rc = da_read(w->snap, t, d->part[t], &w->in[t], err);
         if (rc != CS_OK) return rc;
-        w->in[t].rows = rows;
         in[t] = &w->in[t];
     }
     return cs_dagg_day(w->ws, d->time_key, in[0], in[1], in[2], &w->out, err);
 }
 
 /* The union of the fact partitions' days in [lo, hi], in time_key order. */
-static int da_days(struct cs_snap *snap, int32_t lo, int32_t hi, struct da_day **out,
-                   size_t *n, uint64_t **weights, struct cs_error *err)
+static int da_days(struct cs_snap *snap,
+                   int32_t lo,
+                   int32_t hi,
+                   struct da_day **out,
+                   size_t *n,
+                   uint64_t **weights,
+                   struct cs_error *err)
 {
     size_t first[DA_TABLES], end[DA_TABLES], cap = 0;
     for (int t = 0; t < DA_TABLES; t++) {
@@ -111,8 +131,12 @@ static bool da_append(struct cs_result *r, const struct cs_batch *b, const size_
     return true;
 }
 
-static int da_recompute(struct cs_snap *snap, int32_t lo, int32_t hi, unsigned threads,
-                        struct cs_result *r, struct cs_error *err)
+static int da_recompute(struct cs_snap *snap,
+                        int32_t lo,
+                        int32_t hi,
+                        unsigned threads,
+                        struct cs_result *r,
+                        struct cs_error *err)
 {
     struct da_day *days = NULL;
     uint64_t *weights = NULL;
@@ -122,14 +146,16 @@ static int da_recompute(struct cs_snap *snap, int32_t lo, int32_t hi, unsigned t
     if (rc == CS_OK) rc = da_days(snap, lo, hi, &days, &ndays, &weights, err);
     if (rc != CS_OK || ndays == 0) goto out;
     uint64_t total = 0;
-    for (size_t i = 0; i < ndays; i++) total += weights[i];
+    for (size_t i = 0; i < ndays; i++)
+        total += weights[i];
     nw = cs_par_workers(ndays, total, threads);
     void *states[CS_PAR_MAX_WORKERS];
     for (size_t k = 0; k < nw; k++) {
         w[k].snap = snap;
         w[k].days = days;
         w[k].ws = cs_dagg_ws_new();
-        for (int t = 0; t < DA_TABLES; t++) cs_batch_init(&w[k].in[t], cs_schema_table(da_tables[t]));
+        for (int t = 0; t < DA_TABLES; t++)
+            cs_batch_init(&w[k].in[t], cs_schema_table(da_tables[t]));
         cs_batch_init(&w[k].out, cs_schema_table(CS_T_AGG_DAILY));
         if (w[k].ws == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
         states[k] = &w[k];
@@ -141,7 +167,8 @@ static int da_recompute(struct cs_snap *snap, int32_t lo, int32_t hi, unsigned t
 out:
     for (size_t k = 0; k < nw; k++) {
         cs_dagg_ws_free(w[k].ws);
-        for (int t = 0; t < DA_TABLES; t++) cs_batch_free(&w[k].in[t]);
+        for (int t = 0; t < DA_TABLES; t++)
+            cs_batch_free(&w[k].in[t]);
         cs_batch_free(&w[k].out);
     }
     free(w);
@@ -152,14 +179,20 @@ out:
 
 /* The stored rows of one partition in agent_key order (loaded rows are kept in that order;
  * rows put otherwise are sorted here). */
-static int da_stored_part(struct cs_snap *snap, size_t i, struct cs_batch *b, size_t **order,
-                          size_t *order_cap, struct cs_result *r, struct cs_error *err)
+static int da_stored_part(struct cs_snap *snap,
+                          size_t i,
+                          struct cs_batch *b,
+                          size_t **order,
+                          size_t *order_cap,
+                          struct cs_result *r,
+                          struct cs_error *err)
 {
     int rc = cs_snap_read_part(snap, CS_T_AGG_DAILY, i, b, err);
     if (rc != CS_OK) return rc;
     const int64_t *key = b->cols[CS_AGG_AGENT].i64;
     bool sorted = true;
-    for (size_t k = 1; k < b->rows && sorted; k++) sorted = key[k - 1] <= key[k];
+    for (size_t k = 1; k < b->rows && sorted; k++)
+        sorted = key[k - 1] <= key[k];
     const size_t *ord = NULL;
     if (!sorted) {
         if (b->rows > *order_cap) {
@@ -168,7 +201,8 @@ static int da_stored_part(struct cs_snap *snap, size_t i, struct cs_batch *b, si
             *order = o;
             *order_cap = b->rows;
         }
-        for (size_t k = 0; k < b->rows; k++) (*order)[k] = k;
+        for (size_t k = 0; k < b->rows; k++)
+            (*order)[k] = k;
         /* insertion sort: agent_key is unique within a day, and out-of-order rows are rare */
         size_t *o = *order;
         for (size_t k = 1; k < b->rows; k++) {
@@ -186,8 +220,8 @@ static int da_stored_part(struct cs_snap *snap, size_t i, struct cs_batch *b, si
     return CS_OK;
 }
 
-static int da_stored(struct cs_snap *snap, int32_t lo, int32_t hi, struct cs_result *r,
-                     struct cs_error *err)
+static int
+da_stored(struct cs_snap *snap, int32_t lo, int32_t hi, struct cs_result *r, struct cs_error *err)
 {
     size_t first = 0, end = 0, *order = NULL, order_cap = 0;
     cs_snap_part_range(snap, CS_T_AGG_DAILY, lo, hi, &first, &end);
@@ -216,7 +250,8 @@ int cs_report_daily_agg(struct cs_snap *snap,
     struct cs_result *r = cs_result_new(CS_AGG_NCOLS, defs);
     if (r == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     /* time_keys of years 1..9999 only */
-    const int64_t min_days = cs_days_from_civil(1, 1, 1), max_days = cs_days_from_civil(9999, 12, 31);
+    const int64_t min_days = cs_days_from_civil(1, 1, 1),
+                  max_days = cs_days_from_civil(9999, 12, 31);
     const int64_t from = p->from_days < min_days ? min_days : p->from_days;
     const int64_t to = p->to_days > max_days ? max_days : p->to_days;
     int rc = CS_OK;

@@ -22,6 +22,7 @@ struct cs_result *cs_result_new(size_t ncols, const struct cs_result_coldef *col
 void cs_result_free(struct cs_result *r)
 {
     if (r == NULL) return;
-    for (size_t j = 0; j < r->ncols; j++) cs_col_free(&r->cols[j]);
+    for (size_t j = 0; j < r->ncols; j++)
+        cs_col_free(&r->cols[j]);
     free(r);
 }

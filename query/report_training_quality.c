@@ -18,7 +18,7 @@
 
 enum { TQ_ANNOTATOR, TQ_SAFE, TQ_CLARITY, TQ_ACCURACY, TQ_TONE, TQ_OVERALL, TQ_NCOLS };
 static const int tq_cols[TQ_NCOLS] = {CS_FT_ANNOTATOR, CS_FT_SAFE, CS_FT_CLARITY,
-                                      CS_FT_ACCURACY, CS_FT_TONE, CS_FT_OVERALL};
+                                      CS_FT_ACCURACY,  CS_FT_TONE, CS_FT_OVERALL};
 /* The averaged columns, in result order after avg_overall_score's. */
 #define TQ_SCORES 4
 
@@ -64,8 +64,7 @@ static void tq_vector(struct tq_worker *w, size_t off, size_t n)
 {
     const struct cs_col *c = w->cols;
     cs_keymap_lookup(w->map, c[TQ_ANNOTATOR].i64 + off,
-                     c[TQ_ANNOTATOR].nulls != NULL ? c[TQ_ANNOTATOR].nulls + off : NULL, n,
-                     w->gid);
+                     c[TQ_ANNOTATOR].nulls != NULL ? c[TQ_ANNOTATOR].nulls + off : NULL, n, w->gid);
     struct tq_agg *agg = w->agg;
     const uint8_t *safe = c[TQ_SAFE].b8 + off;
     const uint8_t *safe_null = c[TQ_SAFE].nulls != NULL ? c[TQ_SAFE].nulls + off : NULL;
@@ -85,8 +84,8 @@ static int tq_part(void *state, size_t item, struct cs_error *err)
 {
     struct tq_worker *w = state;
     size_t rows = 0;
-    const int rc = cs_qread_cols(w->snap, CS_T_FACT_TRAINING, w->days[item].part, tq_cols,
-                                 TQ_NCOLS, w->cols, &rows, err);
+    const int rc = cs_qread_cols(w->snap, CS_T_FACT_TRAINING, w->days[item].part, tq_cols, TQ_NCOLS,
+                                 w->cols, &rows, err);
     if (rc != CS_OK) return rc;
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         tq_vector(w, off, rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE);
@@ -145,7 +144,8 @@ static int tq_scan(struct cs_snap *snap,
     }
 out:
     for (size_t k = 0; w != NULL && k < nw; k++) {
-        for (int j = 0; j < TQ_NCOLS; j++) cs_col_free(&w[k].cols[j]);
+        for (int j = 0; j < TQ_NCOLS; j++)
+            cs_col_free(&w[k].cols[j]);
     }
     free(partial);
     free(w);
@@ -154,9 +154,12 @@ out:
 }
 
 static const struct cs_result_coldef tq_result_cols[] = {
-    {"annotator", CS_TY_TEXT, 0},        {"total_annotations", CS_TY_INT8, 0},
-    {"avg_overall_score", CS_TY_NUMERIC, 2}, {"avg_clarity", CS_TY_NUMERIC, 2},
-    {"avg_accuracy", CS_TY_NUMERIC, 2},  {"avg_tone", CS_TY_NUMERIC, 2},
+    {"annotator", CS_TY_TEXT, 0},
+    {"total_annotations", CS_TY_INT8, 0},
+    {"avg_overall_score", CS_TY_NUMERIC, 2},
+    {"avg_clarity", CS_TY_NUMERIC, 2},
+    {"avg_accuracy", CS_TY_NUMERIC, 2},
+    {"avg_tone", CS_TY_NUMERIC, 2},
     {"unsafe_rate_pct", CS_TY_NUMERIC, 2},
 };
 
@@ -173,7 +176,8 @@ static int tq_order_cmp(const void *x, const void *y)
 }
 
 /* ORDER BY total_annotations DESC, user_id: groups are numbered in user_id order. */
-static int tq_emit(const struct cs_name_groups *groups, const struct tq_agg *agg, struct cs_result *r)
+static int
+tq_emit(const struct cs_name_groups *groups, const struct tq_agg *agg, struct cs_result *r)
 {
     struct tq_order *order = malloc((groups->ngroups + 1) * sizeof(*order));
     if (order == NULL) return CS_ENOMEM;
@@ -219,8 +223,8 @@ int cs_report_training_quality(struct cs_snap *snap,
     cs_col_init(&dim[1], CS_K_STR);
     struct cs_result *r = cs_result_new(7, tq_result_cols);
     int rc = r == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
-    if (rc == CS_OK) rc = cs_window_days(snap, p->as_of_days - p->days, p->as_of_days, &days,
-                                         &ndays, err);
+    if (rc == CS_OK)
+        rc = cs_window_days(snap, p->as_of_days - p->days, p->as_of_days, &days, &ndays, err);
     if (rc != CS_OK || ndays == 0) goto out;
     cs_days_to_parts(snap, CS_T_FACT_TRAINING, days, ndays, &ndays);
     if (ndays == 0) goto out;

@@ -144,6 +144,10 @@ static inline size_t cs_bits_to_bytes(const uint8_t *bits, size_t n, uint8_t *ou
     return set;
 }
 
+/* cs_bytes_to_bits() - bit i of out (LSB first) = bytes[i] != 0 && !(skip && skip[i]), i < n;
+ * writes exactly ceil(n/8) bytes, unused high bits 0. skip may be NULL. */
+void cs_bytes_to_bits(const uint8_t *bytes, const uint8_t *skip, size_t n, uint8_t *out);
+
 /* ---- buffers shared by the codecs ---- */
 
 /* A growable output buffer; `failed` is set (and later appends ignored) when memory runs out

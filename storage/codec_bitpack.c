@@ -31,6 +31,20 @@ void cs_bitpack_pack(const uint64_t *in, size_t n, unsigned w, uint64_t base, ui
         out[pos++] = (uint8_t)(acc >> b);
 }
 
+void cs_bytes_to_bits(const uint8_t *bytes, const uint8_t *skip, size_t n, uint8_t *out)
+{
+    /* Bitwise, not short-circuit, tests: booleans and NULLs are random, branches would miss. */
+    for (size_t i = 0; i < n; i += 8) {
+        const size_t m = n - i < 8 ? n - i : 8;
+        unsigned byte = 0; /* built in a register: no read-modify-write of out per row */
+        for (size_t k = 0; k < m; k++) {
+            const unsigned keep = skip == NULL ? 1u : (unsigned)(skip[i + k] == 0);
+            byte |= ((unsigned)(bytes[i + k] != 0) & keep) << k;
+        }
+        out[i >> 3] = (uint8_t)byte;
+    }
+}
+
 /* Value i of a stream with at least 9 readable bytes after bit i*w's byte. */
 static inline __attribute__((always_inline)) uint64_t
 get_bits(const uint8_t *in, uint64_t bit, unsigned w, uint64_t mask)

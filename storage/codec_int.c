@@ -193,8 +193,9 @@ int cs_codec_encode_bool(const struct cs_enc_in *in,
     if (n == in->null_count) return encode_empty(in, codec, err);
     const uint8_t *b8 = in->c->b8;
     size_t trues = 0;
-    for (size_t i = 0; i < n; i++)
-        trues += (b8[i] != 0 && (in->nulls == NULL || !in->nulls[i]));
+    for (size_t i = 0; i < n; i++) { /* branch-free: the values are random */
+        trues += (size_t)((unsigned)(b8[i] != 0) & (unsigned)(in->nulls == NULL || !in->nulls[i]));
+    }
     const size_t valid = n - in->null_count;
     stats->min = trues == valid ? 1 : 0;
     stats->max = trues > 0 ? 1 : 0;
@@ -208,11 +209,7 @@ int cs_codec_encode_bool(const struct cs_enc_in *in,
     } else if (chosen == CS_CODEC_BOOL_BITS) {
         uint8_t *p = cs_wbuf_reserve(w, (n + 7) / 8);
         if (p == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
-        memset(p, 0, (n + 7) / 8);
-        for (size_t i = 0; i < n; i++) {
-            const bool set = b8[i] != 0 && (in->nulls == NULL || !in->nulls[i]);
-            p[i >> 3] |= (uint8_t)((set ? 1u : 0u) << (i & 7));
-        }
+        cs_bytes_to_bits(b8, in->nulls, n, p);
         w->len += (n + 7) / 8;
     } else {
         return cs_error_set(err, CS_EINVAL, "codec %d cannot encode bool values", chosen);

@@ -59,8 +59,8 @@ struct cs_txn {
     struct cs_store *st;
     struct cs_snap *base;
     int lock_fd;
-    uint64_t id;     /* the new version and the name of its data file */
-    int data_fd;     /* -1 until the first non-empty put */
+    uint64_t id; /* the new version and the name of its data file */
+    int data_fd; /* -1 until the first non-empty put */
     uint64_t data_size;
     char data_path[CS_PATH_MAX];
     struct cs_mpart *puts; /* file == UINT32_MAX: in data/<id>; rows == 0: removal */
@@ -250,8 +250,8 @@ static void clean_data_dir(const char *dir, const struct keep_set *k)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         uint64_t id;
-        bool dead = is_tmp(e->d_name) ||
-                    (parse_name(e->d_name, "", ".cseg", &id) && !keep_has(k, id));
+        bool dead =
+            is_tmp(e->d_name) || (parse_name(e->d_name, "", ".cseg", &id) && !keep_has(k, id));
         if (dead && cs_sio_path(path, NULL, ddir, "%s", e->d_name) == CS_OK) (void)unlink(path);
     }
     (void)closedir(d);
@@ -293,8 +293,8 @@ int cs_txn_begin(struct cs_store *st, struct cs_txn **out, struct cs_error *err)
         if (txn == NULL) atomic_store(&st->txn_active, false);
         return rc;
     }
-    cleanup(st->dir, &txn->base->m); /* leftovers of a writer killed mid-commit */
-    txn->id = txn->base->m.version + 1;
+    cleanup(st->dir, txn->base->m); /* leftovers of a writer killed mid-commit */
+    txn->id = txn->base->m->version + 1;
     *out = txn;
     return CS_OK;
 }
@@ -373,8 +373,8 @@ static void build_header(struct encoded *e, struct cs_mpart *p)
     cs_put_u64(h + e->hdr_len - 8, p->hsum);
 }
 
-static int write_block(struct cs_txn *txn, struct encoded *e, struct cs_mpart *p,
-                       struct cs_error *err)
+static int
+write_block(struct cs_txn *txn, struct encoded *e, struct cs_mpart *p, struct cs_error *err)
 {
     int rc = txn->data_fd >= 0 ? CS_OK : open_data_file(txn, err);
     if (rc != CS_OK) return rc;
@@ -392,8 +392,11 @@ static int write_block(struct cs_txn *txn, struct encoded *e, struct cs_mpart *p
     return rc;
 }
 
-static int check_put(const struct cs_txn *txn, int table, int32_t time_key,
-                     const struct cs_batch *rows, struct cs_error *err)
+static int check_put(const struct cs_txn *txn,
+                     int table,
+                     int32_t time_key,
+                     const struct cs_batch *rows,
+                     struct cs_error *err)
 {
     const struct cs_table_def *t = cs_schema_table(table);
     if (txn == NULL || t == NULL || rows == NULL || rows->table != t) {
@@ -439,14 +442,14 @@ int cs_txn_put_part(struct cs_txn *txn,
     int rc = check_put(txn, table, time_key, rows, err);
     if (rc != CS_OK) return rc;
     const struct cs_table_def *t = rows->table;
-    struct cs_mpart p = {(uint8_t)table, t->ncols, time_key, (uint32_t)rows->rows, UINT32_MAX,
-                         0, 0, 0};
+    struct cs_mpart p = {(uint8_t)table, t->ncols, time_key, (uint32_t)rows->rows,
+                         UINT32_MAX,     0,        0,        0};
     if (rows->rows == 0) return add_put(txn, &p, err);
     struct encoded *e = calloc(1, sizeof(*e));
     if (e == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (int c = 0; rc == CS_OK && c < t->ncols; c++) {
-        rc = cs_seg_encode(&rows->cols[c], t->cols[c].type, &e->seg[c], &e->len[c],
-                           &e->stats[c], err);
+        rc = cs_seg_encode(&rows->cols[c], t->cols[c].type, &e->seg[c], &e->len[c], &e->stats[c],
+                           err);
         if (rc == CS_OK && (e->stats[c].rows != p.rows || e->len[c] == 0)) {
             rc = cs_error_set(err, CS_EINVAL, "put: %s.%s: encoder returned %" PRIu32 " rows",
                               t->name, t->cols[c].name, e->stats[c].rows);
@@ -457,7 +460,8 @@ int cs_txn_put_part(struct cs_txn *txn,
         if (rc != CS_OK) txn->broken = true;
     }
     if (rc == CS_OK) rc = add_put(txn, &p, err);
-    for (int c = 0; c < t->ncols; c++) free(e->seg[c]);
+    for (int c = 0; c < t->ncols; c++)
+        free(e->seg[c]);
     free(e);
     if (rc != CS_OK) cs_error_prefix(err, "%s/%" PRId32, t->name, time_key);
     return rc;
@@ -490,7 +494,8 @@ static struct seq_put *sorted_puts(const struct cs_txn *txn, size_t *n)
 {
     struct seq_put *s = malloc((txn->nputs + 1) * sizeof(*s));
     if (s == NULL) return NULL;
-    for (size_t i = 0; i < txn->nputs; i++) s[i] = (struct seq_put){txn->puts[i], i};
+    for (size_t i = 0; i < txn->nputs; i++)
+        s[i] = (struct seq_put){txn->puts[i], i};
     qsort(s, txn->nputs, sizeof(*s), cmp_seq_put);
     size_t k = 0;
     for (size_t i = 0; i < txn->nputs; i++) {
@@ -502,7 +507,9 @@ static struct seq_put *sorted_puts(const struct cs_txn *txn, size_t *n)
 }
 
 /* merge_parts() - base partitions overlaid with the puts, in key order; rows == 0 dropped. */
-static size_t merge_parts(const struct cs_manifest *base, const struct seq_put *s, size_t ns,
+static size_t merge_parts(const struct cs_manifest *base,
+                          const struct seq_put *s,
+                          size_t ns,
                           struct cs_mpart *out)
 {
     size_t i = 0, j = 0, n = 0;
@@ -522,9 +529,10 @@ static size_t merge_parts(const struct cs_manifest *base, const struct seq_put *
 /* assign_files() - the file table of m: base files still used, then the new data file. */
 static void assign_files(const struct cs_txn *txn, struct cs_manifest *m, uint32_t *remap)
 {
-    const struct cs_manifest *base = &txn->base->m;
+    const struct cs_manifest *base = txn->base->m;
     bool new_used = false;
-    for (uint32_t f = 0; f < base->nfiles; f++) remap[f] = UINT32_MAX;
+    for (uint32_t f = 0; f < base->nfiles; f++)
+        remap[f] = UINT32_MAX;
     for (uint32_t i = 0; i < m->nparts; i++) {
         if (m->parts[i].file == UINT32_MAX) {
             new_used = true;
@@ -548,7 +556,7 @@ static void assign_files(const struct cs_txn *txn, struct cs_manifest *m, uint32
 
 static int build_manifest(const struct cs_txn *txn, struct cs_manifest *m, struct cs_error *err)
 {
-    const struct cs_manifest *base = &txn->base->m;
+    const struct cs_manifest *base = txn->base->m;
     memset(m, 0, sizeof(*m));
     m->version = txn->id;
     size_t ns = 0;
@@ -627,6 +635,7 @@ int cs_txn_commit(struct cs_txn *txn, struct cs_error *err)
     cs_man_free(&m);
     txn->data_path[0] = '\0'; /* already closed; abort must not unlink it */
     cs_txn_abort(txn);
-    if (rc != CS_OK && renamed) cs_error_prefix(err, "commit %" PRIu64 " is visible but may not be durable", m.version);
+    if (rc != CS_OK && renamed)
+        cs_error_prefix(err, "commit %" PRIu64 " is visible but may not be durable", m.version);
     return rc;
 }

@@ -19,7 +19,8 @@
 static size_t slots_for(size_t rows)
 {
     size_t n = 16;
-    while (n < 2 * rows) n *= 2;
+    while (n < 2 * rows)
+        n *= 2;
     return n;
 }
 

@@ -57,18 +57,16 @@ int cs_man_encode(const struct cs_manifest *m, uint8_t **out, size_t *len, struc
         cs_put_u64(q, m->files[i].id);
         cs_put_u64(q + 8, m->files[i].size);
     }
-    for (uint32_t i = 0; i < m->nparts; i++, q += CS_MAN_PART_SIZE) encode_part(q, &m->parts[i]);
+    for (uint32_t i = 0; i < m->nparts; i++, q += CS_MAN_PART_SIZE)
+        encode_part(q, &m->parts[i]);
     cs_put_u64(buf + 8, XXH64(buf + 16, n - 16, 0));
     *out = buf;
     *len = n;
     return CS_OK;
 }
 
-static int check_header(const uint8_t *buf,
-                        size_t len,
-                        const char *file,
-                        struct cs_manifest *m,
-                        struct cs_error *err)
+static int check_header(
+    const uint8_t *buf, size_t len, const char *file, struct cs_manifest *m, struct cs_error *err)
 {
     if (len < CS_MAN_HEADER_SIZE) {
         return cs_error_set(err, CS_ECORRUPT, "%s: manifest is truncated (%zu bytes)", file, len);
@@ -92,14 +90,16 @@ static int check_header(const uint8_t *buf,
     m->nfiles = cs_get_u32(buf + 40);
     m->nparts = cs_get_u32(buf + 44);
     if (man_size(m->nfiles, m->nparts) != len) {
-        return cs_error_set(err, CS_ECORRUPT, "%s: manifest counts (%" PRIu32 " files, %" PRIu32
-                            " partitions) do not match its size", file, m->nfiles, m->nparts);
+        return cs_error_set(err, CS_ECORRUPT,
+                            "%s: manifest counts (%" PRIu32 " files, %" PRIu32
+                            " partitions) do not match its size",
+                            file, m->nfiles, m->nparts);
     }
     return CS_OK;
 }
 
-static int check_files(const uint8_t *q, const char *file, struct cs_manifest *m,
-                       struct cs_error *err)
+static int
+check_files(const uint8_t *q, const char *file, struct cs_manifest *m, struct cs_error *err)
 {
     for (uint32_t i = 0; i < m->nfiles; i++, q += CS_MAN_FILE_SIZE) {
         struct cs_mfile *f = &m->files[i];
@@ -114,15 +114,15 @@ static int check_files(const uint8_t *q, const char *file, struct cs_manifest *m
     return CS_OK;
 }
 
-static bool part_valid(const struct cs_mpart *p, const struct cs_mpart *prev,
-                       const struct cs_manifest *m)
+static bool
+part_valid(const struct cs_mpart *p, const struct cs_mpart *prev, const struct cs_manifest *m)
 {
     const struct cs_table_def *t = cs_schema_table(p->table);
     if (t == NULL || p->ncols != t->ncols) return false;
     if (!t->is_fact && p->time_key != 0) return false;
     if (p->rows == 0 || p->rows > CS_MAX_PARTITION_ROWS || p->file >= m->nfiles) return false;
-    if (prev != NULL && (prev->table > p->table ||
-                         (prev->table == p->table && prev->time_key >= p->time_key))) {
+    if (prev != NULL &&
+        (prev->table > p->table || (prev->table == p->table && prev->time_key >= p->time_key))) {
         return false;
     }
     uint64_t fsize = m->files[p->file].size;
@@ -131,11 +131,8 @@ static bool part_valid(const struct cs_mpart *p, const struct cs_mpart *prev,
            p->len <= fsize - p->off;
 }
 
-int cs_man_decode(const uint8_t *buf,
-                  size_t len,
-                  const char *file,
-                  struct cs_manifest *m,
-                  struct cs_error *err)
+int cs_man_decode(
+    const uint8_t *buf, size_t len, const char *file, struct cs_manifest *m, struct cs_error *err)
 {
     memset(m, 0, sizeof(*m));
     int rc = check_header(buf, len, file, m, err);
@@ -159,8 +156,8 @@ int cs_man_decode(const uint8_t *buf,
         p->len = cs_get_u64(q + 24);
         p->hsum = cs_get_u64(q + 32);
         if (q[2] != 0 || q[3] != 0 || !part_valid(p, i > 0 ? p - 1 : NULL, m)) {
-            rc = cs_error_set(err, CS_ECORRUPT, "%s: partition entry %" PRIu32 " is invalid",
-                              file, i);
+            rc = cs_error_set(err, CS_ECORRUPT, "%s: partition entry %" PRIu32 " is invalid", file,
+                              i);
         }
     }
     if (rc != CS_OK) {
@@ -175,7 +172,8 @@ void cs_man_index(struct cs_manifest *m)
 {
     uint32_t i = 0;
     for (int t = 0; t <= CS_TABLE_MAX + 1; t++) {
-        while (i < m->nparts && m->parts[i].table < t) i++;
+        while (i < m->nparts && m->parts[i].table < t)
+            i++;
         m->first[t] = i;
     }
 }
@@ -242,11 +240,8 @@ void cs_data_header_encode(uint8_t out[CS_DATA_HEADER_SIZE], uint64_t id)
     cs_put_u64(out + 24, XXH64(out, 24, 0));
 }
 
-int cs_data_header_check(const uint8_t *base,
-                         size_t size,
-                         uint64_t id,
-                         const char *file,
-                         struct cs_error *err)
+int cs_data_header_check(
+    const uint8_t *base, size_t size, uint64_t id, const char *file, struct cs_error *err)
 {
     if (size < CS_DATA_HEADER_SIZE || memcmp(base, CS_DATA_MAGIC, 8) != 0) {
         return cs_error_set(err, CS_ECORRUPT, "%s: not a colstore data file (bad magic)", file);
@@ -299,18 +294,16 @@ int cs_part_header_check(const uint8_t *blk,
     }
     if (why != NULL) {
         const struct cs_table_def *t = cs_schema_table(p->table);
-        return cs_error_set(err, CS_ECORRUPT, "%s: partition %s/%" PRId32 " at offset %" PRIu64
-                            ": %s", file, t != NULL ? t->name : "?", p->time_key, p->off, why);
+        return cs_error_set(err, CS_ECORRUPT,
+                            "%s: partition %s/%" PRId32 " at offset %" PRIu64 ": %s", file,
+                            t != NULL ? t->name : "?", p->time_key, p->off, why);
     }
     *cols = blk + CS_PART_FIXED_SIZE;
     return CS_OK;
 }
 
-void cs_part_col(const uint8_t *cols,
-                 int col,
-                 uint64_t *off,
-                 uint64_t *len,
-                 struct cs_seg_stats *stats)
+void cs_part_col(
+    const uint8_t *cols, int col, uint64_t *off, uint64_t *len, struct cs_seg_stats *stats)
 {
     const uint8_t *q = cols + (size_t)col * CS_PART_COL_SIZE;
     *off = cs_get_u64(q);

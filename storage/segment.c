@@ -248,9 +248,7 @@ static void put_bitmap(struct cs_wbuf *w, const uint8_t *nulls, size_t rows)
 {
     uint8_t *p = cs_wbuf_reserve(w, (rows + 7) / 8);
     if (p == NULL) return;
-    memset(p, 0, (rows + 7) / 8);
-    for (size_t i = 0; i < rows; i++)
-        p[i >> 3] |= (uint8_t)((nulls[i] != 0 ? 1u : 0u) << (i & 7));
+    cs_bytes_to_bits(nulls, NULL, rows, p);
     w->len += (rows + 7) / 8;
 }
 

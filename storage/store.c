@@ -39,8 +39,7 @@ static int check_dir(const char *dir, unsigned flags, struct cs_error *err)
         return cs_error_set(err, CS_EIO, "could not open store \"%s\": %s", dir, strerror(errno));
     }
     if (!S_ISDIR(sb.st_mode)) {
-        return cs_error_set(err, CS_EIO, "could not open store \"%s\": %s", dir,
-                            strerror(ENOTDIR));
+        return cs_error_set(err, CS_EIO, "could not open store \"%s\": %s", dir, strerror(ENOTDIR));
     }
     return CS_OK;
 }
@@ -74,21 +73,36 @@ int cs_store_open(const char *dir, unsigned flags, struct cs_store **out, struct
     }
     st->flags = flags;
     atomic_init(&st->txn_active, false);
+    if (pthread_mutex_init(&st->cache_mu, NULL) != 0) {
+        free(st->dir);
+        free(st);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     /* Validate the current manifest now, so that a damaged store fails at open. */
     struct cs_snap *snap;
-    rc = cs_snap_open(st, &snap, err);
+    rc = cs_snap_open_fresh(st, &snap, err);
     if (rc != CS_OK) {
         cs_store_close(st);
         return rc;
     }
-    cs_snap_close(snap);
+    cs_snap_close(snap); /* its manifest stays in st->cache for the next snapshot */
     *out = st;
     return CS_OK;
+}
+
+static void mref_put(struct cs_mref *r)
+{
+    if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
+        cs_man_free(&r->m);
+        free(r);
+    }
 }
 
 void cs_store_close(struct cs_store *st)
 {
     if (st == NULL) return;
+    mref_put(st->cache);
+    (void)pthread_mutex_destroy(&st->cache_mu);
     free(st->dir);
     free(st);
 }
@@ -127,7 +141,59 @@ static int pin_version(const char *dir, uint64_t v, int *fd, char *path, struct 
     return CS_OK;
 }
 
-static int snap_load(struct cs_store *st, struct cs_snap *snap, struct cs_error *err)
+/* cached() - a new reference to the cached manifest of version v, or NULL. */
+static struct cs_mref *cached(struct cs_store *st, uint64_t v)
+{
+    struct cs_mref *r = NULL;
+    (void)pthread_mutex_lock(&st->cache_mu);
+    if (st->cache != NULL && st->cache->m.version == v) {
+        r = st->cache;
+        atomic_fetch_add(&r->refs, 1);
+    }
+    (void)pthread_mutex_unlock(&st->cache_mu);
+    return r;
+}
+
+static void cache_put(struct cs_store *st, struct cs_mref *r)
+{
+    atomic_fetch_add(&r->refs, 1);
+    (void)pthread_mutex_lock(&st->cache_mu);
+    struct cs_mref *old = st->cache;
+    st->cache = r;
+    (void)pthread_mutex_unlock(&st->cache_mu);
+    mref_put(old);
+}
+
+/* parse_pinned() - read and check the manifest of version v through the pinned fd. A
+ * manifest file never changes once CURRENT names it, so a cached parse of it is as good. */
+static int parse_pinned(struct cs_store *st,
+                        struct cs_snap *snap,
+                        uint64_t v,
+                        const char *path,
+                        bool fresh,
+                        struct cs_error *err)
+{
+    snap->mref = fresh ? NULL : cached(st, v);
+    if (snap->mref != NULL) return CS_OK;
+    struct cs_mref *r = calloc(1, sizeof(*r));
+    if (r == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    atomic_init(&r->refs, 1);
+    int rc = cs_man_load_fd(snap->pin_fd, path, &r->m, err);
+    if (rc == CS_OK && r->m.version != v) {
+        rc = cs_error_set(err, CS_ECORRUPT, "%s: manifest claims version %" PRIu64, path,
+                          r->m.version);
+        cs_man_free(&r->m);
+    }
+    if (rc != CS_OK) {
+        free(r);
+        return rc;
+    }
+    cache_put(st, r);
+    snap->mref = r;
+    return CS_OK;
+}
+
+static int snap_load(struct cs_store *st, struct cs_snap *snap, bool fresh, struct cs_error *err)
 {
     char path[CS_PATH_MAX];
     for (int attempt = 0; attempt < CS_SNAP_OPEN_RETRIES; attempt++) {
@@ -141,17 +207,12 @@ static int snap_load(struct cs_store *st, struct cs_snap *snap, struct cs_error 
             rc = cs_read_current(st->dir, &again, err);
             if (rc != CS_OK) return rc;
             if (again == v) { /* no writer moved CURRENT: the manifest it names is gone */
-                return cs_error_set(err, CS_ECORRUPT, "%s: manifest named by %s is missing",
-                                    path, CS_CURRENT_NAME);
+                return cs_error_set(err, CS_ECORRUPT, "%s: manifest named by %s is missing", path,
+                                    CS_CURRENT_NAME);
             }
             continue;
         }
-        rc = cs_man_load_fd(snap->pin_fd, path, &snap->m, err);
-        if (rc == CS_OK && snap->m.version != v) {
-            cs_man_free(&snap->m);
-            rc = cs_error_set(err, CS_ECORRUPT, "%s: manifest claims version %" PRIu64, path,
-                              snap->m.version);
-        }
+        rc = parse_pinned(st, snap, v, path, fresh, err);
         if (rc != CS_OK) {
             (void)close(snap->pin_fd);
             snap->pin_fd = -1;
@@ -162,48 +223,60 @@ static int snap_load(struct cs_store *st, struct cs_snap *snap, struct cs_error 
                         st->dir, CS_SNAP_OPEN_RETRIES);
 }
 
-int cs_snap_open(struct cs_store *st, struct cs_snap **out, struct cs_error *err)
+static int snap_open(struct cs_store *st, bool fresh, struct cs_snap **out, struct cs_error *err)
 {
     *out = NULL;
     struct cs_snap *snap = calloc(1, sizeof(*snap));
     if (snap == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     snap->st = st;
     snap->pin_fd = -1;
-    int rc = snap_load(st, snap, err);
+    int rc = snap_load(st, snap, fresh, err);
     if (rc != CS_OK) {
         free(snap);
         return rc;
     }
-    snap->maps = calloc(snap->m.nfiles + 1u, sizeof(*snap->maps));
+    snap->m = &snap->mref->m;
+    snap->maps = calloc(snap->m->nfiles + 1u, sizeof(*snap->maps));
     if (snap->maps == NULL || pthread_mutex_init(&snap->map_mu, NULL) != 0) {
         free(snap->maps);
-        cs_man_free(&snap->m);
+        mref_put(snap->mref);
         (void)close(snap->pin_fd);
         free(snap);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    for (uint32_t i = 0; i < snap->m.nfiles; i++) atomic_init(&snap->maps[i].base, NULL);
+    for (uint32_t i = 0; i < snap->m->nfiles; i++)
+        atomic_init(&snap->maps[i].base, NULL);
     *out = snap;
     return CS_OK;
+}
+
+int cs_snap_open(struct cs_store *st, struct cs_snap **out, struct cs_error *err)
+{
+    return snap_open(st, false, out, err);
+}
+
+int cs_snap_open_fresh(struct cs_store *st, struct cs_snap **out, struct cs_error *err)
+{
+    return snap_open(st, true, out, err);
 }
 
 void cs_snap_close(struct cs_snap *snap)
 {
     if (snap == NULL) return;
-    for (uint32_t i = 0; i < snap->m.nfiles; i++) {
+    for (uint32_t i = 0; i < snap->m->nfiles; i++) {
         const uint8_t *base = atomic_load(&snap->maps[i].base);
         if (base != NULL) (void)munmap((void *)(uintptr_t)base, snap->maps[i].size);
     }
     (void)pthread_mutex_destroy(&snap->map_mu);
     free(snap->maps);
-    cs_man_free(&snap->m);
+    mref_put(snap->mref);
     if (snap->pin_fd >= 0) (void)close(snap->pin_fd); /* releases LOCK_SH */
     free(snap);
 }
 
 uint64_t cs_snap_version(const struct cs_snap *snap)
 {
-    return snap->m.version;
+    return snap->m->version;
 }
 
 static bool table_ok(int table)
@@ -214,14 +287,14 @@ static bool table_ok(int table)
 size_t cs_snap_part_count(const struct cs_snap *snap, int table)
 {
     if (!table_ok(table)) return 0;
-    return snap->m.first[table + 1] - snap->m.first[table];
+    return snap->m->first[table + 1] - snap->m->first[table];
 }
 
 struct cs_part_info cs_snap_part(const struct cs_snap *snap, int table, size_t i)
 {
     struct cs_part_info info = {0, 0};
     if (i >= cs_snap_part_count(snap, table)) return info;
-    const struct cs_mpart *p = &snap->m.parts[snap->m.first[table] + i];
+    const struct cs_mpart *p = &snap->m->parts[snap->m->first[table] + i];
     info.time_key = p->time_key;
     info.rows = p->rows;
     return info;
@@ -230,7 +303,7 @@ struct cs_part_info cs_snap_part(const struct cs_snap *snap, int table, size_t i
 /* lower_bound() - index (within table) of the first partition with time_key >= key. */
 static size_t lower_bound(const struct cs_snap *snap, int table, int64_t key)
 {
-    const struct cs_mpart *p = &snap->m.parts[snap->m.first[table]];
+    const struct cs_mpart *p = &snap->m->parts[snap->m->first[table]];
     size_t lo = 0, hi = cs_snap_part_count(snap, table);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -243,12 +316,8 @@ static size_t lower_bound(const struct cs_snap *snap, int table, int64_t key)
     return lo;
 }
 
-void cs_snap_part_range(const struct cs_snap *snap,
-                        int table,
-                        int32_t lo,
-                        int32_t hi,
-                        size_t *first,
-                        size_t *end)
+void cs_snap_part_range(
+    const struct cs_snap *snap, int table, int32_t lo, int32_t hi, size_t *first, size_t *end)
 {
     *first = *end = 0;
     if (!table_ok(table) || lo > hi) return;
@@ -258,7 +327,7 @@ void cs_snap_part_range(const struct cs_snap *snap,
 
 static int map_locked(struct cs_snap *snap, uint32_t fi, const char *path, struct cs_error *err)
 {
-    const struct cs_mfile *f = &snap->m.files[fi];
+    const struct cs_mfile *f = &snap->m->files[fi];
     int fd;
     int rc = cs_sio_open(path, O_RDONLY, &fd, err);
     if (rc != CS_OK && errno == ENOENT) { /* the pinned manifest names it: damage */
@@ -293,7 +362,7 @@ static int map_locked(struct cs_snap *snap, uint32_t fi, const char *path, struc
 static void data_path(const struct cs_snap *snap, uint32_t fi, char path[CS_PATH_MAX])
 {
     char name[64];
-    cs_sio_data_name(name, snap->m.files[fi].id);
+    cs_sio_data_name(name, snap->m->files[fi].id);
     (void)cs_sio_path(path, NULL, snap->st->dir, "%s", name);
 }
 
@@ -343,7 +412,7 @@ static int locate(struct cs_snap *snap,
     if (i >= cs_snap_part_count(snap, table)) {
         return cs_error_set(err, CS_EINVAL, "no partition %zu in table %d", i, table);
     }
-    const struct cs_mpart *p = &snap->m.parts[snap->m.first[table] + i];
+    const struct cs_mpart *p = &snap->m->parts[snap->m->first[table] + i];
     if (col < 0 || col >= p->ncols) {
         return cs_error_set(err, CS_EINVAL, "no column %d in table %d", col, table);
     }
@@ -371,12 +440,8 @@ int cs_snap_col_stats(struct cs_snap *snap,
     return CS_OK;
 }
 
-int cs_snap_read_col(struct cs_snap *snap,
-                     int table,
-                     size_t i,
-                     int col,
-                     struct cs_col *out,
-                     struct cs_error *err)
+int cs_snap_read_col(
+    struct cs_snap *snap, int table, size_t i, int col, struct cs_col *out, struct cs_error *err)
 {
     const struct cs_mpart *p = NULL;
     const uint8_t *blk = NULL, *cols = NULL;
@@ -385,9 +450,8 @@ int cs_snap_read_col(struct cs_snap *snap,
     if (rc != CS_OK) return rc;
     const struct cs_table_def *t = cs_schema_table(table);
     if (out->kind != cs_type_kind(t->cols[col].type)) {
-        return cs_error_set(err, CS_EINVAL, "%s.%s: column of kind %d read into kind %d",
-                            t->name, t->cols[col].name, cs_type_kind(t->cols[col].type),
-                            out->kind);
+        return cs_error_set(err, CS_EINVAL, "%s.%s: column of kind %d read into kind %d", t->name,
+                            t->cols[col].name, cs_type_kind(t->cols[col].type), out->kind);
     }
     uint64_t off, len;
     struct cs_seg_stats stats;
@@ -395,18 +459,15 @@ int cs_snap_read_col(struct cs_snap *snap,
     rc = cs_seg_decode(blk + off, (size_t)len, out, path, err);
     if (rc != CS_OK) return rc;
     if (out->len != p->rows) {
-        return cs_error_set(err, CS_ECORRUPT, "%s: %s/%" PRId32 " column %s has %zu rows, not %"
-                            PRIu32, path, t->name, p->time_key, t->cols[col].name, out->len,
-                            p->rows);
+        return cs_error_set(err, CS_ECORRUPT,
+                            "%s: %s/%" PRId32 " column %s has %zu rows, not %" PRIu32, path,
+                            t->name, p->time_key, t->cols[col].name, out->len, p->rows);
     }
     return CS_OK;
 }
 
-int cs_snap_read_part(struct cs_snap *snap,
-                      int table,
-                      size_t i,
-                      struct cs_batch *b,
-                      struct cs_error *err)
+int cs_snap_read_part(
+    struct cs_snap *snap, int table, size_t i, struct cs_batch *b, struct cs_error *err)
 {
     if (b->table == NULL || b->table->id != table) {
         return cs_error_set(err, CS_EINVAL, "batch is not of table %d", table);

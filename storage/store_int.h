@@ -25,16 +25,16 @@
 #define CS_PART_FIXED_SIZE 24u
 #define CS_PART_COL_SIZE   40u
 /* §5: manifest. */
-#define CS_MAN_MAGIC         "CSMANIF1"
-#define CS_MAN_FORMAT        1u
-#define CS_MAN_HEADER_SIZE   64u
-#define CS_MAN_FILE_SIZE     16u
-#define CS_MAN_PART_SIZE     40u
-#define CS_MAN_MAX_BYTES     (1u << 30)
-#define CS_CURRENT_NAME      "CURRENT"
-#define CS_LOCK_NAME         "LOCK"
-#define CS_DATA_DIR          "data"
-#define CS_PATH_MAX          4096u
+#define CS_MAN_MAGIC       "CSMANIF1"
+#define CS_MAN_FORMAT      1u
+#define CS_MAN_HEADER_SIZE 64u
+#define CS_MAN_FILE_SIZE   16u
+#define CS_MAN_PART_SIZE   40u
+#define CS_MAN_MAX_BYTES   (1u << 30)
+#define CS_CURRENT_NAME    "CURRENT"
+#define CS_LOCK_NAME       "LOCK"
+#define CS_DATA_DIR        "data"
+#define CS_PATH_MAX        4096u
 /* A snapshot retries this often when commits keep deleting the manifest it just read. */
 #define CS_SNAP_OPEN_RETRIES 64
 
@@ -61,8 +61,8 @@ struct cs_manifest {
     uint64_t version;
     uint32_t nfiles, nparts;
     struct cs_mfile *files;
-    struct cs_mpart *parts;             /* ordered by (table, time_key) */
-    uint32_t first[CS_TABLE_MAX + 2];   /* parts of table t: [first[t], first[t + 1]) */
+    struct cs_mpart *parts;           /* ordered by (table, time_key) */
+    uint32_t first[CS_TABLE_MAX + 2]; /* parts of table t: [first[t], first[t + 1]) */
 };
 
 /* One data file as a snapshot maps it: lazily, once, shared by the snapshot's threads. */
@@ -71,9 +71,16 @@ struct cs_fmap {
     size_t size;
 };
 
+/* A parsed manifest shared by the snapshots of one version (and the store's cache). */
+struct cs_mref {
+    atomic_uint refs;
+    struct cs_manifest m;
+};
+
 struct cs_snap {
     struct cs_store *st;
-    struct cs_manifest m;
+    struct cs_mref *mref;
+    const struct cs_manifest *m; /* &mref->m */
     int pin_fd; /* MANIFEST-<version>, held with LOCK_SH so that no writer deletes it */
     pthread_mutex_t map_mu;
     struct cs_fmap *maps; /* m.nfiles */
@@ -83,6 +90,8 @@ struct cs_store {
     char *dir;
     unsigned flags;
     atomic_bool txn_active; /* one transaction per handle; other handles: the LOCK file */
+    pthread_mutex_t cache_mu;
+    struct cs_mref *cache; /* the newest manifest parsed, reused while CURRENT names it */
 };
 
 /* The test hook of the commit's kill points (see commit.c); NULL in production. */
@@ -101,18 +110,11 @@ int cs_sio_fsync(int fd, const char *path, struct cs_error *err);
 int cs_sio_fsync_dir(const char *dir, struct cs_error *err);
 int cs_sio_rename(const char *from, const char *to, struct cs_error *err);
 /* cs_sio_read_all() - the whole of fd (size bytes) into a new malloc'd buffer. */
-int cs_sio_read_all(int fd,
-                    size_t size,
-                    uint8_t **out,
-                    const char *path,
-                    struct cs_error *err);
+int cs_sio_read_all(int fd, size_t size, uint8_t **out, const char *path, struct cs_error *err);
 /* cs_sio_write_file() - create path (truncating), write buf, fsync, close; kill_point (or
  * NULL) is passed to cs_store_kill_point() between the write and the fsync. */
-int cs_sio_write_file(const char *path,
-                      const void *buf,
-                      size_t len,
-                      const char *kill_point,
-                      struct cs_error *err);
+int cs_sio_write_file(
+    const char *path, const void *buf, size_t len, const char *kill_point, struct cs_error *err);
 /* cs_sio_path() - "<dir>/<fmt...>" into buf (CS_PATH_MAX); CS_EINVAL when too long. */
 int cs_sio_path(char *buf, struct cs_error *err, const char *dir, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -123,11 +125,8 @@ void cs_sio_data_name(char buf[64], uint64_t id);
 /* cs_man_encode() - m as bytes (new malloc'd buffer). */
 int cs_man_encode(const struct cs_manifest *m, uint8_t **out, size_t *len, struct cs_error *err);
 /* cs_man_decode() - parse and validate buf; CS_ECORRUPT naming `file`. m owns new arrays. */
-int cs_man_decode(const uint8_t *buf,
-                  size_t len,
-                  const char *file,
-                  struct cs_manifest *m,
-                  struct cs_error *err);
+int cs_man_decode(
+    const uint8_t *buf, size_t len, const char *file, struct cs_manifest *m, struct cs_error *err);
 void cs_man_free(struct cs_manifest *m);
 /* cs_man_index() - fill m->first[] from the ordered parts. */
 void cs_man_index(struct cs_manifest *m);
@@ -138,11 +137,8 @@ int cs_read_current(const char *dir, uint64_t *version, struct cs_error *err);
 
 /* Data file and partition headers (docs/storage-format.md §3, §4). */
 void cs_data_header_encode(uint8_t out[CS_DATA_HEADER_SIZE], uint64_t id);
-int cs_data_header_check(const uint8_t *base,
-                         size_t size,
-                         uint64_t id,
-                         const char *file,
-                         struct cs_error *err);
+int cs_data_header_check(
+    const uint8_t *base, size_t size, uint64_t id, const char *file, struct cs_error *err);
 /* cs_part_header_check() - validate the block header at blk[0..len) against p; on success
  * *cols points at the column directory (p->ncols entries of CS_PART_COL_SIZE). */
 int cs_part_header_check(const uint8_t *blk,
@@ -152,13 +148,12 @@ int cs_part_header_check(const uint8_t *blk,
                          const uint8_t **cols,
                          struct cs_error *err);
 /* cs_part_col() - segment bounds and zone map of column col of a checked block. */
-void cs_part_col(const uint8_t *cols,
-                 int col,
-                 uint64_t *off,
-                 uint64_t *len,
-                 struct cs_seg_stats *stats);
+void cs_part_col(
+    const uint8_t *cols, int col, uint64_t *off, uint64_t *len, struct cs_seg_stats *stats);
 
 /* --- store.c, commit.c --- */
+/* cs_snap_open_fresh() - cs_snap_open() that re-reads the manifest from disk (verify). */
+int cs_snap_open_fresh(struct cs_store *st, struct cs_snap **out, struct cs_error *err);
 /* cs_snap_block() - the mapped block of partition p and the data file's path (in path_buf). */
 int cs_snap_block(struct cs_snap *snap,
                   const struct cs_mpart *p,

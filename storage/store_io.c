@@ -16,25 +16,29 @@
 
 void cs_put_u32(uint8_t *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 void cs_put_u64(uint8_t *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 uint32_t cs_get_u32(const uint8_t *p)
 {
     uint32_t v = 0;
-    for (int i = 3; i >= 0; i--) v = (v << 8) | p[i];
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
     return v;
 }
 
 uint64_t cs_get_u64(const uint8_t *p)
 {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
     return v;
 }
 
@@ -43,7 +47,8 @@ int cs_sio_open(const char *path, int flags, int *fd, struct cs_error *err)
     do {
         *fd = open(path, flags | O_CLOEXEC, 0644);
     } while (*fd < 0 && errno == EINTR);
-    if (*fd < 0) return cs_error_set(err, CS_EIO, "could not open \"%s\": %s", path, strerror(errno));
+    if (*fd < 0)
+        return cs_error_set(err, CS_EIO, "could not open \"%s\": %s", path, strerror(errno));
     return CS_OK;
 }
 
@@ -109,11 +114,8 @@ int cs_sio_read_all(int fd, size_t size, uint8_t **out, const char *path, struct
     return CS_OK;
 }
 
-int cs_sio_write_file(const char *path,
-                      const void *buf,
-                      size_t len,
-                      const char *kill_point,
-                      struct cs_error *err)
+int cs_sio_write_file(
+    const char *path, const void *buf, size_t len, const char *kill_point, struct cs_error *err)
 {
     int fd;
     int rc = cs_sio_open(path, O_WRONLY | O_CREAT | O_TRUNC, &fd, err);

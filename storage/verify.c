@@ -41,8 +41,8 @@ static void report(struct vctx *v, const char *rel, const char *msg)
     if (v->cb != NULL) v->cb(v->ctx, rel, msg);
 }
 
-static void verify_part(struct vctx *v, struct cs_snap *snap, const struct cs_mpart *p,
-                        const char *rel)
+static void
+verify_part(struct vctx *v, struct cs_snap *snap, const struct cs_mpart *p, const char *rel)
 {
     struct cs_error e = {0};
     char path[CS_PATH_MAX];
@@ -74,11 +74,11 @@ static void verify_part(struct vctx *v, struct cs_snap *snap, const struct cs_mp
 
 static void verify_files(struct vctx *v, struct cs_snap *snap, bool *file_ok)
 {
-    for (uint32_t f = 0; f < snap->m.nfiles; f++) {
+    for (uint32_t f = 0; f < snap->m->nfiles; f++) {
         struct cs_error e = {0};
         const uint8_t *base;
         char rel[64];
-        cs_sio_data_name(rel, snap->m.files[f].id);
+        cs_sio_data_name(rel, snap->m->files[f].id);
         file_ok[f] = cs_snap_map_file(snap, f, &base, &e) == CS_OK;
         if (!file_ok[f]) report(v, rel, e.message);
     }
@@ -89,7 +89,7 @@ int cs_store_verify(struct cs_store *st, cs_verify_cb cb, void *ctx, struct cs_e
     struct vctx v = {cb, ctx, st->dir, 0};
     struct cs_snap *snap;
     struct cs_error e = {0};
-    int rc = cs_snap_open(st, &snap, &e);
+    int rc = cs_snap_open_fresh(st, &snap, &e);
     if (rc == CS_ECORRUPT) {
         uint64_t ver;
         char rel[64] = CS_CURRENT_NAME;
@@ -100,16 +100,16 @@ int cs_store_verify(struct cs_store *st, cs_verify_cb cb, void *ctx, struct cs_e
         return cs_error_set(err, CS_ECORRUPT, "%s", e.message);
     }
     if (rc != CS_OK) return cs_error_set(err, rc, "%s", e.message);
-    bool *file_ok = calloc(snap->m.nfiles + 1u, sizeof(*file_ok));
+    bool *file_ok = calloc(snap->m->nfiles + 1u, sizeof(*file_ok));
     if (file_ok == NULL) {
         cs_snap_close(snap);
         return cs_error_set(err, CS_ENOMEM, "verify: out of memory");
     }
     verify_files(&v, snap, file_ok);
-    for (uint32_t i = 0; i < snap->m.nparts; i++) {
-        const struct cs_mpart *p = &snap->m.parts[i];
+    for (uint32_t i = 0; i < snap->m->nparts; i++) {
+        const struct cs_mpart *p = &snap->m->parts[i];
         char rel[64];
-        cs_sio_data_name(rel, snap->m.files[p->file].id);
+        cs_sio_data_name(rel, snap->m->files[p->file].id);
         if (file_ok[p->file]) verify_part(&v, snap, p, rel);
     }
     free(file_ok);

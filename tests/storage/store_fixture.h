@@ -21,9 +21,9 @@
 #include "storage/store.h"
 
 enum null_pattern {
-    NULLS_NONE = 0,  /* no NULLs */
-    NULLS_SOME = 1,  /* every nullable column NULL on some rows */
-    NULLS_ALL = 2,   /* every nullable column NULL on every row */
+    NULLS_NONE = 0, /* no NULLs */
+    NULLS_SOME = 1, /* every nullable column NULL on some rows */
+    NULLS_ALL = 2,  /* every nullable column NULL on every row */
 };
 
 /* fx_tmpdir() - a fresh empty directory; *path receives a malloc'd path. */
@@ -55,8 +55,8 @@ static inline void fx_rmrf(const char *path)
 
 static const char *const fx_words[] = {"pending", "approved", "rejected", "expired"};
 
-static inline void fx_push_value(struct cs_col *c, const struct cs_column_def *def, size_t r,
-                                 int32_t time_key, uint32_t seed)
+static inline void fx_push_value(
+    struct cs_col *c, const struct cs_column_def *def, size_t r, int32_t time_key, uint32_t seed)
 {
     uint64_t x = (uint64_t)r * 2654435761u + seed;
     bool ok = true;
@@ -71,16 +71,25 @@ static inline void fx_push_value(struct cs_col *c, const struct cs_column_def *d
             ok = cs_col_push_i64(c, (int64_t)(x % 100000) - 5000);
         }
         break;
-    case CS_TY_INT8: ok = cs_col_push_i64(c, (int64_t)(x * 977) + (int64_t)r); break;
-    case CS_TY_DATE: ok = cs_col_push_i64(c, 19000 + (int64_t)(x % 1000)); break;
+    case CS_TY_INT8:
+        ok = cs_col_push_i64(c, (int64_t)(x * 977) + (int64_t)r);
+        break;
+    case CS_TY_DATE:
+        ok = cs_col_push_i64(c, 19000 + (int64_t)(x % 1000));
+        break;
     case CS_TY_TIMESTAMPTZ:
         ok = cs_col_push_i64(c, INT64_C(1700000000000000) + (int64_t)r * 1234567);
         break;
-    case CS_TY_NUMERIC: ok = cs_col_push_i64(c, (int64_t)(x % 50000) - 100); break;
-    case CS_TY_BOOL: ok = cs_col_push_bool(c, (x >> 3) % 3 == 0); break;
+    case CS_TY_NUMERIC:
+        ok = cs_col_push_i64(c, (int64_t)(x % 50000) - 100);
+        break;
+    case CS_TY_BOOL:
+        ok = cs_col_push_bool(c, (x >> 3) % 3 == 0);
+        break;
     case CS_TY_HASH16: {
         uint8_t h[16];
-        for (int i = 0; i < 16; i++) h[i] = (uint8_t)(x >> (i % 8) ^ (uint64_t)(i * 37 + r));
+        for (int i = 0; i < 16; i++)
+            h[i] = (uint8_t)(x >> (i % 8) ^ (uint64_t)(i * 37 + r));
         ok = cs_col_push_fix16(c, h);
         break;
     }
@@ -96,7 +105,7 @@ static inline void fx_push_value(struct cs_col *c, const struct cs_column_def *d
     }
     default: { /* TEXT */
         int n = def->check != CS_CHECK_NONE ? snprintf(buf, sizeof(buf), "%s", fx_words[x % 4])
-                : r % 5 == 4 ? 0
+                : r % 5 == 4                ? 0
                              : snprintf(buf, sizeof(buf), "%s-%zu-%u", def->name, r % 13, seed);
         ok = cs_col_push_str(c, buf, (size_t)n);
         break;
@@ -106,8 +115,12 @@ static inline void fx_push_value(struct cs_col *c, const struct cs_column_def *d
 }
 
 /* fx_batch() - `rows` deterministic rows of table id (time_key column = time_key). */
-static inline void fx_batch(struct cs_batch *b, int table, size_t rows, int32_t time_key,
-                            enum null_pattern nulls, uint32_t seed)
+static inline void fx_batch(struct cs_batch *b,
+                            int table,
+                            size_t rows,
+                            int32_t time_key,
+                            enum null_pattern nulls,
+                            uint32_t seed)
 {
     const struct cs_table_def *t = cs_schema_table(table);
     cs_batch_init(b, t);
@@ -143,8 +156,12 @@ static inline void fx_assert_batch_eq(const struct cs_batch *a, const struct cs_
 }
 
 /* fx_put() - put one generated partition in txn. */
-static inline void fx_put(struct cs_txn *txn, int table, int32_t time_key, size_t rows,
-                          enum null_pattern nulls, uint32_t seed)
+static inline void fx_put(struct cs_txn *txn,
+                          int table,
+                          int32_t time_key,
+                          size_t rows,
+                          enum null_pattern nulls,
+                          uint32_t seed)
 {
     struct cs_batch b;
     struct cs_error err = {0};
@@ -155,8 +172,12 @@ static inline void fx_put(struct cs_txn *txn, int table, int32_t time_key, size_
 }
 
 /* fx_check_part() - partition (table, time_key) of snap equals the generated rows. */
-static inline void fx_check_part(struct cs_snap *snap, int table, int32_t time_key, size_t rows,
-                                 enum null_pattern nulls, uint32_t seed)
+static inline void fx_check_part(struct cs_snap *snap,
+                                 int table,
+                                 int32_t time_key,
+                                 size_t rows,
+                                 enum null_pattern nulls,
+                                 uint32_t seed)
 {
     size_t first, end;
     cs_snap_part_range(snap, table, time_key, time_key, &first, &end);

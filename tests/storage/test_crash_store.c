@@ -115,8 +115,7 @@ static void crash_at(const char *point, uint64_t expect_version)
     if (pid == 0) run_v2_child();
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child not killed at %s",
-              point);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child not killed at %s", point);
     check_store(expect_version);
 }
 

@@ -9,15 +9,33 @@ static void push_agent(struct cs_batch *b, int64_t key, const char *name, int64_
         struct cs_col *col = &b->cols[c];
         bool ok;
         switch (c) {
-        case CS_AGENT_KEY: ok = cs_col_push_i64(col, key); break;
-        case CS_AGENT_NAME: ok = cs_col_push_str(col, name, strlen(name)); break;
-        case CS_AGENT_TYPE: ok = cs_col_push_str(col, "qa", 2); break;
-        case CS_AGENT_CAPABILITIES: ok = cs_col_push_null(col); break;
-        case CS_AGENT_SLA: ok = cs_col_push_i64(col, 300); break;
-        case CS_AGENT_COST: ok = cs_col_push_i64(col, 1500); break;
-        case CS_AGENT_VALID_FROM: ok = cs_col_push_i64(col, valid_from); break;
-        case CS_AGENT_VALID_TO: ok = cs_col_push_null(col); break;
-        default: ok = cs_col_push_bool(col, true); break;
+        case CS_AGENT_KEY:
+            ok = cs_col_push_i64(col, key);
+            break;
+        case CS_AGENT_NAME:
+            ok = cs_col_push_str(col, name, strlen(name));
+            break;
+        case CS_AGENT_TYPE:
+            ok = cs_col_push_str(col, "qa", 2);
+            break;
+        case CS_AGENT_CAPABILITIES:
+            ok = cs_col_push_null(col);
+            break;
+        case CS_AGENT_SLA:
+            ok = cs_col_push_i64(col, 300);
+            break;
+        case CS_AGENT_COST:
+            ok = cs_col_push_i64(col, 1500);
+            break;
+        case CS_AGENT_VALID_FROM:
+            ok = cs_col_push_i64(col, valid_from);
+            break;
+        case CS_AGENT_VALID_TO:
+            ok = cs_col_push_null(col);
+            break;
+        default:
+            ok = cs_col_push_bool(col, true);
+            break;
         }
         cr_assert(ok);
     }
@@ -40,7 +58,7 @@ Test(dim_index, agent_versions_chain_in_valid_from_order)
     push_agent(&b, 1, "sql-bot", 100);
     push_agent(&b, 2, "helper", 100);
     push_agent(&b, 4, "sql-bot", 200);
-    push_agent(&b, 5, "", 50); /* empty name is a name */
+    push_agent(&b, 5, "", 50);         /* empty name is a name */
     push_agent(&b, 6, "sql-bot", 200); /* same valid_from as key 4: key breaks the tie */
     struct cs_dim *d = build(&b);
     cr_assert_eq(b.rows, 0); /* ownership moved */
@@ -83,7 +101,8 @@ Test(dim_index, duplicate_or_null_key_is_bad_input)
     cs_batch_free(&b);
 
     cs_batch_init(&b, cs_schema_table(CS_T_DIM_TIME));
-    for (int c = 0; c < CS_TIME_NCOLS; c++) cr_assert(cs_col_push_null(&b.cols[c]));
+    for (int c = 0; c < CS_TIME_NCOLS; c++)
+        cr_assert(cs_col_push_null(&b.cols[c]));
     b.rows = 1;
     cr_assert_eq(cs_dim_build(b.table, &b, &d, &err), CS_EINPUT);
     cr_assert_str_eq(err.message, "dim_time: row 0: time_key is NULL");

@@ -71,7 +71,8 @@ Test(store, new_store_is_empty_version_zero)
     struct cs_store *st = open_store(CS_OPEN_WRITE | CS_OPEN_CREATE);
     struct cs_snap *snap = snap_of(st);
     cr_assert_eq(cs_snap_version(snap), 0);
-    for (int t = CS_TABLE_MIN; t <= CS_TABLE_MAX; t++) cr_assert_eq(cs_snap_part_count(snap, t), 0);
+    for (int t = CS_TABLE_MIN; t <= CS_TABLE_MAX; t++)
+        cr_assert_eq(cs_snap_part_count(snap, t), 0);
     cs_snap_close(snap);
     cs_store_close(st);
     st = open_store(CS_OPEN_READ); /* reopens without CREATE */
@@ -177,7 +178,8 @@ Test(store, commits_add_replace_and_remove_partitions)
 {
     struct cs_store *st = open_store(CS_OPEN_WRITE | CS_OPEN_CREATE);
     struct cs_txn *txn = begin(st);
-    for (int d = 1; d <= 5; d++) fx_put(txn, CS_T_FACT_AGENT_QUERY, 20240100 + d, 10, NULLS_SOME, 1);
+    for (int d = 1; d <= 5; d++)
+        fx_put(txn, CS_T_FACT_AGENT_QUERY, 20240100 + d, 10, NULLS_SOME, 1);
     fx_put(txn, CS_T_DIM_AGENT, 0, 5, NULLS_NONE, 1);
     commit(txn);
 
@@ -242,7 +244,8 @@ Test(store, part_range_selects_inclusive_bounds)
     struct cs_store *st = open_store(CS_OPEN_WRITE | CS_OPEN_CREATE);
     struct cs_txn *txn = begin(st);
     const int32_t keys[] = {20231231, 20240101, 20240115, 20240131, 20240201};
-    for (int i = 0; i < 5; i++) fx_put(txn, CS_T_FACT_APPROVAL, keys[i], 2, NULLS_NONE, 1);
+    for (int i = 0; i < 5; i++)
+        fx_put(txn, CS_T_FACT_APPROVAL, keys[i], 2, NULLS_NONE, 1);
     commit(txn);
     struct cs_snap *snap = snap_of(st);
     size_t first, end;

@@ -33,7 +33,8 @@ Test(store_scale, open_and_snapshot_at_three_years, .timeout = 600)
     struct cs_error err = {0};
     cr_assert_eq(cs_store_open(dir, CS_OPEN_WRITE | CS_OPEN_CREATE, &st, &err), CS_OK);
     struct cs_batch b[4];
-    for (int t = 0; t < 4; t++) fx_batch(&b[t], tables[t], 2, 20150101, NULLS_SOME, 1);
+    for (int t = 0; t < 4; t++)
+        fx_batch(&b[t], tables[t], 2, 20150101, NULLS_SOME, 1);
     double t0 = now_ms();
     cr_assert_eq(cs_txn_begin(st, &txn, &err), CS_OK);
     for (int t = 0; t < 4; t++) {
@@ -53,7 +54,8 @@ Test(store_scale, open_and_snapshot_at_three_years, .timeout = 600)
         cr_assert_eq(cs_txn_commit(txn, &err), CS_OK, "%s", err.message);
     }
     cs_store_close(st);
-    for (int t = 0; t < 4; t++) cs_batch_free(&b[t]);
+    for (int t = 0; t < 4; t++)
+        cs_batch_free(&b[t]);
 
     char path[4300];
     snprintf(path, sizeof(path), "%s/MANIFEST-000000000031", dir);

@@ -153,7 +153,8 @@ Test(snapshot, threads_share_a_snapshot_while_a_writer_commits)
     struct cs_txn *txn = NULL;
     struct cs_error err = {0};
     cr_assert_eq(cs_txn_begin(st, &txn, &err), CS_OK);
-    for (int d = 1; d <= 28; d++) fx_put(txn, CS_T_FACT_APPROVAL, 20240200 + d, 30, NULLS_SOME, 1);
+    for (int d = 1; d <= 28; d++)
+        fx_put(txn, CS_T_FACT_APPROVAL, 20240200 + d, 30, NULLS_SOME, 1);
     cr_assert_eq(cs_txn_commit(txn, &err), CS_OK);
     struct cs_snap *snap = snap_of(st);
     struct reader_arg args[4];
@@ -164,7 +165,8 @@ Test(snapshot, threads_share_a_snapshot_while_a_writer_commits)
     }
     for (int k = 0; k < 5; k++) {
         cr_assert_eq(cs_txn_begin(st, &txn, &err), CS_OK, "%s", err.message);
-        for (int d = 1; d <= 28; d++) fx_put(txn, CS_T_FACT_APPROVAL, 20240200 + d, 31, NULLS_NONE, 2);
+        for (int d = 1; d <= 28; d++)
+            fx_put(txn, CS_T_FACT_APPROVAL, 20240200 + d, 31, NULLS_NONE, 2);
         cr_assert_eq(cs_txn_commit(txn, &err), CS_OK, "%s", err.message);
     }
     for (int i = 0; i < 4; i++) {
