@@ -5,6 +5,8 @@
  * without a hex digit is "x"); a backslash at the very end of the record is dropped. A field
  * without a backslash points into the record; others are decoded into scratch.
  */
+#include <string.h>
+
 #include "etl/parse_internal.h"
 
 static int octal(char c)
@@ -18,6 +20,23 @@ static int hexdig(char c)
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
+}
+
+#define ONES  UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* scan_plain() - the first tab or backslash in [s, e), or e; eight bytes at a time. */
+static const char *scan_plain(const char *s, const char *e)
+{
+    while (e - s >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        const uint64_t t = w ^ (ONES * '\t'), b = w ^ (ONES * '\\');
+        if ((((t - ONES) & ~t) | ((b - ONES) & ~b)) & HIGHS) break;
+        s += 8;
+    }
+    while (s < e && *s != '\t' && *s != '\\') s++;
+    return s;
 }
 
 /* escape() - decode the escape after a backslash at *s (s < e); returns the byte. */
@@ -66,8 +85,67 @@ static const char *unescape(const char *start, const char *s, const char *e, cha
     return s;
 }
 
+#define LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
+
+/* eq_mask() - the high bit of each byte of w equal to the byte repeated in pat (exact). */
+static uint64_t eq_mask(uint64_t w, uint64_t pat)
+{
+    const uint64_t x = w ^ pat;
+    return ~(((x & LOW7) + LOW7) | x | LOW7);
+}
+
+static void put_field(const char *s, size_t start, size_t end, struct cs_field *f, int max, int *k)
+{
+    if (*k < max) {
+        const size_t len = end - start;
+        f[*k].p = s + start;
+        f[*k].len = len;
+        f[*k].null = len == 2 && s[start] == '\\' && s[start + 1] == 'N';
+    }
+    (*k)++;
+}
+
+/* is_null_field_at() - whether the backslash at s[i] starts a field that is exactly \N. */
+static bool is_null_field_at(const char *s, size_t n, size_t i)
+{
+    return (i == 0 || s[i - 1] == '\t') && i + 1 < n && s[i + 1] == 'N' &&
+           (i + 2 == n || s[i + 2] == '\t');
+}
+
+/* fast_split() - one pass, eight bytes at a time, for the common record whose only
+ * backslashes are \N fields; -1 for any other backslash (the caller decodes escapes). */
+static int fast_split(const char *s, size_t n, struct cs_field *f, int max)
+{
+    int k = 0;
+    size_t start = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        for (uint64_t bm = eq_mask(w, ONES * '\\'); bm != 0; bm &= bm - 1) {
+            if (!is_null_field_at(s, n, i + (size_t)(__builtin_ctzll(bm) >> 3))) return -1;
+        }
+        for (uint64_t tm = eq_mask(w, ONES * '\t'); tm != 0; tm &= tm - 1) {
+            const size_t at = i + (size_t)(__builtin_ctzll(tm) >> 3);
+            put_field(s, start, at, f, max, &k);
+            start = at + 1;
+        }
+    }
+    for (; i < n; i++) {
+        if (s[i] == '\\' && !is_null_field_at(s, n, i)) return -1;
+        if (s[i] == '\t') {
+            put_field(s, start, i, f, max, &k);
+            start = i + 1;
+        }
+    }
+    put_field(s, start, n, f, max, &k);
+    return k;
+}
+
 int cs_text_split(const char *s, size_t n, struct cs_field *f, int max, char *scratch)
 {
+    const int fast = fast_split(s, n, f, max);
+    if (fast >= 0) return fast;
+
     const char *e = s + n;
     char *w = scratch;
     int k = 0;
@@ -78,7 +156,7 @@ int cs_text_split(const char *s, size_t n, struct cs_field *f, int max, char *sc
             s += 2;
         } else {
             const char *start = s;
-            while (s < e && *s != '\t' && *s != '\\') s++;
+            s = scan_plain(s, e);
             if (s < e && *s == '\\') s = unescape(start, s, e, &w, &fld);
             else fld.len = (size_t)(s - start);
         }

@@ -84,6 +84,16 @@ bool cs_vp_bool(const char *s, size_t n, bool *out, char *why)
 
 bool cs_vp_int(const char *s, size_t n, int type, int64_t *out, char *why)
 {
+    /* the common case: 1..9 plain digits can't overflow either type */
+    if (n - 1 < 9) {
+        int64_t v = 0;
+        size_t i = 0;
+        for (; i < n && is_digit(s[i]); i++) v = v * 10 + (s[i] - '0');
+        if (i == n) {
+            *out = v;
+            return true;
+        }
+    }
     const char *tname = type == CS_TY_INT4 ? "integer" : "bigint";
     const uint64_t limit = type == CS_TY_INT4 ? (uint64_t)INT32_MAX : (uint64_t)INT64_MAX;
     size_t i = 0;
@@ -366,8 +376,48 @@ static int parse_hms(const char *s, size_t n, size_t *i, int64_t *us)
     return DT_OK;
 }
 
+static int d2(const char *p)
+{
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+static bool all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(p[i])) return false;
+    }
+    return true;
+}
+
+/* ts_fast() - the form PostgreSQL prints, "YYYY-MM-DD HH:MM:SS[.f{1,6}]+00"; false when s is
+ * anything else (the general parser then decides). */
+static bool ts_fast(const char *s, size_t n, int64_t *us)
+{
+    if (n < 22 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' ||
+        s[n - 3] != '+' || s[n - 2] != '0' || s[n - 1] != '0')
+        return false;
+    if (!all_digits(s, 4) || !all_digits(s + 5, 2) || !all_digits(s + 8, 2) ||
+        !all_digits(s + 11, 2) || !all_digits(s + 14, 2) || !all_digits(s + 17, 2))
+        return false;
+    int64_t frac = 0;
+    const size_t fl = n - 22; /* "" or ".f…" */
+    if (fl != 0) {
+        if (fl < 2 || fl > 7 || s[19] != '.' || !all_digits(s + 20, fl - 1)) return false;
+        for (size_t i = 0; i < 6; i++) frac = frac * 10 + (i < fl - 1 ? s[20 + i] - '0' : 0);
+    }
+    const int y = d2(s) * 100 + d2(s + 2), m = d2(s + 5), d = d2(s + 8);
+    const int h = d2(s + 11), mi = d2(s + 14), sec = d2(s + 17);
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m) || h > 23 || mi > 59 ||
+        sec > 59)
+        return false;
+    *us = cs_days_from_civil(y, (unsigned)m, (unsigned)d) * CS_USEC_PER_DAY +
+          ((int64_t)h * 3600 + mi * 60 + sec) * CS_USEC_PER_SEC + frac;
+    return true;
+}
+
 bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
 {
+    if (ts_fast(s, n, us)) return true;
     static const char *type = "timestamp with time zone";
     size_t i = 0;
     int64_t days, tod, east_s = 0;
@@ -395,23 +445,25 @@ bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
     return true;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
+/* hex digit value + 1 of each byte, 0 for anything but [0-9a-f]: a table, not branches, since
+ * the digits of an MD5 are random and a branch per digit would mispredict half the time */
+#define HEX_DIGITS(x)                                                                        \
+    [x '0'] = 1, [x '1'] = 2, [x '2'] = 3, [x '3'] = 4, [x '4'] = 5, [x '5'] = 6,              \
+    [x '6'] = 7, [x '7'] = 8, [x '8'] = 9, [x '9'] = 10, [x 'a'] = 11, [x 'b'] = 12,           \
+    [x 'c'] = 13, [x 'd'] = 14, [x 'e'] = 15, [x 'f'] = 16
+static const uint8_t hex_plus1[256] = {HEX_DIGITS()};
 
 bool cs_vp_hash16(const char *s, size_t n, uint8_t out[16], char *why)
 {
     if (n == 32) {
-        int bad = 0;
+        const unsigned char *u = (const unsigned char *)s;
+        unsigned bad = 0;
         for (int i = 0; i < 16; i++) {
-            const int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-            bad |= hi | lo;
-            out[i] = (uint8_t)((hi << 4) | (lo & 15));
+            const unsigned hi = hex_plus1[u[2 * i]], lo = hex_plus1[u[2 * i + 1]];
+            bad |= (hi - 1u) | (lo - 1u); /* wraps to all ones for a non-digit */
+            out[i] = (uint8_t)(((hi - 1u) & 15u) << 4 | ((lo - 1u) & 15u));
         }
-        if (bad >= 0) return true;
+        if (bad < 16u) return true;
     }
     (void)snprintf(why, CS_VP_WHY_SIZE, "not a 32-digit lower-case hex MD5");
     return false;

@@ -13,7 +13,7 @@ static void csv_field(FILE *out, const char *s, size_t len)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     }
     if (!quote) {
-        fwrite(s, 1, len, out);
+        if (len > 0) fwrite(s, 1, len, out);
         return;
     }
     fputc('"', out);

@@ -67,7 +67,7 @@ static void table_header(FILE *out, const struct cs_result *r, const size_t *wid
         const size_t w = cs_text_display_width(r->names[j], len);
         const size_t left = (width[j] - w) / 2;
         pad(out, left);
-        fwrite(r->names[j], 1, len, out);
+        if (len > 0) fwrite(r->names[j], 1, len, out);
         pad(out, width[j] - w - left);
     }
     fputs(" \n", out);
@@ -91,9 +91,9 @@ static void table_row(FILE *out, const struct cs_result *r, const size_t *width,
         const size_t w = cs_text_display_width(text, len);
         if (right_aligned(r->types[j])) {
             pad(out, width[j] - w);
-            fwrite(text, 1, len, out);
+            if (len > 0) fwrite(text, 1, len, out);
         } else {
-            fwrite(text, 1, len, out);
+            if (len > 0) fwrite(text, 1, len, out);
             if (j + 1 < r->ncols) pad(out, width[j] - w);
         }
     }

@@ -14,7 +14,9 @@ void cs_select_nth(int64_t *v, size_t n, size_t k);
 
 /* cs_percentile_cont() - percentile_cont(frac) WITHIN GROUP (ORDER BY v) of n > 0 values, as
  * PostgreSQL computes it: pos = frac * (n - 1), lo = floor(pos), hi = ceil(pos),
- * v[lo] + (v[hi] - v[lo]) * (pos - lo) in double (v[lo] alone when lo == hi). Reorders v. */
+ * v[lo] + (v[hi] - v[lo]) * (pos - lo) in double (v[lo] alone when lo == hi). Reorders v.
+ * The two order statistics come from selection narrowed by sampled bounds (two cheap passes,
+ * then selection over the few percent of values between the bounds); never a full sort. */
 double cs_percentile_cont(int64_t *v, size_t n, double frac);
 
 #endif

@@ -62,7 +62,8 @@ int cs_qcheck_not_null(const struct cs_col *c, int table, int col, struct cs_err
 
 int cs_qname_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-    const int c = memcmp(a, b, alen < blen ? alen : blen);
+    const size_t n = alen < blen ? alen : blen;
+    const int c = n > 0 ? memcmp(a, b, n) : 0;
     if (c != 0) return c;
     return alen < blen ? -1 : alen > blen ? 1 : 0;
 }

@@ -163,6 +163,11 @@ int cs_codec_decode_i64(struct cs_rbuf *r,
         if (width > 64) goto bad_width;
         const uint8_t *p = cs_rbuf_take(r, cs_bitpack_bytes(rows - 1, width));
         if (p == NULL) goto truncated;
+        if (width == 0) { /* an arithmetic progression: sequential keys */
+            for (size_t i = 0; i < rows; i++)
+                v[i] = a + (uint64_t)i * b;
+            break;
+        }
         cs_bitpack_unpack(p, rows - 1, width, b, v + 1);
         v[0] = a;
         for (size_t i = 1; i < rows; i++)

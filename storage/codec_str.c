@@ -269,7 +269,7 @@ static int expand_codes(const uint8_t *p,
     uint64_t total = 0;
     for (size_t i = 0; i < rows; i++) {
         if (off[i + 1] >= count) return str_corrupt(err, "dictionary code out of range");
-        if (nulls != NULL && nulls[i]) off[i + 1] = count;
+        if (nulls != NULL) off[i + 1] = nulls[i] ? count : off[i + 1];
         total += doff[off[i + 1] + 1] - doff[off[i + 1]];
     }
     if (total > CS_MAX_SEGMENT_BYTES) return str_corrupt(err, "strings too large");
@@ -281,15 +281,17 @@ static int expand_codes(const uint8_t *p,
     memcpy(padded, dict, (size_t)doff[count]);
     memset(padded + doff[count], 0, 16);
     char *data = out->data;
+    uint64_t pos = 0; /* kept in a register: stores through data (char) alias off */
     off[0] = 0;
     for (size_t i = 0; i < rows; i++) {
         const uint64_t code = off[i + 1], from = doff[code];
         const size_t len = (size_t)(doff[code + 1] - from);
         if (len <= 16)
-            memcpy(data + off[i], padded + from, 16);
+            memcpy(data + pos, padded + from, 16);
         else
-            memcpy(data + off[i], padded + from, len);
-        off[i + 1] = off[i] + len;
+            memcpy(data + pos, padded + from, len);
+        pos += len;
+        off[i + 1] = pos;
     }
     out->data_len = (size_t)total;
     free(padded);

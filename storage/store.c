@@ -8,11 +8,12 @@
  *
  * Snapshot open, racing a committing writer (W):
  *
- *   read CURRENT → v ──open MANIFEST-v──→ ENOENT (W deleted it) ─────────→ retry
- *                                 │
- *                                 └→ flock(LOCK_SH) → fstat: st_nlink == 0 (W unlinked it
- *                                        while holding LOCK_EX) ────────→ retry
- *                                                   └→ nlink > 0: pinned; parse → snapshot
+ *   read CURRENT → v → open MANIFEST-v ─ENOENT→ read CURRENT again: moved on → retry
+ *                           │                                 still v → CS_ECORRUPT
+ *                           └→ flock(LOCK_SH) → fstat: st_nlink == 0 (W unlinked it
+ *                                 while holding LOCK_EX) → retry
+ *                              └→ nlink > 0: pinned; parse (or reuse the store's cached
+ *                                 parse of version v) → snapshot
  */
 #include "storage/store_int.h"
 

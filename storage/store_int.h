@@ -2,7 +2,8 @@
  * Private to the store implementation (store.c, store_io.c, manifest.c, commit.c,
  * verify.c): the in-memory manifest, the snapshot and store structures, the byte layouts
  * of docs/storage-format.md as constants, and the I/O helpers every file operation goes
- * through. Nothing outside storage/store*.c, manifest.c, commit.c and verify.c includes it.
+ * through. Only those files include it (and tests/storage/test_crash_store.c, for the
+ * kill-point hook cs_store_test_hook).
  */
 #ifndef CS_STORE_INT_H
 #define CS_STORE_INT_H
@@ -130,7 +131,7 @@ int cs_man_decode(
 void cs_man_free(struct cs_manifest *m);
 /* cs_man_index() - fill m->first[] from the ordered parts. */
 void cs_man_index(struct cs_manifest *m);
-/* cs_man_load() - read MANIFEST-<version> of dir through an open fd (size checked). */
+/* cs_man_load_fd() - read and decode the manifest open as fd (size bounded, then checked). */
 int cs_man_load_fd(int fd, const char *path, struct cs_manifest *m, struct cs_error *err);
 /* cs_read_current() - the version CURRENT names; CS_ECORRUPT when malformed. */
 int cs_read_current(const char *dir, uint64_t *version, struct cs_error *err);

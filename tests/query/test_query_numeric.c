@@ -171,3 +171,30 @@ Test(percentile, select_nth_against_sorting)
             cr_assert(v[i] >= v[k]);
     }
 }
+
+static int cmp64(const void *x, const void *y)
+{
+    const int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+Test(percentile, heap_and_selection_paths_agree_with_sorting)
+{
+    static int64_t v[5000], s[5000];
+    uint64_t seed = 99;
+    for (int round = 0; round < 300; round++) {
+        const size_t n = 1 + (size_t)(round * 37) % 5000;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            v[i] = (int64_t)(seed >> 33) % (round % 4 == 0 ? 3 : 100000);
+            s[i] = v[i];
+        }
+        qsort(s, n, sizeof(*s), cmp64);
+        const double frac = round % 5 == 0 ? 0.5 : 0.95;
+        const double pos = frac * (double)(int64_t)(n - 1);
+        const size_t lo = (size_t)floor(pos), hi = (size_t)ceil(pos);
+        const double want =
+            lo == hi ? (double)s[lo] : (double)s[lo] + (double)(s[hi] - s[lo]) * (pos - (double)lo);
+        cr_assert_eq(cs_percentile_cont(v, n, frac), want, "n=%zu frac=%g", n, frac);
+    }
+}

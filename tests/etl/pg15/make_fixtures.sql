@@ -3,8 +3,8 @@
 -- Regenerate: psql -f make_fixtures.sql, then for each table t with key k:
 --   COPY (SELECT * FROM t ORDER BY k) TO '.../t.copy';
 --   COPY (SELECT * FROM t ORDER BY k) TO '.../t.csv' WITH (FORMAT csv, HEADER);
---   and for fact_training also COPY fact_training TO '.../fact_training.plain.copy' (and
---   WITH (FORMAT csv, HEADER) to .plain.csv), which leave overall_score out.
+--   and for fact_training also COPY (SELECT <every column but overall_score> ... ORDER BY 1)
+--   to fact_training.plain.copy and .plain.csv: what `COPY fact_training TO` writes, in key order.
 -- The session runs with TimeZone UTC (set below), DateStyle ISO.
 DROP TABLE IF EXISTS fact_training, fact_approval, fact_agent_query, agg_agent_daily_performance, dim_agent, dim_time, dim_conversation, dim_user CASCADE;
 CREATE TABLE dim_agent (agent_key SERIAL PRIMARY KEY, agent_name TEXT NOT NULL, agent_type TEXT NOT NULL CHECK (agent_type IN ('data','engineer','support','marketing','ai','qa','ops')), capabilities JSONB DEFAULT '[]'::JSONB, sla_target_seconds INTEGER DEFAULT 300, cost_per_query_usd NUMERIC(10,6) DEFAULT 0, valid_from TIMESTAMPTZ NOT NULL DEFAULT NOW(), valid_to TIMESTAMPTZ, is_current BOOLEAN NOT NULL DEFAULT true);

@@ -1,0 +1,16 @@
+CREATE INDEX fact_agent_query_agent_idx ON fact_agent_query (agent_key, time_key);
+CREATE INDEX fact_agent_query_time_idx ON fact_agent_query (time_key);
+CREATE INDEX fact_agent_query_conv_idx ON fact_agent_query (conv_key);
+CREATE INDEX fact_agent_query_created_idx ON fact_agent_query (created_at DESC);
+CREATE INDEX fact_agent_query_latency_idx ON fact_agent_query (latency_ms DESC) WHERE latency_ms > 100;
+CREATE INDEX fact_approval_agent_idx ON fact_approval (agent_key, time_key);
+CREATE INDEX fact_approval_time_idx ON fact_approval (time_key);
+CREATE INDEX fact_approval_status_idx ON fact_approval (status);
+CREATE INDEX fact_approval_sla_idx ON fact_approval (sla_met) WHERE sla_met = false;
+CREATE INDEX fact_approval_created_idx ON fact_approval (created_at DESC);
+CREATE INDEX fact_training_agent_idx ON fact_training (agent_key, time_key);
+CREATE INDEX fact_training_time_idx ON fact_training (time_key);
+CREATE INDEX fact_training_annotator_idx ON fact_training (annotator_key);
+CREATE INDEX fact_training_safe_idx ON fact_training (safe_to_send) WHERE safe_to_send = false;
+CREATE INDEX fact_training_score_idx ON fact_training (overall_score DESC);
+CREATE INDEX fact_training_labels_gin ON fact_training USING GIN (labels);

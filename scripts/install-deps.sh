@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building and testing colstore needs on Debian 12, with apt-get. Does nothing
+# (and needs no network) when everything is already installed, so reruns are instant.
+#   bash scripts/install-deps.sh
+# Runs as root, or through sudo when it is available.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config            # C11 and C++17 compilers, make, CMake
+  liblz4-dev libxxhash-dev                    # storage: compression, checksums, hash tables
+  libcriterion-dev                            # unit and integration tests
+  libbenchmark-dev hyperfine                  # micro-benchmarks, whole-process timings
+  libpq-dev postgresql postgresql-client      # pull from Postgres; the differential tests' server
+  ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null; then
+    sudo=(sudo)
+  else
+    echo "install-deps: missing ${missing[*]}; run as root (or install sudo)" >&2
+    exit 3
+  fi
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
