@@ -22,17 +22,13 @@ static int hexdig(char c)
     return -1;
 }
 
-#define ONES  UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
 /* scan_plain() - the first tab or backslash in [s, e), or e; eight bytes at a time. */
 static const char *scan_plain(const char *s, const char *e)
 {
     while (e - s >= 8) {
         uint64_t w;
         memcpy(&w, s, 8);
-        const uint64_t t = w ^ (ONES * '\t'), b = w ^ (ONES * '\\');
-        if ((((t - ONES) & ~t) | ((b - ONES) & ~b)) & HIGHS) break;
+        if (cs_eq_mask(w, '\t') | cs_eq_mask(w, '\\')) break;
         s += 8;
     }
     while (s < e && *s != '\t' && *s != '\\') s++;
@@ -85,15 +81,6 @@ static const char *unescape(const char *start, const char *s, const char *e, cha
     return s;
 }
 
-#define LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
-
-/* eq_mask() - the high bit of each byte of w equal to the byte repeated in pat (exact). */
-static uint64_t eq_mask(uint64_t w, uint64_t pat)
-{
-    const uint64_t x = w ^ pat;
-    return ~(((x & LOW7) + LOW7) | x | LOW7);
-}
-
 static void put_field(const char *s, size_t start, size_t end, struct cs_field *f, int max, int *k)
 {
     if (*k < max) {
@@ -121,10 +108,10 @@ static int fast_split(const char *s, size_t n, struct cs_field *f, int max)
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        for (uint64_t bm = eq_mask(w, ONES * '\\'); bm != 0; bm &= bm - 1) {
+        for (uint64_t bm = cs_eq_mask(w, '\\'); bm != 0; bm &= bm - 1) {
             if (!is_null_field_at(s, n, i + (size_t)(__builtin_ctzll(bm) >> 3))) return -1;
         }
-        for (uint64_t tm = eq_mask(w, ONES * '\t'); tm != 0; tm &= tm - 1) {
+        for (uint64_t tm = cs_eq_mask(w, '\t'); tm != 0; tm &= tm - 1) {
             const size_t at = i + (size_t)(__builtin_ctzll(tm) >> 3);
             put_field(s, start, at, f, max, &k);
             start = at + 1;

@@ -5,6 +5,8 @@
  * field is the empty string. Unquoted fields point into the record; others are decoded into
  * scratch.
  */
+#include <string.h>
+
 #include "etl/parse_internal.h"
 
 /* quoted() - decode a field with quotes from start (first quote at s) into *w; returns the
@@ -48,9 +50,48 @@ static const char *quoted(const char *start, const char *s, const char *e, char 
     return s;
 }
 
+static void put_field(const char *s, size_t start, size_t end, struct cs_field *f, int max, int *k)
+{
+    if (*k < max) {
+        f[*k].p = s + start;
+        f[*k].len = end - start;
+        f[*k].null = end == start;
+    }
+    (*k)++;
+}
+
+/* fast_split() - one pass, eight bytes at a time, for the common record without quotes; -1
+ * when there is a quote (the caller decodes quoting). */
+static int fast_split(const char *s, size_t n, struct cs_field *f, int max)
+{
+    int k = 0;
+    size_t start = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (cs_eq_mask(w, '"') != 0) return -1;
+        for (uint64_t cm = cs_eq_mask(w, ','); cm != 0; cm &= cm - 1) {
+            const size_t at = i + (size_t)(__builtin_ctzll(cm) >> 3);
+            put_field(s, start, at, f, max, &k);
+            start = at + 1;
+        }
+    }
+    for (; i < n; i++) {
+        if (s[i] == '"') return -1;
+        if (s[i] == ',') {
+            put_field(s, start, i, f, max, &k);
+            start = i + 1;
+        }
+    }
+    put_field(s, start, n, f, max, &k);
+    return k;
+}
+
 int cs_csv_split(const char *s, size_t n, struct cs_field *f, int max, char *scratch,
                  int *bad_field)
 {
+    const int fast = fast_split(s, n, f, max);
+    if (fast >= 0) return fast;
     const char *e = s + n;
     char *w = scratch;
     int k = 0;

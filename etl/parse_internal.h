@@ -63,6 +63,19 @@ typedef int (*cs_spill_fn)(void *ctx, const char *raw, size_t len, struct cs_err
 int cs_reader_next(struct cs_reader *r, int format, uint64_t line, cs_spill_fn spill,
                    void *spill_ctx, struct cs_record *rec, struct cs_error *err);
 
+_Static_assert(CS_MAX_COLS <= 32, "column sets are uint32_t bit masks");
+
+#define CS_ONES UINT64_C(0x0101010101010101)
+
+/* cs_eq_mask() - the high bit of each byte of w that equals c, exactly (no false positives):
+ * the splitters scan eight bytes at a time with it. */
+static inline uint64_t cs_eq_mask(uint64_t w, unsigned char c)
+{
+    const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+    const uint64_t x = w ^ (CS_ONES * c);
+    return ~(((x & low7) + low7) | x | low7);
+}
+
 struct cs_field {
     const char *p; /* into the record or the scratch buffer */
     size_t len;
@@ -125,6 +138,7 @@ struct cs_parser {
     struct cs_val defaults[CS_MAX_COLS]; /* value of each column the export lacks */
     char default_text[CS_MAX_COLS][32];  /* storage of string defaults */
     int8_t precision[CS_MAX_COLS];       /* numeric(p,s) precision, 0 when unknown */
+    uint32_t all_mask, not_null_mask, check_mask; /* bit c: column c (exists, NOT NULL, CHECK) */
     struct cs_field fields[CS_MAX_COLS + 1];
     char *scratch; /* unescaped fields of the current record */
     size_t scratch_cap;

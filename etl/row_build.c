@@ -100,18 +100,20 @@ static bool generated(struct cs_parser *p, struct cs_val *v, bool present, char 
     return true;
 }
 
-/* constraints() - NOT NULL, then CHECK, in column order; the failing column or -1. */
-static int constraints(const struct cs_table_def *t, const struct cs_val *v, char *why)
+/* constraints() - NOT NULL, then CHECK, in column order; the failing column or -1. `nulls` has
+ * bit c set when column c is NULL. */
+static int constraints(const struct cs_parser *p, const struct cs_val *v, uint32_t nulls,
+                       char *why)
 {
-    for (int c = 0; c < t->ncols; c++) {
-        if ((t->cols[c].flags & CS_COL_NOT_NULL) && v[c].null) {
-            (void)snprintf(why, CS_VP_WHY_SIZE, "null value violates not-null constraint");
-            return c;
-        }
+    const struct cs_table_def *t = p->t;
+    const uint32_t missing = nulls & p->not_null_mask;
+    if (missing != 0) {
+        (void)snprintf(why, CS_VP_WHY_SIZE, "null value violates not-null constraint");
+        return __builtin_ctz(missing);
     }
-    for (int c = 0; c < t->ncols; c++) {
+    for (uint32_t m = p->check_mask & ~nulls; m != 0; m &= m - 1) {
+        const int c = __builtin_ctz(m);
         const int check = t->cols[c].check;
-        if (check == CS_CHECK_NONE || v[c].null) continue;
         if (check == CS_CHECK_SCORE) {
             if (v[c].i < 1 || v[c].i > 5) {
                 (void)snprintf(why, CS_VP_WHY_SIZE, "value %lld violates check (1 to 5)",
@@ -180,7 +182,7 @@ int cs_row_build(struct cs_parser *p, const struct cs_record *rec, struct cs_bat
     }
     if (!ensure(&p->arr, &p->arr_cap, cs_vp_text_array_cap(rec->len))) return CS_ENOMEM;
     struct cs_val v[CS_MAX_COLS];
-    uint32_t present = 0;
+    uint32_t present = 0, nulls = 0;
     size_t arr_used = 0;
     for (int i = 0; i < nf; i++) {
         const int c = cols[i];
@@ -188,15 +190,18 @@ int cs_row_build(struct cs_parser *p, const struct cs_record *rec, struct cs_bat
         present |= 1u << c;
         if (f->null) {
             v[c].null = true;
+            nulls |= 1u << c;
         } else if (!parse_value(p, c, f->p, f->len, &v[c], &arr_used, why)) {
             *column = t->cols[c].name;
             return CS_EINPUT;
         }
     }
-    for (int c = 0; c < t->ncols; c++) {
-        if (!(present & (1u << c))) v[c] = p->defaults[c];
+    for (uint32_t m = p->all_mask & ~present; m != 0; m &= m - 1) {
+        const int c = __builtin_ctz(m);
+        v[c] = p->defaults[c];
+        if (v[c].null) nulls |= 1u << c;
     }
-    const int bad = constraints(t, v, why);
+    const int bad = constraints(p, v, nulls, why);
     if (bad >= 0) {
         *column = t->cols[bad].name;
         return CS_EINPUT;
@@ -215,9 +220,13 @@ int cs_row_build(struct cs_parser *p, const struct cs_record *rec, struct cs_bat
 int cs_row_defaults(struct cs_parser *p, struct cs_error *err)
 {
     const struct cs_table_def *t = p->t;
+    p->all_mask = t->ncols >= 32 ? ~0u : (1u << t->ncols) - 1u;
+    p->not_null_mask = p->check_mask = 0;
     for (int c = 0; c < t->ncols; c++) {
         const struct cs_column_def *d = &t->cols[c];
         struct cs_val *v = &p->defaults[c];
+        if (d->flags & CS_COL_NOT_NULL) p->not_null_mask |= 1u << c;
+        if (d->check != CS_CHECK_NONE) p->check_mask |= 1u << c;
         memset(v, 0, sizeof(*v));
         v->null = true;
         p->precision[c] = (int8_t)cs_vp_numeric_precision(t, c);

@@ -1,0 +1,26 @@
+\o /dev/null
+
+SELECT * FROM agg_agent_daily_performance
+WHERE time_key BETWEEN to_char(:'from'::date, 'YYYYMMDD')::int AND to_char(:'to'::date, 'YYYYMMDD')::int
+ORDER BY time_key, agent_key;
+\timing on
+
+SELECT * FROM agg_agent_daily_performance
+WHERE time_key BETWEEN to_char(:'from'::date, 'YYYYMMDD')::int AND to_char(:'to'::date, 'YYYYMMDD')::int
+ORDER BY time_key, agent_key;
+
+SELECT * FROM agg_agent_daily_performance
+WHERE time_key BETWEEN to_char(:'from'::date, 'YYYYMMDD')::int AND to_char(:'to'::date, 'YYYYMMDD')::int
+ORDER BY time_key, agent_key;
+
+SELECT * FROM agg_agent_daily_performance
+WHERE time_key BETWEEN to_char(:'from'::date, 'YYYYMMDD')::int AND to_char(:'to'::date, 'YYYYMMDD')::int
+ORDER BY time_key, agent_key;
+
+SELECT * FROM agg_agent_daily_performance
+WHERE time_key BETWEEN to_char(:'from'::date, 'YYYYMMDD')::int AND to_char(:'to'::date, 'YYYYMMDD')::int
+ORDER BY time_key, agent_key;
+
+SELECT * FROM agg_agent_daily_performance
+WHERE time_key BETWEEN to_char(:'from'::date, 'YYYYMMDD')::int AND to_char(:'to'::date, 'YYYYMMDD')::int
+ORDER BY time_key, agent_key;
