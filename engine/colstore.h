@@ -97,6 +97,9 @@ typedef struct colstore_load_options {
     bool no_header;        /* CSV without a header line: columns in DDL order */
     const char *rejects_path; /* NULL: the first bad line fails the load, nothing commits */
     int64_t load_time_us;  /* DEFAULT now(), in UTC microseconds; 0 = the current time */
+    /* Fact rows held in memory before the days that are complete are written out; bounds the
+     * load's memory (about 120 bytes a row). 0 = the default (524288). */
+    size_t max_staged_rows;
     /* Progress callback (may be NULL): called from the loading thread now and then. */
     void (*progress)(void *ctx, uint64_t bytes_read, uint64_t bytes_total, uint64_t rows);
     void *progress_ctx;

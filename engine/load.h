@@ -36,7 +36,7 @@ int cs_load_fact(struct cs_load *ld);
 bool cs_rows_equal(const struct cs_batch *x, size_t a, const struct cs_batch *y, size_t b);
 
 /* cs_merge_by_key() - out (reset first) = the rows of `old` (all) and the rows of `add` whose
- * keep[] flag is set, ordered by the table's key column. */
+ * keep[] flag is set (all of them when keep is NULL), ordered by the table's key column. */
 int cs_merge_by_key(const struct cs_batch *old,
                     const struct cs_batch *add,
                     const uint8_t *keep,

@@ -1,12 +1,19 @@
 /*
- * Loading a fact export (fact_agent_query, fact_approval, fact_training).
+ * Loading a fact export (fact_agent_query, fact_approval, fact_training), streaming:
  *
- *   parse batches → foreign keys checked against the dimensions (loaded lazily, only those the
- *   table references) → rows staged per time_key → surrogate keys checked against the store
- *   (only partitions whose key zone map overlaps the export's keys are read) and against the
- *   export itself: same values = skipped, different values = conflict → each touched day's
- *   partition rewritten as old rows + new rows in key order → that day's daily aggregates
- *   recomputed from the three fact tables' new state → all put into one transaction.
+ *   parse a chunk → per row, in file order: foreign keys against the dimensions (loaded lazily,
+ *   only those the table references), then the surrogate key against the store (zone maps +
+ *   binary search in the partition's sorted key column) and against the keys already seen in
+ *   this export (a dense bitmap): same values = skipped, different = conflict → kept rows are
+ *   staged per time_key (runs appended column-wise) → when CS_LOAD_FLUSH_ROWS rows are staged,
+ *   the days before the newest one seen are written: old rows + new rows in key order
+ *   (cs_txn_read_part also sees a day this load already wrote), and that day's daily aggregates
+ *   are recomputed → at the end every remaining day is written. All in one transaction.
+ *
+ * Memory is bounded by the staged rows plus one day's merge, whatever the export's size, when
+ * the export is in time order (as COPY ... ORDER BY key prints it); a day that gets rows again
+ * after it was written is merged again (correct, but its earlier block becomes dead space in
+ * the new data file).
  */
 #include "engine/load.h"
 
@@ -14,35 +21,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/keyset.h"
 #include "query/report.h"
 
 struct day_stage {
     int32_t time_key;
     struct cs_batch rows;
-    uint8_t *keep;
+};
+
+/* Stored partitions of the table, for key lookups: ordered by min key. */
+struct base_keys {
+    size_t n;
+    int64_t *min, *max;
+    uint32_t *part;
+    bool disjoint;
+    size_t cached; /* partition whose keys/rows are decoded, SIZE_MAX when none */
+    struct cs_col keys;
+    struct cs_batch rows;
+    bool rows_loaded;
 };
 
 struct fact_load {
     struct cs_load *ld;
     struct cs_dim *dims[CS_TABLE_MAX + 1];
+    int64_t fk_ok[CS_MAX_COLS]; /* last value found valid per FK column (INT64_MIN: none) */
     struct day_stage *days;
-    size_t ndays, cap;
-    struct cs_hmap day_index; /* time_key → index in days */
-    struct cs_batch **old_parts; /* cache of stored partitions read whole, by index */
-    size_t nparts;
+    size_t ndays, cap, staged;
+    size_t flush_rows; /* staged rows that trigger writing complete days */
+    struct base_keys base;
+    struct cs_keyset seen;
+    int32_t *flushed; /* days written at least once by this load */
+    size_t nflushed, flushed_cap;
 };
 
-static int get_dim(struct fact_load *fl, int table, struct cs_dim **out)
+static int oom(struct fact_load *fl)
 {
-    if (fl->dims[table] == NULL) {
-        int rc = cs_dim_load(fl->ld->snap, table, &fl->dims[table], &fl->ld->e);
-        if (rc != CS_OK) return rc;
-    }
-    *out = fl->dims[table];
-    return CS_OK;
+    return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
 }
 
-/* Foreign keys of row r: returns CS_OK with *ok false when the row was rejected. */
+/* ---- foreign keys ---- */
+
 static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, bool *ok)
 {
     const struct cs_table_def *t = b->table;
@@ -50,11 +68,17 @@ static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, b
     for (int c = 0; c < t->ncols; c++) {
         const int fk = t->cols[c].fk;
         if (fk == 0 || cs_col_is_null(&b->cols[c], r)) continue;
-        struct cs_dim *dim;
-        int rc = get_dim(fl, fk, &dim);
-        if (rc != CS_OK) return rc;
         const int64_t v = b->cols[c].i64[r];
-        if (cs_dim_row_by_key(dim, v) >= 0) continue;
+        if (v == fl->fk_ok[c]) continue;
+        if (fl->dims[fk] == NULL) {
+            int rc = cs_dim_load(fl->ld->snap, fk, &fl->dims[fk], &fl->ld->e);
+            if (rc != CS_OK) return rc;
+        }
+        const struct cs_dim *dim = fl->dims[fk];
+        if (cs_dim_row_by_key(dim, v) >= 0) {
+            fl->fk_ok[c] = v;
+            continue;
+        }
         char reason[160];
         snprintf(reason, sizeof(reason), "no %s row with %s %lld", dim->table->name,
                  dim->table->cols[dim->table->key_col].name, (long long)v);
@@ -64,10 +88,210 @@ static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, b
     return CS_OK;
 }
 
+/* ---- stored keys ---- */
+
+static int cmp_i64_pair(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+static int base_init(struct fact_load *fl)
+{
+    struct base_keys *bk = &fl->base;
+    const struct cs_table_def *t = fl->ld->t;
+    const size_t n = cs_snap_part_count(fl->ld->snap, t->id);
+    bk->cached = SIZE_MAX;
+    cs_col_init(&bk->keys, CS_K_I64);
+    cs_batch_init(&bk->rows, t);
+    int64_t *tmp = malloc((n ? n : 1) * 3 * sizeof(int64_t));
+    bk->min = malloc((n ? n : 1) * sizeof(int64_t));
+    bk->max = malloc((n ? n : 1) * sizeof(int64_t));
+    bk->part = malloc((n ? n : 1) * sizeof(uint32_t));
+    int rc = tmp && bk->min && bk->max && bk->part ? CS_OK : oom(fl);
+    size_t k = 0;
+    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+        struct cs_seg_stats st;
+        rc = cs_snap_col_stats(fl->ld->snap, t->id, i, t->key_col, &st, &fl->ld->e);
+        if (rc != CS_OK || st.rows == 0) continue;
+        tmp[3 * k] = st.min;
+        tmp[3 * k + 1] = st.max;
+        tmp[3 * k + 2] = (int64_t)i;
+        k++;
+    }
+    if (rc == CS_OK) qsort(tmp, k, 3 * sizeof(int64_t), cmp_i64_pair);
+    bk->disjoint = true;
+    for (size_t i = 0; rc == CS_OK && i < k; i++) {
+        bk->min[i] = tmp[3 * i];
+        bk->max[i] = tmp[3 * i + 1];
+        bk->part[i] = (uint32_t)tmp[3 * i + 2];
+        if (i > 0 && bk->min[i] <= bk->max[i - 1]) bk->disjoint = false;
+    }
+    bk->n = rc == CS_OK ? k : 0;
+    free(tmp);
+    return rc;
+}
+
+static void base_free(struct base_keys *bk)
+{
+    free(bk->min);
+    free(bk->max);
+    free(bk->part);
+    cs_col_free(&bk->keys);
+    if (bk->rows.table != NULL) cs_batch_free(&bk->rows);
+}
+
+/* Row of key k in stored partition part (keys are sorted within a partition), or -1. */
+static int find_in_part(struct fact_load *fl, uint32_t part, int64_t k, int64_t *row)
+{
+    struct base_keys *bk = &fl->base;
+    if (bk->cached != part) {
+        bk->cached = SIZE_MAX;
+        bk->rows_loaded = false;
+        int rc = cs_snap_read_col(fl->ld->snap, fl->ld->t->id, part, fl->ld->t->key_col,
+                                  &bk->keys, &fl->ld->e);
+        if (rc != CS_OK) return rc;
+        bk->cached = part;
+    }
+    size_t lo = 0, hi = bk->keys.len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bk->keys.i64[mid] < k) lo = mid + 1;
+        else hi = mid;
+    }
+    *row = lo < bk->keys.len && bk->keys.i64[lo] == k ? (int64_t)lo : -1;
+    return CS_OK;
+}
+
+/* Where key k is stored: *part and *row, or *row = -1. */
+static int base_lookup(struct fact_load *fl, int64_t k, uint32_t *part, int64_t *row)
+{
+    const struct base_keys *bk = &fl->base;
+    *row = -1;
+    size_t lo = 0, hi = bk->n; /* first index with min > k */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bk->min[mid] <= k) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t i = lo; i-- > 0;) {
+        if (bk->max[i] >= k) {
+            *part = bk->part[i];
+            int rc = find_in_part(fl, bk->part[i], k, row);
+            if (rc != CS_OK || *row >= 0) return rc;
+        }
+        if (bk->disjoint) break;
+    }
+    return CS_OK;
+}
+
+static int base_row_batch(struct fact_load *fl, uint32_t part, const struct cs_batch **out)
+{
+    struct base_keys *bk = &fl->base;
+    if (!bk->rows_loaded || bk->cached != part) {
+        int rc = cs_snap_read_part(fl->ld->snap, fl->ld->t->id, part, &bk->rows, &fl->ld->e);
+        if (rc != CS_OK) return rc;
+        bk->rows_loaded = true;
+    }
+    *out = &bk->rows;
+    return CS_OK;
+}
+
+/* ---- keys seen earlier in this export ---- */
+
+static bool find_row_by_key(const struct cs_batch *b, int64_t k, size_t *row)
+{
+    const struct cs_col *keys = &b->cols[b->table->key_col];
+    for (size_t r = 0; r < keys->len; r++) {
+        if (keys->i64[r] == k) {
+            *row = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Compare row r of chunk with the earlier row of this export that has the same key. */
+static int earlier_equal(struct fact_load *fl, const struct cs_batch *chunk, size_t r, int64_t k,
+                         size_t upto, bool *equal)
+{
+    size_t row;
+    *equal = false;
+    if (find_row_by_key(chunk, k, &row) && row < upto) {
+        *equal = cs_rows_equal(chunk, r, chunk, row);
+        return CS_OK;
+    }
+    for (size_t d = 0; d < fl->ndays; d++) {
+        if (find_row_by_key(&fl->days[d].rows, k, &row)) {
+            *equal = cs_rows_equal(chunk, r, &fl->days[d].rows, row);
+            return CS_OK;
+        }
+    }
+    struct cs_batch b;
+    cs_batch_init(&b, fl->ld->t);
+    int rc = CS_OK;
+    for (size_t i = 0; i < fl->nflushed && rc == CS_OK; i++) {
+        rc = cs_txn_read_part(fl->ld->txn, fl->ld->t->id, fl->flushed[i], &b, &fl->ld->e);
+        if (rc == CS_OK && find_row_by_key(&b, k, &row)) {
+            *equal = cs_rows_equal(chunk, r, &b, row);
+            break;
+        }
+    }
+    cs_batch_free(&b);
+    return rc;
+}
+
+static int conflict(struct fact_load *fl, const struct cs_batch *chunk, size_t r)
+{
+    const struct cs_table_def *t = fl->ld->t;
+    char reason[160];
+    snprintf(reason, sizeof(reason), "%s %lld is already stored with different values",
+             t->cols[t->key_col].name, (long long)chunk->cols[t->key_col].i64[r]);
+    return cs_parser_reject(fl->ld->parser, chunk, r, t->cols[t->key_col].name, reason,
+                            &fl->ld->e);
+}
+
+/* Decide row r of chunk by its key: *keep when new; skipped or rejected otherwise. */
+static int check_key(struct fact_load *fl, const struct cs_batch *chunk, size_t r, bool *keep)
+{
+    const int64_t k = chunk->cols[fl->ld->t->key_col].i64[r];
+    *keep = false;
+    bool equal = false;
+    int rc = CS_OK;
+    const int seen = cs_keyset_add(&fl->seen, k);
+    if (seen < 0) return oom(fl);
+    if (seen == 1) {
+        rc = earlier_equal(fl, chunk, r, k, r, &equal);
+    } else if (fl->base.n > 0) {
+        uint32_t part = 0;
+        int64_t row;
+        rc = base_lookup(fl, k, &part, &row);
+        if (rc != CS_OK || row < 0) {
+            *keep = rc == CS_OK;
+            return rc;
+        }
+        const struct cs_batch *b = NULL;
+        rc = base_row_batch(fl, part, &b);
+        if (rc == CS_OK) equal = cs_rows_equal(chunk, r, b, (size_t)row);
+    } else {
+        *keep = true;
+        return CS_OK;
+    }
+    if (rc != CS_OK) return rc;
+    if (equal) {
+        fl->ld->stats.rows_skipped++;
+        return CS_OK;
+    }
+    return conflict(fl, chunk, r);
+}
+
+/* ---- staging and writing days ---- */
+
 static struct day_stage *stage_for(struct fact_load *fl, int32_t time_key)
 {
-    uint64_t *idx = cs_hmap_get(&fl->day_index, time_key);
-    if (idx != NULL) return &fl->days[*idx];
+    for (size_t d = fl->ndays; d-- > 0;) { /* the newest day is the likely one */
+        if (fl->days[d].time_key == time_key) return &fl->days[d];
+    }
     if (fl->ndays == fl->cap) {
         size_t cap = fl->cap ? 2 * fl->cap : 64;
         struct day_stage *d = realloc(fl->days, cap * sizeof(*d));
@@ -75,166 +299,12 @@ static struct day_stage *stage_for(struct fact_load *fl, int32_t time_key)
         fl->days = d;
         fl->cap = cap;
     }
-    struct day_stage *s = &fl->days[fl->ndays];
-    memset(s, 0, sizeof(*s));
+    struct day_stage *s = &fl->days[fl->ndays++];
     s->time_key = time_key;
     cs_batch_init(&s->rows, fl->ld->t);
-    if (!cs_hmap_put(&fl->day_index, time_key, fl->ndays)) return NULL;
-    fl->ndays++;
     return s;
 }
 
-static int stage_chunk(struct fact_load *fl, const struct cs_batch *chunk)
-{
-    const int tc = fl->ld->t->time_col;
-    for (size_t r = 0; r < chunk->rows; r++) {
-        bool ok;
-        int rc = check_fks(fl, chunk, r, &ok);
-        if (rc != CS_OK) return rc;
-        if (!ok) continue;
-        struct day_stage *s = stage_for(fl, (int32_t)chunk->cols[tc].i64[r]);
-        if (s == NULL || !cs_batch_push_row_from(&s->rows, chunk, r))
-            return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory staging rows");
-    }
-    return CS_OK;
-}
-
-static int parse_and_stage(struct fact_load *fl)
-{
-    struct cs_batch chunk;
-    cs_batch_init(&chunk, fl->ld->t);
-    int rc;
-    for (;;) {
-        rc = cs_parser_next(fl->ld->parser, &chunk, CS_PARSE_BATCH_ROWS, &fl->ld->e);
-        if (rc != CS_OK || chunk.rows == 0) break;
-        fl->ld->stats.rows_read += chunk.rows;
-        rc = stage_chunk(fl, &chunk);
-        cs_load_progress(fl->ld);
-        if (rc != CS_OK) break;
-    }
-    cs_batch_free(&chunk);
-    return rc;
-}
-
-static int cmp_stage(const void *a, const void *b)
-{
-    const struct day_stage *x = a, *y = b;
-    return (x->time_key > y->time_key) - (x->time_key < y->time_key);
-}
-
-static int old_part(struct fact_load *fl, size_t i, struct cs_batch **out)
-{
-    if (fl->old_parts[i] == NULL) {
-        struct cs_batch *b = malloc(sizeof(*b));
-        if (b == NULL) return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
-        cs_batch_init(b, fl->ld->t);
-        int rc = cs_snap_read_part(fl->ld->snap, fl->ld->t->id, i, b, &fl->ld->e);
-        if (rc != CS_OK) {
-            cs_batch_free(b);
-            free(b);
-            return rc;
-        }
-        fl->old_parts[i] = b;
-    }
-    *out = fl->old_parts[i];
-    return CS_OK;
-}
-
-/* Index the stored keys that fall within [lo, hi]: key → (partition << 32 | row). */
-static int index_stored_keys(struct fact_load *fl, int64_t lo, int64_t hi, struct cs_hmap *m)
-{
-    const struct cs_table_def *t = fl->ld->t;
-    struct cs_col keys;
-    cs_col_init(&keys, CS_K_I64);
-    int rc = CS_OK;
-    for (size_t i = 0; i < fl->nparts && rc == CS_OK; i++) {
-        struct cs_seg_stats st;
-        rc = cs_snap_col_stats(fl->ld->snap, t->id, i, t->key_col, &st, &fl->ld->e);
-        if (rc != CS_OK || st.rows == 0 || st.max < lo || st.min > hi) continue;
-        rc = cs_snap_read_col(fl->ld->snap, t->id, i, t->key_col, &keys, &fl->ld->e);
-        for (size_t r = 0; rc == CS_OK && r < keys.len; r++) {
-            if (!cs_hmap_put(m, keys.i64[r], ((uint64_t)i << 32) | r))
-                rc = cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
-        }
-    }
-    cs_col_free(&keys);
-    return rc;
-}
-
-static int conflict(struct fact_load *fl, struct day_stage *s, size_t r)
-{
-    const struct cs_table_def *t = fl->ld->t;
-    char reason[160];
-    snprintf(reason, sizeof(reason), "%s %lld is already stored with different values",
-             t->cols[t->key_col].name, (long long)s->rows.cols[t->key_col].i64[r]);
-    return cs_parser_reject(fl->ld->parser, &s->rows, r, t->cols[t->key_col].name, reason,
-                            &fl->ld->e);
-}
-
-/* Mark each staged row keep / skipped / rejected by its surrogate key. */
-static int check_row_key(struct fact_load *fl,
-                         const struct cs_hmap *stored,
-                         struct cs_hmap *seen,
-                         size_t d,
-                         size_t r)
-{
-    struct day_stage *s = &fl->days[d];
-    const int64_t key = s->rows.cols[fl->ld->t->key_col].i64[r];
-    const uint64_t *hit = cs_hmap_get(stored, key);
-    if (hit != NULL) {
-        struct cs_batch *b = NULL;
-        int rc = old_part(fl, (size_t)(*hit >> 32), &b);
-        if (rc != CS_OK) return rc;
-        if (cs_rows_equal(&s->rows, r, b, (size_t)(*hit & 0xffffffffu))) {
-            fl->ld->stats.rows_skipped++;
-            return CS_OK;
-        }
-        return conflict(fl, s, r);
-    }
-    hit = cs_hmap_get(seen, key);
-    if (hit != NULL) {
-        const struct day_stage *o = &fl->days[*hit >> 32];
-        if (cs_rows_equal(&s->rows, r, &o->rows, (size_t)(*hit & 0xffffffffu))) {
-            fl->ld->stats.rows_skipped++;
-            return CS_OK;
-        }
-        return conflict(fl, s, r);
-    }
-    if (!cs_hmap_put(seen, key, ((uint64_t)d << 32) | r))
-        return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
-    s->keep[r] = 1;
-    return CS_OK;
-}
-
-static int check_keys(struct fact_load *fl)
-{
-    const int kc = fl->ld->t->key_col;
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    size_t total = 0;
-    for (size_t d = 0; d < fl->ndays; d++) {
-        const struct cs_col *k = &fl->days[d].rows.cols[kc];
-        for (size_t r = 0; r < k->len; r++) {
-            lo = k->i64[r] < lo ? k->i64[r] : lo;
-            hi = k->i64[r] > hi ? k->i64[r] : hi;
-        }
-        total += k->len;
-        fl->days[d].keep = calloc(k->len ? k->len : 1, 1);
-        if (fl->days[d].keep == NULL) return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
-    }
-    struct cs_hmap stored, seen;
-    if (!cs_hmap_init(&stored, false, 1024) || !cs_hmap_init(&seen, false, total))
-        return cs_error_set(&fl->ld->e, CS_ENOMEM, "out of memory");
-    int rc = total > 0 ? index_stored_keys(fl, lo, hi, &stored) : CS_OK;
-    for (size_t d = 0; d < fl->ndays && rc == CS_OK; d++) {
-        for (size_t r = 0; r < fl->days[d].rows.rows && rc == CS_OK; r++)
-            rc = check_row_key(fl, &stored, &seen, d, r);
-    }
-    cs_hmap_free(&stored);
-    cs_hmap_free(&seen);
-    return rc;
-}
-
-/* Read table's partition for time_key from the snapshot into b (left empty when none). */
 static int read_day(struct cs_snap *snap, int table, int32_t time_key, struct cs_batch *b,
                     struct cs_error *err)
 {
@@ -265,21 +335,35 @@ static int refresh_agg(struct fact_load *fl, int32_t time_key, const struct cs_b
     return rc;
 }
 
+static int note_flushed(struct fact_load *fl, int32_t time_key)
+{
+    for (size_t i = 0; i < fl->nflushed; i++) {
+        if (fl->flushed[i] == time_key) return CS_OK;
+    }
+    if (fl->nflushed == fl->flushed_cap) {
+        size_t cap = fl->flushed_cap ? 2 * fl->flushed_cap : 64;
+        int32_t *p = realloc(fl->flushed, cap * sizeof(*p));
+        if (p == NULL) return oom(fl);
+        fl->flushed = p;
+        fl->flushed_cap = cap;
+    }
+    fl->flushed[fl->nflushed++] = time_key;
+    return CS_OK;
+}
+
 static int write_day(struct fact_load *fl, struct day_stage *s)
 {
-    size_t kept = 0;
-    for (size_t r = 0; r < s->rows.rows; r++) kept += s->keep[r];
-    if (kept == 0) return CS_OK;
     const struct cs_table_def *t = fl->ld->t;
     struct cs_batch old, merged;
     cs_batch_init(&old, t);
     cs_batch_init(&merged, t);
-    int rc = read_day(fl->ld->snap, t->id, s->time_key, &old, &fl->ld->e);
-    if (rc == CS_OK) rc = cs_merge_by_key(&old, &s->rows, s->keep, &merged, &fl->ld->e);
+    int rc = cs_txn_read_part(fl->ld->txn, t->id, s->time_key, &old, &fl->ld->e);
+    if (rc == CS_OK) rc = cs_merge_by_key(&old, &s->rows, NULL, &merged, &fl->ld->e);
     if (rc == CS_OK) rc = cs_txn_put_part(fl->ld->txn, t->id, s->time_key, &merged, &fl->ld->e);
     if (rc == CS_OK) rc = refresh_agg(fl, s->time_key, &merged);
+    if (rc == CS_OK) rc = note_flushed(fl, s->time_key);
     if (rc == CS_OK) {
-        fl->ld->stats.rows_loaded += kept;
+        fl->ld->stats.rows_loaded += s->rows.rows;
         fl->ld->stats.partitions_written++;
     }
     cs_batch_free(&old);
@@ -287,38 +371,97 @@ static int write_day(struct fact_load *fl, struct day_stage *s)
     return rc;
 }
 
-static void fact_load_free(struct fact_load *fl)
+/* Write the staged days with time_key < before (all of them for INT32_MAX). */
+static int flush_days(struct fact_load *fl, int32_t before)
 {
-    for (int i = 0; i <= CS_TABLE_MAX; i++) cs_dim_free(fl->dims[i]);
+    size_t keep = 0;
+    int rc = CS_OK;
     for (size_t d = 0; d < fl->ndays; d++) {
-        cs_batch_free(&fl->days[d].rows);
-        free(fl->days[d].keep);
+        struct day_stage *s = &fl->days[d];
+        if (rc == CS_OK && s->time_key < before) {
+            rc = write_day(fl, s);
+            fl->staged -= s->rows.rows;
+            cs_batch_free(&s->rows);
+        } else {
+            fl->days[keep++] = *s;
+        }
     }
-    free(fl->days);
-    for (size_t i = 0; fl->old_parts != NULL && i < fl->nparts; i++) {
-        if (fl->old_parts[i] == NULL) continue;
-        cs_batch_free(fl->old_parts[i]);
-        free(fl->old_parts[i]);
+    fl->ndays = keep;
+    return rc;
+}
+
+/* Append rows [from, to) of chunk to their days, one run of equal time_key at a time. */
+static int stage_run(struct fact_load *fl, const struct cs_batch *chunk, size_t from, size_t to)
+{
+    const int tc = fl->ld->t->time_col;
+    while (from < to) {
+        const int64_t tk = chunk->cols[tc].i64[from];
+        size_t end = from + 1;
+        while (end < to && chunk->cols[tc].i64[end] == tk) end++;
+        struct day_stage *s = stage_for(fl, (int32_t)tk);
+        if (s == NULL || !cs_batch_append_range(&s->rows, chunk, from, end - from)) return oom(fl);
+        fl->staged += end - from;
+        from = end;
     }
-    free(fl->old_parts);
-    cs_hmap_free(&fl->day_index);
+    return CS_OK;
+}
+
+static int stage_chunk(struct fact_load *fl, const struct cs_batch *chunk, int32_t *max_tk)
+{
+    size_t run = 0; /* start of the current run of kept rows */
+    const int tc = fl->ld->t->time_col;
+    for (size_t r = 0; r < chunk->rows; r++) {
+        bool ok = false;
+        int rc = check_fks(fl, chunk, r, &ok);
+        if (rc == CS_OK && ok) rc = check_key(fl, chunk, r, &ok);
+        if (rc != CS_OK) return rc;
+        if (ok) {
+            if (chunk->cols[tc].i64[r] > *max_tk) *max_tk = (int32_t)chunk->cols[tc].i64[r];
+            continue;
+        }
+        rc = stage_run(fl, chunk, run, r);
+        if (rc != CS_OK) return rc;
+        run = r + 1;
+    }
+    return stage_run(fl, chunk, run, chunk->rows);
+}
+
+static int load_loop(struct fact_load *fl)
+{
+    struct cs_batch chunk;
+    cs_batch_init(&chunk, fl->ld->t);
+    int rc;
+    int32_t max_tk = INT32_MIN;
+    for (;;) {
+        const size_t max_rows = fl->flush_rows < CS_PARSE_BATCH_ROWS ? fl->flush_rows
+                                                                     : CS_PARSE_BATCH_ROWS;
+        rc = cs_parser_next(fl->ld->parser, &chunk, max_rows, &fl->ld->e);
+        if (rc != CS_OK || chunk.rows == 0) break;
+        fl->ld->stats.rows_read += chunk.rows;
+        rc = stage_chunk(fl, &chunk, &max_tk);
+        if (rc == CS_OK && fl->staged >= fl->flush_rows) rc = flush_days(fl, max_tk);
+        if (rc == CS_OK && fl->staged >= 2 * fl->flush_rows) rc = flush_days(fl, INT32_MAX);
+        cs_load_progress(fl->ld);
+        if (rc != CS_OK) break;
+    }
+    cs_batch_free(&chunk);
+    if (rc == CS_OK) rc = flush_days(fl, INT32_MAX);
+    return rc;
 }
 
 int cs_load_fact(struct cs_load *ld)
 {
-    struct fact_load fl = {.ld = ld};
-    fl.nparts = cs_snap_part_count(ld->snap, ld->t->id);
-    fl.old_parts = calloc(fl.nparts ? fl.nparts : 1, sizeof(*fl.old_parts));
-    if (fl.old_parts == NULL || !cs_hmap_init(&fl.day_index, false, 1024)) {
-        fact_load_free(&fl);
-        return cs_error_set(&ld->e, CS_ENOMEM, "out of memory");
-    }
-    int rc = parse_and_stage(&fl);
-    if (rc == CS_OK) {
-        qsort(fl.days, fl.ndays, sizeof(*fl.days), cmp_stage);
-        rc = check_keys(&fl);
-    }
-    for (size_t d = 0; d < fl.ndays && rc == CS_OK; d++) rc = write_day(&fl, &fl.days[d]);
-    fact_load_free(&fl);
+    struct fact_load fl = {.ld = ld, .flush_rows = CS_LOAD_FLUSH_ROWS};
+    if (ld->opts != NULL && ld->opts->max_staged_rows > 0) fl.flush_rows = ld->opts->max_staged_rows;
+    for (int c = 0; c < CS_MAX_COLS; c++) fl.fk_ok[c] = INT64_MIN;
+    cs_keyset_init(&fl.seen);
+    int rc = base_init(&fl);
+    if (rc == CS_OK) rc = load_loop(&fl);
+    for (int i = 0; i <= CS_TABLE_MAX; i++) cs_dim_free(fl.dims[i]);
+    for (size_t d = 0; d < fl.ndays; d++) cs_batch_free(&fl.days[d].rows);
+    free(fl.days);
+    free(fl.flushed);
+    base_free(&fl.base);
+    cs_keyset_free(&fl.seen);
     return rc;
 }

@@ -36,7 +36,7 @@ int cs_merge_by_key(const struct cs_batch *old,
     const int kc = add->table->key_col;
     size_t n_old = old != NULL ? old->rows : 0;
     size_t n = n_old;
-    for (size_t r = 0; r < add->rows; r++) n += keep[r] ? 1 : 0;
+    for (size_t r = 0; r < add->rows; r++) n += keep == NULL || keep[r] ? 1 : 0;
     struct merge_ref *refs = malloc((n ? n : 1) * sizeof(*refs));
     if (refs == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory merging rows");
     size_t k = 0;
@@ -47,7 +47,7 @@ int cs_merge_by_key(const struct cs_batch *old,
         k++;
     }
     for (size_t r = 0; r < add->rows; r++) {
-        if (!keep[r]) continue;
+        if (keep != NULL && !keep[r]) continue;
         refs[k] = (struct merge_ref){add->cols[kc].i64[r], 1, (uint32_t)r};
         if (k > 0 && cmp_ref(&refs[k - 1], &refs[k]) > 0) sorted = false;
         k++;

@@ -2,7 +2,8 @@
  * Fields of a COPY text record (PostgreSQL's CopyReadAttributesText): split at tabs; a field
  * that is exactly \N (before unescaping) is NULL; a backslash takes the next character
  * literally except for \b \f \n \r \t \v, 1-3 octal digits and \x with 1-2 hex digits ("\x"
- * without a hex digit is "x"); a backslash at the very end of the record is dropped. A field
+ * without a hex digit is "x"); a backslash at the very end of the record is dropped; "\." ends
+ * the line when it is last and is an error elsewhere (PostgreSQL 15's end-of-copy marker). A field
  * without a backslash points into the record; others are decoded into scratch.
  */
 #include <string.h>
@@ -31,7 +32,8 @@ static const char *scan_plain(const char *s, const char *e)
         if (cs_eq_mask(w, '\t') | cs_eq_mask(w, '\\')) break;
         s += 8;
     }
-    while (s < e && *s != '\t' && *s != '\\') s++;
+    while (s < e && *s != '\t' && *s != '\\')
+        s++;
     return s;
 }
 
@@ -41,12 +43,18 @@ static char escape(const char **s, const char *e)
     const char c = *(*s)++;
     int v;
     switch (c) {
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'v': return '\v';
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    case 'v':
+        return '\v';
     case 'x':
         if (*s >= e || (v = hexdig(**s)) < 0) return 'x';
         (*s)++;
@@ -54,19 +62,21 @@ static char escape(const char **s, const char *e)
         return (char)v;
     default:
         if ((v = octal(c)) < 0) return c;
-        for (int k = 0; k < 2 && *s < e && octal(**s) >= 0; k++) v = v * 8 + octal(*(*s)++);
+        for (int k = 0; k < 2 && *s < e && octal(**s) >= 0; k++)
+            v = v * 8 + octal(*(*s)++);
         return (char)(v & 0xff);
     }
 }
 
 /* unescape() - the field from start (a backslash found at s), decoded into *w; returns the
- * end of the field in the record (a tab or e). */
-static const char *unescape(const char *start, const char *s, const char *e, char **w,
-                            struct cs_field *f)
+ * end of the field in the record (a tab or e), or NULL for a "\." before the record's end. */
+static const char *
+unescape(const char *start, const char *s, const char *e, char **w, struct cs_field *f)
 {
     char *out = *w;
     f->p = out;
-    for (const char *q = start; q < s; q++) *out++ = *q;
+    for (const char *q = start; q < s; q++)
+        *out++ = *q;
     while (s < e && *s != '\t') {
         if (*s != '\\') {
             *out++ = *s++;
@@ -74,6 +84,13 @@ static const char *unescape(const char *start, const char *s, const char *e, cha
         }
         s++;
         if (s >= e) break;
+        if (*s == '.') {
+            /* PostgreSQL 15 reads "\." as an end-of-copy marker: at the end of a line it
+             * ends the line, anywhere else the marker is corrupt */
+            if (s + 1 != e) return NULL;
+            s++;
+            break;
+        }
         *out++ = escape(&s, e);
     }
     f->len = (size_t)(out - f->p);
@@ -128,7 +145,8 @@ static int fast_split(const char *s, size_t n, struct cs_field *f, int max)
     return k;
 }
 
-int cs_text_split(const char *s, size_t n, struct cs_field *f, int max, char *scratch)
+int cs_text_split(
+    const char *s, size_t n, struct cs_field *f, int max, char *scratch, int *bad_field)
 {
     const int fast = fast_split(s, n, f, max);
     if (fast >= 0) return fast;
@@ -144,8 +162,15 @@ int cs_text_split(const char *s, size_t n, struct cs_field *f, int max, char *sc
         } else {
             const char *start = s;
             s = scan_plain(s, e);
-            if (s < e && *s == '\\') s = unescape(start, s, e, &w, &fld);
-            else fld.len = (size_t)(s - start);
+            if (s < e && *s == '\\') {
+                s = unescape(start, s, e, &w, &fld);
+                if (s == NULL) {
+                    *bad_field = k;
+                    return -1;
+                }
+            } else {
+                fld.len = (size_t)(s - start);
+            }
         }
         if (k < max) f[k] = fld;
         k++;

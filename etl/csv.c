@@ -11,12 +11,13 @@
 
 /* quoted() - decode a field with quotes from start (first quote at s) into *w; returns the
  * end of the field (a comma or e), or NULL when the record ends inside quotes. */
-static const char *quoted(const char *start, const char *s, const char *e, char **w,
-                          struct cs_field *f)
+static const char *
+quoted(const char *start, const char *s, const char *e, char **w, struct cs_field *f)
 {
     char *out = *w;
     f->p = out;
-    for (const char *q = start; q < s; q++) *out++ = *q;
+    for (const char *q = start; q < s; q++)
+        *out++ = *q;
     bool in_quotes = false;
     for (;;) {
         if (s >= e) {
@@ -87,8 +88,8 @@ static int fast_split(const char *s, size_t n, struct cs_field *f, int max)
     return k;
 }
 
-int cs_csv_split(const char *s, size_t n, struct cs_field *f, int max, char *scratch,
-                 int *bad_field)
+int cs_csv_split(
+    const char *s, size_t n, struct cs_field *f, int max, char *scratch, int *bad_field)
 {
     const int fast = fast_split(s, n, f, max);
     if (fast >= 0) return fast;
@@ -98,7 +99,8 @@ int cs_csv_split(const char *s, size_t n, struct cs_field *f, int max, char *scr
     for (;;) {
         struct cs_field fld = {s, 0, false};
         const char *start = s;
-        while (s < e && *s != ',' && *s != '"') s++;
+        while (s < e && *s != ',' && *s != '"')
+            s++;
         if (s < e && *s == '"') {
             s = quoted(start, s, e, &w, &fld);
             if (s == NULL) {

@@ -24,7 +24,8 @@ static bool reserve(char **buf, size_t *len, size_t *cap, size_t extra)
 {
     if (*cap - *len >= extra) return true;
     size_t c = *cap < 256 ? 256 : *cap;
-    while (c - *len < extra) c *= 2;
+    while (c - *len < extra)
+        c *= 2;
     char *q = realloc(*buf, c);
     if (q == NULL) return false;
     *buf = q;
@@ -35,14 +36,22 @@ static bool reserve(char **buf, size_t *len, size_t *cap, size_t extra)
 static char text_escape(unsigned char c)
 {
     switch (c) {
-    case '\\': return '\\';
-    case '\b': return 'b';
-    case '\f': return 'f';
-    case '\n': return 'n';
-    case '\r': return 'r';
-    case '\t': return 't';
-    case '\v': return 'v';
-    default: return 0;
+    case '\\':
+        return '\\';
+    case '\b':
+        return 'b';
+    case '\f':
+        return 'f';
+    case '\n':
+        return 'n';
+    case '\r':
+        return 'r';
+    case '\t':
+        return 't';
+    case '\v':
+        return 'v';
+    default:
+        return 0;
     }
 }
 
@@ -76,8 +85,8 @@ static bool csv_needs_quotes(const char *s, size_t n, bool single_column)
     return false;
 }
 
-static bool put_csv(char **buf, size_t *len, size_t *cap, const char *s, size_t n,
-                    bool single_column)
+static bool
+put_csv(char **buf, size_t *len, size_t *cap, const char *s, size_t n, bool single_column)
 {
     if (!reserve(buf, len, cap, 2 * n + 2)) return false;
     char *w = *buf + *len;
@@ -97,21 +106,33 @@ static bool put_csv(char **buf, size_t *len, size_t *cap, const char *s, size_t 
 }
 
 /* fixed_text() - the text of a non-string value into t (CS_FMT_MAX bytes); its length. */
-static size_t fixed_text(char *t, const struct cs_col *col, const struct cs_column_def *def,
-                         size_t row)
+static size_t
+fixed_text(char *t, const struct cs_col *col, const struct cs_column_def *def, size_t row)
 {
     switch (def->type) {
-    case CS_TY_BOOL: return cs_fmt_bool(t, col->b8[row] != 0);
-    case CS_TY_DATE: return cs_fmt_date(t, col->i64[row]);
-    case CS_TY_TIMESTAMPTZ: return cs_fmt_timestamptz(t, col->i64[row]);
-    case CS_TY_NUMERIC: return cs_fmt_numeric(t, col->i64[row], def->scale);
-    case CS_TY_HASH16: return cs_fmt_hash16(t, col->fix16 + 16 * row);
-    default: return cs_fmt_int(t, col->i64[row]);
+    case CS_TY_BOOL:
+        return cs_fmt_bool(t, col->b8[row] != 0);
+    case CS_TY_DATE:
+        return cs_fmt_date(t, col->i64[row]);
+    case CS_TY_TIMESTAMPTZ:
+        return cs_fmt_timestamptz(t, col->i64[row]);
+    case CS_TY_NUMERIC:
+        return cs_fmt_numeric(t, col->i64[row], def->scale);
+    case CS_TY_HASH16:
+        return cs_fmt_hash16(t, col->fix16 + 16 * row);
+    default:
+        return cs_fmt_int(t, col->i64[row]);
     }
 }
 
-bool cs_dump_value(char **buf, size_t *len, size_t *cap, const struct cs_col *col,
-                   const struct cs_column_def *def, size_t row, int format, bool single_column)
+bool cs_dump_value(char **buf,
+                   size_t *len,
+                   size_t *cap,
+                   const struct cs_col *col,
+                   const struct cs_column_def *def,
+                   size_t row,
+                   int format,
+                   bool single_column)
 {
     if (cs_col_is_null(col, row)) {
         if (format == CS_FMT_CSV) return true;
@@ -149,16 +170,16 @@ static int flush(struct out *o, struct cs_error *err)
 }
 
 /* put_row() - one line: cols[0..ncols) of row, separated, newline-terminated. */
-static bool put_row(struct out *o, const struct cs_batch *b, size_t row, const int8_t *cols,
-                    int ncols, int format)
+static bool put_row(
+    struct out *o, const struct cs_batch *b, size_t row, const int8_t *cols, int ncols, int format)
 {
     const char sep = format == CS_FMT_CSV ? ',' : '\t';
     for (int i = 0; i < ncols; i++) {
         const int c = cols[i];
         if (i > 0 && !reserve(&o->buf, &o->len, &o->cap, 1)) return false;
         if (i > 0) o->buf[o->len++] = sep;
-        if (!cs_dump_value(&o->buf, &o->len, &o->cap, &b->cols[c], &b->table->cols[c], row,
-                           format, ncols == 1))
+        if (!cs_dump_value(&o->buf, &o->len, &o->cap, &b->cols[c], &b->table->cols[c], row, format,
+                           ncols == 1))
             return false;
     }
     if (!reserve(&o->buf, &o->len, &o->cap, 1)) return false;
@@ -193,8 +214,13 @@ int cs_dump_header(FILE *out, const struct cs_table_def *t, int format, struct c
     return rc;
 }
 
-int cs_dump_row_cols(FILE *out, const struct cs_batch *b, size_t row, const int8_t *cols,
-                     int ncols, int format, struct cs_error *err)
+int cs_dump_row_cols(FILE *out,
+                     const struct cs_batch *b,
+                     size_t row,
+                     const int8_t *cols,
+                     int ncols,
+                     int format,
+                     struct cs_error *err)
 {
     struct out o = {out, NULL, 0, 0};
     int rc = put_row(&o, b, row, cols, ncols, format)

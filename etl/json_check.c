@@ -34,10 +34,14 @@ static int hex4(const char *s)
     for (int k = 0; k < 4; k++) {
         const char c = s[k];
         int d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else return -1;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
         v = v * 16 + d;
     }
     return v;
@@ -90,7 +94,8 @@ static bool string(struct json *j)
 static bool run_digits(struct json *j)
 {
     const size_t start = j->i;
-    while (j->i < j->n && j->s[j->i] >= '0' && j->s[j->i] <= '9') j->i++;
+    while (j->i < j->n && j->s[j->i] >= '0' && j->s[j->i] <= '9')
+        j->i++;
     return j->i > start;
 }
 
@@ -159,12 +164,18 @@ static bool value(struct json *j, int depth)
     skip_ws(j);
     if (j->i >= j->n) return fail(j, "unexpected end of input");
     switch (j->s[j->i]) {
-    case '{': return container(j, '}', depth);
-    case '[': return container(j, ']', depth);
-    case '"': return string(j);
-    case 't': return literal(j, "true", 4);
-    case 'f': return literal(j, "false", 5);
-    case 'n': return literal(j, "null", 4);
+    case '{':
+        return container(j, '}', depth);
+    case '[':
+        return container(j, ']', depth);
+    case '"':
+        return string(j);
+    case 't':
+        return literal(j, "true", 4);
+    case 'f':
+        return literal(j, "false", 5);
+    case 'n':
+        return literal(j, "null", 4);
     default:
         if (j->s[j->i] == '-' || (j->s[j->i] >= '0' && j->s[j->i] <= '9')) return number(j);
         return fail(j, "invalid token");
@@ -179,7 +190,7 @@ bool cs_vp_json(const char *s, size_t n, char *why)
         if (j.i == n) return true;
         fail(&j, "unexpected data after the value");
     }
-    (void)snprintf(why, CS_VP_WHY_SIZE, "invalid input syntax for type json: %s at byte %zu",
-                   j.why, j.i);
+    (void)snprintf(why, CS_VP_WHY_SIZE, "invalid input syntax for type json: %s at byte %zu", j.why,
+                   j.i);
     return false;
 }

@@ -12,8 +12,10 @@
  * loader's. Errors read "file:line: column: reason".
  *
  * With a rejects FILE, a bad line is written there verbatim followed by a line
- * "-- file:line: column: reason", and parsing goes on; without one, the first bad line stops
- * the parse with CS_EINPUT.
+ * "-- file:line: column: reason", and parsing goes on (when the export has a header line, the
+ * rejects file starts with it); without one, the first bad line stops the parse with
+ * CS_EINPUT. Whole-record problems use "row" as the column (`t.tsv:7: row: expected 11
+ * fields, found 10`), header problems "header". docs/export-formats.md lists every message.
  */
 #ifndef CS_ETL_PARSE_H
 #define CS_ETL_PARSE_H
@@ -57,8 +59,14 @@ int cs_parser_open_mem(const struct cs_table_def *t,
                        struct cs_error *err);
 /* cs_parser_next() - reset `out` (a batch of the parser's table) and fill it with up to
  * max_rows rows; out->line_no is filled. Returns CS_OK with out->rows == 0 at the end.
- * CS_EINPUT on the first bad line when there is no rejects file. */
-int cs_parser_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, struct cs_error *err);
+ * CS_EINPUT on the first bad line when there is no rejects file (the rows of that call are
+ * then not to be used), CS_EIO when reading or writing the rejects file fails, CS_ENOMEM.
+ * Errors are sticky: later calls return the same error. Hidden columns (source_id) are NULL;
+ * absent columns hold their default, DEFAULT now() columns opts->now_us. */
+int cs_parser_next(struct cs_parser *p,
+                   struct cs_batch *out,
+                   size_t max_rows,
+                   struct cs_error *err);
 /* cs_parser_reject() - report a row the loader found bad (foreign key, conflict) after
  * parsing: with a rejects file, writes the line (re-rendered from the batch row when the raw
  * text is gone) and the reason and returns CS_OK; without one returns CS_EINPUT with the

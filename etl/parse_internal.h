@@ -30,23 +30,23 @@
 _Static_assert(CS_READ_BUF_BYTES >= 4 * CS_MAX_LINE_BYTES, "a record and a read fit");
 
 struct cs_reader {
-    int fd;           /* -1 for memory input */
-    char *buf;        /* owned buffer of fd input, NULL for memory input */
-    const char *data; /* buf, or the caller's memory */
-    size_t cap;       /* bytes of buf */
-    size_t pos, end;  /* next record starts at data[pos]; data[end] is past the valid bytes */
-    bool eof;         /* no more bytes after data[end] */
+    int fd;            /* -1 for memory input */
+    char *buf;         /* owned buffer of fd input, NULL for memory input */
+    const char *data;  /* buf, or the caller's memory */
+    size_t cap;        /* bytes of buf */
+    size_t pos, end;   /* next record starts at data[pos]; data[end] is past the valid bytes */
+    bool eof;          /* no more bytes after data[end] */
     uint64_t consumed; /* input bytes before data[0] (dropped by compaction) */
     const char *filename;
 };
 
 struct cs_record {
-    const char *p;     /* the record's bytes: valid until the next cs_reader_next() */
-    size_t len;        /* without the final line terminator (\n or \r\n) */
-    size_t raw_len;    /* with it: p[0..raw_len) is the record verbatim */
-    uint64_t line;     /* physical line where the record starts (1-based) */
-    uint64_t nlines;   /* physical lines the record spans */
-    bool too_long;     /* len > CS_MAX_LINE_BYTES; p holds only the tail if it was spilled */
+    const char *p;   /* the record's bytes: valid until the next cs_reader_next() */
+    size_t len;      /* without the final line terminator (\n or \r\n) */
+    size_t raw_len;  /* with it: p[0..raw_len) is the record verbatim */
+    uint64_t line;   /* physical line where the record starts (1-based) */
+    uint64_t nlines; /* physical lines the record spans */
+    bool too_long;   /* len > CS_MAX_LINE_BYTES; p holds only the tail if it was spilled */
 };
 
 /* cs_reader_init_fd() - an fd reader (fd is not closed by the reader). CS_ENOMEM on failure. */
@@ -60,8 +60,13 @@ void cs_reader_free(struct cs_reader *r);
  * NULL its head is passed to spill(spill_ctx, ...) as the reader skips it (so memory stays
  * bounded) and rec holds only its tail; a spill failure is returned negated. */
 typedef int (*cs_spill_fn)(void *ctx, const char *raw, size_t len, struct cs_error *err);
-int cs_reader_next(struct cs_reader *r, int format, uint64_t line, cs_spill_fn spill,
-                   void *spill_ctx, struct cs_record *rec, struct cs_error *err);
+int cs_reader_next(struct cs_reader *r,
+                   int format,
+                   uint64_t line,
+                   cs_spill_fn spill,
+                   void *spill_ctx,
+                   struct cs_record *rec,
+                   struct cs_error *err);
 
 _Static_assert(CS_MAX_COLS <= 32, "column sets are uint32_t bit masks");
 
@@ -84,21 +89,23 @@ struct cs_field {
 
 /* cs_text_split() - the fields of COPY text record s[0..n): split at unescaped tabs, "\N"
  * alone is NULL, escapes decoded into scratch (n bytes suffice). Stores at most max fields
- * in f; returns the number of fields in the record. */
-int cs_text_split(const char *s, size_t n, struct cs_field *f, int max, char *scratch);
+ * in f; returns the number of fields in the record, or -1 for a "\." that is not at the end
+ * of the record (*bad_field is then the index of that field). */
+int cs_text_split(
+    const char *s, size_t n, struct cs_field *f, int max, char *scratch, int *bad_field);
 
 /* cs_csv_split() - the fields of CSV record s[0..n) (may hold newlines inside quotes); quoted
  * parts decoded into scratch (n bytes suffice). Returns the number of fields, or -1 when the
  * record ends inside quotes (*bad_field is then the index of that field). */
-int cs_csv_split(const char *s, size_t n, struct cs_field *f, int max, char *scratch,
-                 int *bad_field);
+int cs_csv_split(
+    const char *s, size_t n, struct cs_field *f, int max, char *scratch, int *bad_field);
 
 /* Which column each field of a record fills. */
 struct cs_table_map {
-    int nfields;                  /* fields per record */
-    int8_t col[CS_MAX_COLS];      /* column of field i */
-    int alt_nfields;              /* 0, or the count without generated columns (DDL order) */
-    int8_t alt_col[CS_MAX_COLS];  /* column of field i for alt_nfields */
+    int nfields;                 /* fields per record */
+    int8_t col[CS_MAX_COLS];     /* column of field i */
+    int alt_nfields;             /* 0, or the count without generated columns (DDL order) */
+    int8_t alt_col[CS_MAX_COLS]; /* column of field i for alt_nfields */
 };
 
 /* cs_map_ddl() - the DDL order of t's visible columns; without generated ones as the
@@ -106,8 +113,11 @@ struct cs_table_map {
 void cs_map_ddl(const struct cs_table_def *t, struct cs_table_map *m);
 /* cs_map_header() - the header's order. On failure returns CS_EINPUT with the reason in
  * why[CS_VP_WHY_SIZE]: unknown column "x", duplicate column "x", too many columns. */
-int cs_map_header(const struct cs_table_def *t, const struct cs_field *f, int nfields,
-                  struct cs_table_map *m, char *why);
+int cs_map_header(const struct cs_table_def *t,
+                  const struct cs_field *f,
+                  int nfields,
+                  struct cs_table_map *m,
+                  char *why);
 
 /* A value between parsing and appending. */
 struct cs_val {
@@ -120,8 +130,8 @@ struct cs_val {
 
 /* cs_rejects_write() - raw[0..len) verbatim (a newline added when it has none; nothing when
  * len is 0), then "-- message\n". CS_EIO when writing fails. */
-int cs_rejects_write(FILE *f, const char *raw, size_t len, const char *message,
-                     struct cs_error *err);
+int cs_rejects_write(
+    FILE *f, const char *raw, size_t len, const char *message, struct cs_error *err);
 /* cs_rejects_spill() - raw bytes of a record being skipped (see cs_reader_next). */
 int cs_rejects_spill(FILE *f, const char *raw, size_t len, struct cs_error *err);
 
@@ -135,9 +145,9 @@ struct cs_parser {
     char *filename;
     struct cs_reader rd;
     struct cs_table_map map;
-    struct cs_val defaults[CS_MAX_COLS]; /* value of each column the export lacks */
-    char default_text[CS_MAX_COLS][32];  /* storage of string defaults */
-    int8_t precision[CS_MAX_COLS];       /* numeric(p,s) precision, 0 when unknown */
+    struct cs_val defaults[CS_MAX_COLS];          /* value of each column the export lacks */
+    char default_text[CS_MAX_COLS][32];           /* storage of string defaults */
+    int8_t precision[CS_MAX_COLS];                /* numeric(p,s) precision, 0 when unknown */
     uint32_t all_mask, not_null_mask, check_mask; /* bit c: column c (exists, NOT NULL, CHECK) */
     struct cs_field fields[CS_MAX_COLS + 1];
     char *scratch; /* unescaped fields of the current record */
@@ -148,7 +158,7 @@ struct cs_parser {
     size_t header_len;
     bool header_written; /* to the rejects file */
     char spill_last;     /* last byte spilled of a too-long record */
-    uint64_t line; /* physical line of the next record */
+    uint64_t line;       /* physical line of the next record */
     uint64_t rejected;
     bool done;
     int sticky; /* first fatal status, returned again by later calls */
@@ -158,8 +168,11 @@ struct cs_parser {
 /* cs_row_build() - check record rec and append it to b as one row. Returns CS_OK, CS_EINPUT
  * with *column (a column name, "row" or "header") and why[CS_VP_WHY_SIZE] set, or CS_ENOMEM
  * (b unchanged except on CS_OK). */
-int cs_row_build(struct cs_parser *p, const struct cs_record *rec, struct cs_batch *b,
-                 const char **column, char *why);
+int cs_row_build(struct cs_parser *p,
+                 const struct cs_record *rec,
+                 struct cs_batch *b,
+                 const char **column,
+                 char *why);
 /* cs_row_defaults() - fill p->defaults and p->precision for t. CS_EINVAL if a schema default
  * does not parse (a bug in schema.c). */
 int cs_row_defaults(struct cs_parser *p, struct cs_error *err);

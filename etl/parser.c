@@ -39,12 +39,16 @@ static int split_header(struct cs_parser *p, const struct cs_record *rec, char *
     p->scratch = malloc(rec->len + 1);
     if (p->scratch == NULL) return -2;
     p->scratch_cap = rec->len + 1;
-    if (p->format == CS_FMT_TEXT) {
-        return cs_text_split(rec->p, rec->len, p->fields, CS_MAX_COLS + 1, p->scratch);
-    }
     int bad = 0;
-    const int nf = cs_csv_split(rec->p, rec->len, p->fields, CS_MAX_COLS + 1, p->scratch, &bad);
-    if (nf < 0) (void)snprintf(why, CS_VP_WHY_SIZE, "unterminated quoted field");
+    const int nf =
+        p->format == CS_FMT_TEXT
+            ? cs_text_split(rec->p, rec->len, p->fields, CS_MAX_COLS + 1, p->scratch, &bad)
+            : cs_csv_split(rec->p, rec->len, p->fields, CS_MAX_COLS + 1, p->scratch, &bad);
+    if (nf < 0) {
+        (void)snprintf(why, CS_VP_WHY_SIZE, "%s",
+                       p->format == CS_FMT_TEXT ? "end-of-copy marker corrupt"
+                                                : "unterminated quoted field");
+    }
     return nf;
 }
 
@@ -76,8 +80,10 @@ static int read_header(struct cs_parser *p, struct cs_error *err)
     return CS_OK;
 }
 
-static int parser_new(const struct cs_table_def *t, const struct cs_parse_opts *opts,
-                      struct cs_parser **out, struct cs_error *err)
+static int parser_new(const struct cs_table_def *t,
+                      const struct cs_parse_opts *opts,
+                      struct cs_parser **out,
+                      struct cs_error *err)
 {
     *out = NULL;
     if (t == NULL || opts == NULL || (opts->format != CS_FMT_TEXT && opts->format != CS_FMT_CSV))
@@ -114,8 +120,11 @@ static int parser_start(struct cs_parser *p, struct cs_parser **out, struct cs_e
     return CS_OK;
 }
 
-int cs_parser_open_fd(const struct cs_table_def *t, int fd, const struct cs_parse_opts *opts,
-                      struct cs_parser **out, struct cs_error *err)
+int cs_parser_open_fd(const struct cs_table_def *t,
+                      int fd,
+                      const struct cs_parse_opts *opts,
+                      struct cs_parser **out,
+                      struct cs_error *err)
 {
     struct cs_parser *p;
     int rc = parser_new(t, opts, &p, err);
@@ -128,8 +137,11 @@ int cs_parser_open_fd(const struct cs_table_def *t, int fd, const struct cs_pars
     return parser_start(p, out, err);
 }
 
-int cs_parser_open_mem(const struct cs_table_def *t, const char *buf, size_t len,
-                       const struct cs_parse_opts *opts, struct cs_parser **out,
+int cs_parser_open_mem(const struct cs_table_def *t,
+                       const char *buf,
+                       size_t len,
+                       const struct cs_parse_opts *opts,
+                       struct cs_parser **out,
                        struct cs_error *err)
 {
     struct cs_parser *p;
@@ -146,18 +158,23 @@ int cs_parser_open_mem(const struct cs_table_def *t, const char *buf, size_t len
 static int fail(struct cs_parser *p, int rc, struct cs_error *err)
 {
     p->sticky = rc;
-    if (err != NULL) p->sticky_err = *err;
-    else cs_error_set(&p->sticky_err, rc, "%s", cs_status_name(rc));
+    if (err != NULL)
+        p->sticky_err = *err;
+    else
+        cs_error_set(&p->sticky_err, rc, "%s", cs_status_name(rc));
     return rc;
 }
 
 /* bad_row() - a row that failed: into the rejects file, or the error. */
-static int bad_row(struct cs_parser *p, const struct cs_record *rec, const char *column,
-                   const char *why, struct cs_error *err)
+static int bad_row(struct cs_parser *p,
+                   const struct cs_record *rec,
+                   const char *column,
+                   const char *why,
+                   struct cs_error *err)
 {
     char msg[CS_ERROR_MESSAGE_SIZE];
-    (void)snprintf(msg, sizeof(msg), "%s:%llu: %s: %s", p->filename,
-                   (unsigned long long)rec->line, column, why);
+    (void)snprintf(msg, sizeof(msg), "%s:%llu: %s: %s", p->filename, (unsigned long long)rec->line,
+                   column, why);
     if (p->rejects == NULL) return cs_error_set(err, CS_EINPUT, "%s", msg);
     int rc = write_header_once(p, err);
     /* a too-long record spilled to its very end still needs its newline */
@@ -172,7 +189,8 @@ static bool ensure_line_no(struct cs_batch *b, size_t rows)
 {
     if (rows <= b->line_cap) return true;
     size_t cap = b->line_cap < 1024 ? 1024 : 2 * b->line_cap;
-    while (cap < rows) cap *= 2;
+    while (cap < rows)
+        cap *= 2;
     uint64_t *q = realloc(b->line_no, cap * sizeof(*q));
     if (q == NULL) return false;
     b->line_no = q;
@@ -185,8 +203,7 @@ static bool is_end_marker(const struct cs_record *rec)
     return !rec->too_long && rec->len == 2 && rec->p[0] == '\\' && rec->p[1] == '.';
 }
 
-int cs_parser_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows,
-                   struct cs_error *err)
+int cs_parser_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, struct cs_error *err)
 {
     if (p == NULL || out == NULL || out->table != p->t)
         return cs_error_set(err, CS_EINVAL, "cs_parser_next: batch of another table");
@@ -197,8 +214,8 @@ int cs_parser_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows,
     }
     while (out->rows < max_rows && !p->done) {
         struct cs_record rec;
-        int rc = cs_reader_next(&p->rd, p->format, p->line, p->rejects != NULL ? spill : NULL,
-                                p, &rec, err);
+        int rc = cs_reader_next(&p->rd, p->format, p->line, p->rejects != NULL ? spill : NULL, p,
+                                &rec, err);
         if (rc < 0) return fail(p, -rc, err);
         if (rc == 0 || is_end_marker(&rec)) {
             p->done = true;
@@ -220,15 +237,21 @@ int cs_parser_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows,
             out->line_no[out->rows - 1] = rec.line;
             continue;
         }
-        if (rc == CS_ENOMEM) cs_error_set(err, CS_ENOMEM, "%s: out of memory", p->filename);
-        else rc = bad_row(p, &rec, column, why, err);
+        if (rc == CS_ENOMEM)
+            cs_error_set(err, CS_ENOMEM, "%s: out of memory", p->filename);
+        else
+            rc = bad_row(p, &rec, column, why, err);
         if (rc != CS_OK) return fail(p, rc, err);
     }
     return CS_OK;
 }
 
-int cs_parser_reject(struct cs_parser *p, const struct cs_batch *b, size_t row,
-                     const char *column, const char *reason, struct cs_error *err)
+int cs_parser_reject(struct cs_parser *p,
+                     const struct cs_batch *b,
+                     size_t row,
+                     const char *column,
+                     const char *reason,
+                     struct cs_error *err)
 {
     if (p == NULL || b == NULL || row >= b->rows)
         return cs_error_set(err, CS_EINVAL, "cs_parser_reject: no such row");

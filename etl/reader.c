@@ -88,14 +88,15 @@ static size_t count_quotes(const char *p, size_t n)
 static size_t backslashes_before(const char *base, size_t at)
 {
     size_t k = 0;
-    while (k < at && base[at - 1 - k] == '\\') k++;
+    while (k < at && base[at - 1 - k] == '\\')
+        k++;
     return k;
 }
 
 /* finish() - set the record's content length, dropping a "\r" of a "\r\n" terminator when
  * it is not escaped (text) / not quoted (CSV: the record ended outside quotes). */
-static void finish(struct cs_reader *r, int format, size_t content, size_t raw,
-                   struct cs_record *rec)
+static void
+finish(struct cs_reader *r, int format, size_t content, size_t raw, struct cs_record *rec)
 {
     const char *base = r->data + r->pos;
     if (content < raw && content > 0 && base[content - 1] == '\r') {
@@ -108,8 +109,13 @@ static void finish(struct cs_reader *r, int format, size_t content, size_t raw,
     r->pos += raw;
 }
 
-int cs_reader_next(struct cs_reader *r, int format, uint64_t line, cs_spill_fn spill,
-                   void *spill_ctx, struct cs_record *rec, struct cs_error *err)
+int cs_reader_next(struct cs_reader *r,
+                   int format,
+                   uint64_t line,
+                   cs_spill_fn spill,
+                   void *spill_ctx,
+                   struct cs_record *rec,
+                   struct cs_error *err)
 {
     size_t off = 0; /* bytes of the record scanned so far, from data[pos] */
     bool in_quotes = false;

@@ -13,8 +13,7 @@
 static int write_all(FILE *f, const char *p, size_t n, struct cs_error *err)
 {
     if (n > 0 && fwrite(p, 1, n, f) != n) {
-        return cs_error_set(err, CS_EIO, "could not write the rejects file: %s",
-                            strerror(errno));
+        return cs_error_set(err, CS_EIO, "could not write the rejects file: %s", strerror(errno));
     }
     return CS_OK;
 }
@@ -24,8 +23,8 @@ int cs_rejects_spill(FILE *f, const char *raw, size_t len, struct cs_error *err)
     return write_all(f, raw, len, err);
 }
 
-int cs_rejects_write(FILE *f, const char *raw, size_t len, const char *message,
-                     struct cs_error *err)
+int cs_rejects_write(
+    FILE *f, const char *raw, size_t len, const char *message, struct cs_error *err)
 {
     int rc = write_all(f, raw, len, err);
     if (rc == CS_OK && len > 0 && raw[len - 1] != '\n') rc = write_all(f, "\n", 1, err);

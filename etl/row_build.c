@@ -18,7 +18,8 @@ static bool ensure(char **buf, size_t *cap, size_t need)
 {
     if (need <= *cap) return true;
     size_t c = *cap < 4096 ? 4096 : *cap;
-    while (c < need) c *= 2;
+    while (c < need)
+        c *= 2;
     char *q = realloc(*buf, c);
     if (q == NULL) return false;
     *buf = q;
@@ -27,25 +28,36 @@ static bool ensure(char **buf, size_t *cap, size_t need)
 }
 
 /* parse_value() - field text s[0..n) of column c into v. */
-static bool parse_value(struct cs_parser *p, int c, const char *s, size_t n, struct cs_val *v,
-                        size_t *arr_used, char *why)
+static bool parse_value(struct cs_parser *p,
+                        int c,
+                        const char *s,
+                        size_t n,
+                        struct cs_val *v,
+                        size_t *arr_used,
+                        char *why)
 {
     const struct cs_column_def *d = &p->t->cols[c];
     v->null = false;
     switch (d->type) {
     case CS_TY_INT4:
-    case CS_TY_INT8: return cs_vp_int(s, n, d->type, &v->i, why);
+    case CS_TY_INT8:
+        return cs_vp_int(s, n, d->type, &v->i, why);
     case CS_TY_BOOL: {
         bool b;
         if (!cs_vp_bool(s, n, &b, why)) return false;
         v->i = b;
         return true;
     }
-    case CS_TY_DATE: return cs_vp_date(s, n, &v->i, why);
-    case CS_TY_TIMESTAMPTZ: return cs_vp_timestamptz(s, n, &v->i, why);
-    case CS_TY_NUMERIC: return cs_vp_numeric(s, n, d->scale, p->precision[c], &v->i, why);
-    case CS_TY_HASH16: return cs_vp_hash16(s, n, v->h, why);
-    default: break;
+    case CS_TY_DATE:
+        return cs_vp_date(s, n, &v->i, why);
+    case CS_TY_TIMESTAMPTZ:
+        return cs_vp_timestamptz(s, n, &v->i, why);
+    case CS_TY_NUMERIC:
+        return cs_vp_numeric(s, n, d->scale, p->precision[c], &v->i, why);
+    case CS_TY_HASH16:
+        return cs_vp_hash16(s, n, v->h, why);
+    default:
+        break;
     }
     if (!cs_vp_utf8(s, n, why)) return false;
     v->s = s;
@@ -61,19 +73,20 @@ static bool parse_value(struct cs_parser *p, int c, const char *s, size_t n, str
 }
 
 /* split() - fields of rec into p->fields; the count, or -1 with *column/why set. */
-static int split(struct cs_parser *p, const struct cs_record *rec, const char **column,
-                 char *why)
+static int split(struct cs_parser *p, const struct cs_record *rec, const char **column, char *why)
 {
     if (!ensure(&p->scratch, &p->scratch_cap, rec->len + 1)) return -2;
-    if (p->format == CS_FMT_TEXT) {
-        return cs_text_split(rec->p, rec->len, p->fields, CS_MAX_COLS + 1, p->scratch);
-    }
     int bad = 0;
-    const int nf = cs_csv_split(rec->p, rec->len, p->fields, CS_MAX_COLS + 1, p->scratch, &bad);
+    const int nf =
+        p->format == CS_FMT_TEXT
+            ? cs_text_split(rec->p, rec->len, p->fields, CS_MAX_COLS + 1, p->scratch, &bad)
+            : cs_csv_split(rec->p, rec->len, p->fields, CS_MAX_COLS + 1, p->scratch, &bad);
     if (nf < 0) {
         const int8_t *cols = p->map.col;
         *column = bad < p->map.nfields ? p->t->cols[cols[bad]].name : "row";
-        (void)snprintf(why, CS_VP_WHY_SIZE, "unterminated quoted field");
+        (void)snprintf(why, CS_VP_WHY_SIZE, "%s",
+                       p->format == CS_FMT_TEXT ? "end-of-copy marker corrupt"
+                                                : "unterminated quoted field");
     }
     return nf;
 }
@@ -88,11 +101,12 @@ static bool generated(struct cs_parser *p, struct cs_val *v, bool present, char 
     struct cs_val *o = &v[CS_FT_OVERALL];
     if (present && (o->null || o->i != want)) {
         char got[CS_FMT_MAX], exp[CS_FMT_MAX];
-        if (o->null) memcpy(got, "NULL", 5);
-        else (void)cs_fmt_numeric(got, o->i, 2);
+        if (o->null)
+            memcpy(got, "NULL", 5);
+        else
+            (void)cs_fmt_numeric(got, o->i, 2);
         (void)cs_fmt_numeric(exp, want, 2);
-        (void)snprintf(why, CS_VP_WHY_SIZE, "%s does not match the generated value %s", got,
-                       exp);
+        (void)snprintf(why, CS_VP_WHY_SIZE, "%s does not match the generated value %s", got, exp);
         return false;
     }
     o->null = false;
@@ -102,8 +116,7 @@ static bool generated(struct cs_parser *p, struct cs_val *v, bool present, char 
 
 /* constraints() - NOT NULL, then CHECK, in column order; the failing column or -1. `nulls` has
  * bit c set when column c is NULL. */
-static int constraints(const struct cs_parser *p, const struct cs_val *v, uint32_t nulls,
-                       char *why)
+static int constraints(const struct cs_parser *p, const struct cs_val *v, uint32_t nulls, char *why)
 {
     const struct cs_table_def *t = p->t;
     const uint32_t missing = nulls & p->not_null_mask;
@@ -135,11 +148,16 @@ static bool push_row(struct cs_batch *b, const struct cs_val *v)
     for (int c = 0; c < t->ncols; c++) {
         struct cs_col *col = &b->cols[c];
         bool ok;
-        if (v[c].null) ok = cs_col_push_null(col);
-        else if (col->kind == CS_K_I64) ok = cs_col_push_i64(col, v[c].i);
-        else if (col->kind == CS_K_BOOL) ok = cs_col_push_bool(col, v[c].i != 0);
-        else if (col->kind == CS_K_STR) ok = cs_col_push_str(col, v[c].s, v[c].len);
-        else ok = cs_col_push_fix16(col, v[c].h);
+        if (v[c].null)
+            ok = cs_col_push_null(col);
+        else if (col->kind == CS_K_I64)
+            ok = cs_col_push_i64(col, v[c].i);
+        else if (col->kind == CS_K_BOOL)
+            ok = cs_col_push_bool(col, v[c].i != 0);
+        else if (col->kind == CS_K_STR)
+            ok = cs_col_push_str(col, v[c].s, v[c].len);
+        else
+            ok = cs_col_push_fix16(col, v[c].h);
         if (!ok) return false;
     }
     b->rows++;
@@ -158,8 +176,11 @@ static void truncate_row(struct cs_batch *b)
     }
 }
 
-int cs_row_build(struct cs_parser *p, const struct cs_record *rec, struct cs_batch *b,
-                 const char **column, char *why)
+int cs_row_build(struct cs_parser *p,
+                 const struct cs_record *rec,
+                 struct cs_batch *b,
+                 const char **column,
+                 char *why)
 {
     const struct cs_table_def *t = p->t;
     *column = "row";
@@ -170,8 +191,8 @@ int cs_row_build(struct cs_parser *p, const struct cs_record *rec, struct cs_bat
     if (nf != p->map.nfields) {
         if (p->map.alt_nfields == 0 || nf != p->map.alt_nfields) {
             if (p->map.alt_nfields == 0) {
-                (void)snprintf(why, CS_VP_WHY_SIZE, "expected %d fields, found %d",
-                               p->map.nfields, nf);
+                (void)snprintf(why, CS_VP_WHY_SIZE, "expected %d fields, found %d", p->map.nfields,
+                               nf);
             } else {
                 (void)snprintf(why, CS_VP_WHY_SIZE, "expected %d or %d fields, found %d",
                                p->map.alt_nfields, p->map.nfields, nf);

@@ -17,14 +17,19 @@ void cs_map_ddl(const struct cs_table_def *t, struct cs_table_map *m)
         const unsigned flags = t->cols[c].flags;
         if (flags & CS_COL_HIDDEN) continue;
         m->col[m->nfields++] = (int8_t)c;
-        if (flags & CS_COL_GENERATED) generated++;
-        else m->alt_col[m->alt_nfields++] = (int8_t)c;
+        if (flags & CS_COL_GENERATED)
+            generated++;
+        else
+            m->alt_col[m->alt_nfields++] = (int8_t)c;
     }
     if (generated == 0) m->alt_nfields = 0;
 }
 
-int cs_map_header(const struct cs_table_def *t, const struct cs_field *f, int nfields,
-                  struct cs_table_map *m, char *why)
+int cs_map_header(const struct cs_table_def *t,
+                  const struct cs_field *f,
+                  int nfields,
+                  struct cs_table_map *m,
+                  char *why)
 {
     memset(m, 0, sizeof(*m));
     if (nfields > CS_MAX_COLS) {

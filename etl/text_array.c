@@ -32,7 +32,8 @@ static bool is_space(char c)
 
 static void skip_ws(struct arr *a)
 {
-    while (a->i < a->n && is_space(a->s[a->i])) a->i++;
+    while (a->i < a->n && is_space(a->s[a->i]))
+        a->i++;
 }
 
 static bool put(struct arr *a, char c)

@@ -20,14 +20,14 @@ static size_t seq_len(const unsigned char *s, size_t n)
     if (c >= 0xc2 && c <= 0xdf) return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
     if (c >= 0xe0 && c <= 0xef) {
         if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) return 0;
-        if (c == 0xe0 && s[1] < 0xa0) return 0; /* overlong */
+        if (c == 0xe0 && s[1] < 0xa0) return 0;  /* overlong */
         if (c == 0xed && s[1] >= 0xa0) return 0; /* surrogate */
         return 3;
     }
     if (c >= 0xf0 && c <= 0xf4) {
         if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
             return 0;
-        if (c == 0xf0 && s[1] < 0x90) return 0; /* overlong */
+        if (c == 0xf0 && s[1] < 0x90) return 0;  /* overlong */
         if (c == 0xf4 && s[1] >= 0x90) return 0; /* above U+10FFFF */
         return 4;
     }

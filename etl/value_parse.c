@@ -39,7 +39,8 @@ static void trim(const char **s, size_t *n)
         (*s)++;
         (*n)--;
     }
-    while (*n > 0 && is_space((*s)[*n - 1])) (*n)--;
+    while (*n > 0 && is_space((*s)[*n - 1]))
+        (*n)--;
 }
 
 static char lower(char c)
@@ -68,8 +69,8 @@ bool cs_vp_bool(const char *s, size_t n, bool *out, char *why)
     size_t len = n;
     trim(&v, &len);
     /* parse_bool_with_len(): unique prefixes; "o" alone is ambiguous (on/off) */
-    if (prefix_of(v, len, "true", 1) || prefix_of(v, len, "yes", 1) ||
-        prefix_of(v, len, "on", 2) || (len == 1 && v[0] == '1')) {
+    if (prefix_of(v, len, "true", 1) || prefix_of(v, len, "yes", 1) || prefix_of(v, len, "on", 2) ||
+        (len == 1 && v[0] == '1')) {
         *out = true;
         return true;
     }
@@ -88,7 +89,8 @@ bool cs_vp_int(const char *s, size_t n, int type, int64_t *out, char *why)
     if (n - 1 < 9) {
         int64_t v = 0;
         size_t i = 0;
-        for (; i < n && is_digit(s[i]); i++) v = v * 10 + (s[i] - '0');
+        for (; i < n && is_digit(s[i]); i++)
+            v = v * 10 + (s[i] - '0');
         if (i == n) {
             *out = v;
             return true;
@@ -97,7 +99,8 @@ bool cs_vp_int(const char *s, size_t n, int type, int64_t *out, char *why)
     const char *tname = type == CS_TY_INT4 ? "integer" : "bigint";
     const uint64_t limit = type == CS_TY_INT4 ? (uint64_t)INT32_MAX : (uint64_t)INT64_MAX;
     size_t i = 0;
-    while (i < n && is_space(s[i])) i++;
+    while (i < n && is_space(s[i]))
+        i++;
     bool neg = false;
     if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
     const size_t first = i;
@@ -105,11 +108,14 @@ bool cs_vp_int(const char *s, size_t n, int type, int64_t *out, char *why)
     bool overflow = false;
     for (; i < n && is_digit(s[i]); i++) {
         const uint64_t d = (uint64_t)(s[i] - '0');
-        if (acc > (limit + 1 - d) / 10) overflow = true; /* acc*10+d > limit+1 */
-        else acc = acc * 10 + d;
+        if (acc > (limit + 1 - d) / 10)
+            overflow = true; /* acc*10+d > limit+1 */
+        else
+            acc = acc * 10 + d;
     }
     const size_t last = i;
-    while (i < n && is_space(s[i])) i++;
+    while (i < n && is_space(s[i]))
+        i++;
     if (last == first || i != n) {
         char what[64];
         (void)snprintf(what, sizeof(what), "invalid input syntax for type %s", tname);
@@ -171,12 +177,12 @@ static bool numeric_shape(const char *s, size_t n, struct num_shape *sh)
 
 /* numeric_scaled() - the mantissa times 10^(exp + scale), rounded half away from zero at the
  * units digit; false on overflow of `limit`. */
-static bool numeric_scaled(const char *s, const struct num_shape *sh, int scale, uint64_t limit,
-                           uint64_t *out)
+static bool
+numeric_scaled(const char *s, const struct num_shape *sh, int scale, uint64_t limit, uint64_t *out)
 {
     uint64_t acc = 0;
     long pos = (long)sh->int_digits - 1 + sh->exp; /* decimal power of the next digit */
-    long lowest = pos + 1;                        /* power of the last digit taken */
+    long lowest = pos + 1;                         /* power of the last digit taken */
     int round_digit = 0;
     for (size_t i = sh->mant_start; i < sh->mant_end; i++) {
         if (s[i] == '.') continue;
@@ -216,7 +222,8 @@ bool cs_vp_numeric(const char *s, size_t n, int scale, int precision, int64_t *o
     uint64_t limit = (uint64_t)INT64_MAX;
     if (precision > 0 && precision <= 18) {
         limit = 1;
-        for (int i = 0; i < precision; i++) limit *= 10;
+        for (int i = 0; i < precision; i++)
+            limit *= 10;
         limit -= 1; /* numeric(p,s): |v * 10^s| < 10^p */
     }
     uint64_t mag;
@@ -288,9 +295,11 @@ static bool date_why(int rc, const char *s, size_t n, const char *type, char *wh
 bool cs_vp_date(const char *s, size_t n, int64_t *days, char *why)
 {
     size_t i = 0;
-    while (i < n && is_space(s[i])) i++;
+    while (i < n && is_space(s[i]))
+        i++;
     int rc = parse_ymd(s, n, &i, days);
-    while (rc == DT_OK && i < n && is_space(s[i])) i++;
+    while (rc == DT_OK && i < n && is_space(s[i]))
+        i++;
     if (rc == DT_OK && i != n) rc = DT_SYNTAX;
     if (rc != DT_OK) return date_why(rc, s, n, "date", why);
     return true;
@@ -310,7 +319,8 @@ static bool parse_frac(const char *s, size_t n, size_t *i, int64_t *us)
     }
     if (k == 0) return false;
     if (k <= 6) {
-        for (int j = k; j < 6; j++) v *= 10;
+        for (int j = k; j < 6; j++)
+            v *= 10;
         *us = v;
         return true;
     }
@@ -403,7 +413,8 @@ static bool ts_fast(const char *s, size_t n, int64_t *us)
     const size_t fl = n - 22; /* "" or ".f…" */
     if (fl != 0) {
         if (fl < 2 || fl > 7 || s[19] != '.' || !all_digits(s + 20, fl - 1)) return false;
-        for (size_t i = 0; i < 6; i++) frac = frac * 10 + (i < fl - 1 ? s[20 + i] - '0' : 0);
+        for (size_t i = 0; i < 6; i++)
+            frac = frac * 10 + (i < fl - 1 ? s[20 + i] - '0' : 0);
     }
     const int y = d2(s) * 100 + d2(s + 2), m = d2(s + 5), d = d2(s + 8);
     const int h = d2(s + 11), mi = d2(s + 14), sec = d2(s + 17);
@@ -421,7 +432,8 @@ bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
     static const char *type = "timestamp with time zone";
     size_t i = 0;
     int64_t days, tod, east_s = 0;
-    while (i < n && is_space(s[i])) i++;
+    while (i < n && is_space(s[i]))
+        i++;
     int rc = parse_ymd(s, n, &i, &days);
     if (rc != DT_OK) return date_why(rc, s, n, type, why);
     if (i >= n || (s[i] != ' ' && s[i] != 'T')) return date_why(DT_SYNTAX, s, n, type, why);
@@ -432,11 +444,12 @@ bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
         rc = parse_zone(s, n, &i, &east_s);
         if (rc != DT_OK) return date_why(rc, s, n, type, why);
     }
-    while (i < n && is_space(s[i])) i++;
+    while (i < n && is_space(s[i]))
+        i++;
     if (i != n) return date_why(DT_SYNTAX, s, n, type, why);
     const int64_t v = days * CS_USEC_PER_DAY + tod - east_s * CS_USEC_PER_SEC;
-    static const int64_t lo = INT64_C(-62135596800000000);  /* 0001-01-01 00:00:00 UTC */
-    static const int64_t hi = INT64_C(253402300800000000);  /* 10000-01-01 00:00:00 UTC */
+    static const int64_t lo = INT64_C(-62135596800000000); /* 0001-01-01 00:00:00 UTC */
+    static const int64_t hi = INT64_C(253402300800000000); /* 10000-01-01 00:00:00 UTC */
     if (v < lo || v >= hi) {
         why_value(why, "timestamp out of supported range (years 1 to 9999)", s, n);
         return false;
@@ -447,10 +460,10 @@ bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
 
 /* hex digit value + 1 of each byte, 0 for anything but [0-9a-f]: a table, not branches, since
  * the digits of an MD5 are random and a branch per digit would mispredict half the time */
-#define HEX_DIGITS(x)                                                                        \
-    [x '0'] = 1, [x '1'] = 2, [x '2'] = 3, [x '3'] = 4, [x '4'] = 5, [x '5'] = 6,              \
-    [x '6'] = 7, [x '7'] = 8, [x '8'] = 9, [x '9'] = 10, [x 'a'] = 11, [x 'b'] = 12,           \
-    [x 'c'] = 13, [x 'd'] = 14, [x 'e'] = 15, [x 'f'] = 16
+#define HEX_DIGITS(x)                                                                          \
+    [x '0'] = 1, [x '1'] = 2, [x '2'] = 3, [x '3'] = 4, [x '4'] = 5, [x '5'] = 6, [x '6'] = 7, \
+       [x '7'] = 8, [x '8'] = 9, [x '9'] = 10, [x 'a'] = 11, [x 'b'] = 12, [x 'c'] = 13,       \
+       [x 'd'] = 14, [x 'e'] = 15, [x 'f'] = 16
 static const uint8_t hex_plus1[256] = {HEX_DIGITS()};
 
 bool cs_vp_hash16(const char *s, size_t n, uint8_t out[16], char *why)
@@ -474,12 +487,15 @@ int cs_vp_numeric_precision(const struct cs_table_def *t, int col)
     if (t == NULL || col < 0 || col >= t->ncols) return 0;
     const char *name = t->cols[col].name;
     switch (t->id) {
-    case CS_T_DIM_AGENT: return strcmp(name, "cost_per_query_usd") == 0 ? 10 : 0;
-    case CS_T_FACT_TRAINING: return strcmp(name, "overall_score") == 0 ? 3 : 0;
+    case CS_T_DIM_AGENT:
+        return strcmp(name, "cost_per_query_usd") == 0 ? 10 : 0;
+    case CS_T_FACT_TRAINING:
+        return strcmp(name, "overall_score") == 0 ? 3 : 0;
     case CS_T_AGG_DAILY:
         if (strcmp(name, "avg_latency_ms") == 0 || strcmp(name, "p95_latency_ms") == 0) return 10;
         return t->cols[col].type == CS_TY_NUMERIC ? 5 : 0; /* the *_pct columns */
-    default: return 0;
+    default:
+        return 0;
     }
 }
 

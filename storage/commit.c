@@ -326,7 +326,7 @@ static int open_data_file(struct cs_txn *txn, struct cs_error *err)
     cs_sio_data_name(name, txn->id);
     int rc = cs_sio_path(txn->data_path, err, txn->st->dir, "%s", name);
     if (rc != CS_OK) return rc;
-    rc = cs_sio_open(txn->data_path, O_WRONLY | O_CREAT | O_TRUNC, &txn->data_fd, err);
+    rc = cs_sio_open(txn->data_path, O_RDWR | O_CREAT | O_TRUNC, &txn->data_fd, err);
     if (rc != CS_OK) return rc;
     uint8_t hdr[CS_DATA_HEADER_SIZE];
     cs_data_header_encode(hdr, txn->id);
@@ -465,6 +465,61 @@ int cs_txn_put_part(struct cs_txn *txn,
     free(e);
     if (rc != CS_OK) cs_error_prefix(err, "%s/%" PRId32, t->name, time_key);
     return rc;
+}
+
+/* read_put() - decode the block that put p wrote into this transaction's data file. */
+static int read_put(struct cs_txn *txn, const struct cs_mpart *p, struct cs_batch *b,
+                    struct cs_error *err)
+{
+    if (p->len > SIZE_MAX || p->off + p->len > txn->data_size) {
+        return cs_error_set(err, CS_ECORRUPT, "%s: pending block out of bounds", txn->data_path);
+    }
+    uint8_t *blk = malloc((size_t)p->len);
+    if (blk == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    size_t got = 0;
+    int rc = CS_OK;
+    while (rc == CS_OK && got < p->len) {
+        ssize_t n = pread(txn->data_fd, blk + got, (size_t)p->len - got, (off_t)(p->off + got));
+        if (n <= 0) {
+            rc = cs_error_set(err, CS_EIO, "could not read \"%s\": %s", txn->data_path,
+                              n == 0 ? "unexpected end of file" : strerror(errno));
+        } else {
+            got += (size_t)n;
+        }
+    }
+    const uint8_t *cols = NULL;
+    if (rc == CS_OK) rc = cs_part_header_check(blk, (size_t)p->len, p, txn->data_path, &cols, err);
+    for (int c = 0; rc == CS_OK && c < b->table->ncols; c++) {
+        uint64_t off, len;
+        struct cs_seg_stats st;
+        cs_part_col(cols, c, &off, &len, &st);
+        rc = cs_seg_decode(blk + off, (size_t)len, &b->cols[c], txn->data_path, err);
+    }
+    if (rc == CS_OK) b->rows = p->rows;
+    else cs_batch_reset(b);
+    free(blk);
+    return rc;
+}
+
+int cs_txn_read_part(struct cs_txn *txn,
+                     int table,
+                     int32_t time_key,
+                     struct cs_batch *b,
+                     struct cs_error *err)
+{
+    if (txn == NULL || b == NULL || b->table == NULL || b->table->id != table) {
+        return cs_error_set(err, CS_EINVAL, "read_part: batch is not of table %d", table);
+    }
+    cs_batch_reset(b);
+    for (size_t i = txn->nputs; i-- > 0;) {
+        const struct cs_mpart *p = &txn->puts[i];
+        if (p->table != table || p->time_key != time_key) continue;
+        return p->rows == 0 ? CS_OK : read_put(txn, p, b, err);
+    }
+    size_t first, end;
+    cs_snap_part_range(txn->base, table, time_key, time_key, &first, &end);
+    if (first == end) return CS_OK;
+    return cs_snap_read_part(txn->base, table, first, b, err);
 }
 
 /* --- commit --- */

@@ -115,6 +115,15 @@ int cs_txn_put_part(struct cs_txn *txn,
                     int32_t time_key,
                     const struct cs_batch *rows,
                     struct cs_error *err);
+/* cs_txn_read_part() - the rows of partition (table, time_key) as the transaction would commit
+ * them now: its latest put of that partition, or else the version it started from; b (a batch of
+ * `table`) is reset and left empty when there is none. Lets a loader merge late rows into a
+ * partition it already put. */
+int cs_txn_read_part(struct cs_txn *txn,
+                     int table,
+                     int32_t time_key,
+                     struct cs_batch *b,
+                     struct cs_error *err);
 /* cs_txn_commit() - make every put visible at once (manifest replaced atomically) and end the
  * transaction (txn is freed, the lock released), whatever the outcome. On failure the store
  * stays at the previous version. */

@@ -40,9 +40,9 @@ s=$(get duck_load_copy_s)
 echo "| DuckDB COPY (sniffer off, 2 threads) | csv | $(num "$s") | $(div "$csv_mb" "$s" 0) | $(get duck_load_rss_mb) |"
 echo "| DuckDB COPY + daily aggregates + CHECKPOINT | csv | $(num "$(get duck_load_total_s)") | $(div "$csv_mb" "$(get duck_load_total_s)" 0) | (same process) |"
 s=$(get pg_copy_s)
-echo "| PostgreSQL 15 COPY (server side; PK + FK checked) | csv | $(num "$s") | $(div "$csv_mb" "$s" 0) | backend VmHWM $(get pg_backend_hwm_mb) (incl. shared buffers) |"
+echo "| PostgreSQL 15 COPY (server side; primary keys kept, foreign keys and secondary indexes dropped) | csv | $(num "$s") | $(div "$csv_mb" "$s" 0) | backend VmHWM $(get pg_backend_hwm_mb) (incl. shared buffers) |"
 tot=$(awk -v a="$(get pg_copy_s)" -v b="$(get pg_index_s)" -v c="$(get pg_analyze_s)" 'BEGIN { if (a ~ /^[0-9.]+$/) printf "%.2f", a + b + c; else print "n/a" }')
-echo "| PostgreSQL 15 COPY + secondary indexes ($(num "$(get pg_index_s)") s) + ANALYZE ($(num "$(get pg_analyze_s)") s) | csv | $tot | $(div "$csv_mb" "$tot" 0) | |"
+echo "| PostgreSQL 15 COPY + foreign keys and secondary indexes ($(num "$(get pg_index_s)") s) + ANALYZE ($(num "$(get pg_analyze_s)") s) | csv | $tot | $(div "$csv_mb" "$tot" 0) | |"
 echo
 echo "colstore per table (last repetition, CSV): $(for t in dim_agent dim_time dim_conversation dim_user fact_agent_query fact_approval fact_training; do printf '%s %s s / %s MB; ' "$t" "$(get "cs_load_csv_${t}_s")" "$(get "cs_load_csv_${t}_rss_mb")"; done)"
 echo
@@ -60,7 +60,7 @@ echo "| PostgreSQL whole database | $(get pg_db_bytes) | $(div "$(get pg_db_byte
 echo
 echo "## Reports as whole processes (hyperfine, warm, median ms)"
 echo
-echo "Process start-up baseline: \`/bin/true\` $(num "$(get proc_true_ms)") ms. PostgreSQL is server side (psql \\timing, warm, median of 5), for reference."
+echo "Process start-up baselines: \`/bin/true\` $(num "$(get proc_true_ms)") ms; DuckDB start + open + \`SELECT 1\` (\`duckdb_bench query DB noop\`) $(num "$(get duck_proc_noop_ms)") ms. PostgreSQL is server side (psql \\timing, warm, median of 5), for reference."
 echo
 echo "| report | colstore \`colquery\` | DuckDB process | DuckDB / colstore | PostgreSQL (server) | PostgreSQL / colstore | rows (colstore/DuckDB) |"
 echo "|---|---:|---:|---:|---:|---:|---:|"

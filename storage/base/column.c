@@ -219,3 +219,67 @@ bool cs_batch_push_row_from(struct cs_batch *b, const struct cs_batch *src, size
     b->rows++;
     return true;
 }
+
+static bool append_nulls(struct cs_col *c, const struct cs_col *src, size_t from, size_t n)
+{
+    size_t src_nulls = 0;
+    if (src->nulls != NULL) {
+        for (size_t i = 0; i < n; i++) src_nulls += src->nulls[from + i];
+    }
+    if (src_nulls > 0 && c->nulls == NULL) {
+        c->nulls = calloc(c->cap, 1);
+        if (c->nulls == NULL) return false;
+    }
+    if (c->nulls != NULL) {
+        if (src_nulls > 0) memcpy(c->nulls + c->len, src->nulls + from, n);
+        else memset(c->nulls + c->len, 0, n);
+    }
+    c->null_count += src_nulls;
+    return true;
+}
+
+bool cs_col_append_range(struct cs_col *c, const struct cs_col *src, size_t from, size_t n)
+{
+    if (n == 0) return true;
+    size_t bytes = 0;
+    if (c->kind == CS_K_STR) bytes = (size_t)(src->off[from + n] - src->off[from]);
+    if (!cs_col_reserve(c, c->len + n, c->data_len + bytes)) return false;
+    if (!append_nulls(c, src, from, n)) return false;
+    switch (c->kind) {
+    case CS_K_I64: memcpy(c->i64 + c->len, src->i64 + from, n * sizeof(int64_t)); break;
+    case CS_K_BOOL: memcpy(c->b8 + c->len, src->b8 + from, n); break;
+    case CS_K_FIX16: memcpy(c->fix16 + 16 * c->len, src->fix16 + 16 * from, 16 * n); break;
+    case CS_K_STR: {
+        const uint64_t base = src->off[from];
+        memcpy(c->data + c->data_len, src->data + base, bytes);
+        for (size_t i = 1; i <= n; i++) c->off[c->len + i] = c->data_len + (src->off[from + i] - base);
+        c->data_len += bytes;
+        break;
+    }
+    default: return false;
+    }
+    c->len += n;
+    return true;
+}
+
+bool cs_batch_append_range(struct cs_batch *b, const struct cs_batch *src, size_t from, size_t n)
+{
+    for (int i = 0; i < b->table->ncols; i++) {
+        if (!cs_col_append_range(&b->cols[i], &src->cols[i], from, n)) return false;
+    }
+    if (src->line_no != NULL || b->line_no != NULL) {
+        if (b->rows + n > b->line_cap) {
+            size_t cap = b->line_cap < 64 ? 64 : 2 * b->line_cap;
+            while (cap < b->rows + n) cap *= 2;
+            uint64_t *p = realloc(b->line_no, cap * sizeof(*p));
+            if (p == NULL) return false;
+            memset(p + b->line_cap, 0, (cap - b->line_cap) * sizeof(*p));
+            b->line_no = p;
+            b->line_cap = cap;
+        }
+        if (src->line_no != NULL) memcpy(b->line_no + b->rows, src->line_no + from, n * sizeof(uint64_t));
+        else memset(b->line_no + b->rows, 0, n * sizeof(uint64_t));
+    }
+    b->rows += n;
+    return true;
+}

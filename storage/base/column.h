@@ -58,6 +58,8 @@ static inline const char *cs_col_str(const struct cs_col *c, size_t row, size_t 
     *len = (size_t)(c->off[row + 1] - c->off[row]);
     return c->data + c->off[row];
 }
+/* cs_col_append_range() - append rows [from, from + n) of src (same kind), NULLs included. */
+bool cs_col_append_range(struct cs_col *c, const struct cs_col *src, size_t from, size_t n);
 /* cs_col_equal_at() - whether row a of x and row b of y hold the same value (NULL == NULL). */
 bool cs_col_equal_at(const struct cs_col *x, size_t a, const struct cs_col *y, size_t b);
 
@@ -78,5 +80,9 @@ void cs_batch_free(struct cs_batch *b);
 void cs_batch_reset(struct cs_batch *b);
 /* cs_batch_push_row_from() - append row `row` of src (same table). */
 bool cs_batch_push_row_from(struct cs_batch *b, const struct cs_batch *src, size_t row);
+
+/* cs_batch_append_range() - append rows [from, from + n) of src (same table), with their
+ * line numbers when src has them. */
+bool cs_batch_append_range(struct cs_batch *b, const struct cs_batch *src, size_t from, size_t n);
 
 #endif

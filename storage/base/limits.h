@@ -13,6 +13,11 @@
  * small enough (a few MB) to keep peak memory bounded by the partitions in flight. */
 #define CS_PARSE_BATCH_ROWS 65536u
 
+/* Rows a fact load keeps staged before it writes the days that are complete (exports come in
+ * key, hence time, order): bounds the loader's memory (~120 bytes a staged query fact) whatever
+ * the size of the export. */
+#define CS_LOAD_FLUSH_ROWS (1u << 19)
+
 /* Values a query kernel processes at a time: fits the L1/L2 caches for a few columns. */
 #define CS_VECTOR_SIZE 2048u
 

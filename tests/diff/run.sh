@@ -28,7 +28,7 @@ quick=0
 # name seed rows start days: each chosen for an edge the reports must get right.
 datasets=(
   "base 1 4000 2025-01-01 60"       # SCD-2 cuts inside the range, one-row and empty days
-  "tiny 7 300 2025-06-01 12"        # Query 3 ties, one conversation, sparse groups
+  "tiny 7 300 2025-06-01 12"        # Query 3 ties, three conversations, sparse groups
   "leap 2 2500 2024-02-10 40"       # 2024-02-29, a window across it
   "yearend 3 3000 2025-12-05 50"    # 2025 into 2026: ISO week 1 in December, two years
   "denser 11 6000 2028-02-20 20"    # ~300 rows a day: p95 interpolation between values

@@ -12,13 +12,19 @@
 
 /* parse_all() - parse input (a table named `table`) into *all (initialized here); rejects may
  * be NULL. Returns the status of the last call; *rejected gets the rejected row count. */
-static inline int parse_all(const char *table, int format, bool header, const char *input,
-                            size_t len, FILE *rejects, struct cs_batch *all,
-                            struct cs_error *err, uint64_t *rejected)
+static inline int parse_all(const char *table,
+                            int format,
+                            bool header,
+                            const char *input,
+                            size_t len,
+                            FILE *rejects,
+                            struct cs_batch *all,
+                            struct cs_error *err,
+                            uint64_t *rejected)
 {
     const struct cs_table_def *t = cs_schema_find_table(table);
-    struct cs_parse_opts opts = {format, header, format == CS_FMT_CSV ? "t.csv" : "t.tsv",
-                                 rejects, TEST_NOW_US};
+    struct cs_parse_opts opts = {format, header, format == CS_FMT_CSV ? "t.csv" : "t.tsv", rejects,
+                                 TEST_NOW_US};
     cs_batch_init(all, t);
     struct cs_parser *p = NULL;
     int rc = cs_parser_open_mem(t, input, len, &opts, &p, err);
@@ -28,7 +34,8 @@ static inline int parse_all(const char *table, int format, bool header, const ch
     for (;;) {
         rc = cs_parser_next(p, &b, 3, err); /* small batches: exercise batch boundaries */
         if (rc != CS_OK || b.rows == 0) break;
-        for (size_t r = 0; r < b.rows; r++) cs_batch_push_row_from(all, &b, r);
+        for (size_t r = 0; r < b.rows; r++)
+            cs_batch_push_row_from(all, &b, r);
     }
     if (rejected != NULL) *rejected = cs_parser_rejected(p);
     cs_batch_free(&b);

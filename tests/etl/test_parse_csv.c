@@ -22,8 +22,8 @@ static int parse(const char *table, bool header, const char *s)
     return parse_all(table, CS_FMT_CSV, header, s, strlen(s), NULL, &b, &err, NULL);
 }
 
-#define AGENT_HEADER                                                                         \
-    "agent_key,agent_name,agent_type,capabilities,sla_target_seconds,cost_per_query_usd,"   \
+#define AGENT_HEADER                                                                      \
+    "agent_key,agent_name,agent_type,capabilities,sla_target_seconds,cost_per_query_usd," \
     "valid_from,valid_to,is_current\n"
 
 Test(parse_csv, quoting_null_and_empty_string)
@@ -49,10 +49,10 @@ Test(parse_csv, quoting_null_and_empty_string)
 
 Test(parse_csv, records_spanning_lines_keep_physical_line_numbers)
 {
-    const char *in = AGENT_HEADER
-        "1,\"two\nlines\r\nand three\",data,[],1,1,2025-01-01 00:00:00+00,,t\n"
-        "2,ok,data,[],1,1,2025-01-01 00:00:00+00,,t\n"
-        "3,bad,data,[],1,1,2025-01-01 00:00:00+00,,x\n";
+    const char *in =
+        AGENT_HEADER "1,\"two\nlines\r\nand three\",data,[],1,1,2025-01-01 00:00:00+00,,t\n"
+                     "2,ok,data,[],1,1,2025-01-01 00:00:00+00,,t\n"
+                     "3,bad,data,[],1,1,2025-01-01 00:00:00+00,,x\n";
     cr_assert_eq(parse("dim_agent", true, in), CS_EINPUT);
     cr_expect_str_eq(err.message,
                      "t.csv:6: is_current: invalid input syntax for type boolean: \"x\"");
@@ -97,8 +97,9 @@ Test(parse_csv, header_in_any_order_and_missing_columns_get_defaults)
 
 Test(parse_csv, missing_not_null_column_without_default_is_an_error_per_row)
 {
-    cr_assert_eq(parse("fact_approval", true, "approval_key,time_key,conv_key,status\n"
-                                              "1,20250304,5,pending\n"),
+    cr_assert_eq(parse("fact_approval", true,
+                       "approval_key,time_key,conv_key,status\n"
+                       "1,20250304,5,pending\n"),
                  CS_EINPUT);
     cr_expect_str_eq(err.message, "t.csv:2: created_at: null value violates not-null constraint");
 }
@@ -133,17 +134,19 @@ Test(parse_csv, empty_export_header_only_and_end_marker)
     cr_expect_eq(b.rows, 0);
     cr_assert_eq(parse("dim_agent", true, AGENT_HEADER), CS_OK);
     cr_expect_eq(b.rows, 0);
-    cr_assert_eq(parse("dim_agent", true, AGENT_HEADER "1,a,data,[],1,1,2025-01-01 00:00:00+00,,t\n"
-                                                       "\\.\n"
-                                                       "garbage\n"),
+    cr_assert_eq(parse("dim_agent", true,
+                       AGENT_HEADER "1,a,data,[],1,1,2025-01-01 00:00:00+00,,t\n"
+                                    "\\.\n"
+                                    "garbage\n"),
                  CS_OK, "%s", err.message);
     cr_expect_eq(b.rows, 1);
 }
 
 Test(parse_csv, crlf_records)
 {
-    cr_assert_eq(parse("dim_user", true, "user_key,user_id,user_type\r\n1,u1,approver\r\n"
-                                         "2,\"u\r\n2\",operator\r\n"),
+    cr_assert_eq(parse("dim_user", true,
+                       "user_key,user_id,user_type\r\n1,u1,approver\r\n"
+                       "2,\"u\r\n2\",operator\r\n"),
                  CS_OK, "%s", err.message);
     cr_assert_eq(b.rows, 2);
     cr_expect_str_eq(str_at(&b, CS_USER_TYPE, 0), "approver");
@@ -151,31 +154,35 @@ Test(parse_csv, crlf_records)
     cr_expect_str_eq(str_at(&b, CS_USER_TYPE, 1), "operator");
 }
 
-#define TRAINING_HEADER                                                                      \
-    "training_key,agent_key,time_key,conv_key,annotator_key,safe_to_send,clarity_score,"    \
+#define TRAINING_HEADER                                                                  \
+    "training_key,agent_key,time_key,conv_key,annotator_key,safe_to_send,clarity_score," \
     "accuracy_score,tone_score,%slabels,created_at,annotated_at\n"
 
 Test(parse_csv, overall_score_computed_or_checked_by_header)
 {
     char in[1024];
-    (void)snprintf(in, sizeof(in), TRAINING_HEADER "1,2,20250304,5,,f,4,4,5,\"{\"\"a b\"\"}\","
-                                                   "2025-03-04 10:00:00+00,\n",
+    (void)snprintf(in, sizeof(in),
+                   TRAINING_HEADER "1,2,20250304,5,,f,4,4,5,\"{\"\"a b\"\"}\","
+                                   "2025-03-04 10:00:00+00,\n",
                    "");
     cr_assert_eq(parse("fact_training", true, in), CS_OK, "%s", err.message);
     cr_expect_eq(b.cols[CS_FT_OVERALL].i64[0], 433);
     cr_expect_str_eq(str_at(&b, CS_FT_LABELS, 0), "{\"a b\"}");
-    (void)snprintf(in, sizeof(in), TRAINING_HEADER "1,2,20250304,5,,f,4,4,5,4.33,{},"
-                                                   "2025-03-04 10:00:00+00,\n",
+    (void)snprintf(in, sizeof(in),
+                   TRAINING_HEADER "1,2,20250304,5,,f,4,4,5,4.33,{},"
+                                   "2025-03-04 10:00:00+00,\n",
                    "overall_score,");
     cr_assert_eq(parse("fact_training", true, in), CS_OK, "%s", err.message);
-    (void)snprintf(in, sizeof(in), TRAINING_HEADER "1,2,20250304,5,,f,4,4,5,4.34,{},"
-                                                   "2025-03-04 10:00:00+00,\n",
+    (void)snprintf(in, sizeof(in),
+                   TRAINING_HEADER "1,2,20250304,5,,f,4,4,5,4.34,{},"
+                                   "2025-03-04 10:00:00+00,\n",
                    "overall_score,");
     cr_assert_eq(parse("fact_training", true, in), CS_EINPUT);
     cr_expect_str_eq(err.message,
                      "t.csv:2: overall_score: 4.34 does not match the generated value 4.33");
-    (void)snprintf(in, sizeof(in), TRAINING_HEADER "1,2,20250304,5,,f,4,4,5,,{},"
-                                                   "2025-03-04 10:00:00+00,\n",
+    (void)snprintf(in, sizeof(in),
+                   TRAINING_HEADER "1,2,20250304,5,,f,4,4,5,,{},"
+                                   "2025-03-04 10:00:00+00,\n",
                    "overall_score,");
     cr_assert_eq(parse("fact_training", true, in), CS_EINPUT);
     cr_expect_str_eq(err.message,

@@ -15,7 +15,7 @@ static void fini(void)
     cs_batch_free(&b);
 }
 
-#define FQ_ROW(key, tail)                                                                    \
+#define FQ_ROW(key, tail) \
     key "\t3\t20250304\t17\t0123456789abcdef0123456789abcdef\t\\N\t250\tt\tf\tf\t" tail
 
 TestSuite(parse_text, .fini = fini);
@@ -50,11 +50,15 @@ Test(parse_text, every_escape_form)
 {
     /* agent_name: \\ \t \n \r \b \f \v, octal 1-3 digits, hex 1-2 digits, \x without hex,
      * backslash before an ordinary character, \N inside a value */
-    const char *in = "1\ta\\\\b\\tc\\nd\\re\\bf\\fg\\vh\\101\\7\\60x\\x41\\x4g\\xq\\q\\N\\.\t"
-                     "data\t\\N\t\\N\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n";
+    const char *in = "1\ta\\\\b\\tc\\nd\\re\\bf\\fg\\vh\\101\\7\\60x\\x41\\x4g\\xq\\q\\N\\\\.\t"
+                     "data\t\\N\t\\N\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\\.\n";
     cr_assert_eq(parse("dim_agent", in), CS_OK, "%s", err.message);
-    cr_expect_str_eq(str_at(&b, CS_AGENT_NAME, 0),
-                     "a\\b\tc\nd\re\bf\fg\vhA\a0xA\x04gxqqN.");
+    cr_expect_str_eq(str_at(&b, CS_AGENT_NAME, 0), "a\\b\tc\nd\re\bf\fg\vhA\a0xA\x04gxqqN\\.");
+    cr_expect_eq(b.cols[CS_AGENT_IS_CURRENT].b8[0], 1, "a final \\. ends the line (PostgreSQL 15)");
+    cs_batch_free(&b);
+    in = "1\tx\\.y\tdata\t\\N\t\\N\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n";
+    cr_assert_eq(parse("dim_agent", in), CS_EINPUT);
+    cr_expect_str_eq(err.message, "t.tsv:1: agent_name: end-of-copy marker corrupt");
 }
 
 Test(parse_text, null_marker_only_when_alone)
@@ -72,7 +76,8 @@ Test(parse_text, null_marker_only_when_alone)
 
 Test(parse_text, last_line_without_newline_and_end_marker)
 {
-    const char *in = FQ_ROW("1", "2025-03-04 10:11:12+00") "\n" FQ_ROW("2", "2025-03-04 10:11:12+00");
+    const char *in =
+        FQ_ROW("1", "2025-03-04 10:11:12+00") "\n" FQ_ROW("2", "2025-03-04 10:11:12+00");
     cr_assert_eq(parse("fact_agent_query", in), CS_OK, "%s", err.message);
     cr_expect_eq(b.rows, 2);
     cs_batch_free(&b);
@@ -123,34 +128,43 @@ Test(parse_text, each_bad_row_names_file_line_and_column)
     (void)snprintf(in, sizeof(in), "%s%s\n", ok, FQ_ROW("x2", "2025-03-04 10:11:12+00"));
     expect_error("fact_agent_query", in,
                  "t.tsv:2: query_key: invalid input syntax for type bigint: \"x2\"");
-    expect_error("fact_agent_query", "1\t3000000000\t1\t1\t0123456789abcdef0123456789abcdef\t"
-                                     "\\N\t1\tt\tf\tf\t2025-03-04 10:11:12+00\n",
+    expect_error("fact_agent_query",
+                 "1\t3000000000\t1\t1\t0123456789abcdef0123456789abcdef\t"
+                 "\\N\t1\tt\tf\tf\t2025-03-04 10:11:12+00\n",
                  "t.tsv:1: agent_key: value \"3000000000\" is out of range for type integer");
     expect_error("fact_agent_query", FQ_ROW("1", "2025-03-04 25:11:12+00") "\n",
                  "t.tsv:1: created_at: date/time field value out of range: "
                  "\"2025-03-04 25:11:12+00\"");
-    expect_error("fact_agent_query", "1\t3\t1\t1\t0123456789ABCDEF0123456789abcdef\t\\N\t1\tt\tf\t"
-                                     "f\t2025-03-04 10:11:12+00\n",
+    expect_error("fact_agent_query",
+                 "1\t3\t1\t1\t0123456789ABCDEF0123456789abcdef\t\\N\t1\tt\tf\t"
+                 "f\t2025-03-04 10:11:12+00\n",
                  "t.tsv:1: query_hash: not a 32-digit lower-case hex MD5");
-    expect_error("fact_agent_query", "1\t3\t1\t1\t0123456789abcdef0123456789abcdef\t\\N\t\\N\tt\t"
-                                     "f\tf\t2025-03-04 10:11:12+00\n",
+    expect_error("fact_agent_query",
+                 "1\t3\t1\t1\t0123456789abcdef0123456789abcdef\t\\N\t\\N\tt\t"
+                 "f\tf\t2025-03-04 10:11:12+00\n",
                  "t.tsv:1: latency_ms: null value violates not-null constraint");
-    expect_error("fact_agent_query", FQ_ROW("1", "2025-03-04 10:11:12+00") "\n"
-                                     "2\t3\t1\t1\t0123456789abcdef0123456789abcdef\t\\N\t1\tyes\t"
-                                     "maybe\tf\t2025-03-04 10:11:12+00\n",
-                 "t.tsv:2: human_edited: invalid input syntax for type boolean: \"maybe\"");
+    expect_error(
+        "fact_agent_query",
+        FQ_ROW(
+            "1",
+            "2025-03-04 10:11:12+00") "\n"
+                                      "2\t3\t1\t1\t0123456789abcdef0123456789abcdef\t\\N\t1\tyes\t"
+                                      "maybe\tf\t2025-03-04 10:11:12+00\n",
+        "t.tsv:2: human_edited: invalid input syntax for type boolean: \"maybe\"");
 }
 
 Test(parse_text, check_constraints_and_encoding)
 {
-    expect_error("fact_approval", "1\t\\N\t20250304\t1\t\\N\taproved\t\\N\t0\t\\N\t"
-                                  "2025-03-04 10:00:00+00\t\\N\n",
+    expect_error("fact_approval",
+                 "1\t\\N\t20250304\t1\t\\N\taproved\t\\N\t0\t\\N\t"
+                 "2025-03-04 10:00:00+00\t\\N\n",
                  "t.tsv:1: status: unrecognized value \"aproved\"");
     expect_error("dim_user", "1\tu1\tadmin\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n",
                  "t.tsv:1: user_type: unrecognized value \"admin\"");
     expect_error("dim_agent", "1\tbad\\xff\tdata\t\\N\t\\N\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n",
                  "t.tsv:1: agent_name: invalid byte sequence for encoding \"UTF8\": 0xff");
-    expect_error("dim_agent", "1\tn\xc3\x28x\tdata\t\\N\t\\N\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n",
+    expect_error("dim_agent",
+                 "1\tn\xc3\x28x\tdata\t\\N\t\\N\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n",
                  "t.tsv:1: agent_name: invalid byte sequence for encoding \"UTF8\": 0xc3 0x28");
     expect_error("dim_agent", "1\tnul\\0\tdata\t\\N\t\\N\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n",
                  "t.tsv:1: agent_name: invalid byte sequence for encoding \"UTF8\": 0x00");
@@ -162,8 +176,9 @@ Test(parse_text, check_constraints_and_encoding)
 Test(parse_text, training_overall_score_absent_present_or_wrong)
 {
     /* COPY fact_training TO: 12 fields, no overall_score */
-    const char *absent = "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t{a,\"b c\"}\t2025-03-04 10:00:00+00\t\\N\n"
-                         "2\t2\t20250304\t5\t7\t\\N\t\\N\t\\N\t\\N\t{}\t2025-03-04 10:00:00+00\t\\N\n";
+    const char *absent =
+        "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t{a,\"b c\"}\t2025-03-04 10:00:00+00\t\\N\n"
+        "2\t2\t20250304\t5\t7\t\\N\t\\N\t\\N\t\\N\t{}\t2025-03-04 10:00:00+00\t\\N\n";
     cr_assert_eq(parse("fact_training", absent), CS_OK, "%s", err.message);
     cr_assert_eq(b.rows, 2);
     cr_expect_eq(b.cols[CS_FT_OVERALL].i64[0], 167);
@@ -172,26 +187,32 @@ Test(parse_text, training_overall_score_absent_present_or_wrong)
     cr_expect_str_eq(str_at(&b, CS_FT_LABELS, 0), "{a,\"b c\"}");
     cs_batch_free(&b);
     /* COPY (SELECT * ...) TO: 13 fields */
-    const char *present = "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t1.67\t{}\t2025-03-04 10:00:00+00\t\\N\n";
+    const char *present =
+        "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t1.67\t{}\t2025-03-04 10:00:00+00\t\\N\n";
     cr_assert_eq(parse("fact_training", present), CS_OK, "%s", err.message);
     cr_expect_eq(b.cols[CS_FT_OVERALL].i64[0], 167);
-    expect_error("fact_training", "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t1.50\t{}\t2025-03-04 10:00:00+00\t\\N\n",
+    expect_error("fact_training",
+                 "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t1.50\t{}\t2025-03-04 10:00:00+00\t\\N\n",
                  "t.tsv:1: overall_score: 1.50 does not match the generated value 1.67");
-    expect_error("fact_training", "1\t2\t20250304\t5\t7\tt\t1\t2\t9\t{}\t2025-03-04 10:00:00+00\t\\N\n",
+    expect_error("fact_training",
+                 "1\t2\t20250304\t5\t7\tt\t1\t2\t9\t{}\t2025-03-04 10:00:00+00\t\\N\n",
                  "t.tsv:1: tone_score: value 9 violates check (1 to 5)");
     expect_error("fact_training", "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t{}\t2025-03-04 10:00:00+00\n",
                  "t.tsv:1: row: expected 12 or 13 fields, found 11");
-    expect_error("fact_training", "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t{a,,b}\t2025-03-04 10:00:00+00\t\\N\n",
+    expect_error("fact_training",
+                 "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t{a,,b}\t2025-03-04 10:00:00+00\t\\N\n",
                  "t.tsv:1: labels: malformed array literal: \"{a,,b}\"");
-    expect_error("fact_training", "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t10.00\t{}\t2025-03-04 10:00:00+00\t\\N\n",
+    expect_error("fact_training",
+                 "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t10.00\t{}\t2025-03-04 10:00:00+00\t\\N\n",
                  "t.tsv:1: overall_score: numeric field overflow: \"10.00\" does not fit "
                  "numeric(3,2)");
 }
 
 Test(parse_text, text_arrays_stored_canonical)
 {
-    const char *in = "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t{ a , \"b\" ,NULL,\"NULL\",\"x\\\\\\\\y\"}\t"
-                     "2025-03-04 10:00:00+00\t\\N\n";
+    const char *in =
+        "1\t2\t20250304\t5\t7\tt\t1\t2\t2\t{ a , \"b\" ,NULL,\"NULL\",\"x\\\\\\\\y\"}\t"
+        "2025-03-04 10:00:00+00\t\\N\n";
     cr_assert_eq(parse("fact_training", in), CS_OK, "%s", err.message);
     cr_expect_str_eq(str_at(&b, CS_FT_LABELS, 0), "{a,b,NULL,\"NULL\",\"x\\\\y\"}");
 }
@@ -212,27 +233,31 @@ Test(parse_text, line_longer_than_the_limit)
 
 Test(parse_text, rejects_file_gets_bad_lines_verbatim_and_parsing_goes_on)
 {
-    const char *in = FQ_ROW("1", "2025-03-04 10:11:12+00") "\n"
-                     "2\tnope\n"
-                     FQ_ROW("3", "2025-03-04 99:11:12+00") "\n"
-                     FQ_ROW("4", "2025-03-04 10:11:12+00");
+    const char *in = FQ_ROW(
+        "1",
+        "2025-03-04 10:11:12+00") "\n"
+                                  "2\tnope\n" FQ_ROW("3", "2025-03-04 99:11:12+00") "\n" FQ_ROW(
+                                      "4", "2025-03-04 10:11:12+00");
     char *out = NULL;
     size_t out_len = 0;
     FILE *rej = open_memstream(&out, &out_len);
     uint64_t rejected = 0;
-    int rc = parse_all("fact_agent_query", CS_FMT_TEXT, false, in, strlen(in), rej, &b, &err,
-                       &rejected);
+    int rc =
+        parse_all("fact_agent_query", CS_FMT_TEXT, false, in, strlen(in), rej, &b, &err, &rejected);
     fclose(rej);
     cr_assert_eq(rc, CS_OK, "%s", err.message);
     cr_expect_eq(b.rows, 2);
     cr_expect_eq(b.cols[CS_FQ_KEY].i64[1], 4);
     cr_expect_eq(b.line_no[1], 4);
     cr_expect_eq(rejected, 2);
-    cr_expect_str_eq(out, "2\tnope\n"
-                          "-- t.tsv:2: row: expected 11 fields, found 2\n"
-                          FQ_ROW("3", "2025-03-04 99:11:12+00") "\n"
-                          "-- t.tsv:3: created_at: date/time field value out of range: "
-                          "\"2025-03-04 99:11:12+00\"\n");
+    cr_expect_str_eq(
+        out,
+        "2\tnope\n"
+        "-- t.tsv:2: row: expected 11 fields, found 2\n" FQ_ROW(
+            "3",
+            "2025-03-04 99:11:12+00") "\n"
+                                      "-- t.tsv:3: created_at: date/time field value out of range: "
+                                      "\"2025-03-04 99:11:12+00\"\n");
     free(out);
 }
 
@@ -277,7 +302,8 @@ Test(parse_text, too_long_line_goes_to_rejects_whole)
 
 Test(parse_text, loader_rejects_rerender_the_row)
 {
-    const char *in = FQ_ROW("1", "2025-03-04 10:11:12+00") "\n" FQ_ROW("2", "2025-03-04 10:11:12+00") "\n";
+    const char *in =
+        FQ_ROW("1", "2025-03-04 10:11:12+00") "\n" FQ_ROW("2", "2025-03-04 10:11:12+00") "\n";
     const struct cs_table_def *t = cs_schema_find_table("fact_agent_query");
     char *out = NULL;
     size_t out_len = 0;
@@ -298,8 +324,9 @@ Test(parse_text, loader_rejects_rerender_the_row)
     cr_expect_eq(cs_parser_rejected(p), 1);
     cs_parser_close(p);
     fclose(rej);
-    cr_expect_str_eq(out, FQ_ROW("2", "2025-03-04 10:11:12+00") "\n"
-                          "-- q.tsv:2: agent_key: no dim_agent row\n");
+    cr_expect_str_eq(
+        out, FQ_ROW("2", "2025-03-04 10:11:12+00") "\n"
+                                                   "-- q.tsv:2: agent_key: no dim_agent row\n");
     free(out);
 }
 
@@ -310,10 +337,11 @@ Test(parse_text, fd_input_across_many_buffers_matches_memory_input)
     size_t cap = rows * 128, len = 0;
     char *in = malloc(cap);
     for (size_t r = 0; r < rows; r++) {
-        len += (size_t)snprintf(in + len, cap - len,
-                                "%zu\t%zu\t20250304\t%zu\t0123456789abcdef0123456789abcdef\t%zu\t%zu\t"
-                                "t\tf\tf\t2025-03-04 10:%02zu:12.%zu+00\n",
-                                r + 1, r % 7, r % 1000, r * 3, r % 5000, r % 60, r % 1000);
+        len +=
+            (size_t)snprintf(in + len, cap - len,
+                             "%zu\t%zu\t20250304\t%zu\t0123456789abcdef0123456789abcdef\t%zu\t%zu\t"
+                             "t\tf\tf\t2025-03-04 10:%02zu:12.%zu+00\n",
+                             r + 1, r % 7, r % 1000, r * 3, r % 5000, r % 60, r % 1000);
     }
     FILE *f = tmpfile();
     fwrite(in, 1, len, f);
@@ -339,7 +367,8 @@ Test(parse_text, fd_input_across_many_buffers_matches_memory_input)
     cr_expect_eq(total, rows);
     cr_expect_eq(cs_parser_lines(p), rows);
     int64_t want = 0;
-    for (size_t r = 0; r < rows; r++) want += (int64_t)(r % 5000);
+    for (size_t r = 0; r < rows; r++)
+        want += (int64_t)(r % 5000);
     cr_expect_eq(sum, want);
     cs_parser_close(p);
     fclose(f);

@@ -17,8 +17,10 @@ Test(values, booleans_accept_every_postgres_spelling)
 {
     const char *yes[] = {"t", "true", "TRUE", "tr", " yes ", "y", "on", "ON", "1"};
     const char *no[] = {"f", "false", "False", "fa", "no", "n", "off", "of", "0", "\tf\n"};
-    for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++) cr_expect(b_ok(yes[i], true), "%s", yes[i]);
-    for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++) cr_expect(b_ok(no[i], false), "%s", no[i]);
+    for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+        cr_expect(b_ok(yes[i], true), "%s", yes[i]);
+    for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+        cr_expect(b_ok(no[i], false), "%s", no[i]);
 }
 
 Test(values, booleans_reject_ambiguous_and_unknown)
@@ -96,12 +98,13 @@ Test(values, numerics_round_half_away_from_zero_to_the_scale)
         int scale;
         int64_t want;
     } cases[] = {
-        {"1.005", 2, 101}, {"-1.005", 2, -101}, {"1.004", 2, 100}, {"12.3", 2, 1230},
-        {"5", 2, 500},     {".5", 2, 50},       {"-.5", 2, -50},   {"5.", 2, 500},
-        {"1e2", 2, 10000}, {"1.5E-1", 2, 15},   {"0.005", 2, 1},   {"-0.004", 2, 0},
-        {"0.0000", 6, 0},  {"0.000123", 6, 123}, {"1234.5678915", 6, 1234567892},
-        {" 7.25 ", 2, 725}, {"+3", 0, 3},       {"2.5", 0, 3},     {"-2.5", 0, -3},
-        {"0.00500", 2, 1}, {"123e-5", 6, 1230},
+        {"1.005", 2, 101},  {"-1.005", 2, -101},  {"1.004", 2, 100},
+        {"12.3", 2, 1230},  {"5", 2, 500},        {".5", 2, 50},
+        {"-.5", 2, -50},    {"5.", 2, 500},       {"1e2", 2, 10000},
+        {"1.5E-1", 2, 15},  {"0.005", 2, 1},      {"-0.004", 2, 0},
+        {"0.0000", 6, 0},   {"0.000123", 6, 123}, {"1234.5678915", 6, 1234567892},
+        {" 7.25 ", 2, 725}, {"+3", 0, 3},         {"2.5", 0, 3},
+        {"-2.5", 0, -3},    {"0.00500", 2, 1},    {"123e-5", 6, 1230},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         const int64_t v = num(cases[i].in, cases[i].scale, 0, &ok);
@@ -199,7 +202,7 @@ Test(values, timestamps_in_every_offset_and_precision)
         {"2025-03-04 10:11:12+05:30", "2025-03-04 04:41:12+00"},
         {"2025-03-04 10:11:12.5+05:30", "2025-03-04 04:41:12.5+00"},
         {"2025-03-04 10:11:12-08", "2025-03-04 18:11:12+00"},
-        {"2025-03-04 20:00:00-08", "2025-03-05 04:00:00+00"},     /* crosses midnight forward */
+        {"2025-03-04 20:00:00-08", "2025-03-05 04:00:00+00"},    /* crosses midnight forward */
         {"2025-03-01 01:00:00+05:30", "2025-02-28 19:30:00+00"}, /* back across a month */
         {"2024-12-31 23:30:00-01", "2025-01-01 00:30:00+00"},    /* across a year */
         {"2025-03-04 10:11:12+0530", "2025-03-04 04:41:12+00"},
@@ -230,10 +233,18 @@ Test(values, timestamps_rejected)
     cr_assert(!ok);
     cr_expect_str_eq(why, "invalid input syntax for type timestamp with time zone: "
                           "\"2025-03-04 10:11:12+00:00x\"");
-    const char *bad[] = {"2025-03-04",          "2025-03-04 10",          "2025-02-30 00:00:00",
-                         "2025-03-04 10:60:00", "2025-03-04 24:00:01",    "2025-03-04 10:00:00+16",
-                         "2025-03-04 10:00:00.", "2025-03-04 10:00:00+5:", "9999-12-31 23:00:00-05",
-                         "0001-01-01 00:00:00+01", "abc", ""};
+    const char *bad[] = {"2025-03-04",
+                         "2025-03-04 10",
+                         "2025-02-30 00:00:00",
+                         "2025-03-04 10:60:00",
+                         "2025-03-04 24:00:01",
+                         "2025-03-04 10:00:00+16",
+                         "2025-03-04 10:00:00.",
+                         "2025-03-04 10:00:00+5:",
+                         "9999-12-31 23:00:00-05",
+                         "0001-01-01 00:00:00+01",
+                         "abc",
+                         ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         ts_text(bad[i], &ok);
         cr_expect(!ok, "%s", bad[i]);
@@ -256,14 +267,20 @@ Test(values, query_hash_is_32_lower_case_hex_digits)
 
 Test(values, json_syntax)
 {
-    const char *good[] = {"{}", "[]", "[\"query\", \"analytics\", \"schema\"]",
+    const char *good[] = {"{}",
+                          "[]",
+                          "[\"query\", \"analytics\", \"schema\"]",
                           "{\"a\": [1, 2.5e3, -0.1, true, false, null, \"x\\u00e9\\n\"]}",
-                          " 1 ", "\"s\"", "{\"k\": {\"n\": {}}}", "\"\\ud83d\\ude00\"", "-0"};
+                          " 1 ",
+                          "\"s\"",
+                          "{\"k\": {\"n\": {}}}",
+                          "\"\\ud83d\\ude00\"",
+                          "-0"};
     for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
         cr_expect(cs_vp_json(good[i], strlen(good[i]), why), "%s: %s", good[i], why);
     }
-    const char *bad[] = {"", "{a:1}", "[1,]", "\"\\u0000\"", "01", "[1] x", "\"\\ud83d\"",
-                         "{\"a\" 1}", "[", "tru", "\"a\tb\"", "1.", "+1", "'x'"};
+    const char *bad[] = {"",          "{a:1}", "[1,]", "\"\\u0000\"", "01", "[1] x", "\"\\ud83d\"",
+                         "{\"a\" 1}", "[",     "tru",  "\"a\tb\"",    "1.", "+1",    "'x'"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         cr_expect(!cs_vp_json(bad[i], strlen(bad[i]), why), "%s", bad[i]);
     }
@@ -328,9 +345,10 @@ Test(values, text_arrays_are_canonicalized_as_array_out_prints_them)
 Test(values, text_arrays_rejected)
 {
     bool ok;
-    const char *bad[] = {"", "a", "{a", "{a,,b}", "{,}", "{a}x", "{\"a}", "{a\"b}",
-                         "{\"a\"b}", "{{a},{b,c}}", "{{a},b}", "{a,{b}}", "{{}}", "[1:1]={a}",
-                         "{{{{{{{a}}}}}}}", "{a\\"};
+    const char *bad[] = {"",        "a",       "{a",     "{a,,b}",    "{,}",
+                         "{a}x",    "{\"a}",   "{a\"b}", "{\"a\"b}",  "{{a},{b,c}}",
+                         "{{a},b}", "{a,{b}}", "{{}}",   "[1:1]={a}", "{{{{{{{a}}}}}}}",
+                         "{a\\"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         arr(bad[i], &ok);
         cr_expect(!ok, "%s", bad[i]);

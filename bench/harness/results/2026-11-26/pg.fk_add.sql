@@ -1,0 +1,11 @@
+ALTER TABLE fact_agent_query ADD CONSTRAINT fact_agent_query_agent_key_fkey FOREIGN KEY (agent_key) REFERENCES dim_agent(agent_key);
+ALTER TABLE fact_agent_query ADD CONSTRAINT fact_agent_query_time_key_fkey FOREIGN KEY (time_key) REFERENCES dim_time(time_key);
+ALTER TABLE fact_agent_query ADD CONSTRAINT fact_agent_query_conv_key_fkey FOREIGN KEY (conv_key) REFERENCES dim_conversation(conv_key);
+ALTER TABLE fact_approval ADD CONSTRAINT fact_approval_agent_key_fkey FOREIGN KEY (agent_key) REFERENCES dim_agent(agent_key);
+ALTER TABLE fact_approval ADD CONSTRAINT fact_approval_time_key_fkey FOREIGN KEY (time_key) REFERENCES dim_time(time_key);
+ALTER TABLE fact_approval ADD CONSTRAINT fact_approval_conv_key_fkey FOREIGN KEY (conv_key) REFERENCES dim_conversation(conv_key);
+ALTER TABLE fact_approval ADD CONSTRAINT fact_approval_approved_by_key_fkey FOREIGN KEY (approved_by_key) REFERENCES dim_user(user_key);
+ALTER TABLE fact_training ADD CONSTRAINT fact_training_agent_key_fkey FOREIGN KEY (agent_key) REFERENCES dim_agent(agent_key);
+ALTER TABLE fact_training ADD CONSTRAINT fact_training_time_key_fkey FOREIGN KEY (time_key) REFERENCES dim_time(time_key);
+ALTER TABLE fact_training ADD CONSTRAINT fact_training_conv_key_fkey FOREIGN KEY (conv_key) REFERENCES dim_conversation(conv_key);
+ALTER TABLE fact_training ADD CONSTRAINT fact_training_annotator_key_fkey FOREIGN KEY (annotator_key) REFERENCES dim_user(user_key);

@@ -1,0 +1,11 @@
+ALTER TABLE fact_agent_query DROP CONSTRAINT fact_agent_query_agent_key_fkey;
+ALTER TABLE fact_agent_query DROP CONSTRAINT fact_agent_query_time_key_fkey;
+ALTER TABLE fact_agent_query DROP CONSTRAINT fact_agent_query_conv_key_fkey;
+ALTER TABLE fact_approval DROP CONSTRAINT fact_approval_agent_key_fkey;
+ALTER TABLE fact_approval DROP CONSTRAINT fact_approval_time_key_fkey;
+ALTER TABLE fact_approval DROP CONSTRAINT fact_approval_conv_key_fkey;
+ALTER TABLE fact_approval DROP CONSTRAINT fact_approval_approved_by_key_fkey;
+ALTER TABLE fact_training DROP CONSTRAINT fact_training_agent_key_fkey;
+ALTER TABLE fact_training DROP CONSTRAINT fact_training_time_key_fkey;
+ALTER TABLE fact_training DROP CONSTRAINT fact_training_conv_key_fkey;
+ALTER TABLE fact_training DROP CONSTRAINT fact_training_annotator_key_fkey;
