@@ -54,12 +54,16 @@ int cs_merge_by_key(const struct cs_batch *old,
     }
     if (!sorted) qsort(refs, n, sizeof(*refs), cmp_ref);
     cs_batch_reset(out);
-    for (size_t i = 0; i < n; i++) {
+    /* copy runs of consecutive rows of one source at once */
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && refs[j].src == refs[i].src && refs[j].row == refs[j - 1].row + 1) j++;
         const struct cs_batch *src = refs[i].src == 0 ? old : add;
-        if (!cs_batch_push_row_from(out, src, refs[i].row)) {
+        if (!cs_batch_append_range(out, src, refs[i].row, j - i)) {
             free(refs);
             return cs_error_set(err, CS_ENOMEM, "out of memory merging rows");
         }
+        i = j;
     }
     free(refs);
     return CS_OK;
