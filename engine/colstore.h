@@ -147,16 +147,21 @@ COLSTORE_API int colstore_load_buffer(colstore_store *store,
 
 typedef struct colstore_report_params {
     const char *as_of; /* "YYYY-MM-DD"; NULL = today (UTC) */
-    int days;          /* window [as_of - days, as_of]; 0 = the report's default (7 or 30) */
+    int days;          /* window [as_of - days, as_of]; negative = the report's default (7 or 30);
+                        * 0 is the one day as_of */
     int year;          /* approval-queue; 0 = the current UTC year */
     const char *from;  /* daily-agg; NULL = yesterday (UTC) */
     const char *to;    /* daily-agg; NULL = yesterday (UTC) */
     bool recompute;    /* daily-agg: from the facts, not the materialized rows */
 } colstore_report_params;
 
+/* The defaults of every parameter: start from this, then set what you need. */
+#define COLSTORE_REPORT_PARAMS_INIT {NULL, -1, 0, NULL, NULL, false}
+
 /* colstore_report() - run report `name` ("agent-performance", "approval-queue",
  * "training-quality", "daily-agg") on the newest committed data. params may be NULL
- * (defaults). Sets *out (release with colstore_result_free()). */
+ * (defaults). Sets *out (release with colstore_result_free()). A malformed parameter (a date
+ * that is not YYYY-MM-DD, days or year out of range) is COLSTORE_EINVAL. */
 COLSTORE_API int colstore_report(colstore_store *store,
                                  const char *name,
                                  const colstore_report_params *params,

@@ -54,17 +54,17 @@ static int fill_params(const colstore_report_params *in,
     p->from_days = p->to_days = today - 1;
     if (in == NULL) return COLSTORE_OK;
     if (in->as_of != NULL && !cs_engine_parse_date(in->as_of, &p->as_of_days))
-        return cs_engine_fail(err, COLSTORE_EINPUT, "--as-of: invalid date \"%s\"", in->as_of);
+        return cs_engine_fail(err, COLSTORE_EINVAL, "--as-of: invalid date \"%s\"", in->as_of);
     if (in->from != NULL && !cs_engine_parse_date(in->from, &p->from_days))
-        return cs_engine_fail(err, COLSTORE_EINPUT, "--from: invalid date \"%s\"", in->from);
+        return cs_engine_fail(err, COLSTORE_EINVAL, "--from: invalid date \"%s\"", in->from);
     if (in->to != NULL && !cs_engine_parse_date(in->to, &p->to_days))
-        return cs_engine_fail(err, COLSTORE_EINPUT, "--to: invalid date \"%s\"", in->to);
-    if (in->days < 0 || in->days > 100000)
-        return cs_engine_fail(err, COLSTORE_EINPUT, "--days: %d is out of range 0..100000", in->days);
-    if (in->days > 0) p->days = in->days;
+        return cs_engine_fail(err, COLSTORE_EINVAL, "--to: invalid date \"%s\"", in->to);
+    if (in->days > 100000)
+        return cs_engine_fail(err, COLSTORE_EINVAL, "--days: %d is out of range 0..100000", in->days);
+    if (in->days >= 0) p->days = in->days;
     if (in->year != 0) {
         if (in->year < 1 || in->year > 9999)
-            return cs_engine_fail(err, COLSTORE_EINPUT, "--year: %d is out of range", in->year);
+            return cs_engine_fail(err, COLSTORE_EINVAL, "--year: %d is out of range", in->year);
         p->year = in->year;
     }
     p->recompute = in->recompute;

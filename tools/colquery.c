@@ -137,6 +137,7 @@ int main(int argc, char **argv)
 {
     struct args a;
     memset(&a, 0, sizeof(a));
+    a.p.days = -1; /* the report's default */
     if (parse_args(argc, argv, &a) != 0) {
         fputs("Try 'colquery --help'.\n", stderr);
         return CLI_USAGE;

@@ -20,7 +20,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "open: %s\n", err.message);
         return err.code;
     }
-    colstore_report_params params = {.as_of = argc > 3 ? argv[3] : NULL};
+    colstore_report_params params = COLSTORE_REPORT_PARAMS_INIT;
+    params.as_of = argc > 3 ? argv[3] : NULL;
     colstore_result *result = NULL;
     int rc = colstore_report(store, argc > 2 ? argv[2] : "agent-performance", &params, &result, &err);
     if (rc == COLSTORE_OK) rc = colstore_result_write(result, stdout, COLSTORE_OUTPUT_JSON, &err);

@@ -29,7 +29,7 @@ Test(api, reports_equal_hand_computed_values)
     char *dir;
     colstore_store *st = open_loaded(&dir);
     colstore_error err;
-    colstore_report_params p = {.as_of = "2025-03-03", .year = 2025, .from = "2025-03-01",
+    colstore_report_params p = {.days = -1, .as_of = "2025-03-03", .year = 2025, .from = "2025-03-01",
                                 .to = "2025-03-03"};
     char *csv = fx_report_csv(st, "agent-performance", &p, &err);
     cr_assert_not_null(csv, "%s", err.message);
@@ -61,7 +61,7 @@ Test(api, result_cursor_gives_numbers_and_text)
     char *dir;
     colstore_store *st = open_loaded(&dir);
     colstore_error err;
-    colstore_report_params p = {.as_of = "2025-03-03"};
+    colstore_report_params p = {.days = -1, .as_of = "2025-03-03"};
     colstore_result *r = NULL;
     cr_assert_eq(colstore_report(st, "agent-performance", &p, &r, &err), COLSTORE_OK, "%s",
                  err.message);
@@ -254,8 +254,8 @@ Test(api, bad_arguments_are_errors_not_crashes)
     colstore_result *r = NULL;
     cr_assert_eq(colstore_report(w, "no-such-report", NULL, &r, &err), COLSTORE_EINVAL);
     cr_assert_null(r);
-    colstore_report_params p = {.as_of = "2025-02-30"};
-    cr_assert_eq(colstore_report(w, "agent-performance", &p, &r, &err), COLSTORE_EINPUT);
+    colstore_report_params p = {.days = -1, .as_of = "2025-02-30"};
+    cr_assert_eq(colstore_report(w, "agent-performance", &p, &r, &err), COLSTORE_EINVAL);
     cr_assert_str_eq(err.message, "--as-of: invalid date \"2025-02-30\"");
     cr_assert_eq(colstore_dump(w, "no_such_table", COLSTORE_FORMAT_TEXT, stdout, &err),
                  COLSTORE_EINVAL);
@@ -268,5 +268,33 @@ Test(api, bad_arguments_are_errors_not_crashes)
                  COLSTORE_EINVAL);
     cr_assert_str_eq(err.message, "load: the store was opened read-only");
     colstore_close(ro);
+    free(dir);
+}
+
+Test(api, zero_days_is_the_single_day_as_of)
+{
+    char *dir;
+    colstore_store *st = open_loaded(&dir);
+    colstore_error err;
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+    p.as_of = "2025-03-01";
+    p.days = 0;
+    char *csv = fx_report_csv(st, "agent-performance", &p, &err);
+    cr_assert_not_null(csv, "%s", err.message);
+    cr_assert_str_eq(csv, "full_date,agent_name,total_queries,avg_latency_ms,approval_rate_pct,"
+                          "edit_rate_pct\n"
+                          "2025-03-01,data,2,150.50,50.00,50.00\n"
+                          "2025-03-01,support,1,300.00,0.00,0.00\n");
+    free(csv);
+    p.days = 1;
+    p.as_of = "2025-03-02";
+    csv = fx_report_csv(st, "agent-performance", &p, &err);
+    cr_assert_str_eq(csv, "full_date,agent_name,total_queries,avg_latency_ms,approval_rate_pct,"
+                          "edit_rate_pct\n"
+                          "2025-03-02,data,1,400.00,100.00,0.00\n"
+                          "2025-03-01,data,2,150.50,50.00,50.00\n"
+                          "2025-03-01,support,1,300.00,0.00,0.00\n");
+    free(csv);
+    colstore_close(st);
     free(dir);
 }

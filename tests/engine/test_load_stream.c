@@ -45,7 +45,7 @@ Test(load_stream, late_rows_merge_into_days_already_written)
     cr_assert_str_eq(dump, fx_fact_agent_query);
     free(dump);
     /* the materialized aggregates equal a recomputation */
-    colstore_report_params p = {.from = "2025-03-01", .to = "2025-03-03"};
+    colstore_report_params p = {.days = -1, .from = "2025-03-01", .to = "2025-03-03"};
     char *stored = fx_report_csv(st, "daily-agg", &p, &err);
     p.recompute = true;
     char *fresh = fx_report_csv(st, "daily-agg", &p, &err);
