@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run) and as the README says:  bash scripts/test.sh
 #  1. installs what is missing (scripts/install-deps.sh);
-#  2. builds plain (RelWithDebInfo, benchmarks included) in build-ci/plain and with
-#     ASan+UBSan (Debug) in build-ci/asan, and runs ctest in both;
+#  2. builds plain (RelWithDebInfo, benchmarks included) in build-ci/plain, with
+#     ASan+UBSan (Debug) in build-ci/asan and with TSan (Debug) in build-ci/tsan; runs ctest
+#     in the first two, and the multi-threaded tests under TSan;
 #  3. starts a private PostgreSQL 15 (scripts/pg-start.sh) and runs the differential tests
 #     tests/diff/run.sh and the CLI tests tests/diff/cli_errors.sh against the plain build,
 #     and the quick differential test and the CLI tests against the ASan build;
@@ -46,10 +47,19 @@ bash "$repo/scripts/install-deps.sh"
 step "build plain (RelWithDebInfo)" build "$builds/plain" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step "build ASan+UBSan (Debug)" build "$builds/asan" -DCMAKE_BUILD_TYPE=Debug \
   -DCOLSTORE_SANITIZE=ON -DCOLSTORE_BENCH=OFF
+build_tsan() { # only the concurrency stress test: Criterion's runner cannot start under TSan
+  cmake -S "$repo" -B "$builds/tsan" -DCMAKE_BUILD_TYPE=Debug -DCOLSTORE_TSAN=ON \
+    -DCOLSTORE_BENCH=OFF >/dev/null && cmake --build "$builds/tsan" -j "$jobs" --target stress_threads
+}
+step "build TSan (Debug)" build_tsan
 step "ctest plain" ctest --test-dir "$builds/plain" --output-on-failure -j "$jobs"
 step "ctest ASan+UBSan" env ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$builds/asan" --output-on-failure -j "$jobs"
+
+step "ctest TSan (concurrent readers and writers)" env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir "$builds/tsan" --output-on-failure -j "$jobs" \
+  -R 'stress_threads'
 
 trap stop_pg EXIT
 step "start PostgreSQL 15" bash "$repo/scripts/pg-start.sh"
