@@ -305,14 +305,29 @@ static struct day_stage *stage_for(struct fact_load *fl, int32_t time_key)
     return s;
 }
 
-static int read_day(struct cs_snap *snap, int table, int32_t time_key, struct cs_batch *b,
-                    struct cs_error *err)
+/* The columns cs_daily_agg_compute() reads of each fact table (the others may stay empty). */
+static const int agg_cols_q[] = {CS_FQ_AGENT, CS_FQ_LATENCY, CS_FQ_APPROVED, CS_FQ_HUMAN_EDITED,
+                                 CS_FQ_ERROR};
+static const int agg_cols_a[] = {CS_FA_AGENT, CS_FA_SLA_MET};
+static const int agg_cols_t[] = {CS_FT_AGENT, CS_FT_SAFE};
+
+/* Read only the aggregate's columns of table's partition for time_key (none: 0 rows). */
+static int read_day_agg_cols(struct cs_snap *snap, int table, int32_t time_key, struct cs_batch *b,
+                             struct cs_error *err)
 {
+    const int *cols = table == CS_T_FACT_AGENT_QUERY ? agg_cols_q
+                      : table == CS_T_FACT_APPROVAL  ? agg_cols_a
+                                                     : agg_cols_t;
+    const size_t n = table == CS_T_FACT_AGENT_QUERY ? 5 : 2;
     size_t first, end;
     cs_snap_part_range(snap, table, time_key, time_key, &first, &end);
     cs_batch_reset(b);
-    if (first == end) return CS_OK;
-    return cs_snap_read_part(snap, table, first, b, err);
+    for (size_t i = 0; first < end && i < n; i++) {
+        int rc = cs_snap_read_col(snap, table, first, cols[i], &b->cols[cols[i]], err);
+        if (rc != CS_OK) return rc;
+    }
+    b->rows = first < end ? cs_snap_part(snap, table, first).rows : 0;
+    return CS_OK;
 }
 
 static int refresh_agg(struct fact_load *fl, int32_t time_key, const struct cs_batch *merged)
@@ -325,7 +340,8 @@ static int refresh_agg(struct fact_load *fl, int32_t time_key, const struct cs_b
         cs_batch_init(&day[i], cs_schema_table(facts[i]));
         use[i] = &day[i];
         if (facts[i] == fl->ld->t->id) use[i] = merged;
-        else if (rc == CS_OK) rc = read_day(fl->ld->snap, facts[i], time_key, &day[i], &fl->ld->e);
+        else if (rc == CS_OK)
+            rc = read_day_agg_cols(fl->ld->snap, facts[i], time_key, &day[i], &fl->ld->e);
     }
     cs_batch_init(&agg, cs_schema_table(CS_T_AGG_DAILY));
     if (rc == CS_OK) rc = cs_daily_agg_compute(time_key, use[0], use[1], use[2], &agg, &fl->ld->e);
