@@ -116,3 +116,61 @@ Test(arrow, approval_and_training_reports_export)
         free(dir);
     }
 }
+
+/* Every cell of every report's Arrow export equals the result cursor's value. */
+static void check_cell(colstore_result *r, const struct ArrowSchema *s, const struct ArrowArray *a,
+                       size_t row, size_t col)
+{
+    const bool null = colstore_result_is_null(r, row, col);
+    cr_assert_eq(!valid_bit(a, (int64_t)row), null, "%s row %zu: validity", s->name, row);
+    if (null) return;
+    const int type = colstore_result_column_type(r, col);
+    if (type == COLSTORE_TYPE_TEXT) {
+        const int32_t *off = a->buffers[1];
+        const char *txt = a->buffers[2];
+        const char *want = colstore_result_text(r, row, col);
+        cr_assert_eq((size_t)(off[row + 1] - off[row]), strlen(want), "%s row %zu", s->name, row);
+        cr_assert(memcmp(txt + off[row], want, strlen(want)) == 0, "%s row %zu", s->name, row);
+    } else if (type == COLSTORE_TYPE_NUMERIC) {
+        int64_t lo, hi;
+        memcpy(&lo, (const uint8_t *)a->buffers[1] + 16 * row, 8);
+        memcpy(&hi, (const uint8_t *)a->buffers[1] + 16 * row + 8, 8);
+        cr_assert_eq(lo, colstore_result_int(r, row, col), "%s row %zu", s->name, row);
+        cr_assert_eq(hi, lo < 0 ? -1 : 0, "%s row %zu: sign extension", s->name, row);
+        char fmt[16];
+        snprintf(fmt, sizeof(fmt), "d:18,%d", colstore_result_column_scale(r, col));
+        cr_assert_str_eq(s->format, fmt);
+    } else if (type == COLSTORE_TYPE_DATE) {
+        const int32_t *d = a->buffers[1];
+        cr_assert_eq(d[row], colstore_result_int(r, row, col), "%s row %zu", s->name, row);
+    } else {
+        const int64_t *v = a->buffers[1];
+        cr_assert_eq(v[row], colstore_result_int(r, row, col), "%s row %zu", s->name, row);
+    }
+}
+
+Test(arrow, every_cell_of_every_report_matches_the_cursor)
+{
+    const char *names[] = {"agent-performance", "approval-queue", "training-quality", "daily-agg"};
+    for (int k = 0; k < 4; k++) {
+        char *dir;
+        colstore_result *r = report(names[k], &dir);
+        struct ArrowSchema s;
+        struct ArrowArray a;
+        colstore_error err;
+        cr_assert_eq(colstore_result_to_arrow(r, &s, &a, &err), COLSTORE_OK, "%s", err.message);
+        cr_assert_eq((size_t)s.n_children, colstore_result_columns(r));
+        cr_assert_eq((size_t)a.length, colstore_result_rows(r));
+        cr_assert_gt(a.length, 0, "%s has rows", names[k]);
+        for (size_t c = 0; c < colstore_result_columns(r); c++) {
+            cr_assert_str_eq(s.children[c]->name, colstore_result_column_name(r, c));
+            cr_assert_eq((size_t)a.children[c]->length, colstore_result_rows(r));
+            for (size_t row = 0; row < colstore_result_rows(r); row++)
+                check_cell(r, s.children[c], a.children[c], row, c);
+        }
+        colstore_result_free(r);
+        s.release(&s);
+        a.release(&a);
+        free(dir);
+    }
+}
