@@ -7,6 +7,9 @@
  * without a backslash points into the record; others are decoded into scratch.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#    include <emmintrin.h>
+#endif
 
 #include "etl/parse_internal.h"
 
@@ -122,6 +125,22 @@ static int fast_split(const char *s, size_t n, struct cs_field *f, int max)
 {
     int k = 0;
     size_t start = 0, i = 0;
+#if defined(__SSE2__)
+    const __m128i tab = _mm_set1_epi8('\t'), bs = _mm_set1_epi8('\\');
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        for (unsigned bm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bs)); bm != 0;
+             bm &= bm - 1) {
+            if (!is_null_field_at(s, n, i + (size_t)__builtin_ctz(bm))) return -1;
+        }
+        for (unsigned tm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab)); tm != 0;
+             tm &= tm - 1) {
+            const size_t at = i + (size_t)__builtin_ctz(tm);
+            put_field(s, start, at, f, max, &k);
+            start = at + 1;
+        }
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);

@@ -6,6 +6,9 @@
  * scratch.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#    include <emmintrin.h>
+#endif
 
 #include "etl/parse_internal.h"
 
@@ -67,6 +70,19 @@ static int fast_split(const char *s, size_t n, struct cs_field *f, int max)
 {
     int k = 0;
     size_t start = 0, i = 0;
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) != 0) return -1;
+        for (unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)); cm != 0;
+             cm &= cm - 1) {
+            const size_t at = i + (size_t)__builtin_ctz(cm);
+            put_field(s, start, at, f, max, &k);
+            start = at + 1;
+        }
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);

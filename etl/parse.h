@@ -39,18 +39,40 @@ struct cs_parse_opts {
     const char *filename; /* for messages: "approvals.csv" or "<stdin>" */
     FILE *rejects;        /* NULL: the first bad line fails the parse */
     int64_t now_us;       /* load time: the value of DEFAULT now() */
+    /* Parallel parsing of a regular file or a memory buffer (see docs/export-formats.md,
+     * "Parallel parsing"). Both 0 in production: the parser decides. */
+    int threads;        /* 0: CS_PARSE_THREADS workers for inputs of CS_PARSE_PAR_MIN_BYTES or
+                         * more, else none; < 0: never (one thread, the caller's); > 0: that
+                         * many workers (at most CS_PARSE_MAX_THREADS) whatever the input's size
+                         * (tests) */
+    size_t block_bytes; /* 0: CS_PARSE_BLOCK_BYTES; else the size parallel blocks are cut at
+                         * (tests force tiny blocks to cross every boundary) */
 };
+
+/* Workers of the parallel parse by default; the caller's thread consumes the blocks. */
+#define CS_PARSE_THREADS     2
+#define CS_PARSE_MAX_THREADS 8
+/* Inputs smaller than this are parsed on the caller's thread alone: starting threads would
+ * cost more than it saves. */
+#define CS_PARSE_PAR_MIN_BYTES (4u << 20)
+/* Bytes of a parallel block (cut at the next record boundary): large enough to amortize the
+ * hand-off, small enough that the blocks in flight (CS_PARSE_THREADS + 2) stay a few MB. */
+#define CS_PARSE_BLOCK_BYTES (4u << 20)
 
 struct cs_parser;
 
-/* cs_parser_open_fd() - parse the export read from fd (not closed by the parser). */
+/* cs_parser_open_fd() - parse the export read from fd (not closed by the parser), from its
+ * current offset. A regular file (fstat) that is large enough for parallel parsing (see
+ * struct cs_parse_opts) is mapped (mmap) up to its size at open and parsed by worker threads,
+ * blocks handed back in file order; it must not be truncated while the parser is open. Other
+ * input (pipes, terminals, small files) is read() on the caller's thread. */
 int cs_parser_open_fd(const struct cs_table_def *t,
                       int fd,
                       const struct cs_parse_opts *opts,
                       struct cs_parser **out,
                       struct cs_error *err);
 /* cs_parser_open_mem() - parse the export in buf[0..len) (not copied: must outlive the
- * parser). */
+ * parser, and stay unchanged: worker threads may read it ahead of cs_parser_next()). */
 int cs_parser_open_mem(const struct cs_table_def *t,
                        const char *buf,
                        size_t len,
@@ -58,7 +80,8 @@ int cs_parser_open_mem(const struct cs_table_def *t,
                        struct cs_parser **out,
                        struct cs_error *err);
 /* cs_parser_next() - reset `out` (a batch of the parser's table) and fill it with up to
- * max_rows rows; out->line_no is filled. Returns CS_OK with out->rows == 0 at the end.
+ * max_rows rows; out->line_no is filled. Rows, errors, rejects and counters are the same
+ * whether the parse runs in parallel or not. Returns CS_OK with out->rows == 0 at the end.
  * CS_EINPUT on the first bad line when there is no rejects file (the rows of that call are
  * then not to be used), CS_EIO when reading or writing the rejects file fails, CS_ENOMEM.
  * Errors are sticky: later calls return the same error. Hidden columns (source_id) are NULL;

@@ -8,7 +8,9 @@
  *   table_map.c  which column each field fills: the DDL order or the header's;
  *   row_build.c  fields → typed, checked values → one row appended to a batch;
  *   rejects.c    bad records, verbatim, with their reason;
- *   parser.c     the cs_parser object tying them together.
+ *   parser.c     the cs_parser object tying them together;
+ *   parallel.c   the same over blocks of a mapped file or a buffer, in worker threads,
+ *                handed back in file order.
  * Nothing here allocates per field: fields point into the input buffer or into one scratch
  * buffer per record.
  */
@@ -163,14 +165,60 @@ struct cs_parser {
     bool done;
     int sticky; /* first fatal status, returned again by later calls */
     struct cs_error sticky_err;
+    int threads;        /* opts->threads */
+    size_t block_bytes; /* opts->block_bytes */
+    void *map_base;     /* the mapped input file (munmap'ed at close), or NULL */
+    size_t map_len;
+    struct cs_par *par; /* the parallel parse, or NULL when next() reads p->rd itself */
+    bool has_str;       /* the table has string columns (text, jsonb, text[]) */
+    struct cs_vp_day_cache day_cache; /* of the timestamps this context parsed */
+    uint64_t par_bytes;               /* parallel: bytes before the next record to hand out */
 };
 
-/* cs_row_build() - check record rec and append it to b as one row. Returns CS_OK, CS_EINPUT
- * with *column (a column name, "row" or "header") and why[CS_VP_WHY_SIZE] set, or CS_ENOMEM
- * (b unchanged except on CS_OK). */
+/* cs_parser_bad() - a record that failed (first physical line `line`, raw[0..raw_len)
+ * verbatim): without a rejects file CS_EINPUT with "file:line: column: why" in err; with one,
+ * the record and the message go to the file (CS_OK, or CS_EIO). */
+int cs_parser_bad(struct cs_parser *p,
+                  uint64_t line,
+                  const char *raw,
+                  size_t raw_len,
+                  const char *column,
+                  const char *why,
+                  struct cs_error *err);
+/* cs_parser_ensure_line_no() - room for `rows` entries in b->line_no. */
+bool cs_parser_ensure_line_no(struct cs_batch *b, size_t rows);
+/* cs_record_is_end_marker() - whether rec is the line "\." that ends the data. */
+bool cs_record_is_end_marker(const struct cs_record *rec);
+
+/* cs_par_start() - parse data[start..len) (record boundary at `start`, physical line
+ * p->line) in blocks of about block_bytes, with nthreads workers (0: the caller's thread
+ * parses each block when it needs it). `mapped`: data is p->map, whose pages are released
+ * (MADV_DONTNEED) once handed out. Sets p->par. CS_ENOMEM on failure; a thread that can't be
+ * started is not an error (the caller's thread parses instead). */
+int cs_par_start(struct cs_parser *p,
+                 const char *data,
+                 size_t len,
+                 size_t start,
+                 bool mapped,
+                 int nthreads,
+                 size_t block_bytes,
+                 struct cs_error *err);
+/* cs_par_next() - cs_parser_next() over the blocks: the same rows, rejects and errors in the
+ * same order and calls as the sequential parse; updates p->line, p->par_bytes, p->rejected
+ * and p->done. Returns CS_OK or the status to make sticky. */
+int cs_par_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, struct cs_error *err);
+/* cs_par_free() - stop and join the workers, free everything; NULL is a no-op. */
+void cs_par_free(struct cs_par *par);
+
+/* cs_row_build() - check record rec and append it to b as one row. *room: rows that fit in
+ * b's columns without growing them, kept up to date here (start each batch with 0, and
+ * append to b only through here while using it). Returns CS_OK, CS_EINPUT with *column (a
+ * column name, "row" or "header") and why[CS_VP_WHY_SIZE] set, or CS_ENOMEM (b unchanged
+ * except on CS_OK). */
 int cs_row_build(struct cs_parser *p,
                  const struct cs_record *rec,
                  struct cs_batch *b,
+                 size_t *room,
                  const char **column,
                  char *why);
 /* cs_row_defaults() - fill p->defaults and p->precision for t. CS_EINVAL if a schema default

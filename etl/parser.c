@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "etl/dump.h"
 #include "etl/parse_internal.h"
@@ -95,6 +98,8 @@ static int parser_new(const struct cs_table_def *t,
     p->header = opts->header;
     p->rejects = opts->rejects;
     p->now_us = opts->now_us;
+    p->threads = opts->threads;
+    p->block_bytes = opts->block_bytes;
     p->filename = strdup(opts->filename != NULL ? opts->filename : "<stdin>");
     p->line = 1;
     p->rd.fd = -1;
@@ -107,10 +112,27 @@ static int parser_new(const struct cs_table_def *t,
     return cs_row_defaults(p, err);
 }
 
-/* parser_start() - after the reader is set up: the header, or fail and free. */
+/* par_workers() - workers for a parallel parse of len bytes, 0 for none. */
+static int par_workers(const struct cs_parser *p, size_t len)
+{
+    if (p->threads != 0) return p->threads < 0 ? 0 : p->threads;
+    if (len < CS_PARSE_PAR_MIN_BYTES) return 0;
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 0 && cpus < CS_PARSE_THREADS ? (int)cpus : CS_PARSE_THREADS;
+}
+
+/* parser_start() - after the reader is set up: the header, then the parallel parse of the
+ * rest when the input is in memory and worth it; or fail and free. */
 static int parser_start(struct cs_parser *p, struct cs_parser **out, struct cs_error *err)
 {
-    const int rc = p->header ? read_header(p, err) : CS_OK;
+    int rc = p->header ? read_header(p, err) : CS_OK;
+    if (rc == CS_OK && !p->done && p->rd.fd < 0) {
+        const int workers = par_workers(p, p->rd.end);
+        const size_t block = p->block_bytes > 0 ? p->block_bytes : CS_PARSE_BLOCK_BYTES;
+        if (workers > 0)
+            rc = cs_par_start(p, p->rd.data, p->rd.end, p->rd.pos, p->map_base != NULL, workers,
+                              block, err);
+    }
     if (rc != CS_OK) {
         cs_parser_close(p);
         *out = NULL;
@@ -118,6 +140,26 @@ static int parser_start(struct cs_parser *p, struct cs_parser **out, struct cs_e
     }
     *out = p;
     return CS_OK;
+}
+
+/* map_input() - when fd is a regular file worth a parallel parse, map it from its current
+ * offset and read it as memory; false to read() it instead. */
+static bool map_input(struct cs_parser *p, int fd)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
+    const off_t at = lseek(fd, 0, SEEK_CUR);
+    if (at < 0 || sb.st_size <= at) return false;
+    const size_t len = (size_t)(sb.st_size - at);
+    if (par_workers(p, len) == 0) return false;
+    const off_t skip = at % (off_t)sysconf(_SC_PAGESIZE); /* mmap wants a page offset */
+    void *m = mmap(NULL, len + (size_t)skip, PROT_READ, MAP_PRIVATE, fd, at - skip);
+    if (m == MAP_FAILED) return false;
+    (void)madvise(m, len + (size_t)skip, MADV_SEQUENTIAL);
+    p->map_base = m;
+    p->map_len = len + (size_t)skip;
+    cs_reader_init_mem(&p->rd, (const char *)m + skip, len, p->filename);
+    return true;
 }
 
 int cs_parser_open_fd(const struct cs_table_def *t,
@@ -128,7 +170,7 @@ int cs_parser_open_fd(const struct cs_table_def *t,
 {
     struct cs_parser *p;
     int rc = parser_new(t, opts, &p, err);
-    if (rc == CS_OK) rc = cs_reader_init_fd(&p->rd, fd, p->filename, err);
+    if (rc == CS_OK && !map_input(p, fd)) rc = cs_reader_init_fd(&p->rd, fd, p->filename, err);
     if (rc != CS_OK) {
         cs_parser_close(p);
         *out = NULL;
@@ -165,27 +207,51 @@ static int fail(struct cs_parser *p, int rc, struct cs_error *err)
     return rc;
 }
 
-/* bad_row() - a row that failed: into the rejects file, or the error. */
+/* report_bad() - a row that failed: into the rejects file, or the error. `spilled`: its
+ * bytes went to the rejects file already, to its very end, so it still needs its newline. */
+static int report_bad(struct cs_parser *p,
+                      uint64_t line,
+                      const char *raw,
+                      size_t raw_len,
+                      bool spilled,
+                      const char *column,
+                      const char *why,
+                      struct cs_error *err)
+{
+    char msg[CS_ERROR_MESSAGE_SIZE];
+    (void)snprintf(msg, sizeof(msg), "%s:%llu: %s: %s", p->filename, (unsigned long long)line,
+                   column, why);
+    if (p->rejects == NULL) return cs_error_set(err, CS_EINPUT, "%s", msg);
+    int rc = write_header_once(p, err);
+    if (rc == CS_OK && spilled && p->spill_last != '\n')
+        rc = cs_rejects_spill(p->rejects, "\n", 1, err);
+    if (rc == CS_OK) rc = cs_rejects_write(p->rejects, raw, raw_len, msg, err);
+    p->rejected++;
+    return rc;
+}
+
+int cs_parser_bad(struct cs_parser *p,
+                  uint64_t line,
+                  const char *raw,
+                  size_t raw_len,
+                  const char *column,
+                  const char *why,
+                  struct cs_error *err)
+{
+    return report_bad(p, line, raw, raw_len, false, column, why, err);
+}
+
 static int bad_row(struct cs_parser *p,
                    const struct cs_record *rec,
                    const char *column,
                    const char *why,
                    struct cs_error *err)
 {
-    char msg[CS_ERROR_MESSAGE_SIZE];
-    (void)snprintf(msg, sizeof(msg), "%s:%llu: %s: %s", p->filename, (unsigned long long)rec->line,
-                   column, why);
-    if (p->rejects == NULL) return cs_error_set(err, CS_EINPUT, "%s", msg);
-    int rc = write_header_once(p, err);
-    /* a too-long record spilled to its very end still needs its newline */
-    if (rc == CS_OK && rec->too_long && rec->raw_len == 0 && p->spill_last != '\n')
-        rc = cs_rejects_spill(p->rejects, "\n", 1, err);
-    if (rc == CS_OK) rc = cs_rejects_write(p->rejects, rec->p, rec->raw_len, msg, err);
-    p->rejected++;
-    return rc;
+    const bool spilled = rec->too_long && rec->raw_len == 0;
+    return report_bad(p, rec->line, rec->p, rec->raw_len, spilled, column, why, err);
 }
 
-static bool ensure_line_no(struct cs_batch *b, size_t rows)
+bool cs_parser_ensure_line_no(struct cs_batch *b, size_t rows)
 {
     if (rows <= b->line_cap) return true;
     size_t cap = b->line_cap < 1024 ? 1024 : 2 * b->line_cap;
@@ -198,7 +264,7 @@ static bool ensure_line_no(struct cs_batch *b, size_t rows)
     return true;
 }
 
-static bool is_end_marker(const struct cs_record *rec)
+bool cs_record_is_end_marker(const struct cs_record *rec)
 {
     return !rec->too_long && rec->len == 2 && rec->p[0] == '\\' && rec->p[1] == '.';
 }
@@ -212,17 +278,22 @@ int cs_parser_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, s
         if (err != NULL) *err = p->sticky_err;
         return p->sticky;
     }
+    if (p->par != NULL) {
+        const int rc = cs_par_next(p, out, max_rows, err);
+        return rc == CS_OK ? CS_OK : fail(p, rc, err);
+    }
+    size_t room = 0;
     while (out->rows < max_rows && !p->done) {
         struct cs_record rec;
         int rc = cs_reader_next(&p->rd, p->format, p->line, p->rejects != NULL ? spill : NULL, p,
                                 &rec, err);
         if (rc < 0) return fail(p, -rc, err);
-        if (rc == 0 || is_end_marker(&rec)) {
+        if (rc == 0 || cs_record_is_end_marker(&rec)) {
             p->done = true;
             break;
         }
         p->line += rec.nlines;
-        if (!ensure_line_no(out, out->rows + 1)) {
+        if (!cs_parser_ensure_line_no(out, out->rows + 1)) {
             return fail(p, cs_error_set(err, CS_ENOMEM, "%s: out of memory", p->filename), err);
         }
         const char *column = "row";
@@ -231,7 +302,7 @@ int cs_parser_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, s
             (void)snprintf(why, sizeof(why), "line longer than %u bytes", CS_MAX_LINE_BYTES);
             rc = CS_EINPUT;
         } else {
-            rc = cs_row_build(p, &rec, out, &column, why);
+            rc = cs_row_build(p, &rec, out, &room, &column, why);
         }
         if (rc == CS_OK) {
             out->line_no[out->rows - 1] = rec.line;
@@ -280,12 +351,14 @@ uint64_t cs_parser_rejected(const struct cs_parser *p)
 
 uint64_t cs_parser_bytes(const struct cs_parser *p)
 {
-    return p->rd.consumed + p->rd.pos;
+    return p->par != NULL ? p->par_bytes : p->rd.consumed + p->rd.pos;
 }
 
 void cs_parser_close(struct cs_parser *p)
 {
     if (p == NULL) return;
+    cs_par_free(p->par); /* joins the workers: nothing reads the input after this */
+    if (p->map_base != NULL) (void)munmap(p->map_base, p->map_len);
     cs_reader_free(&p->rd);
     free(p->scratch);
     free(p->arr);

@@ -91,94 +91,248 @@ static int split(struct cs_parser *p, const struct cs_record *rec, const char **
     return nf;
 }
 
+/* ---- the row being built, in place ----
+ *
+ * Values are parsed straight into slot `at` = col->len of each column (capacity reserved
+ * first); strings are only referenced (they live in the record, scratch or arr until the row
+ * is done). commit() then appends them and bumps the lengths. A bad row never reaches
+ * commit(), so it leaves the batch as it was. */
+
+struct row_slot {
+    size_t at;                    /* the slot: rows of the batch */
+    uint32_t nulls;               /* bit c: column c is NULL */
+    const char *str[CS_MAX_COLS]; /* CS_K_STR values */
+    size_t str_len[CS_MAX_COLS];
+};
+
+/* reserve_rows() - room for more rows in every column (values, NULL maps), doubling the full
+ * ones; *room = rows that now fit in all of them. */
+static bool reserve_rows(struct cs_batch *b, size_t *room)
+{
+    const int ncols = b->table->ncols;
+    size_t fit = SIZE_MAX;
+    for (int c = 0; c < ncols; c++) {
+        struct cs_col *col = &b->cols[c];
+        if (col->len >= col->cap && !cs_col_reserve(col, col->len + 1, 0)) return false;
+        if (col->cap - col->len < fit) fit = col->cap - col->len;
+    }
+    *room = fit;
+    return true;
+}
+
+/* reserve_bytes() - room for str_bytes more bytes in every string column. */
+static bool reserve_bytes(struct cs_batch *b, size_t str_bytes)
+{
+    const int ncols = b->table->ncols;
+    for (int c = 0; c < ncols; c++) {
+        struct cs_col *col = &b->cols[c];
+        if (col->kind == CS_K_STR && col->data_len + str_bytes > col->data_cap &&
+            !cs_col_reserve(col, col->len + 1, col->data_len + str_bytes))
+            return false;
+    }
+    return true;
+}
+
+/* put_value() - field text s[0..n) of column c into its slot. */
+static bool put_value(struct cs_parser *p,
+                      struct cs_batch *b,
+                      int c,
+                      const char *s,
+                      size_t n,
+                      struct row_slot *rs,
+                      size_t *arr_used,
+                      char *why)
+{
+    struct cs_col *col = &b->cols[c];
+    const size_t at = rs->at;
+    const int type = p->t->cols[c].type;
+    switch (type) {
+    case CS_TY_INT4:
+    case CS_TY_INT8:
+        if (n - 1 < 9) { /* 1..9 plain digits can't overflow either type */
+            int64_t v = 0;
+            size_t i = 0;
+            for (; i < n && (unsigned)(s[i] - '0') <= 9u; i++)
+                v = v * 10 + (s[i] - '0');
+            if (i == n) {
+                col->i64[at] = v;
+                return true;
+            }
+        }
+        return cs_vp_int(s, n, type, &col->i64[at], why);
+    case CS_TY_BOOL: {
+        bool v;
+        if (n == 1 && (s[0] == 't' || s[0] == 'f'))
+            v = s[0] == 't';
+        else if (!cs_vp_bool(s, n, &v, why))
+            return false;
+        col->b8[at] = v;
+        return true;
+    }
+    case CS_TY_TIMESTAMPTZ:
+        return cs_vp_timestamptz_day(s, n, &p->day_cache, &col->i64[at], why);
+    case CS_TY_HASH16:
+        return cs_vp_hash16(s, n, col->fix16 + 16 * at, why);
+    default:
+        break;
+    }
+    struct cs_val v;
+    if (!parse_value(p, c, s, n, &v, arr_used, why)) return false;
+    if (col->kind == CS_K_STR) {
+        rs->str[c] = v.s;
+        rs->str_len[c] = v.len;
+    } else {
+        col->i64[at] = v.i; /* date, numeric */
+    }
+    return true;
+}
+
+/* put_default() - the default of column c (absent from the export) into its slot. */
+static void put_default(const struct cs_parser *p, struct cs_batch *b, int c, struct row_slot *rs)
+{
+    const struct cs_val *v = &p->defaults[c];
+    struct cs_col *col = &b->cols[c];
+    if (v->null) {
+        rs->nulls |= 1u << c;
+        return;
+    }
+    switch (col->kind) {
+    case CS_K_I64:
+        col->i64[rs->at] = v->i;
+        break;
+    case CS_K_BOOL:
+        col->b8[rs->at] = v->i != 0;
+        break;
+    case CS_K_STR:
+        rs->str[c] = v->s;
+        rs->str_len[c] = v->len;
+        break;
+    default:
+        memcpy(col->fix16 + 16 * rs->at, v->h, 16);
+        break;
+    }
+}
+
 /* generated() - overall_score of fact_training: fill it in, or compare it. */
-static bool generated(struct cs_parser *p, struct cs_val *v, bool present, char *why)
+static bool
+generated(struct cs_parser *p, struct cs_batch *b, struct row_slot *rs, bool present, char *why)
 {
     if (p->t->id != CS_T_FACT_TRAINING) return true;
-    const int64_t want = cs_vp_overall_score(v[CS_FT_CLARITY].null ? 0 : v[CS_FT_CLARITY].i,
-                                             v[CS_FT_ACCURACY].null ? 0 : v[CS_FT_ACCURACY].i,
-                                             v[CS_FT_TONE].null ? 0 : v[CS_FT_TONE].i);
-    struct cs_val *o = &v[CS_FT_OVERALL];
-    if (present && (o->null || o->i != want)) {
+    const size_t at = rs->at;
+#define SCORE(c) ((rs->nulls >> (c)) & 1u ? 0 : b->cols[c].i64[at])
+    const int64_t want =
+        cs_vp_overall_score(SCORE(CS_FT_CLARITY), SCORE(CS_FT_ACCURACY), SCORE(CS_FT_TONE));
+#undef SCORE
+    int64_t *o = &b->cols[CS_FT_OVERALL].i64[at];
+    const bool o_null = (rs->nulls >> CS_FT_OVERALL) & 1u;
+    if (present && (o_null || *o != want)) {
         char got[CS_FMT_MAX], exp[CS_FMT_MAX];
-        if (o->null)
+        if (o_null)
             memcpy(got, "NULL", 5);
         else
-            (void)cs_fmt_numeric(got, o->i, 2);
+            (void)cs_fmt_numeric(got, *o, 2);
         (void)cs_fmt_numeric(exp, want, 2);
         (void)snprintf(why, CS_VP_WHY_SIZE, "%s does not match the generated value %s", got, exp);
         return false;
     }
-    o->null = false;
-    o->i = want;
+    rs->nulls &= ~(1u << CS_FT_OVERALL);
+    *o = want;
     return true;
 }
 
-/* constraints() - NOT NULL, then CHECK, in column order; the failing column or -1. `nulls` has
- * bit c set when column c is NULL. */
-static int constraints(const struct cs_parser *p, const struct cs_val *v, uint32_t nulls, char *why)
+/* constraints() - NOT NULL, then CHECK, in column order; the failing column or -1. */
+static int constraints(const struct cs_parser *p,
+                       const struct cs_batch *b,
+                       const struct row_slot *rs,
+                       char *why)
 {
     const struct cs_table_def *t = p->t;
-    const uint32_t missing = nulls & p->not_null_mask;
+    const uint32_t missing = rs->nulls & p->not_null_mask;
     if (missing != 0) {
         (void)snprintf(why, CS_VP_WHY_SIZE, "null value violates not-null constraint");
         return __builtin_ctz(missing);
     }
-    for (uint32_t m = p->check_mask & ~nulls; m != 0; m &= m - 1) {
+    for (uint32_t m = p->check_mask & ~rs->nulls; m != 0; m &= m - 1) {
         const int c = __builtin_ctz(m);
         const int check = t->cols[c].check;
         if (check == CS_CHECK_SCORE) {
-            if (v[c].i < 1 || v[c].i > 5) {
+            const int64_t v = b->cols[c].i64[rs->at];
+            if (v < 1 || v > 5) {
                 (void)snprintf(why, CS_VP_WHY_SIZE, "value %lld violates check (1 to 5)",
-                               (long long)v[c].i);
+                               (long long)v);
                 return c;
             }
-        } else if (!cs_check_allows_text(check, v[c].s, v[c].len)) {
-            const int shown = (int)(v[c].len > 64 ? 64 : v[c].len);
-            (void)snprintf(why, CS_VP_WHY_SIZE, "unrecognized value \"%.*s\"", shown, v[c].s);
+        } else if (!cs_check_allows_text(check, rs->str[c], rs->str_len[c])) {
+            const int shown = (int)(rs->str_len[c] > 64 ? 64 : rs->str_len[c]);
+            (void)snprintf(why, CS_VP_WHY_SIZE, "unrecognized value \"%.*s\"", shown, rs->str[c]);
             return c;
         }
     }
     return -1;
 }
 
-static bool push_row(struct cs_batch *b, const struct cs_val *v)
+/* commit() - make the slot a row: NULL maps, strings, lengths. False (batch unchanged) when a
+ * NULL map can't be allocated. */
+static bool commit(struct cs_batch *b, const struct row_slot *rs)
 {
-    const struct cs_table_def *t = b->table;
-    for (int c = 0; c < t->ncols; c++) {
-        struct cs_col *col = &b->cols[c];
-        bool ok;
-        if (v[c].null)
-            ok = cs_col_push_null(col);
-        else if (col->kind == CS_K_I64)
-            ok = cs_col_push_i64(col, v[c].i);
-        else if (col->kind == CS_K_BOOL)
-            ok = cs_col_push_bool(col, v[c].i != 0);
-        else if (col->kind == CS_K_STR)
-            ok = cs_col_push_str(col, v[c].s, v[c].len);
-        else
-            ok = cs_col_push_fix16(col, v[c].h);
-        if (!ok) return false;
+    const int ncols = b->table->ncols;
+    for (uint32_t m = rs->nulls; m != 0; m &= m - 1) {
+        struct cs_col *col = &b->cols[__builtin_ctz(m)];
+        if (col->nulls == NULL && (col->nulls = calloc(col->cap, 1)) == NULL) return false;
     }
-    b->rows++;
+    const size_t at = rs->at;
+    for (int c = 0; c < ncols; c++) {
+        struct cs_col *col = &b->cols[c];
+        if ((rs->nulls >> c) & 1u) {
+            col->nulls[at] = 1;
+            col->null_count++;
+            switch (col->kind) {
+            case CS_K_I64:
+                col->i64[at] = 0;
+                break;
+            case CS_K_BOOL:
+                col->b8[at] = 0;
+                break;
+            case CS_K_STR:
+                col->off[at + 1] = col->data_len;
+                break;
+            default:
+                memset(col->fix16 + 16 * at, 0, 16);
+                break;
+            }
+        } else {
+            if (col->nulls != NULL) col->nulls[at] = 0;
+            if (col->kind == CS_K_STR) {
+                if (rs->str_len[c] > 0)
+                    memcpy(col->data + col->data_len, rs->str[c], rs->str_len[c]);
+                col->data_len += rs->str_len[c];
+                col->off[at + 1] = col->data_len;
+            }
+        }
+        col->len = at + 1;
+    }
+    b->rows = at + 1;
     return true;
 }
 
-/* truncate_row() - undo a partially appended row (only after running out of memory). */
-static void truncate_row(struct cs_batch *b)
+/* field_cols() - the column of each field for a record of nf fields, or NULL with why set. */
+static const int8_t *field_cols(const struct cs_parser *p, int nf, char *why)
 {
-    for (int c = 0; c < b->table->ncols; c++) {
-        struct cs_col *col = &b->cols[c];
-        if (col->len <= b->rows) continue;
-        col->len = b->rows;
-        if (col->nulls != NULL && col->nulls[b->rows]) col->null_count--;
-        if (col->kind == CS_K_STR) col->data_len = col->off[b->rows];
+    if (nf == p->map.nfields) return p->map.col;
+    if (p->map.alt_nfields != 0 && nf == p->map.alt_nfields) return p->map.alt_col;
+    if (p->map.alt_nfields == 0) {
+        (void)snprintf(why, CS_VP_WHY_SIZE, "expected %d fields, found %d", p->map.nfields, nf);
+    } else {
+        (void)snprintf(why, CS_VP_WHY_SIZE, "expected %d or %d fields, found %d",
+                       p->map.alt_nfields, p->map.nfields, nf);
     }
+    return NULL;
 }
 
 int cs_row_build(struct cs_parser *p,
                  const struct cs_record *rec,
                  struct cs_batch *b,
+                 size_t *room,
                  const char **column,
                  char *why)
 {
@@ -187,54 +341,44 @@ int cs_row_build(struct cs_parser *p,
     const int nf = split(p, rec, column, why);
     if (nf == -2) return CS_ENOMEM;
     if (nf < 0) return CS_EINPUT;
-    const int8_t *cols = p->map.col;
-    if (nf != p->map.nfields) {
-        if (p->map.alt_nfields == 0 || nf != p->map.alt_nfields) {
-            if (p->map.alt_nfields == 0) {
-                (void)snprintf(why, CS_VP_WHY_SIZE, "expected %d fields, found %d", p->map.nfields,
-                               nf);
-            } else {
-                (void)snprintf(why, CS_VP_WHY_SIZE, "expected %d or %d fields, found %d",
-                               p->map.alt_nfields, p->map.nfields, nf);
-            }
-            return CS_EINPUT;
-        }
-        cols = p->map.alt_col;
+    const int8_t *cols = field_cols(p, nf, why);
+    if (cols == NULL) return CS_EINPUT;
+    if (*room == 0 && !reserve_rows(b, room)) return CS_ENOMEM;
+    if (p->has_str) {
+        /* string values come from the record (or its unescaped/canonical copies): the
+         * record's length, or a text[]'s canonical form, bounds their bytes */
+        const size_t cap = cs_vp_text_array_cap(rec->len);
+        if (!ensure(&p->arr, &p->arr_cap, cap) || !reserve_bytes(b, cap)) return CS_ENOMEM;
     }
-    if (!ensure(&p->arr, &p->arr_cap, cs_vp_text_array_cap(rec->len))) return CS_ENOMEM;
-    struct cs_val v[CS_MAX_COLS];
-    uint32_t present = 0, nulls = 0;
+    struct row_slot rs;
+    rs.at = b->rows;
+    rs.nulls = 0;
+    uint32_t present = 0;
     size_t arr_used = 0;
     for (int i = 0; i < nf; i++) {
         const int c = cols[i];
         const struct cs_field *f = &p->fields[i];
         present |= 1u << c;
         if (f->null) {
-            v[c].null = true;
-            nulls |= 1u << c;
-        } else if (!parse_value(p, c, f->p, f->len, &v[c], &arr_used, why)) {
+            rs.nulls |= 1u << c;
+        } else if (!put_value(p, b, c, f->p, f->len, &rs, &arr_used, why)) {
             *column = t->cols[c].name;
             return CS_EINPUT;
         }
     }
-    for (uint32_t m = p->all_mask & ~present; m != 0; m &= m - 1) {
-        const int c = __builtin_ctz(m);
-        v[c] = p->defaults[c];
-        if (v[c].null) nulls |= 1u << c;
-    }
-    const int bad = constraints(p, v, nulls, why);
+    for (uint32_t m = p->all_mask & ~present; m != 0; m &= m - 1)
+        put_default(p, b, __builtin_ctz(m), &rs);
+    const int bad = constraints(p, b, &rs, why);
     if (bad >= 0) {
         *column = t->cols[bad].name;
         return CS_EINPUT;
     }
-    if (!generated(p, v, (present >> CS_FT_OVERALL) & 1u, why)) {
+    if (!generated(p, b, &rs, (present >> CS_FT_OVERALL) & 1u, why)) {
         *column = t->cols[CS_FT_OVERALL].name;
         return CS_EINPUT;
     }
-    if (!push_row(b, v)) {
-        truncate_row(b);
-        return CS_ENOMEM;
-    }
+    if (!commit(b, &rs)) return CS_ENOMEM;
+    (*room)--;
     return CS_OK;
 }
 
@@ -247,6 +391,7 @@ int cs_row_defaults(struct cs_parser *p, struct cs_error *err)
         const struct cs_column_def *d = &t->cols[c];
         struct cs_val *v = &p->defaults[c];
         if (d->flags & CS_COL_NOT_NULL) p->not_null_mask |= 1u << c;
+        if (cs_type_kind(d->type) == CS_K_STR) p->has_str = true;
         if (d->check != CS_CHECK_NONE) p->check_mask |= 1u << c;
         memset(v, 0, sizeof(*v));
         v->null = true;

@@ -426,6 +426,54 @@ static bool ts_fast(const char *s, size_t n, int64_t *us)
     return true;
 }
 
+static bool d1(char c)
+{
+    return (unsigned)(c - '0') <= 9u;
+}
+
+/* ts_day_fast() - ts_fast() that takes the date from *cache when it is the cached one. */
+static bool ts_day_fast(const char *s, size_t n, struct cs_vp_day_cache *cache, int64_t *us)
+{
+    if (n < 22 || n > 29 || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[n - 3] != '+' ||
+        s[n - 2] != '0' || s[n - 1] != '0')
+        return false;
+    if (!cache->valid || memcmp(cache->ymd, s, 10) != 0) {
+        if (s[4] != '-' || s[7] != '-' || !all_digits(s, 4) || !d1(s[5]) || !d1(s[6]) ||
+            !d1(s[8]) || !d1(s[9]))
+            return false;
+        const int y = d2(s) * 100 + d2(s + 2), m = d2(s + 5), d = d2(s + 8);
+        if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
+        memcpy(cache->ymd, s, 10);
+        cache->day_us = cs_days_from_civil(y, (unsigned)m, (unsigned)d) * CS_USEC_PER_DAY;
+        cache->valid = true;
+    }
+    if (!d1(s[11]) || !d1(s[12]) || !d1(s[14]) || !d1(s[15]) || !d1(s[17]) || !d1(s[18]))
+        return false;
+    const int h = d2(s + 11), mi = d2(s + 14), sec = d2(s + 17);
+    if (h > 23 || mi > 59 || sec > 59) return false;
+    int64_t frac = 0;
+    const size_t fl = n - 22; /* "" or ".f…" */
+    if (fl != 0) {
+        if (fl < 2 || s[19] != '.') return false;
+        size_t i = 20;
+        for (; i < n - 3; i++) {
+            if (!d1(s[i])) return false;
+            frac = frac * 10 + (s[i] - '0');
+        }
+        for (; i < 26; i++)
+            frac *= 10;
+    }
+    *us = cache->day_us + ((int64_t)h * 3600 + mi * 60 + sec) * CS_USEC_PER_SEC + frac;
+    return true;
+}
+
+bool cs_vp_timestamptz_day(
+    const char *s, size_t n, struct cs_vp_day_cache *cache, int64_t *us, char *why)
+{
+    if (ts_day_fast(s, n, cache, us)) return true;
+    return cs_vp_timestamptz(s, n, us, why);
+}
+
 bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
 {
     if (ts_fast(s, n, us)) return true;
@@ -466,8 +514,35 @@ bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
        [x 'd'] = 14, [x 'e'] = 15, [x 'f'] = 16
 static const uint8_t hex_plus1[256] = {HEX_DIGITS()};
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* hex8() - eight lower-case hex digits (s[0] first) → four bytes; false for anything else.
+ * Branch-free SWAR: each byte is tested against the ranges '0'..'9' and 'a'..'f' (all bytes
+ * are ASCII, checked first, so the per-byte additions never carry into the next byte). */
+static bool hex8(const char *s, uint8_t out[4])
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+    uint64_t w;
+    memcpy(&w, s, 8);
+    const uint64_t digit = (w + ones * (0x80 - '0')) & ~(w + ones * (0x80 - '9' - 1)) & high;
+    const uint64_t af = (w + ones * (0x80 - 'a')) & ~(w + ones * (0x80 - 'f' - 1)) & high;
+    if ((w & high) != 0 || (digit | af) != high) return false;
+    const uint64_t nib = (w & ones * 0x0f) + (af >> 7) * 9;                /* value of each digit */
+    uint64_t t = ((nib << 4) | (nib >> 8)) & UINT64_C(0x00ff00ff00ff00ff); /* byte pairs */
+    t = (t | (t >> 8)) & UINT64_C(0x0000ffff0000ffff);
+    t = (t | (t >> 16)) & UINT64_C(0x00000000ffffffff);
+    const uint32_t v = (uint32_t)t;
+    memcpy(out, &v, 4);
+    return true;
+}
+#endif
+
 bool cs_vp_hash16(const char *s, size_t n, uint8_t out[16], char *why)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n == 32 && hex8(s, out) && hex8(s + 8, out + 4) && hex8(s + 16, out + 8) &&
+        hex8(s + 24, out + 12))
+        return true;
+#endif
     if (n == 32) {
         const unsigned char *u = (const unsigned char *)s;
         unsigned bad = 0;

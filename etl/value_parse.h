@@ -51,6 +51,20 @@ bool cs_vp_date(const char *s, size_t n, int64_t *days, char *why);
  * years 1..9999. */
 bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why);
 
+/* The day of the last timestamp cs_vp_timestamptz_day() parsed: exports are in time order,
+ * so consecutive rows mostly share their date. Zero-initialize before first use. */
+struct cs_vp_day_cache {
+    char ymd[10];   /* "YYYY-MM-DD" */
+    int64_t day_us; /* its midnight UTC, microseconds since 1970-01-01 */
+    bool valid;
+};
+
+/* cs_vp_timestamptz_day() - cs_vp_timestamptz() with a fast path for the form PostgreSQL
+ * prints in a UTC session ("YYYY-MM-DD HH:MM:SS[.f{1,6}]+00") that reuses the date of the
+ * previous call through *cache; same results and reasons. */
+bool cs_vp_timestamptz_day(
+    const char *s, size_t n, struct cs_vp_day_cache *cache, int64_t *us, char *why);
+
 /* cs_vp_hash16() - exactly 32 lower-case hex digits → 16 bytes. */
 bool cs_vp_hash16(const char *s, size_t n, uint8_t out[16], char *why);
 

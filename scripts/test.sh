@@ -49,7 +49,7 @@ step "build ASan+UBSan (Debug)" build "$builds/asan" -DCMAKE_BUILD_TYPE=Debug \
   -DCOLSTORE_SANITIZE=ON -DCOLSTORE_BENCH=OFF
 build_tsan() { # only the concurrency stress test: Criterion's runner cannot start under TSan
   cmake -S "$repo" -B "$builds/tsan" -DCMAKE_BUILD_TYPE=Debug -DCOLSTORE_TSAN=ON \
-    -DCOLSTORE_BENCH=OFF >/dev/null && cmake --build "$builds/tsan" -j "$jobs" --target stress_threads
+    -DCOLSTORE_BENCH=OFF >/dev/null && cmake --build "$builds/tsan" -j "$jobs" --target stress_threads stress_parse
 }
 step "build TSan (Debug)" build_tsan
 step "ctest plain" ctest --test-dir "$builds/plain" --output-on-failure -j "$jobs"
@@ -59,7 +59,7 @@ step "ctest ASan+UBSan" env ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
 
 step "ctest TSan (concurrent readers and writers)" env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir "$builds/tsan" --output-on-failure -j "$jobs" \
-  -R 'stress_threads'
+  -R 'stress_threads|stress_parse'
 
 trap stop_pg EXIT
 step "start PostgreSQL 15" bash "$repo/scripts/pg-start.sh"

@@ -251,7 +251,7 @@ bool cs_col_append_range(struct cs_col *c, const struct cs_col *src, size_t from
     case CS_K_FIX16: memcpy(c->fix16 + 16 * c->len, src->fix16 + 16 * from, 16 * n); break;
     case CS_K_STR: {
         const uint64_t base = src->off[from];
-        memcpy(c->data + c->data_len, src->data + base, bytes);
+        if (bytes > 0) memcpy(c->data + c->data_len, src->data + base, bytes);
         for (size_t i = 1; i <= n; i++) c->off[c->len + i] = c->data_len + (src->off[from + i] - base);
         c->data_len += bytes;
         break;

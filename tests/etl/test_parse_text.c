@@ -279,7 +279,8 @@ Test(parse_text, too_long_line_goes_to_rejects_whole)
     size_t out_len = 0;
     FILE *rej = open_memstream(&out, &out_len);
     const struct cs_table_def *t = cs_schema_find_table("fact_agent_query");
-    struct cs_parse_opts opts = {CS_FMT_TEXT, false, "big.tsv", rej, TEST_NOW_US};
+    /* threads -1: a file this size would be mapped and parsed in blocks, without spilling */
+    struct cs_parse_opts opts = {CS_FMT_TEXT, false, "big.tsv", rej, TEST_NOW_US, -1, 0};
     struct cs_parser *p;
     cr_assert_eq(cs_parser_open_fd(t, fileno(f), &opts, &p, &err), CS_OK);
     cs_batch_init(&b, t);
@@ -308,7 +309,7 @@ Test(parse_text, loader_rejects_rerender_the_row)
     char *out = NULL;
     size_t out_len = 0;
     FILE *rej = open_memstream(&out, &out_len);
-    struct cs_parse_opts opts = {CS_FMT_TEXT, false, "q.tsv", NULL, TEST_NOW_US};
+    struct cs_parse_opts opts = {CS_FMT_TEXT, false, "q.tsv", NULL, TEST_NOW_US, 0, 0};
     struct cs_parser *p;
     cr_assert_eq(cs_parser_open_mem(t, in, strlen(in), &opts, &p, &err), CS_OK);
     cs_batch_init(&b, t);
@@ -348,7 +349,7 @@ Test(parse_text, fd_input_across_many_buffers_matches_memory_input)
     fflush(f);
     rewind(f);
     const struct cs_table_def *t = cs_schema_find_table("fact_agent_query");
-    struct cs_parse_opts opts = {CS_FMT_TEXT, false, "q.tsv", NULL, TEST_NOW_US};
+    struct cs_parse_opts opts = {CS_FMT_TEXT, false, "q.tsv", NULL, TEST_NOW_US, 0, 0};
     struct cs_parser *p;
     cr_assert_eq(cs_parser_open_fd(t, fileno(f), &opts, &p, &err), CS_OK);
     cs_batch_init(&b, t);
