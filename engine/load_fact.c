@@ -24,6 +24,14 @@
 #include "engine/keyset.h"
 #include "query/report.h"
 
+/* The keys of a dimension as a bitmap over [lo, lo + 64 * nwords): surrogate keys are dense, so
+ * a foreign-key check is one load and a mask instead of a hash lookup. */
+struct fk_bits {
+    int64_t lo;
+    uint64_t *words;
+    size_t nwords;
+};
+
 struct day_stage {
     int32_t time_key;
     struct cs_batch rows;
@@ -44,7 +52,9 @@ struct base_keys {
 struct fact_load {
     struct cs_load *ld;
     struct cs_dim *dims[CS_TABLE_MAX + 1];
-    int64_t fk_ok[CS_MAX_COLS]; /* last value found valid per FK column (INT64_MIN: none) */
+    int fk_cols[CS_MAX_COLS]; /* the foreign-key columns */
+    int nfk;
+    struct fk_bits fk_bits[CS_MAX_COLS];
     struct day_stage *days;
     size_t ndays, cap, staged;
     size_t flush_rows; /* staged rows that trigger writing complete days */
@@ -61,29 +71,72 @@ static int oom(struct fact_load *fl)
 
 /* ---- foreign keys ---- */
 
+static int fk_prepare(struct fact_load *fl, int c)
+{
+    const int fk = fl->ld->t->cols[c].fk;
+    if (fl->dims[fk] == NULL) {
+        int rc = cs_dim_load(fl->ld->snap, fk, &fl->dims[fk], &fl->ld->e);
+        if (rc != CS_OK) return rc;
+    }
+    const struct cs_dim *dim = fl->dims[fk];
+    const struct cs_col *keys = &dim->rows.cols[dim->table->key_col];
+    struct fk_bits *b = &fl->fk_bits[c];
+    if (keys->len == 0) return CS_OK;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t r = 0; r < keys->len; r++) {
+        lo = keys->i64[r] < lo ? keys->i64[r] : lo;
+        hi = keys->i64[r] > hi ? keys->i64[r] : hi;
+    }
+    if ((uint64_t)hi - (uint64_t)lo >= (UINT64_C(1) << 28)) return CS_OK; /* sparse: hash it */
+    b->nwords = (size_t)(((uint64_t)hi - (uint64_t)lo) / 64 + 1);
+    b->words = calloc(b->nwords, sizeof(uint64_t));
+    if (b->words == NULL) return oom(fl);
+    b->lo = lo;
+    for (size_t r = 0; r < keys->len; r++) {
+        const uint64_t bit = (uint64_t)(keys->i64[r] - lo);
+        b->words[bit / 64] |= UINT64_C(1) << (bit % 64);
+    }
+    return CS_OK;
+}
+
+static bool fk_has(const struct fact_load *fl, int c, int64_t v)
+{
+    const struct fk_bits *b = &fl->fk_bits[c];
+    if (b->words != NULL) {
+        const uint64_t bit = (uint64_t)v - (uint64_t)b->lo;
+        return v >= b->lo && bit / 64 < b->nwords && (b->words[bit / 64] >> (bit % 64)) & 1;
+    }
+    return cs_dim_row_by_key(fl->dims[fl->ld->t->cols[c].fk], v) >= 0;
+}
+
 static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, bool *ok)
 {
     const struct cs_table_def *t = b->table;
     *ok = true;
-    for (int c = 0; c < t->ncols; c++) {
-        const int fk = t->cols[c].fk;
-        if (fk == 0 || cs_col_is_null(&b->cols[c], r)) continue;
+    for (int i = 0; i < fl->nfk; i++) {
+        const int c = fl->fk_cols[i];
+        if (cs_col_is_null(&b->cols[c], r)) continue;
         const int64_t v = b->cols[c].i64[r];
-        if (v == fl->fk_ok[c]) continue;
-        if (fl->dims[fk] == NULL) {
-            int rc = cs_dim_load(fl->ld->snap, fk, &fl->dims[fk], &fl->ld->e);
-            if (rc != CS_OK) return rc;
-        }
-        const struct cs_dim *dim = fl->dims[fk];
-        if (cs_dim_row_by_key(dim, v) >= 0) {
-            fl->fk_ok[c] = v;
-            continue;
-        }
+        if (fk_has(fl, c, v)) continue;
+        const struct cs_dim *dim = fl->dims[t->cols[c].fk];
         char reason[160];
         snprintf(reason, sizeof(reason), "no %s row with %s %lld", dim->table->name,
                  dim->table->cols[dim->table->key_col].name, (long long)v);
         *ok = false;
         return cs_parser_reject(fl->ld->parser, b, r, t->cols[c].name, reason, &fl->ld->e);
+    }
+    return CS_OK;
+}
+
+/* Load the dimensions the table references (only those) and index their keys. */
+static int fk_init(struct fact_load *fl)
+{
+    const struct cs_table_def *t = fl->ld->t;
+    for (int c = 0; c < t->ncols; c++) {
+        if (t->cols[c].fk == 0) continue;
+        fl->fk_cols[fl->nfk++] = c;
+        int rc = fk_prepare(fl, c);
+        if (rc != CS_OK) return rc;
     }
     return CS_OK;
 }
@@ -367,6 +420,15 @@ static int note_flushed(struct fact_load *fl, int32_t time_key)
     return CS_OK;
 }
 
+static bool sorted_by_key(const struct cs_batch *b)
+{
+    const struct cs_col *k = &b->cols[b->table->key_col];
+    for (size_t r = 1; r < k->len; r++) {
+        if (k->i64[r] < k->i64[r - 1]) return false;
+    }
+    return true;
+}
+
 static int write_day(struct fact_load *fl, struct day_stage *s)
 {
     const struct cs_table_def *t = fl->ld->t;
@@ -374,9 +436,11 @@ static int write_day(struct fact_load *fl, struct day_stage *s)
     cs_batch_init(&old, t);
     cs_batch_init(&merged, t);
     int rc = cs_txn_read_part(fl->ld->txn, t->id, s->time_key, &old, &fl->ld->e);
-    if (rc == CS_OK) rc = cs_merge_by_key(&old, &s->rows, NULL, &merged, &fl->ld->e);
-    if (rc == CS_OK) rc = cs_txn_put_part(fl->ld->txn, t->id, s->time_key, &merged, &fl->ld->e);
-    if (rc == CS_OK) rc = refresh_agg(fl, s->time_key, &merged);
+    const struct cs_batch *rows = &merged;
+    if (rc == CS_OK && old.rows == 0 && sorted_by_key(&s->rows)) rows = &s->rows; /* no copy */
+    else if (rc == CS_OK) rc = cs_merge_by_key(&old, &s->rows, NULL, &merged, &fl->ld->e);
+    if (rc == CS_OK) rc = cs_txn_put_part(fl->ld->txn, t->id, s->time_key, rows, &fl->ld->e);
+    if (rc == CS_OK) rc = refresh_agg(fl, s->time_key, rows);
     if (rc == CS_OK) rc = note_flushed(fl, s->time_key);
     if (rc == CS_OK) {
         fl->ld->stats.rows_loaded += s->rows.rows;
@@ -469,11 +533,12 @@ int cs_load_fact(struct cs_load *ld)
 {
     struct fact_load fl = {.ld = ld, .flush_rows = CS_LOAD_FLUSH_ROWS};
     if (ld->opts != NULL && ld->opts->max_staged_rows > 0) fl.flush_rows = ld->opts->max_staged_rows;
-    for (int c = 0; c < CS_MAX_COLS; c++) fl.fk_ok[c] = INT64_MIN;
     cs_keyset_init(&fl.seen);
     int rc = base_init(&fl);
+    if (rc == CS_OK) rc = fk_init(&fl);
     if (rc == CS_OK) rc = load_loop(&fl);
     for (int i = 0; i <= CS_TABLE_MAX; i++) cs_dim_free(fl.dims[i]);
+    for (int c = 0; c < CS_MAX_COLS; c++) free(fl.fk_bits[c].words);
     for (size_t d = 0; d < fl.ndays; d++) cs_batch_free(&fl.days[d].rows);
     free(fl.days);
     free(fl.flushed);

@@ -122,3 +122,23 @@ Test(load_stream, sparse_keys_switch_the_seen_set_to_hashing)
     colstore_close(st);
     free(dir);
 }
+
+Test(load_stream, foreign_key_into_a_hole_of_the_key_range_is_rejected)
+{
+    char *dir;
+    colstore_store *st = dims_only(&dir);
+    colstore_error err;
+    const char user5[] = "5\tqa-5\tqa_team\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n";
+    cr_assert_eq(colstore_load_buffer(st, "dim_user", user5, strlen(user5), "u", NULL, NULL, &err),
+                 COLSTORE_OK, "%s", err.message);
+    /* dim_user keys are now 1, 2, 5: 4 lies inside their range but is not a key */
+    const char hole[] = "1\t2\t20250301\t1\t4\tapproved\t90\t0\tt\t2025-03-01 10:00:00+00\t\\N\n";
+    int rc = colstore_load_buffer(st, "fact_approval", hole, strlen(hole), "a", NULL, NULL, &err);
+    cr_assert_eq(rc, COLSTORE_EINPUT);
+    cr_assert_str_eq(err.message, "a:1: approved_by_key: no dim_user row with user_key 4");
+    const char ok[] = "1\t2\t20250301\t1\t5\tapproved\t90\t0\tt\t2025-03-01 10:00:00+00\t\\N\n";
+    rc = colstore_load_buffer(st, "fact_approval", ok, strlen(ok), "a", NULL, NULL, &err);
+    cr_assert_eq(rc, COLSTORE_OK, "%s", err.message);
+    colstore_close(st);
+    free(dir);
+}
