@@ -58,7 +58,7 @@ echo "| PostgreSQL fact tables, heap (+TOAST) | $(get pg_heap_bytes) | $(div "$(
 echo "| PostgreSQL fact tables with their indexes | $(get pg_total_bytes) | $(div "$(get pg_total_bytes)" "$fact_rows" 1) |"
 echo "| PostgreSQL whole database | $(get pg_db_bytes) | $(div "$(get pg_db_bytes)" "$fact_rows" 1) |"
 echo
-echo "## Reports as whole processes (hyperfine, warm, median ms)"
+echo "## Reports as whole processes (hyperfine, warm, median ms of all runs; runs in rounds, the systems alternating)"
 echo
 echo "Process start-up baselines: \`/bin/true\` $(num "$(get proc_true_ms)") ms; DuckDB start + open + \`SELECT 1\` (\`duckdb_bench query DB noop\`) $(num "$(get duck_proc_noop_ms)") ms. PostgreSQL is server side (psql \\timing, warm, median of 5), for reference."
 echo

@@ -69,7 +69,9 @@ results_md=$here/results/$stamp.md
 raw=$here/results/$stamp
 data=$BENCH_DIR/data-$rows
 exports=$data/exports
-mkdir -p "$raw" "$data"
+work=$data/work # logs and report outputs (not kept with the results)
+rm -rf "$raw" "$work"
+mkdir -p "$raw" "$data" "$work"
 : >"$raw/results.kv"
 : >"$raw/commands.txt"
 
@@ -91,9 +93,9 @@ df -h "$BENCH_DIR" >&2
 # ---------------------------------------------------------------- build
 log "build (Release) in $build"
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCOLSTORE_WERROR=OFF -DCOLSTORE_TESTS=OFF \
-  >"$raw/cmake.log" 2>&1
+  >"$work/cmake.log" 2>&1
 cmake --build "$build" -j2 --target colgen colload colquery cs_embedded duckdb_bench \
-  >>"$raw/cmake.log" 2>&1 || { tail -30 "$raw/cmake.log" >&2; exit 3; }
+  >>"$work/cmake.log" 2>&1 || { tail -30 "$work/cmake.log" >&2; exit 3; }
 colgen=$build/tools/colgen
 colload=$build/tools/colload
 colquery=$build/tools/colquery
@@ -106,7 +108,7 @@ if ((do_duckdb)); then
     log "installing @duckdb/node-api into $BENCH_TOOLS"
     mkdir -p "$BENCH_TOOLS"
     (cd "$BENCH_TOOLS" && { [[ -f package.json ]] || npm init -y >/dev/null; } &&
-      npm install --no-audit --no-fund @duckdb/node-api >"$raw/npm.log" 2>&1)
+      npm install --no-audit --no-fund @duckdb/node-api >"$work/npm.log" 2>&1)
   fi
   export DUCKDB_LIB
 fi
@@ -133,12 +135,12 @@ cat "$raw/machine.txt" >&2
 # ---------------------------------------------------------------- generate
 tables=(dim_agent dim_time dim_conversation dim_user fact_agent_query fact_approval fact_training)
 facts=(fact_agent_query fact_approval fact_training)
+cmd=("$colgen" --out "$exports" --rows "$rows" --seed 1 --start "$start_date" --days "$ndays" --format both)
+cmdlog "${cmd[*]}   # skipped when $exports/.complete exists"
 if [[ ! -f $exports/.complete ]]; then
   log "generate $rows query facts, $ndays days, CSV and COPY text"
   rm -rf "$exports"
   t0=$(now)
-  cmd=("$colgen" --out "$exports" --rows "$rows" --seed 1 --start "$start_date" --days "$ndays" --format both)
-  cmdlog "${cmd[*]}"
   "${cmd[@]}"
   put gen_seconds "$(sub "$(now)" "$t0")"
   touch "$exports/.complete"
@@ -161,9 +163,9 @@ cs_load() {
     [[ $rep == 1 ]] && cmdlog "$colload --store $store $t $exports/$t.$ext"
     t0=$(now)
     if ! /usr/bin/time -v -o "$raw/time.colload.$fmt.$t" "$colload" --store "$store" "$t" "$exports/$t.$ext" \
-      2>>"$raw/colload.$fmt.log"; then
+      2>>"$work/colload.$fmt.log"; then
       echo "run.sh: colload $t ($fmt) failed:" >&2
-      tail -3 "$raw/colload.$fmt.log" >&2
+      tail -3 "$work/colload.$fmt.log" >&2
       return 1
     fi
     total=$(awk -v a="$total" -v b="$(sub "$(now)" "$t0")" 'BEGIN { print a + b }')
@@ -179,7 +181,7 @@ for fmt in csv text; do
   ext=$([[ $fmt == csv ]] && echo csv || echo copy)
   store=$([[ $fmt == csv ]] && echo "$store_csv" || echo "$store_text")
   : >"$raw/cs_load.$fmt.reps"
-  : >"$raw/colload.$fmt.log"
+  : >"$work/colload.$fmt.log"
   ok=1
   for ((rep = 1; rep <= load_reps; rep++)); do
     log "colstore load from $fmt ($rep/$load_reps)"
@@ -199,7 +201,7 @@ put cs_store_bytes "$(du -sb "$store_csv" | cut -f1)"
 put cs_store_text_bytes "$(du -sb "$store_text" | cut -f1)"
 fact_rows=0
 for t in "${facts[@]}"; do
-  n=$(grep -o "colload: $t: [0-9]* rows read, [0-9]* loaded" "$raw/colload.csv.log" | tail -1 | awk '{ print $6 }')
+  n=$(grep -o "colload: $t: [0-9]* rows read, [0-9]* loaded" "$work/colload.csv.log" | tail -1 | awk '{ print $6 }')
   put "rows_$t" "$n"
   fact_rows=$((fact_rows + n))
 done
@@ -236,6 +238,11 @@ duck_args[training-quality]="training-quality --as-of $last --days 30"
 duck_args[daily-agg-recompute]="daily-agg-recompute --from $first --to $last"
 duck_args[daily-agg]="daily-agg --from $first --to $last"
 reports=(agent-performance approval-queue training-quality daily-agg-recompute daily-agg)
+# The machine is shared and noisy: each command's runs are split into rounds, the systems
+# alternating, so that a busy spell does not fall on one system only.
+rounds=4
+per=$(((runs + rounds - 1) / rounds))
+((per >= 2)) || per=2
 
 log "process start-up baseline (/bin/true)"
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$raw/hf.true.json" /bin/true >/dev/null 2>&1 || true
@@ -248,30 +255,37 @@ fi
 
 for rep in "${reports[@]}"; do
   cs_cmd="$colquery --store $store_csv --format csv ${cs_args[$rep]}"
-  if ! $cs_cmd >"$raw/out.cs.$rep.csv" 2>"$raw/err.cs.$rep"; then
-    log "colquery $rep FAILED: $(head -1 "$raw/err.cs.$rep")"
+  if ! $cs_cmd >"$work/out.cs.$rep.csv" 2>"$work/err.cs.$rep"; then
+    log "colquery $rep FAILED: $(head -1 "$work/err.cs.$rep")"
     put "cs_proc_${rep}_ms" FAILED
     cs_cmd=
   fi
   duck_cmd=
   if ((do_duckdb)); then
     duck_cmd="$duckdb_bench query $duck ${duck_args[$rep]}"
-    $duck_cmd >"$raw/out.duck.$rep.csv"
+    $duck_cmd >"$work/out.duck.$rep.csv"
   fi
   cmds=()
   [[ -n $cs_cmd ]] && cmds+=("$cs_cmd")
   [[ -n $duck_cmd ]] && cmds+=("$duck_cmd")
   ((${#cmds[@]})) || continue
-  log "hyperfine $rep"
-  for c in "${cmds[@]}"; do cmdlog "hyperfine -N --warmup 3 --runs $runs '$c'"; done
-  hyperfine -N --warmup 3 --runs "$runs" --export-json "$raw/hf.$rep.json" "${cmds[@]}" \
-    >"$raw/hf.$rep.txt" 2>&1
+  log "hyperfine $rep ($rounds rounds of $per runs, the systems alternating)"
+  for c in "${cmds[@]}"; do cmdlog "hyperfine -N --warmup 3 --runs $per '$c'   # x $rounds rounds, alternating with the other system"; done
+  for ((k = 1; k <= rounds; k++)); do
+    for j in "${!cmds[@]}"; do
+      hyperfine -N --warmup $((k == 1 ? 3 : 1)) --runs "$per" --export-json "$work/hf.$rep.$j.$k.json" \
+        "${cmds[$j]}" >/dev/null 2>&1
+    done
+  done
   i=0
-  if [[ -n $cs_cmd ]]; then
-    put "cs_proc_${rep}_ms" "$(jq ".results[$i].median * 1000" "$raw/hf.$rep.json")"
-    i=$((i + 1))
-  fi
-  [[ -n $duck_cmd ]] && put "duck_proc_${rep}_ms" "$(jq ".results[$i].median * 1000" "$raw/hf.$rep.json")"
+  for j in "${!cmds[@]}"; do
+    # every run of every round, one result per command
+    jq -s '{command: .[0].results[0].command, times: [.[].results[0].times[]]}' \
+      "$work"/hf."$rep".$j.*.json >"$work/hf.$rep.$j.json"
+    med=$(jq '.times | sort | (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end) * 1000' "$work/hf.$rep.$j.json")
+    if [[ ${cmds[$j]} == "$cs_cmd" ]]; then put "cs_proc_${rep}_ms" "$med"; else put "duck_proc_${rep}_ms" "$med"; fi
+  done
+  jq -s '{results: .}' "$work"/hf."$rep".[0-9].json >"$raw/hf.$rep.json"
 done
 
 log "peak RSS of agent-performance"
@@ -284,31 +298,31 @@ fi
 
 # ---------------------------------------------------------------- embedded
 emb_iters=$((quick ? 100 : 300))
-emb_secs=$((quick ? 5 : 10))
-log "colstore embedded"
-cmdlog "$embedded $store_csv --iters $emb_iters --warmup 10 --max-seconds $emb_secs --as-of $last --year $year --from $first --to $last"
-"$embedded" "$store_csv" --iters "$emb_iters" --warmup 10 --max-seconds "$emb_secs" --as-of "$last" \
-  --year "$year" --from "$first" --to "$last" >"$raw/cs_embedded.txt" 2>"$raw/cs_embedded.err" || true
+emb_secs=$((quick ? 3 : 8))
+log "embedded: colstore and DuckDB alternating, report by report"
+: >"$raw/cs_embedded.txt"
+: >"$raw/duck_embedded.txt"
+for rep in "${reports[@]}"; do
+  [[ $rep == "${reports[0]}" ]] &&
+    cmdlog "$embedded $store_csv --iters $emb_iters --warmup 10 --max-seconds $emb_secs --as-of $last --year $year --from $first --to $last REPORT"
+  "$embedded" "$store_csv" --iters "$emb_iters" --warmup 10 --max-seconds "$emb_secs" --as-of "$last" \
+    --year "$year" --from "$first" --to "$last" "$rep" >>"$raw/cs_embedded.txt" 2>>"$work/cs_embedded.err" || true
+  if ((do_duckdb)); then
+    cmdlog "$duckdb_bench embed $duck ${duck_args[$rep]} --iters $emb_iters --warmup 5 --max-seconds $emb_secs"
+    "$duckdb_bench" embed "$duck" ${duck_args[$rep]} --iters "$emb_iters" --warmup 5 --max-seconds "$emb_secs" \
+      >>"$raw/duck_embedded.txt"
+  fi
+done
 for rep in "${reports[@]}"; do
   put "cs_emb_${rep}_ms" "$(awk -v r="$rep" '$1 == r { print ($2 == "FAILED" ? "FAILED" : $3) }' "$raw/cs_embedded.txt")"
   put "cs_emb_${rep}_p10" "$(awk -v r="$rep" '$1 == r && $2 != "FAILED" { print $5 }' "$raw/cs_embedded.txt")"
   put "cs_emb_${rep}_p90" "$(awk -v r="$rep" '$1 == r && $2 != "FAILED" { print $7 }' "$raw/cs_embedded.txt")"
+  if ((do_duckdb)); then
+    put "duck_emb_${rep}_ms" "$(awk -v r="$rep" '$1 == r { print $3 }' "$raw/duck_embedded.txt")"
+    put "duck_emb_${rep}_p10" "$(awk -v r="$rep" '$1 == r { print $5 }' "$raw/duck_embedded.txt")"
+    put "duck_emb_${rep}_p90" "$(awk -v r="$rep" '$1 == r { print $7 }' "$raw/duck_embedded.txt")"
+  fi
 done
-if ((do_duckdb)); then
-  log "DuckDB embedded"
-  : >"$raw/duck_embedded.txt"
-  for rep in "${reports[@]}"; do
-    cmdlog "$duckdb_bench embed $duck ${duck_args[$rep]} --iters $emb_iters --warmup 5 --max-seconds $emb_secs"
-    "$duckdb_bench" embed "$duck" ${duck_args[$rep]} --iters "$emb_iters" --warmup 5 --max-seconds "$emb_secs" \
-      >>"$raw/duck_embedded.txt"
-  done
-  for rep in "${reports[@]}"; do
-    r=$([[ $rep == daily-agg-recompute ]] && echo daily-agg-recompute || echo "$rep")
-    put "duck_emb_${rep}_ms" "$(awk -v r="$r" '$1 == r { print $3 }' "$raw/duck_embedded.txt")"
-    put "duck_emb_${rep}_p10" "$(awk -v r="$r" '$1 == r { print $5 }' "$raw/duck_embedded.txt")"
-    put "duck_emb_${rep}_p90" "$(awk -v r="$r" '$1 == r { print $7 }' "$raw/duck_embedded.txt")"
-  done
-fi
 
 # ---------------------------------------------------------------- PostgreSQL 15
 if ((do_pg)); then
@@ -329,7 +343,7 @@ if ((do_pg)); then
   [[ $(id -u) -eq 0 ]] && chown postgres: "$pgdir"
   log "PostgreSQL: initdb and start on port $BENCH_PG_PORT"
   as_owner "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
-    >"$raw/pg.initdb.log" 2>&1
+    >"$work/pg.initdb.log" 2>&1
   pg_opts="-p $BENCH_PG_PORT -k $pgdir -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
   pg_opts+=" -c full_page_writes=off -c TimeZone=UTC -c DateStyle=ISO -c shared_buffers=1GB"
   pg_opts+=" -c max_parallel_workers_per_gather=2 -c work_mem=64MB -c maintenance_work_mem=512MB"
@@ -433,8 +447,8 @@ fi
 # colstore's CSV is psql's byte for byte; DuckDB prints decimals without trailing zeros and
 # rounds some x.xx5 averages in double precision, so only the row counts are compared.
 for rep in "${reports[@]}"; do
-  if [[ -f $raw/out.duck.$rep.csv && -s $raw/out.cs.$rep.csv ]]; then
-    put "rows_${rep}" "$(($(wc -l <"$raw/out.cs.$rep.csv") - 1))/$(($(wc -l <"$raw/out.duck.$rep.csv") - 1))"
+  if [[ -f $work/out.duck.$rep.csv && -s $work/out.cs.$rep.csv ]]; then
+    put "rows_${rep}" "$(($(wc -l <"$work/out.cs.$rep.csv") - 1))/$(($(wc -l <"$work/out.duck.$rep.csv") - 1))"
   fi
 done
 
