@@ -380,6 +380,7 @@ static int read_day_agg_cols(struct cs_snap *snap, int table, int32_t time_key, 
         if (rc != CS_OK) return rc;
     }
     b->rows = first < end ? cs_snap_part(snap, table, first).rows : 0;
+    if (first < end) cs_snap_release_part(snap, table, first); /* decoded: pages not needed */
     return CS_OK;
 }
 

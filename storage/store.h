@@ -71,12 +71,8 @@ size_t cs_snap_part_count(const struct cs_snap *snap, int table);
 /* cs_snap_part() - partition i of table (i < cs_snap_part_count()). */
 struct cs_part_info cs_snap_part(const struct cs_snap *snap, int table, size_t i);
 /* cs_snap_part_range() - [*first, *end) = the partitions with lo <= time_key <= hi. */
-void cs_snap_part_range(const struct cs_snap *snap,
-                        int table,
-                        int32_t lo,
-                        int32_t hi,
-                        size_t *first,
-                        size_t *end);
+void cs_snap_part_range(
+    const struct cs_snap *snap, int table, int32_t lo, int32_t hi, size_t *first, size_t *end);
 /* cs_snap_col_stats() - zone map of column col of partition i, from the manifest or segment
  * header; CS_ECORRUPT when the segment is damaged. */
 int cs_snap_col_stats(struct cs_snap *snap,
@@ -89,18 +85,75 @@ int cs_snap_col_stats(struct cs_snap *snap,
  * be the column's kind; capacity is reused). Checks the segment's checksum and sizes:
  * CS_ECORRUPT names the file on any mismatch. Safe to call from several threads at once with
  * different `out`s. */
-int cs_snap_read_col(struct cs_snap *snap,
+int cs_snap_read_col(
+    struct cs_snap *snap, int table, size_t i, int col, struct cs_col *out, struct cs_error *err);
+/* cs_snap_read_part() - all columns of partition i into batch b (reset first). */
+int cs_snap_read_part(
+    struct cs_snap *snap, int table, size_t i, struct cs_batch *b, struct cs_error *err);
+
+/* A column segment opened for reading its values in place, a vector at a time, without
+ * decoding the whole column (cs_snap_view_col()). Opening checks everything cs_seg_decode()
+ * checks except what only a full decode can see (dictionary codes are checked as they are
+ * read); a damaged segment is CS_ECORRUPT naming the file. Pointers point into the mapped
+ * file or into `scratch` (an LZ4 payload decompressed there, a DELTA column decoded there);
+ * they stay valid until the view is opened again or freed, and while the snapshot is open.
+ * Values of NULL rows are unspecified: consult the NULL map. Initialize with
+ * cs_seg_view_init(), release with cs_seg_view_free(); one view per thread. */
+struct cs_seg_view {
+    uint8_t kind;  /* enum cs_kind */
+    uint8_t codec; /* storage/codec.h: enum cs_codec */
+    size_t rows, null_count;
+    const uint8_t *null_bits; /* validity bitmap (bit = NULL); NULL unless 0 < nulls < rows */
+    int64_t base;             /* I64 CONST/FOR: the value / reference; BOOL CONST: 0 or 1 */
+    unsigned width;           /* FOR, DICT codes: bits a value */
+    const uint8_t *packed;    /* FOR values, BOOL bits, DICT codes */
+    const int64_t *decoded;   /* DELTA: every row, decoded into scratch */
+    size_t dict_count;        /* DICT: entries */
+    const uint64_t *dict_off; /* DICT: entry e = dict_bytes[dict_off[e] .. dict_off[e + 1]) */
+    const uint8_t *dict_bytes;
+    char file[4096]; /* the data file, for messages */
+    uint8_t *scratch;
+    size_t scratch_cap;
+    uint64_t *words; /* DICT / PLAIN offsets, DELTA values */
+    size_t words_cap;
+};
+
+void cs_seg_view_init(struct cs_seg_view *v);
+void cs_seg_view_free(struct cs_seg_view *v);
+
+/* cs_snap_view_col() - open column col of partition i for reading in place (see above); its
+ * kind must be `kind`. Checks the segment as cs_snap_read_col() does. */
+int cs_snap_view_col(struct cs_snap *snap,
                      int table,
                      size_t i,
                      int col,
-                     struct cs_col *out,
+                     int kind,
+                     struct cs_seg_view *v,
                      struct cs_error *err);
-/* cs_snap_read_part() - all columns of partition i into batch b (reset first). */
-int cs_snap_read_part(struct cs_snap *snap,
-                      int table,
-                      size_t i,
-                      struct cs_batch *b,
-                      struct cs_error *err);
+
+/* Rows [from, from + n) of an open view; `from` must be a multiple of 8. */
+/* cs_seg_view_nulls() - out[k] = 1 when row from + k is NULL; returns false (out untouched)
+ * when the segment has no NULL. */
+bool cs_seg_view_nulls(const struct cs_seg_view *v, size_t from, size_t n, uint8_t *out);
+/* cs_seg_view_i64() - the values (I64 views). */
+void cs_seg_view_i64(const struct cs_seg_view *v, size_t from, size_t n, int64_t *out);
+/* cs_seg_view_bool() - the values as 0/1 bytes (BOOL views). */
+void cs_seg_view_bool(const struct cs_seg_view *v, size_t from, size_t n, uint8_t *out);
+
+/* Aggregates over every row, straight from the encoded values. */
+/* cs_seg_view_sum_i64() - *sum = the sum of the non-NULL values (I64 views); false when it
+ * does not fit in int64 (*sum then unspecified). */
+bool cs_seg_view_sum_i64(const struct cs_seg_view *v, int64_t *sum);
+/* cs_seg_view_count_true() - non-NULL true values (BOOL views). */
+size_t cs_seg_view_count_true(const struct cs_seg_view *v);
+/* cs_seg_view_count_str() - non-NULL rows equal to s[0..len) (STR views); CS_ECORRUPT when a
+ * dictionary code is out of range. */
+int cs_seg_view_count_str(
+    const struct cs_seg_view *v, const char *s, size_t len, size_t *count, struct cs_error *err);
+
+/* cs_snap_release_part() - drop partition i's mapped pages from the resident set (they stay in
+ * the page cache); a later read maps them in again. For long scans that must not grow RSS. */
+void cs_snap_release_part(struct cs_snap *snap, int table, size_t i);
 
 /* cs_txn_begin() - start the one write transaction of a store opened with CS_OPEN_WRITE.
  * Takes the writer lock: CS_EBUSY when another process or handle holds it. */
@@ -119,11 +172,8 @@ int cs_txn_put_part(struct cs_txn *txn,
  * them now: its latest put of that partition, or else the version it started from; b (a batch of
  * `table`) is reset and left empty when there is none. Lets a loader merge late rows into a
  * partition it already put. */
-int cs_txn_read_part(struct cs_txn *txn,
-                     int table,
-                     int32_t time_key,
-                     struct cs_batch *b,
-                     struct cs_error *err);
+int cs_txn_read_part(
+    struct cs_txn *txn, int table, int32_t time_key, struct cs_batch *b, struct cs_error *err);
 /* cs_txn_commit() - make every put visible at once (manifest replaced atomically) and end the
  * transaction (txn is freed, the lock released), whatever the outcome. On failure the store
  * stays at the previous version. */
