@@ -1,8 +1,8 @@
 /*
  * Loading a fact export (fact_agent_query, fact_approval, fact_training), streaming:
  *
- *   parse a chunk → per row, in file order: foreign keys against the dimensions (loaded lazily,
- *   only those the table references), then the surrogate key against the store (zone maps +
+ *   parse a chunk → per row, in file order: foreign keys against the surrogate keys of the
+ *   dimensions the table references (their key columns only, as bitmaps), then the surrogate key against the store (zone maps +
  *   binary search in the partition's sorted key column) and against the keys already seen in
  *   this export (a dense bitmap): same values = skipped, different = conflict → kept rows are
  *   staged per time_key (runs appended column-wise) → when CS_LOAD_FLUSH_ROWS rows are staged,
@@ -30,6 +30,8 @@ struct fk_bits {
     int64_t lo;
     uint64_t *words;
     size_t nwords;
+    bool sparse;        /* keys too spread out for a bitmap: */
+    struct cs_hmap set; /* then a hash set */
 };
 
 struct day_stage {
@@ -51,7 +53,6 @@ struct base_keys {
 
 struct fact_load {
     struct cs_load *ld;
-    struct cs_dim *dims[CS_TABLE_MAX + 1];
     int fk_cols[CS_MAX_COLS]; /* the foreign-key columns */
     int nfk;
     struct fk_bits fk_bits[CS_MAX_COLS];
@@ -71,42 +72,50 @@ static int oom(struct fact_load *fl)
 
 /* ---- foreign keys ---- */
 
+/* Read the surrogate keys of the dimension column c references (only that column: a fact
+ * load never needs the dimension's other columns) and index them: a bitmap when dense, else a
+ * hash set. */
 static int fk_prepare(struct fact_load *fl, int c)
 {
-    const int fk = fl->ld->t->cols[c].fk;
-    if (fl->dims[fk] == NULL) {
-        int rc = cs_dim_load(fl->ld->snap, fk, &fl->dims[fk], &fl->ld->e);
-        if (rc != CS_OK) return rc;
-    }
-    const struct cs_dim *dim = fl->dims[fk];
-    const struct cs_col *keys = &dim->rows.cols[dim->table->key_col];
+    const struct cs_table_def *dt = cs_schema_table(fl->ld->t->cols[c].fk);
     struct fk_bits *b = &fl->fk_bits[c];
-    if (keys->len == 0) return CS_OK;
+    struct cs_col keys;
+    cs_col_init(&keys, CS_K_I64);
+    int rc = CS_OK;
+    if (cs_snap_part_count(fl->ld->snap, dt->id) > 0)
+        rc = cs_snap_read_col(fl->ld->snap, dt->id, 0, dt->key_col, &keys, &fl->ld->e);
     int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (size_t r = 0; r < keys->len; r++) {
-        lo = keys->i64[r] < lo ? keys->i64[r] : lo;
-        hi = keys->i64[r] > hi ? keys->i64[r] : hi;
+    for (size_t r = 0; rc == CS_OK && r < keys.len; r++) {
+        lo = keys.i64[r] < lo ? keys.i64[r] : lo;
+        hi = keys.i64[r] > hi ? keys.i64[r] : hi;
     }
-    if ((uint64_t)hi - (uint64_t)lo >= (UINT64_C(1) << 28)) return CS_OK; /* sparse: hash it */
-    b->nwords = (size_t)(((uint64_t)hi - (uint64_t)lo) / 64 + 1);
-    b->words = calloc(b->nwords, sizeof(uint64_t));
-    if (b->words == NULL) return oom(fl);
-    b->lo = lo;
-    for (size_t r = 0; r < keys->len; r++) {
-        const uint64_t bit = (uint64_t)(keys->i64[r] - lo);
-        b->words[bit / 64] |= UINT64_C(1) << (bit % 64);
+    if (rc == CS_OK && keys.len > 0 && (uint64_t)hi - (uint64_t)lo < (UINT64_C(1) << 28)) {
+        b->nwords = (size_t)(((uint64_t)hi - (uint64_t)lo) / 64 + 1);
+        b->words = calloc(b->nwords, sizeof(uint64_t));
+        b->lo = lo;
+        for (size_t r = 0; b->words != NULL && r < keys.len; r++) {
+            const uint64_t bit = (uint64_t)(keys.i64[r] - lo);
+            b->words[bit / 64] |= UINT64_C(1) << (bit % 64);
+        }
+        if (b->words == NULL) rc = oom(fl);
+    } else if (rc == CS_OK) {
+        b->sparse = true;
+        if (!cs_hmap_init(&b->set, false, keys.len)) rc = oom(fl);
+        for (size_t r = 0; rc == CS_OK && r < keys.len; r++) {
+            if (!cs_hmap_put(&b->set, keys.i64[r], 1)) rc = oom(fl);
+        }
     }
-    return CS_OK;
+    cs_col_free(&keys);
+    return rc;
 }
 
 static bool fk_has(const struct fact_load *fl, int c, int64_t v)
 {
     const struct fk_bits *b = &fl->fk_bits[c];
-    if (b->words != NULL) {
-        const uint64_t bit = (uint64_t)v - (uint64_t)b->lo;
-        return v >= b->lo && bit / 64 < b->nwords && (b->words[bit / 64] >> (bit % 64)) & 1;
-    }
-    return cs_dim_row_by_key(fl->dims[fl->ld->t->cols[c].fk], v) >= 0;
+    if (b->sparse) return cs_hmap_get(&b->set, v) != NULL;
+    const uint64_t bit = (uint64_t)v - (uint64_t)b->lo;
+    return b->words != NULL && v >= b->lo && bit / 64 < b->nwords &&
+           (b->words[bit / 64] >> (bit % 64)) & 1;
 }
 
 static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, bool *ok)
@@ -118,10 +127,10 @@ static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, b
         if (cs_col_is_null(&b->cols[c], r)) continue;
         const int64_t v = b->cols[c].i64[r];
         if (fk_has(fl, c, v)) continue;
-        const struct cs_dim *dim = fl->dims[t->cols[c].fk];
+        const struct cs_table_def *dt = cs_schema_table(t->cols[c].fk);
         char reason[160];
-        snprintf(reason, sizeof(reason), "no %s row with %s %lld", dim->table->name,
-                 dim->table->cols[dim->table->key_col].name, (long long)v);
+        snprintf(reason, sizeof(reason), "no %s row with %s %lld", dt->name,
+                 dt->cols[dt->key_col].name, (long long)v);
         *ok = false;
         return cs_parser_reject(fl->ld->parser, b, r, t->cols[c].name, reason, &fl->ld->e);
     }
@@ -538,8 +547,10 @@ int cs_load_fact(struct cs_load *ld)
     int rc = base_init(&fl);
     if (rc == CS_OK) rc = fk_init(&fl);
     if (rc == CS_OK) rc = load_loop(&fl);
-    for (int i = 0; i <= CS_TABLE_MAX; i++) cs_dim_free(fl.dims[i]);
-    for (int c = 0; c < CS_MAX_COLS; c++) free(fl.fk_bits[c].words);
+    for (int c = 0; c < CS_MAX_COLS; c++) {
+        free(fl.fk_bits[c].words);
+        if (fl.fk_bits[c].sparse) cs_hmap_free(&fl.fk_bits[c].set);
+    }
     for (size_t d = 0; d < fl.ndays; d++) cs_batch_free(&fl.days[d].rows);
     free(fl.days);
     free(fl.flushed);

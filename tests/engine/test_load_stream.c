@@ -142,3 +142,24 @@ Test(load_stream, foreign_key_into_a_hole_of_the_key_range_is_rejected)
     colstore_close(st);
     free(dir);
 }
+
+Test(load_stream, foreign_keys_into_a_sparse_dimension_use_a_hash_set)
+{
+    char *dir;
+    colstore_store *st = dims_only(&dir);
+    colstore_error err;
+    /* user keys 1, 2 and 2e9: too spread out for a bitmap */
+    const char far_user[] = "2000000000\tfar\tqa_team\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n";
+    cr_assert_eq(colstore_load_buffer(st, "dim_user", far_user, strlen(far_user), "u", NULL, NULL,
+                                      &err),
+                 COLSTORE_OK, "%s", err.message);
+    const char ok[] = "1\t2\t20250301\t1\t2000000000\tapproved\t90\t0\tt\t2025-03-01 10:00:00+00\t\\N\n";
+    cr_assert_eq(colstore_load_buffer(st, "fact_approval", ok, strlen(ok), "a", NULL, NULL, &err),
+                 COLSTORE_OK, "%s", err.message);
+    const char bad[] = "2\t2\t20250301\t1\t1999999999\tapproved\t90\t0\tt\t2025-03-01 10:00:00+00\t\\N\n";
+    cr_assert_eq(colstore_load_buffer(st, "fact_approval", bad, strlen(bad), "a", NULL, NULL, &err),
+                 COLSTORE_EINPUT);
+    cr_assert_str_eq(err.message, "a:1: approved_by_key: no dim_user row with user_key 1999999999");
+    colstore_close(st);
+    free(dir);
+}
