@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "engine/keyset.h"
+#include "engine/load_writer.h"
 #include "query/report.h"
 
 /* The keys of a dimension as a bitmap over [lo, lo + 64 * nwords): surrogate keys are dense, so
@@ -63,6 +64,7 @@ struct fact_load {
     struct cs_keyset seen;
     int32_t *flushed; /* days written at least once by this load */
     size_t nflushed, flushed_cap;
+    struct cs_load_writer writer; /* encodes and writes partitions beside parsing */
 };
 
 static int oom(struct fact_load *fl)
@@ -291,7 +293,7 @@ static int earlier_equal(struct fact_load *fl, const struct cs_batch *chunk, siz
     }
     struct cs_batch b;
     cs_batch_init(&b, fl->ld->t);
-    int rc = CS_OK;
+    int rc = fl->nflushed > 0 ? cs_load_writer_drain(&fl->writer, &fl->ld->e) : CS_OK;
     for (size_t i = 0; i < fl->nflushed && rc == CS_OK; i++) {
         rc = cs_txn_read_part(fl->ld->txn, fl->ld->t->id, fl->flushed[i], &b, &fl->ld->e);
         if (rc == CS_OK && find_row_by_key(&b, k, &row)) {
@@ -408,7 +410,8 @@ static int refresh_agg(struct fact_load *fl, int32_t time_key, const struct cs_b
     }
     cs_batch_init(&agg, cs_schema_table(CS_T_AGG_DAILY));
     if (rc == CS_OK) rc = cs_daily_agg_compute(time_key, use[0], use[1], use[2], &agg, &fl->ld->e);
-    if (rc == CS_OK) rc = cs_txn_put_part(fl->ld->txn, CS_T_AGG_DAILY, time_key, &agg, &fl->ld->e);
+    if (rc == CS_OK)
+        rc = cs_load_writer_put(&fl->writer, CS_T_AGG_DAILY, time_key, &agg, &fl->ld->e);
     for (int i = 0; i < 3; i++) cs_batch_free(&day[i]);
     cs_batch_free(&agg);
     return rc;
@@ -439,21 +442,47 @@ static bool sorted_by_key(const struct cs_batch *b)
     return true;
 }
 
+static bool flushed_before(const struct fact_load *fl, int32_t time_key)
+{
+    for (size_t i = 0; i < fl->nflushed; i++) {
+        if (fl->flushed[i] == time_key) return true;
+    }
+    return false;
+}
+
+/* The day's rows as they stand: this load's earlier write of the day (through the writer,
+ * drained first), else the stored partition. */
+static int read_old_day(struct fact_load *fl, int32_t time_key, struct cs_batch *old)
+{
+    const struct cs_table_def *t = fl->ld->t;
+    if (flushed_before(fl, time_key)) {
+        int rc = cs_load_writer_drain(&fl->writer, &fl->ld->e);
+        return rc != CS_OK ? rc : cs_txn_read_part(fl->ld->txn, t->id, time_key, old, &fl->ld->e);
+    }
+    size_t first, end;
+    cs_snap_part_range(fl->ld->snap, t->id, time_key, time_key, &first, &end);
+    cs_batch_reset(old);
+    return first == end ? CS_OK : cs_snap_read_part(fl->ld->snap, t->id, first, old, &fl->ld->e);
+}
+
+/* Write one staged day: old rows + new rows in key order, and its refreshed aggregates. The
+ * staged rows are handed to the writer (s->rows is left empty). */
 static int write_day(struct fact_load *fl, struct day_stage *s)
 {
     const struct cs_table_def *t = fl->ld->t;
+    const size_t added = s->rows.rows;
     struct cs_batch old, merged;
     cs_batch_init(&old, t);
     cs_batch_init(&merged, t);
-    int rc = cs_txn_read_part(fl->ld->txn, t->id, s->time_key, &old, &fl->ld->e);
-    const struct cs_batch *rows = &merged;
+    int rc = read_old_day(fl, s->time_key, &old);
+    struct cs_batch *rows = &merged;
     if (rc == CS_OK && old.rows == 0 && sorted_by_key(&s->rows)) rows = &s->rows; /* no copy */
     else if (rc == CS_OK) rc = cs_merge_by_key(&old, &s->rows, NULL, &merged, &fl->ld->e);
-    if (rc == CS_OK) rc = cs_txn_put_part(fl->ld->txn, t->id, s->time_key, rows, &fl->ld->e);
     if (rc == CS_OK) rc = refresh_agg(fl, s->time_key, rows);
+    if (rc == CS_OK) rc = cs_load_writer_put(&fl->writer, t->id, s->time_key, rows, &fl->ld->e);
     if (rc == CS_OK) rc = note_flushed(fl, s->time_key);
     if (rc == CS_OK) {
-        fl->ld->stats.rows_loaded += s->rows.rows;
+        fl->ld->stats.rows_loaded += added;
         fl->ld->stats.partitions_written++;
     }
     cs_batch_free(&old);
@@ -469,8 +498,8 @@ static int flush_days(struct fact_load *fl, int32_t before)
     for (size_t d = 0; d < fl->ndays; d++) {
         struct day_stage *s = &fl->days[d];
         if (rc == CS_OK && s->time_key < before) {
-            rc = write_day(fl, s);
             fl->staged -= s->rows.rows;
+            rc = write_day(fl, s);
             cs_batch_free(&s->rows);
         } else {
             fl->days[keep++] = *s;
@@ -546,7 +575,16 @@ int cs_load_fact(struct cs_load *ld)
     cs_keyset_init(&fl.seen);
     int rc = base_init(&fl);
     if (rc == CS_OK) rc = fk_init(&fl);
-    if (rc == CS_OK) rc = load_loop(&fl);
+    if (rc == CS_OK) rc = cs_load_writer_start(&fl.writer, ld->txn, true, &ld->e);
+    if (rc == CS_OK) {
+        rc = load_loop(&fl);
+        struct cs_error werr = {0};
+        int wrc = cs_load_writer_stop(&fl.writer, &werr);
+        if (rc == CS_OK && wrc != CS_OK) {
+            rc = wrc;
+            ld->e = werr;
+        }
+    }
     for (int c = 0; c < CS_MAX_COLS; c++) {
         free(fl.fk_bits[c].words);
         if (fl.fk_bits[c].sparse) cs_hmap_free(&fl.fk_bits[c].set);

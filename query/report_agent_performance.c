@@ -31,10 +31,15 @@ enum { AP_AGENT, AP_LATENCY, AP_APPROVED, AP_EDITED, AP_NCOLS };
 static const int ap_cols[AP_NCOLS] = {CS_FQ_AGENT, CS_FQ_LATENCY, CS_FQ_APPROVED,
                                       CS_FQ_HUMAN_EDITED};
 
+static const uint8_t ap_kinds[AP_NCOLS] = {CS_K_I64, CS_K_I64, CS_K_BOOL, CS_K_BOOL};
+
+/* A worker reads each partition's columns in place (views), a vector at a time. */
 struct ap_worker {
     const struct ap_ctx *ctx;
-    struct cs_col cols[AP_NCOLS];
+    struct cs_seg_view views[AP_NCOLS];
     uint32_t gid[CS_VECTOR_SIZE];
+    int64_t agent[CS_VECTOR_SIZE], latency[CS_VECTOR_SIZE];
+    uint8_t approved[CS_VECTOR_SIZE], approved_null[CS_VECTOR_SIZE], edited[CS_VECTOR_SIZE];
 };
 
 static void ap_vector(struct ap_agg *agg,
@@ -68,23 +73,30 @@ static int ap_part(void *state, size_t item, struct cs_error *err)
 {
     struct ap_worker *w = state;
     const struct ap_ctx *ctx = w->ctx;
-    size_t rows = 0;
-    int rc = cs_qread_cols(ctx->snap, CS_T_FACT_AGENT_QUERY, ctx->days[item].part, ap_cols,
-                           AP_NCOLS, w->cols, &rows, err);
-    if (rc != CS_OK) return rc;
+    const size_t part = ctx->days[item].part;
+    struct cs_seg_view *v = w->views;
     for (int j = 0; j < AP_NCOLS; j++) {
-        if (j == AP_APPROVED) continue;
-        rc = cs_qcheck_not_null(&w->cols[j], CS_T_FACT_AGENT_QUERY, ap_cols[j], err);
+        const int rc = cs_snap_view_col(ctx->snap, CS_T_FACT_AGENT_QUERY, part, ap_cols[j],
+                                        ap_kinds[j], &v[j], err);
         if (rc != CS_OK) return rc;
+        if (j != AP_APPROVED && v[j].null_count != 0) {
+            const struct cs_table_def *t = cs_schema_table(CS_T_FACT_AGENT_QUERY);
+            return cs_error_set(err, CS_ECORRUPT, "%s.%s: NULL in a NOT NULL column", t->name,
+                                t->cols[ap_cols[j]].name);
+        }
     }
+    const size_t rows = v[AP_AGENT].rows;
     struct ap_agg *agg = ctx->agg + item * (ctx->groups->ngroups + 1);
-    const struct cs_col *c = w->cols;
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
-        cs_keymap_lookup(&ctx->groups->map, c[AP_AGENT].i64 + off, NULL, n, w->gid);
-        ap_vector(agg, w->gid, c[AP_LATENCY].i64 + off, c[AP_APPROVED].b8 + off,
-                  c[AP_APPROVED].nulls != NULL ? c[AP_APPROVED].nulls + off : NULL,
-                  c[AP_EDITED].b8 + off, n);
+        cs_seg_view_i64(&v[AP_AGENT], off, n, w->agent);
+        cs_seg_view_i64(&v[AP_LATENCY], off, n, w->latency);
+        cs_seg_view_bool(&v[AP_APPROVED], off, n, w->approved);
+        const bool appr_nulls = cs_seg_view_nulls(&v[AP_APPROVED], off, n, w->approved_null);
+        cs_seg_view_bool(&v[AP_EDITED], off, n, w->edited);
+        cs_keymap_lookup(&ctx->groups->map, w->agent, NULL, n, w->gid);
+        ap_vector(agg, w->gid, w->latency, w->approved, appr_nulls ? w->approved_null : NULL,
+                  w->edited, n);
     }
     return CS_OK;
 }
@@ -108,18 +120,15 @@ static int ap_scan(struct ap_ctx *ctx, size_t ndays, unsigned threads, struct cs
     void *states[CS_PAR_MAX_WORKERS];
     for (size_t k = 0; k < nw; k++) {
         w[k].ctx = ctx;
-        for (int j = 0; j < AP_NCOLS; j++) {
-            cs_col_init(
-                &w[k].cols[j],
-                cs_type_kind(cs_schema_table(CS_T_FACT_AGENT_QUERY)->cols[ap_cols[j]].type));
-        }
+        for (int j = 0; j < AP_NCOLS; j++)
+            cs_seg_view_init(&w[k].views[j]);
         states[k] = &w[k];
     }
     rc = cs_par_run(ndays, weights, nw, ap_part, states, NULL, err);
 out:
     for (size_t k = 0; w != NULL && k < nw; k++) {
         for (int j = 0; j < AP_NCOLS; j++)
-            cs_col_free(&w[k].cols[j]);
+            cs_seg_view_free(&w[k].views[j]);
     }
     free(w);
     free(weights);

@@ -26,66 +26,47 @@ struct aq_group {
     size_t day; /* while building: the day it came from */
 };
 
-enum { AQ_STATUS, AQ_RESOLUTION, AQ_SLA, AQ_NCOLS };
-static const int aq_cols[AQ_NCOLS] = {CS_FA_STATUS, CS_FA_RESOLUTION_S, CS_FA_SLA_MET};
-
 struct aq_worker {
     struct cs_snap *snap;
     const struct cs_day_slot *days;
     struct aq_agg *agg; /* per group */
-    struct cs_col cols[AQ_NCOLS];
+    struct cs_seg_view view;
 };
 
-static int64_t count_status_approved(const struct cs_col *status, size_t rows)
-{
-    uint64_t want;
-    memcpy(&want, "approved", 8);
-    int64_t n = 0;
-    for (size_t i = 0; i < rows; i++) {
-        const uint64_t a = status->off[i], b = status->off[i + 1];
-        if (b - a != 8) continue;
-        uint64_t got;
-        memcpy(&got, status->data + a, 8);
-        n += got == want;
-    }
-    return n;
-}
-
+/* Only totals per partition are needed: each column is aggregated straight from its encoded
+ * values (a dictionary code compared, packed integers summed, packed booleans counted). */
 static int aq_part(void *state, size_t item, struct cs_error *err)
 {
     struct aq_worker *w = state;
-    size_t rows = 0;
-    int rc = cs_qread_cols(w->snap, CS_T_FACT_APPROVAL, w->days[item].part, aq_cols, AQ_NCOLS,
-                           w->cols, &rows, err);
-    if (rc == CS_OK)
-        rc = cs_qcheck_not_null(&w->cols[AQ_STATUS], CS_T_FACT_APPROVAL, CS_FA_STATUS, err);
+    const size_t part = w->days[item].part;
+    struct cs_seg_view *v = &w->view;
+    int64_t res_sum = 0, res_count = 0, sla_met = 0, rows = 0;
+    size_t approved = 0;
+    int rc = cs_snap_view_col(w->snap, CS_T_FACT_APPROVAL, part, CS_FA_STATUS, CS_K_STR, v, err);
     if (rc != CS_OK) return rc;
+    if (v->null_count != 0) {
+        return cs_error_set(err, CS_ECORRUPT, "%s.%s: NULL in a NOT NULL column", "fact_approval",
+                            "status");
+    }
+    rows = (int64_t)v->rows;
+    rc = cs_seg_view_count_str(v, "approved", 8, &approved, err);
+    if (rc == CS_OK)
+        rc = cs_snap_view_col(w->snap, CS_T_FACT_APPROVAL, part, CS_FA_RESOLUTION_S, CS_K_I64, v,
+                              err);
+    if (rc != CS_OK) return rc;
+    if (!cs_seg_view_sum_i64(v, &res_sum)) {
+        return cs_error_set(err, CS_EINPUT, "fact_approval.resolution_time_seconds: sum overflows");
+    }
+    res_count = (int64_t)(v->rows - v->null_count);
+    rc = cs_snap_view_col(w->snap, CS_T_FACT_APPROVAL, part, CS_FA_SLA_MET, CS_K_BOOL, v, err);
+    if (rc != CS_OK) return rc;
+    sla_met = (int64_t)cs_seg_view_count_true(v);
     struct aq_agg *a = &w->agg[w->days[item].group];
-    const struct cs_col *res = &w->cols[AQ_RESOLUTION], *sla = &w->cols[AQ_SLA];
-    int64_t res_sum = 0, res_count = 0, sla_met = 0;
-    if (res->nulls == NULL) {
-        for (size_t i = 0; i < rows; i++)
-            res_sum += res->i64[i];
-        res_count = (int64_t)rows;
-    } else {
-        for (size_t i = 0; i < rows; i++) {
-            const int64_t valid = res->nulls[i] ^ 1;
-            res_sum += res->i64[i] * valid;
-            res_count += valid;
-        }
-    }
-    if (sla->nulls == NULL) {
-        for (size_t i = 0; i < rows; i++)
-            sla_met += sla->b8[i];
-    } else {
-        for (size_t i = 0; i < rows; i++)
-            sla_met += sla->b8[i] & (sla->nulls[i] ^ 1);
-    }
-    a->count += (int64_t)rows;
+    a->count += rows;
     a->res_sum += res_sum;
     a->res_count += res_count;
     a->sla_met += sla_met;
-    a->approved += count_status_approved(&w->cols[AQ_STATUS], rows);
+    a->approved += (int64_t)approved;
     return CS_OK;
 }
 
@@ -149,12 +130,11 @@ static int aq_scan(struct cs_snap *snap,
     }
     nw = cs_par_workers(ndays, total, threads);
     void *states[CS_PAR_MAX_WORKERS];
-    const struct cs_table_def *t = cs_schema_table(CS_T_FACT_APPROVAL);
     for (size_t k = 0; k < nw; k++) {
-        w[k] = (struct aq_worker){snap, days, partial + k * ngroups, {{0}}};
-        for (int j = 0; j < AQ_NCOLS; j++) {
-            cs_col_init(&w[k].cols[j], cs_type_kind(t->cols[aq_cols[j]].type));
-        }
+        w[k].snap = snap;
+        w[k].days = days;
+        w[k].agg = partial + k * ngroups;
+        cs_seg_view_init(&w[k].view);
         states[k] = &w[k];
     }
     rc = cs_par_run(ndays, weights, nw, aq_part, states, NULL, err);
@@ -169,10 +149,8 @@ static int aq_scan(struct cs_snap *snap,
         }
     }
 out:
-    for (size_t k = 0; w != NULL && k < nw; k++) {
-        for (int j = 0; j < AQ_NCOLS; j++)
-            cs_col_free(&w[k].cols[j]);
-    }
+    for (size_t k = 0; w != NULL && k < nw; k++)
+        cs_seg_view_free(&w[k].view);
     free(partial);
     free(w);
     free(weights);

@@ -121,6 +121,10 @@ static int da_days(struct cs_snap *snap,
 static bool da_append(struct cs_result *r, const struct cs_batch *b, const size_t *order)
 {
     for (size_t j = 0; j < r->ncols; j++) {
+        if (order == NULL) { /* a whole column at once */
+            if (!cs_col_append_range(&r->cols[j], &b->cols[j], 0, b->rows)) return false;
+            continue;
+        }
         if (!cs_col_reserve(&r->cols[j], r->rows + b->rows, 0)) return false;
         for (size_t i = 0; i < b->rows; i++) {
             if (!cs_col_push_from(&r->cols[j], &b->cols[j], order != NULL ? order[i] : i))

@@ -31,27 +31,28 @@ struct tq_worker {
     struct cs_snap *snap;
     const struct cs_day_slot *days;
     const struct cs_keymap *map;
-    struct tq_agg *agg; /* per group, ngroups + 1 */
-    struct cs_col cols[TQ_NCOLS];
+    struct tq_agg *agg;                 /* per group, ngroups + 1 */
+    struct cs_seg_view views[TQ_NCOLS]; /* each partition's columns, read in place */
     uint32_t gid[CS_VECTOR_SIZE];
+    int64_t val[CS_VECTOR_SIZE];
+    uint8_t b8[CS_VECTOR_SIZE], nul[CS_VECTOR_SIZE];
 };
 
-/* Sum and count the non-NULL values of v into the rows' groups. */
-static void tq_avg_vector(struct tq_agg *agg,
-                          const uint32_t *gid,
-                          const struct cs_col *v,
-                          size_t off,
-                          size_t n,
-                          int score)
+/* Sum and count the non-NULL values of score column j (rows [off, off + n)) into the rows'
+ * groups. */
+static void tq_avg_vector(struct tq_worker *w, int j, size_t off, size_t n, int score)
 {
-    const int64_t *x = v->i64 + off;
-    if (v->nulls == NULL) {
+    struct tq_agg *agg = w->agg;
+    const uint32_t *gid = w->gid;
+    const int64_t *x = w->val;
+    cs_seg_view_i64(&w->views[j], off, n, w->val);
+    if (!cs_seg_view_nulls(&w->views[j], off, n, w->nul)) {
         for (size_t i = 0; i < n; i++) {
             agg[gid[i]].sum[score] += x[i];
             agg[gid[i]].n[score]++;
         }
     } else {
-        const uint8_t *nul = v->nulls + off;
+        const uint8_t *nul = w->nul;
         for (size_t i = 0; i < n; i++) {
             const int64_t valid = nul[i] ^ 1;
             agg[gid[i]].sum[score] += x[i] * valid;
@@ -62,31 +63,44 @@ static void tq_avg_vector(struct tq_agg *agg,
 
 static void tq_vector(struct tq_worker *w, size_t off, size_t n)
 {
-    const struct cs_col *c = w->cols;
-    cs_keymap_lookup(w->map, c[TQ_ANNOTATOR].i64 + off,
-                     c[TQ_ANNOTATOR].nulls != NULL ? c[TQ_ANNOTATOR].nulls + off : NULL, n, w->gid);
+    struct cs_seg_view *v = w->views;
+    cs_seg_view_i64(&v[TQ_ANNOTATOR], off, n, w->val);
+    const bool ann_nulls = cs_seg_view_nulls(&v[TQ_ANNOTATOR], off, n, w->nul);
+    cs_keymap_lookup(w->map, w->val, ann_nulls ? w->nul : NULL, n, w->gid);
     struct tq_agg *agg = w->agg;
-    const uint8_t *safe = c[TQ_SAFE].b8 + off;
-    const uint8_t *safe_null = c[TQ_SAFE].nulls != NULL ? c[TQ_SAFE].nulls + off : NULL;
-    for (size_t i = 0; i < n; i++) {
-        agg[w->gid[i]].count++;
-        /* safe_to_send = false: not NULL and 0 */
-        const uint8_t valid = safe_null != NULL ? (uint8_t)(safe_null[i] ^ 1) : 1;
-        agg[w->gid[i]].unsafe += (safe[i] ^ 1) & valid;
+    cs_seg_view_bool(&v[TQ_SAFE], off, n, w->b8);
+    const uint8_t *safe = w->b8;
+    if (cs_seg_view_nulls(&v[TQ_SAFE], off, n, w->nul)) {
+        for (size_t i = 0; i < n; i++) {
+            agg[w->gid[i]].count++;
+            /* safe_to_send = false: not NULL and 0 */
+            agg[w->gid[i]].unsafe += (safe[i] ^ 1) & (w->nul[i] ^ 1);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            agg[w->gid[i]].count++;
+            agg[w->gid[i]].unsafe += safe[i] ^ 1;
+        }
     }
-    tq_avg_vector(agg, w->gid, &c[TQ_OVERALL], off, n, 0);
-    tq_avg_vector(agg, w->gid, &c[TQ_CLARITY], off, n, 1);
-    tq_avg_vector(agg, w->gid, &c[TQ_ACCURACY], off, n, 2);
-    tq_avg_vector(agg, w->gid, &c[TQ_TONE], off, n, 3);
+    tq_avg_vector(w, TQ_OVERALL, off, n, 0);
+    tq_avg_vector(w, TQ_CLARITY, off, n, 1);
+    tq_avg_vector(w, TQ_ACCURACY, off, n, 2);
+    tq_avg_vector(w, TQ_TONE, off, n, 3);
 }
+
+static const uint8_t tq_kinds[TQ_NCOLS] = {CS_K_I64, CS_K_BOOL, CS_K_I64,
+                                           CS_K_I64, CS_K_I64,  CS_K_I64};
 
 static int tq_part(void *state, size_t item, struct cs_error *err)
 {
     struct tq_worker *w = state;
-    size_t rows = 0;
-    const int rc = cs_qread_cols(w->snap, CS_T_FACT_TRAINING, w->days[item].part, tq_cols, TQ_NCOLS,
-                                 w->cols, &rows, err);
-    if (rc != CS_OK) return rc;
+    const size_t part = w->days[item].part;
+    for (int j = 0; j < TQ_NCOLS; j++) {
+        const int rc = cs_snap_view_col(w->snap, CS_T_FACT_TRAINING, part, tq_cols[j], tq_kinds[j],
+                                        &w->views[j], err);
+        if (rc != CS_OK) return rc;
+    }
+    const size_t rows = w->views[0].rows;
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         tq_vector(w, off, rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE);
     }
@@ -118,15 +132,13 @@ static int tq_scan(struct cs_snap *snap,
     }
     nw = cs_par_workers(ndays, total, threads);
     void *states[CS_PAR_MAX_WORKERS];
-    const struct cs_table_def *t = cs_schema_table(CS_T_FACT_TRAINING);
     for (size_t k = 0; k < nw; k++) {
         w[k].snap = snap;
         w[k].days = days;
         w[k].map = &groups->map;
         w[k].agg = partial + k * stride;
-        for (int j = 0; j < TQ_NCOLS; j++) {
-            cs_col_init(&w[k].cols[j], cs_type_kind(t->cols[tq_cols[j]].type));
-        }
+        for (int j = 0; j < TQ_NCOLS; j++)
+            cs_seg_view_init(&w[k].views[j]);
         states[k] = &w[k];
     }
     rc = cs_par_run(ndays, weights, nw, tq_part, states, NULL, err);
@@ -145,7 +157,7 @@ static int tq_scan(struct cs_snap *snap,
 out:
     for (size_t k = 0; w != NULL && k < nw; k++) {
         for (int j = 0; j < TQ_NCOLS; j++)
-            cs_col_free(&w[k].cols[j]);
+            cs_seg_view_free(&w[k].views[j]);
     }
     free(partial);
     free(w);

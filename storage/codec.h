@@ -126,10 +126,10 @@ static inline size_t cs_bits_to_bytes(const uint8_t *bits, size_t n, uint8_t *ou
     size_t set = 0, i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t x = bits[i >> 3];
-        set += (size_t)__builtin_popcount((unsigned)x);
         x = (x | x << 28) & 0x0000000F0000000Full;
         x = (x | x << 14) & 0x0003000300030003ull;
         x = (x | x << 7) & 0x0101010101010101ull;
+        set += (size_t)((x * 0x0101010101010101ull) >> 56); /* the 0/1 bytes summed */
         if (CS_HOST_LITTLE_ENDIAN) {
             memcpy(out + i, &x, 8);
         } else {
@@ -244,5 +244,23 @@ int cs_codec_decode_fix16(struct cs_rbuf *r,
                           const uint8_t *nulls,
                           struct cs_col *out,
                           struct cs_error *err);
+
+/* cs_codec_view_section() - parse (and check) the value section of v->rows rows of kind
+ * v->kind and codec v->codec from r into the view's pointers; v->null_bits is already set.
+ * DELTA values are decoded into v->words, PLAIN text offsets too. CS_ECORRUPT (message
+ * without the file name) or CS_ENOMEM. */
+int cs_codec_view_section(struct cs_rbuf *r, struct cs_seg_view *v, struct cs_error *err);
+
+/* cs_popcount64() - set bits of x, without a libgcc call when the target lacks POPCNT. */
+static inline unsigned cs_popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* cs_popcount_bytes() - set bits of p[0..n). */
+size_t cs_popcount_bytes(const uint8_t *p, size_t n);
 
 #endif

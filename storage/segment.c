@@ -473,3 +473,75 @@ int cs_seg_decode(
     out->null_count = h.null_count;
     return CS_OK;
 }
+
+/* ------------------------------------------------------------------ reading values in place */
+
+void cs_seg_view_init(struct cs_seg_view *v)
+{
+    memset(v, 0, sizeof(*v));
+}
+
+void cs_seg_view_free(struct cs_seg_view *v)
+{
+    free(v->scratch);
+    free(v->words);
+    cs_seg_view_init(v);
+}
+
+int cs_seg_view_open(const uint8_t *buf,
+                     size_t len,
+                     int kind,
+                     struct cs_seg_view *v,
+                     const char *file,
+                     struct cs_error *err)
+{
+    struct cs_seg_header h;
+    int rc = load_checked(buf, len, true, &h, file, err);
+    if (rc != CS_OK) return rc;
+    if (kind != h.kind)
+        return cs_error_set(err, CS_ECORRUPT, "%s: segment holds %s values, the column is %s",
+                            name_of(file), kind_name(h.kind), kind_name(kind));
+    v->kind = h.kind;
+    v->codec = h.codec;
+    v->rows = h.rows;
+    v->null_count = h.null_count;
+    v->null_bits = v->packed = v->dict_bytes = NULL;
+    v->decoded = NULL;
+    v->dict_off = NULL;
+    v->base = 0;
+    v->width = 0;
+    v->dict_count = 0;
+    const uint8_t *payload = buf + SEG_HEADER_SIZE;
+    if (h.compression == CS_COMP_LZ4) {
+        if (h.raw_size > v->scratch_cap) {
+            uint8_t *p = realloc(v->scratch, h.raw_size);
+            if (p == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+            v->scratch = p;
+            v->scratch_cap = h.raw_size;
+        }
+        const int n = LZ4_decompress_safe((const char *)payload, (char *)v->scratch,
+                                          (int)h.stored_size, (int)h.raw_size);
+        if (n < 0 || (uint32_t)n != h.raw_size)
+            return cs_error_set(err, CS_ECORRUPT, "%s: lz4 payload does not decompress to %u bytes",
+                                name_of(file), h.raw_size);
+        payload = v->scratch;
+    }
+    struct cs_rbuf r = {payload, h.raw_size, 0};
+    const size_t rows = h.rows;
+    if (h.null_count > 0 && h.null_count < rows) {
+        const uint8_t *p = cs_rbuf_take(&r, (rows + 7) / 8);
+        if (p == NULL)
+            rc = cs_error_set(err, CS_ECORRUPT, "validity bitmap ends early");
+        else if ((rows & 7) != 0 && (p[rows >> 3] >> (rows & 7)) != 0)
+            rc = cs_error_set(err, CS_ECORRUPT, "validity bitmap has bits set past the last row");
+        else if (cs_popcount_bytes(p, (rows + 7) / 8) != h.null_count)
+            rc = cs_error_set(err, CS_ECORRUPT, "validity bitmap does not count %u NULLs",
+                              h.null_count);
+        v->null_bits = p;
+    }
+    if (rc == CS_OK) rc = cs_codec_view_section(&r, v, err);
+    if (rc == CS_OK && r.pos != r.len)
+        rc = cs_error_set(err, CS_ECORRUPT, "%zu bytes left after the values", r.len - r.pos);
+    if (rc == CS_ECORRUPT) cs_error_prefix(err, "%s", name_of(file));
+    return rc;
+}

@@ -33,11 +33,18 @@ int cs_seg_check(const uint8_t *buf, size_t len, const char *file, struct cs_err
 /* cs_seg_decode() - validate (as cs_seg_check) and decode buf[0..len) into out (reset first,
  * capacity reused; out->kind must match the segment's kind). Never reads outside buf, never
  * trusts a size from disk. */
-int cs_seg_decode(const uint8_t *buf,
-                  size_t len,
-                  struct cs_col *out,
-                  const char *file,
-                  struct cs_error *err);
+int cs_seg_decode(
+    const uint8_t *buf, size_t len, struct cs_col *out, const char *file, struct cs_error *err);
+
+/* cs_seg_view_open() - check buf[0..len) as cs_seg_decode() does (but for dictionary codes,
+ * checked when read) and open it as v for reading values in place (store.h); its kind must
+ * be `kind`. LZ4 payloads are decompressed into v->scratch. */
+int cs_seg_view_open(const uint8_t *buf,
+                     size_t len,
+                     int kind,
+                     struct cs_seg_view *v,
+                     const char *file,
+                     struct cs_error *err);
 
 /* cs_seg_read_stats() - the zone map from a segment's header (header checked, not the body). */
 int cs_seg_read_stats(const uint8_t *buf,

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -79,6 +80,12 @@ int cs_store_open(const char *dir, unsigned flags, struct cs_store **out, struct
         free(st);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
+    if (pthread_mutex_init(&st->smap_mu, NULL) != 0) {
+        (void)pthread_mutex_destroy(&st->cache_mu);
+        free(st->dir);
+        free(st);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     /* Validate the current manifest now, so that a damaged store fails at open. */
     struct cs_snap *snap;
     rc = cs_snap_open_fresh(st, &snap, err);
@@ -102,6 +109,12 @@ static void mref_put(struct cs_mref *r)
 void cs_store_close(struct cs_store *st)
 {
     if (st == NULL) return;
+    for (size_t i = 0; i < st->nsmaps; i++) { /* every snapshot is closed: no references */
+        (void)munmap((void *)(uintptr_t)st->smaps[i]->base, (size_t)st->smaps[i]->size);
+        free(st->smaps[i]);
+    }
+    free(st->smaps);
+    (void)pthread_mutex_destroy(&st->smap_mu);
     mref_put(st->cache);
     (void)pthread_mutex_destroy(&st->cache_mu);
     free(st->dir);
@@ -238,8 +251,11 @@ static int snap_open(struct cs_store *st, bool fresh, struct cs_snap **out, stru
     }
     snap->m = &snap->mref->m;
     snap->maps = calloc(snap->m->nfiles + 1u, sizeof(*snap->maps));
-    if (snap->maps == NULL || pthread_mutex_init(&snap->map_mu, NULL) != 0) {
+    snap->header_ok = calloc(snap->m->nparts + 1u, sizeof(*snap->header_ok));
+    if (snap->maps == NULL || snap->header_ok == NULL ||
+        pthread_mutex_init(&snap->map_mu, NULL) != 0) {
         free(snap->maps);
+        free(snap->header_ok);
         mref_put(snap->mref);
         (void)close(snap->pin_fd);
         free(snap);
@@ -247,6 +263,8 @@ static int snap_open(struct cs_store *st, bool fresh, struct cs_snap **out, stru
     }
     for (uint32_t i = 0; i < snap->m->nfiles; i++)
         atomic_init(&snap->maps[i].base, NULL);
+    for (uint32_t i = 0; i < snap->m->nparts; i++)
+        atomic_init(&snap->header_ok[i], 0);
     *out = snap;
     return CS_OK;
 }
@@ -261,15 +279,56 @@ int cs_snap_open_fresh(struct cs_store *st, struct cs_snap **out, struct cs_erro
     return snap_open(st, true, out, err);
 }
 
+/* newest_names() - whether the newest manifest the store parsed names data file id. */
+static bool newest_names(struct cs_store *st, uint64_t id)
+{
+    bool found = false;
+    (void)pthread_mutex_lock(&st->cache_mu);
+    const struct cs_manifest *m = st->cache != NULL ? &st->cache->m : NULL;
+    size_t lo = 0, hi = m != NULL ? m->nfiles : 0;
+    while (lo < hi) { /* files are ordered by id */
+        const size_t mid = lo + (hi - lo) / 2;
+        if (m->files[mid].id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    found = m != NULL && lo < m->nfiles && m->files[lo].id == id;
+    (void)pthread_mutex_unlock(&st->cache_mu);
+    return found;
+}
+
+/* smap_release() - drop one reference to sm (NULL: none), then unmap every mapping that no
+ * snapshot uses and that is stale or no longer named by the newest manifest. */
+static void smap_release(struct cs_store *st, struct cs_smap *sm)
+{
+    (void)pthread_mutex_lock(&st->smap_mu);
+    if (sm != NULL) sm->refs--;
+    for (size_t i = 0; i < st->nsmaps;) {
+        struct cs_smap *x = st->smaps[i];
+        if (x->refs == 0 && (x->stale || !newest_names(st, x->id))) {
+            st->smaps[i] = st->smaps[--st->nsmaps];
+            (void)munmap((void *)(uintptr_t)x->base, (size_t)x->size);
+            free(x);
+        } else {
+            i++;
+        }
+    }
+    (void)pthread_mutex_unlock(&st->smap_mu);
+}
+
 void cs_snap_close(struct cs_snap *snap)
 {
     if (snap == NULL) return;
     for (uint32_t i = 0; i < snap->m->nfiles; i++) {
-        const uint8_t *base = atomic_load(&snap->maps[i].base);
-        if (base != NULL) (void)munmap((void *)(uintptr_t)base, snap->maps[i].size);
+        if (snap->maps[i].smap != NULL) smap_release(snap->st, snap->maps[i].smap);
+        free(snap->maps[i].path);
     }
+    smap_release(snap->st, NULL); /* also those an older snapshot left unused */
     (void)pthread_mutex_destroy(&snap->map_mu);
     free(snap->maps);
+    free(snap->header_ok);
     mref_put(snap->mref);
     if (snap->pin_fd >= 0) (void)close(snap->pin_fd); /* releases LOCK_SH */
     free(snap);
@@ -326,16 +385,76 @@ void cs_snap_part_range(
     *end = lower_bound(snap, table, (int64_t)hi + 1);
 }
 
+/* smap_find() - a new reference to the store's mapping of f if it is still the file at
+ * `path` (stat: same device, inode, size), or NULL. */
+static struct cs_smap *
+smap_find(struct cs_store *st, const struct cs_mfile *f, const struct stat *sb)
+{
+    struct cs_smap *found = NULL;
+    (void)pthread_mutex_lock(&st->smap_mu);
+    for (size_t i = 0; i < st->nsmaps && found == NULL; i++) {
+        struct cs_smap *sm = st->smaps[i];
+        if (sm->id != f->id || sm->stale) continue;
+        if (sm->size == f->size && sm->dev == (uint64_t)sb->st_dev &&
+            sm->ino == (uint64_t)sb->st_ino && (uint64_t)sb->st_size == sm->size) {
+            sm->refs++;
+            found = sm;
+        } else {
+            sm->stale = true; /* replaced on disk: let it go once unused */
+        }
+    }
+    (void)pthread_mutex_unlock(&st->smap_mu);
+    return found;
+}
+
+/* smap_add() - register a new mapping (one reference); false when memory runs out. */
+static struct cs_smap *
+smap_add(struct cs_store *st, const struct cs_mfile *f, const struct stat *sb, const uint8_t *base)
+{
+    struct cs_smap *sm = malloc(sizeof(*sm));
+    if (sm == NULL) return NULL;
+    *sm = (struct cs_smap){f->id, f->size, (uint64_t)sb->st_dev, (uint64_t)sb->st_ino, base,
+                           1,     false};
+    (void)pthread_mutex_lock(&st->smap_mu);
+    if (st->nsmaps == st->smaps_cap) {
+        const size_t cap = st->smaps_cap < 8 ? 8 : 2 * st->smaps_cap;
+        struct cs_smap **p = realloc(st->smaps, cap * sizeof(*p));
+        if (p == NULL) {
+            (void)pthread_mutex_unlock(&st->smap_mu);
+            free(sm);
+            return NULL;
+        }
+        st->smaps = p;
+        st->smaps_cap = cap;
+    }
+    st->smaps[st->nsmaps++] = sm;
+    (void)pthread_mutex_unlock(&st->smap_mu);
+    return sm;
+}
+
 static int map_locked(struct cs_snap *snap, uint32_t fi, const char *path, struct cs_error *err)
 {
     const struct cs_mfile *f = &snap->m->files[fi];
+    struct stat sb;
+    if (stat(path, &sb) == 0 && (uint64_t)sb.st_size == f->size) {
+        struct cs_smap *sm = smap_find(snap->st, f, &sb);
+        if (sm != NULL && (snap->maps[fi].path = strdup(path)) == NULL) {
+            smap_release(snap->st, sm);
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        }
+        if (sm != NULL) {
+            snap->maps[fi].smap = sm;
+            snap->maps[fi].size = (size_t)f->size;
+            atomic_store_explicit(&snap->maps[fi].base, sm->base, memory_order_release);
+            return CS_OK;
+        }
+    }
     int fd;
     int rc = cs_sio_open(path, O_RDONLY, &fd, err);
     if (rc != CS_OK && errno == ENOENT) { /* the pinned manifest names it: damage */
         return cs_error_set(err, CS_ECORRUPT, "%s: data file is missing", path);
     }
     if (rc != CS_OK) return rc;
-    struct stat sb;
     if (fstat(fd, &sb) != 0) {
         rc = cs_error_set(err, CS_EIO, "could not stat \"%s\": %s", path, strerror(errno));
     } else if ((uint64_t)sb.st_size != f->size || f->size > SIZE_MAX) {
@@ -351,10 +470,19 @@ static int map_locked(struct cs_snap *snap, uint32_t fi, const char *path, struc
     }
     (void)close(fd);
     if (rc == CS_OK) rc = cs_data_header_check(base, (size_t)f->size, f->id, path, err);
+    struct cs_smap *sm = NULL;
+    if (rc == CS_OK && (snap->maps[fi].path = strdup(path)) == NULL)
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (rc == CS_OK && (sm = smap_add(snap->st, f, &sb, base)) == NULL) {
+        free(snap->maps[fi].path);
+        snap->maps[fi].path = NULL;
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     if (rc != CS_OK) {
         if (base != MAP_FAILED) (void)munmap(base, (size_t)f->size);
         return rc;
     }
+    snap->maps[fi].smap = sm;
     snap->maps[fi].size = (size_t)f->size;
     atomic_store_explicit(&snap->maps[fi].base, (const uint8_t *)base, memory_order_release);
     return CS_OK;
@@ -391,10 +519,16 @@ int cs_snap_block(struct cs_snap *snap,
                   struct cs_error *err)
 {
     const uint8_t *base;
-    data_path(snap, p->file, path_buf);
     *file_path = path_buf;
     int rc = cs_snap_map_file(snap, p->file, &base, err);
-    if (rc != CS_OK) return rc;
+    if (rc != CS_OK) {
+        data_path(snap, p->file, path_buf);
+        return rc;
+    }
+    /* mapped: its path was kept then (copied, as callers own path_buf) */
+    const char *kept = snap->maps[p->file].path;
+    const size_t n = strlen(kept);
+    memcpy(path_buf, kept, n + 1 < CS_PATH_MAX ? n + 1 : CS_PATH_MAX);
     *blk = base + p->off; /* off + len <= file size: checked by cs_man_decode and the map */
     return CS_OK;
 }
@@ -421,7 +555,14 @@ static int locate(struct cs_snap *snap,
     int rc = cs_snap_block(snap, p, blk, &file, path, err);
     if (rc != CS_OK) return rc;
     *part = p;
-    return cs_part_header_check(*blk, (size_t)p->len, p, file, cols, err);
+    const size_t pi = snap->m->first[table] + i;
+    if (atomic_load_explicit(&snap->header_ok[pi], memory_order_acquire)) {
+        *cols = *blk + CS_PART_FIXED_SIZE; /* as cs_part_header_check() found it */
+        return CS_OK;
+    }
+    rc = cs_part_header_check(*blk, (size_t)p->len, p, file, cols, err);
+    if (rc == CS_OK) atomic_store_explicit(&snap->header_ok[pi], 1, memory_order_release);
+    return rc;
 }
 
 int cs_snap_col_stats(struct cs_snap *snap,
@@ -482,5 +623,39 @@ int cs_snap_read_part(
         }
     }
     b->rows = cs_snap_part(snap, table, i).rows;
+    return CS_OK;
+}
+
+int cs_snap_view_col(struct cs_snap *snap,
+                     int table,
+                     size_t i,
+                     int col,
+                     int kind,
+                     struct cs_seg_view *v,
+                     struct cs_error *err)
+{
+    const struct cs_mpart *p = NULL;
+    const uint8_t *blk = NULL, *cols = NULL;
+    char path[CS_PATH_MAX];
+    int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
+    if (rc != CS_OK) return rc;
+    const struct cs_table_def *t = cs_schema_table(table);
+    if (kind != cs_type_kind(t->cols[col].type)) {
+        return cs_error_set(err, CS_EINVAL, "%s.%s: column of kind %d read as kind %d", t->name,
+                            t->cols[col].name, cs_type_kind(t->cols[col].type), kind);
+    }
+    uint64_t off, len;
+    struct cs_seg_stats stats;
+    cs_part_col(cols, col, &off, &len, &stats);
+    const size_t plen = strnlen(path, sizeof(v->file) - 1);
+    memcpy(v->file, path, plen);
+    v->file[plen] = '\0';
+    rc = cs_seg_view_open(blk + off, (size_t)len, kind, v, path, err);
+    if (rc != CS_OK) return rc;
+    if (v->rows != p->rows) {
+        return cs_error_set(err, CS_ECORRUPT,
+                            "%s: %s/%" PRId32 " column %s has %zu rows, not %" PRIu32, path,
+                            t->name, p->time_key, t->cols[col].name, v->rows, p->rows);
+    }
     return CS_OK;
 }

@@ -66,10 +66,25 @@ struct cs_manifest {
     uint32_t first[CS_TABLE_MAX + 2]; /* parts of table t: [first[t], first[t + 1]) */
 };
 
+/* One mapping of a data file, shared by the snapshots of a store handle: data files never
+ * change once committed, so a mapping outlives the snapshot that made it and later snapshots
+ * reuse it (no page faults again) after checking with stat() that the file is still the one
+ * mapped (same device, inode and size). Unmapped when no snapshot uses it and the newest
+ * manifest no longer names the file, or when the store is closed. */
+struct cs_smap {
+    uint64_t id, size;
+    uint64_t dev, ino;
+    const uint8_t *base;
+    unsigned refs; /* snapshots using it */
+    bool stale;    /* the file was replaced: never handed out again */
+};
+
 /* One data file as a snapshot maps it: lazily, once, shared by the snapshot's threads. */
 struct cs_fmap {
     _Atomic(const uint8_t *) base; /* NULL until mapped */
     size_t size;
+    struct cs_smap *smap; /* the store's mapping it holds a reference to */
+    char *path;           /* the file's path, set with base */
 };
 
 /* A parsed manifest shared by the snapshots of one version (and the store's cache). */
@@ -84,7 +99,8 @@ struct cs_snap {
     const struct cs_manifest *m; /* &mref->m */
     int pin_fd; /* MANIFEST-<version>, held with LOCK_SH so that no writer deletes it */
     pthread_mutex_t map_mu;
-    struct cs_fmap *maps; /* m.nfiles */
+    struct cs_fmap *maps;        /* m.nfiles */
+    _Atomic(uint8_t) *header_ok; /* m.nparts: block header of partition already checked */
 };
 
 struct cs_store {
@@ -92,7 +108,10 @@ struct cs_store {
     unsigned flags;
     atomic_bool txn_active; /* one transaction per handle; other handles: the LOCK file */
     pthread_mutex_t cache_mu;
-    struct cs_mref *cache; /* the newest manifest parsed, reused while CURRENT names it */
+    struct cs_mref *cache;   /* the newest manifest parsed, reused while CURRENT names it */
+    pthread_mutex_t smap_mu; /* guards smaps; taken before cache_mu, never after it */
+    struct cs_smap **smaps;
+    size_t nsmaps, smaps_cap;
 };
 
 /* The test hook of the commit's kill points (see commit.c); NULL in production. */

@@ -331,10 +331,13 @@ static void mutate_and_decode(const struct cs_col *c, int type, int codec, int c
         memcpy(t, buf, len);
         const int flips = 1 + (int)(test_rand(&seed) % 3);
         for (int k = 0; k < flips; k++) {
-            /* Mostly the payload, sometimes the header fields after the checksum. */
-            const size_t lo = test_rand(&seed) % 4 == 0 ? 16 : 64;
-            if (len <= lo) continue;
-            t[lo + test_rand(&seed) % (len - lo)] = (uint8_t)test_rand(&seed);
+            /* Mostly the payload, sometimes the header fields after the checksum, except the
+             * row count: a crafted count up to 2^28 is legal and makes decode allocate for
+             * that many rows before the values prove it wrong, which is slow under ASan. */
+            size_t at = 64 + test_rand(&seed) % (len - 64);
+            if (test_rand(&seed) % 4 == 0) at = 16 + test_rand(&seed) % 48;
+            if (at >= 24 && at < 28) continue;
+            t[at] = (uint8_t)test_rand(&seed);
         }
         reseal(t, len);
         const int rc = cs_seg_decode(t, len, &out, "m.seg", &err);
