@@ -1,2 +1,0 @@
-DELETE FROM agg_agent_daily_performance
-WHERE time_key BETWEEN to_char(:'from'::date, 'YYYYMMDD')::int AND to_char(:'to'::date, 'YYYYMMDD')::int;
