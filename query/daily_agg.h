@@ -9,8 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "storage/base/column.h"
 #include "storage/base/status.h"
+#include "storage/store.h"
 
 struct cs_dagg_ws; /* scratch buffers; grown as needed, never shrunk */
 
@@ -22,7 +25,9 @@ void cs_dagg_ws_free(struct cs_dagg_ws *ws);
 /* cs_dagg_day() - cs_daily_agg_compute() with workspace ws. Reads only these columns of the
  * batches (the others may be empty): fact_agent_query agent_key, latency_ms, approved,
  * human_edited, error_occurred; fact_approval agent_key, sla_met; fact_training agent_key,
- * safe_to_send. Every row is taken to belong to day time_key. */
+ * safe_to_send. Every row is taken to belong to day time_key. Agent keys within a span of
+ * 65,536 values, at most 254 a day, take the fast plan (dense slots, flag-code histograms,
+ * tail selection for p95); others the general plan (cs_dagg_day_generic()). */
 int cs_dagg_day(struct cs_dagg_ws *ws,
                 int32_t time_key,
                 const struct cs_batch *queries,
@@ -30,5 +35,29 @@ int cs_dagg_day(struct cs_dagg_ws *ws,
                 const struct cs_batch *training,
                 struct cs_batch *out,
                 struct cs_error *err);
+
+/* cs_dagg_day_generic() - cs_dagg_day() by the general plan only (key map, per-group sums,
+ * selection per group): what cs_dagg_day() falls back to, and the tests' reference. */
+int cs_dagg_day_generic(struct cs_dagg_ws *ws,
+                        int32_t time_key,
+                        const struct cs_batch *queries,
+                        const struct cs_batch *approvals,
+                        const struct cs_batch *training,
+                        struct cs_batch *out,
+                        struct cs_error *err);
+
+/* cs_dagg_day_views() - cs_dagg_day() of day time_key straight from the store: partitions
+ * part[0] of fact_agent_query, part[1] of fact_approval, part[2] of fact_training (SIZE_MAX:
+ * none that day) read through column views (struct cs_seg_view), a vector at a time, by the
+ * fast plan. Sets *done false and appends nothing when the plan does not apply (agent keys
+ * not frame-of-reference encoded within 16 bits, or more than 254 keys): the caller then
+ * reads the columns and calls cs_dagg_day(). The views stay open in ws until the next day. */
+int cs_dagg_day_views(struct cs_dagg_ws *ws,
+                      struct cs_snap *snap,
+                      int32_t time_key,
+                      const size_t part[3],
+                      struct cs_batch *out,
+                      bool *done,
+                      struct cs_error *err);
 
 #endif

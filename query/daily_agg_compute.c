@@ -3,10 +3,21 @@
  * one row per agent_key with any query, approval or training fact that day (approvals and
  * training with a NULL agent_key excluded), in agent_key order.
  *
- * Plan for a day: the distinct agent keys (a flat mark array over their span, or sort and
- * unique when the span is wide) → key map to group ids in key order → one pass per table
- * accumulating counts and sums per group → latencies scattered by group (counting sort) →
- * p95 by selection per group.
+ * Fast plan (agent keys within a span of DAGG_DENSE_SPAN values, at most DAGG_MAX_SLOTS of
+ * them a day — a day has ~10): keys → dense slots through a byte lookup array over the span
+ * (a key gets the next slot the first time it is seen; the slots are put in key order at the
+ * end). Pass 1, a vector at a time: each query row's slot is kept, and its flags are folded
+ * with the slot into one code (slot, approved, edited, error) counted in a histogram — one
+ * increment a row instead of five sums; approvals and training likewise (slot, flag). Pass 2:
+ * the latencies are scattered by slot (counting sort, offsets from the histogram). Then per
+ * slot: the latency sum over its run, p95 by tail selection (percentile.c). Fed either by
+ * whole columns (cs_dagg_day: the loader's batches) or by column views decoded a vector at a
+ * time (cs_dagg_day_views: daily-agg --recompute), both through the same vector functions.
+ *
+ * General plan (any keys; dagg_day_generic): the distinct agent keys (a flat mark array over
+ * their span, or sort and unique when the span is wide) → key map to group ids in key order →
+ * one pass per table accumulating counts and sums per group → latencies scattered by group
+ * (counting sort) → p95 by selection per group.
  */
 #include "query/daily_agg.h"
 
@@ -17,9 +28,18 @@
 #include "query/numeric.h"
 #include "query/percentile.h"
 #include "query/report.h"
+#include "storage/base/limits.h"
+#include "storage/codec.h"
 
-/* The distinct keys are found with a mark array when they span at most this many values. */
+/* The distinct keys are found with a mark array (general plan), or mapped to slots with a
+ * lookup array (fast plan), when they span at most this many values. */
 #define DAGG_DENSE_SPAN 65536u
+/* Fast plan: slots 0 .. DAGG_MAX_SLOTS - 1; SLOT_NULL for a NULL agent (counted nowhere),
+ * SLOT_NONE in the lookup array for a key not seen yet. */
+#define DAGG_MAX_SLOTS 254u
+#define SLOT_NULL      254u
+#define SLOT_NONE      255u
+#define QCODES         8u /* (approved, edited, error) of a query row */
 
 struct dagg_acc {
     int64_t q_count, latency_sum, approved, edited, errors;
@@ -28,7 +48,38 @@ struct dagg_acc {
     size_t lat_begin, lat_fill;
 };
 
+/* Views of one day's partitions: queries, then approvals, then training. */
+enum {
+    V_Q_AGENT,
+    V_Q_LATENCY,
+    V_Q_APPROVED,
+    V_Q_EDITED,
+    V_Q_ERROR,
+    V_A_AGENT,
+    V_A_SLA,
+    V_T_AGENT,
+    V_T_SAFE,
+    V_COUNT
+};
+
 struct cs_dagg_ws {
+    /* fast plan */
+    uint8_t *lut; /* DAGG_DENSE_SPAN slots, SLOT_NONE between days */
+    int64_t lo;   /* key of lut[0] */
+    uint32_t nslots;
+    int64_t slot_key[DAGG_MAX_SLOTS];
+    uint32_t qhist[(DAGG_MAX_SLOTS + 1) * QCODES]; /* slot * QCODES + code */
+    uint32_t ahist[(DAGG_MAX_SLOTS + 1) * 2];      /* slot * 2 + sla_met */
+    uint32_t thist[(DAGG_MAX_SLOTS + 1) * 2];      /* slot * 2 + unsafe */
+    size_t pos[DAGG_MAX_SLOTS];
+    uint8_t *slot; /* slot of every query row of the day */
+    size_t slot_cap;
+    int64_t *tmp; /* percentile scratch */
+    size_t tmp_cap;
+    struct cs_seg_view view[V_COUNT];
+    int64_t vkey[CS_VECTOR_SIZE], vlat[CS_VECTOR_SIZE];
+    uint8_t vslot[CS_VECTOR_SIZE], vb[4][CS_VECTOR_SIZE];
+    /* general plan (and the latencies of both) */
     int64_t *keys;
     size_t keys_cap;
     uint8_t *mark;
@@ -44,17 +95,26 @@ struct cs_dagg_ws *cs_dagg_ws_new(void)
 {
     struct cs_dagg_ws *ws = calloc(1, sizeof(*ws));
     if (ws == NULL) return NULL;
+    for (int j = 0; j < V_COUNT; j++)
+        cs_seg_view_init(&ws->view[j]);
     ws->mark = calloc(DAGG_DENSE_SPAN, 1);
-    if (ws->mark == NULL) {
-        free(ws);
+    ws->lut = malloc(DAGG_DENSE_SPAN);
+    if (ws->mark == NULL || ws->lut == NULL) {
+        cs_dagg_ws_free(ws);
         return NULL;
     }
+    memset(ws->lut, SLOT_NONE, DAGG_DENSE_SPAN);
     return ws;
 }
 
 void cs_dagg_ws_free(struct cs_dagg_ws *ws)
 {
     if (ws == NULL) return;
+    for (int j = 0; j < V_COUNT; j++)
+        cs_seg_view_free(&ws->view[j]);
+    free(ws->lut);
+    free(ws->slot);
+    free(ws->tmp);
     free(ws->keys);
     free(ws->mark);
     free(ws->gid);
@@ -221,16 +281,19 @@ static void push_numeric(struct cs_col *c, bool present, int64_t v, bool *ok)
 }
 
 /* One output row for group g; CS_EINPUT when a value overflows its numeric(10,2) column. */
-static int emit_row(
-    struct cs_dagg_ws *ws, size_t g, int32_t time_key, struct cs_batch *out, struct cs_error *err)
+static int emit_row(const struct dagg_acc *a,
+                    int64_t agent_key,
+                    int64_t *lat,
+                    int64_t *tmp,
+                    int32_t time_key,
+                    struct cs_batch *out,
+                    struct cs_error *err)
 {
-    const struct dagg_acc *a = &ws->acc[g];
-    const int64_t agent_key = ws->keys[g];
     const bool q = a->q_count > 0;
     int64_t avg = 0, p95 = 0;
     if (q) {
         avg = cs_avg2(a->latency_sum, 0, a->q_count, 1);
-        const double p = cs_percentile_cont(ws->lat + a->lat_begin, (size_t)a->q_count, 0.95);
+        const double p = cs_percentile_cont_tmp(lat, (size_t)a->q_count, 0.95, tmp);
         if (!cs_float8_to_numeric(p, 2, &p95) || !cs_numeric_fits(p95, 10) ||
             !cs_numeric_fits(avg, 10)) {
             return cs_error_set(err, CS_EINPUT,
@@ -264,18 +327,15 @@ static const int q_cols[5] = {CS_FQ_AGENT, CS_FQ_LATENCY, CS_FQ_HUMAN_EDITED, CS
 static const int a_cols[2] = {CS_FA_AGENT, CS_FA_SLA_MET};
 static const int t_cols[2] = {CS_FT_AGENT, CS_FT_SAFE};
 
-int cs_dagg_day(struct cs_dagg_ws *ws,
-                int32_t time_key,
-                const struct cs_batch *queries,
-                const struct cs_batch *approvals,
-                const struct cs_batch *training,
-                struct cs_batch *out,
-                struct cs_error *err)
+/* The general plan over checked batches. */
+static int dagg_day_generic(struct cs_dagg_ws *ws,
+                            int32_t time_key,
+                            const struct cs_batch *queries,
+                            const struct cs_batch *approvals,
+                            const struct cs_batch *training,
+                            struct cs_batch *out,
+                            struct cs_error *err)
 {
-    int rc = check_batch(queries, CS_T_FACT_AGENT_QUERY, q_cols, 5, 4, err);
-    if (rc == CS_OK) rc = check_batch(approvals, CS_T_FACT_APPROVAL, a_cols, 2, 0, err);
-    if (rc == CS_OK) rc = check_batch(training, CS_T_FACT_TRAINING, t_cols, 2, 0, err);
-    if (rc != CS_OK) return rc;
     const size_t nq = batch_rows(queries), na = batch_rows(approvals), nt = batch_rows(training);
     const struct cs_col *agent[3] = {nq ? &queries->cols[CS_FQ_AGENT] : NULL,
                                      na ? &approvals->cols[CS_FA_AGENT] : NULL,
@@ -296,15 +356,485 @@ int cs_dagg_day(struct cs_dagg_ws *ws,
     for (size_t k = 0; k < nkeys; k++)
         ids[k] = (uint32_t)k;
     struct cs_keymap map;
-    rc = cs_keymap_build(&map, ws->keys, ids, nkeys, (uint32_t)nkeys, err);
+    int rc = cs_keymap_build(&map, ws->keys, ids, nkeys, (uint32_t)nkeys, err);
     if (rc != CS_OK) return rc;
     if (nq > 0) acc_queries(ws, &map, queries);
     if (na > 0) acc_flagged(ws, &map, agent[1], &approvals->cols[CS_FA_SLA_MET], true);
     if (nt > 0) acc_flagged(ws, &map, agent[2], &training->cols[CS_FT_SAFE], false);
     cs_keymap_free(&map);
-    for (size_t g = 0; g < nkeys && rc == CS_OK; g++)
-        rc = emit_row(ws, g, time_key, out, err);
+    for (size_t g = 0; g < nkeys && rc == CS_OK; g++) {
+        rc = emit_row(&ws->acc[g], ws->keys[g], ws->lat + ws->acc[g].lat_begin, NULL, time_key, out,
+                      err);
+    }
     return rc;
+}
+
+/* ------------------------------------------------------------------------------ fast plan */
+
+/* A day starts: keys are looked up relative to lo (every key of the day in [lo, lo + span),
+ * span <= DAGG_DENSE_SPAN). */
+static void fast_begin(struct cs_dagg_ws *ws, int64_t lo)
+{
+    ws->lo = lo;
+    ws->nslots = 0;
+    memset(ws->qhist, 0, sizeof(ws->qhist));
+    memset(ws->ahist, 0, sizeof(ws->ahist));
+    memset(ws->thist, 0, sizeof(ws->thist));
+}
+
+/* The day ends: the lookup array back to SLOT_NONE (only the entries used). */
+static void fast_end(struct cs_dagg_ws *ws)
+{
+    for (uint32_t s = 0; s < ws->nslots; s++)
+        ws->lut[(uint64_t)ws->slot_key[s] - (uint64_t)ws->lo] = SLOT_NONE;
+    ws->nslots = 0;
+}
+
+static uint8_t new_slot(struct cs_dagg_ws *ws, int64_t key, uint64_t off)
+{
+    if (ws->nslots == DAGG_MAX_SLOTS) return SLOT_NONE;
+    const uint8_t s = (uint8_t)ws->nslots++;
+    ws->slot_key[s] = key;
+    ws->lut[off] = s;
+    return s;
+}
+
+/* out[i] = slot of keys[i] (SLOT_NULL when nulls[i]; nulls may be NULL); the keys of non-NULL
+ * rows must be in the day's span. false when the day has more than DAGG_MAX_SLOTS keys. */
+static bool
+map_slots(struct cs_dagg_ws *ws, const int64_t *keys, const uint8_t *nulls, size_t n, uint8_t *out)
+{
+    const uint8_t *lut = ws->lut;
+    const uint64_t lo = (uint64_t)ws->lo;
+    if (nulls == NULL) {
+        for (size_t i = 0; i < n; i++) {
+            const uint64_t off = (uint64_t)keys[i] - lo;
+            uint8_t s = lut[off];
+            if (__builtin_expect(s == SLOT_NONE, 0)) {
+                s = new_slot(ws, keys[i], off);
+                if (s == SLOT_NONE) return false;
+            }
+            out[i] = s;
+        }
+        return true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t off = nulls[i] ? 0 : (uint64_t)keys[i] - lo;
+        uint8_t s = lut[off];
+        if (nulls[i]) {
+            s = SLOT_NULL;
+        } else if (__builtin_expect(s == SLOT_NONE, 0)) {
+            s = new_slot(ws, keys[i], off);
+            if (s == SLOT_NONE) return false;
+        }
+        out[i] = s;
+    }
+    return true;
+}
+
+/* Query rows: qhist[slot, approved = true, human_edited, error_occurred]++. appr_null may be
+ * NULL. */
+static void count_queries(struct cs_dagg_ws *ws,
+                          const uint8_t *slot,
+                          const uint8_t *appr,
+                          const uint8_t *appr_null,
+                          const uint8_t *edit,
+                          const uint8_t *error,
+                          size_t n)
+{
+    uint32_t *h = ws->qhist;
+    uint16_t code[CS_VECTOR_SIZE];
+    for (size_t from = 0; from < n; from += CS_VECTOR_SIZE) {
+        const size_t m = n - from < CS_VECTOR_SIZE ? n - from : CS_VECTOR_SIZE;
+        const uint8_t *sl = slot + from, *ap = appr + from, *ed = edit + from, *er = error + from;
+        if (appr_null == NULL) {
+            for (size_t i = 0; i < m; i++)
+                code[i] = (uint16_t)(sl[i] * QCODES +
+                                     (unsigned)((ap[i] & 1) << 2 | (ed[i] & 1) << 1 | (er[i] & 1)));
+        } else {
+            const uint8_t *an = appr_null + from;
+            for (size_t i = 0; i < m; i++)
+                code[i] = (uint16_t)(sl[i] * QCODES + (unsigned)((ap[i] & ~an[i] & 1) << 2 |
+                                                                 (ed[i] & 1) << 1 | (er[i] & 1)));
+        }
+        for (size_t i = 0; i < m; i++)
+            h[code[i]]++;
+    }
+}
+
+/* Approval or training rows: hist[slot * 2 + hit]++, hit = the flag equals want and is not
+ * NULL (flag_null may be NULL). SLOT_NULL rows land in the unused last slot. */
+static void count_flag(uint32_t *hist,
+                       const uint8_t *slot,
+                       const uint8_t *flag,
+                       const uint8_t *flag_null,
+                       uint8_t want,
+                       size_t n)
+{
+    const uint8_t flip = want ? 0 : 1;
+    if (flag_null == NULL) {
+        for (size_t i = 0; i < n; i++)
+            hist[slot[i] * 2u + ((flag[i] ^ flip) & 1u)]++;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            hist[slot[i] * 2u + ((flag[i] ^ flip) & ~flag_null[i] & 1u)]++;
+    }
+}
+
+/* The latency runs' offsets (slot order) from the query counts; the scatter fills them. */
+static void scatter_begin(struct cs_dagg_ws *ws)
+{
+    size_t at = 0;
+    for (uint32_t s = 0; s < ws->nslots; s++) {
+        ws->pos[s] = at;
+        for (unsigned c = 0; c < QCODES; c++)
+            at += ws->qhist[s * QCODES + c];
+    }
+}
+
+static void scatter(struct cs_dagg_ws *ws, const uint8_t *slot, const int64_t *lat, size_t n)
+{
+    int64_t *dst = ws->lat;
+    size_t *pos = ws->pos;
+    for (size_t i = 0; i < n; i++)
+        dst[pos[slot[i]]++] = lat[i];
+}
+
+static int cmp_slot_key(const struct cs_dagg_ws *ws, uint8_t a, uint8_t b)
+{
+    return (ws->slot_key[a] > ws->slot_key[b]) - (ws->slot_key[a] < ws->slot_key[b]);
+}
+
+/* One output row per slot, in key order; ends the day (fast_end). After the scatter each
+ * slot's run ends at pos[slot]. */
+static int
+fast_emit(struct cs_dagg_ws *ws, int32_t time_key, struct cs_batch *out, struct cs_error *err)
+{
+    uint8_t order[DAGG_MAX_SLOTS];
+    const uint32_t ns = ws->nslots;
+    for (uint32_t s = 0; s < ns; s++) {
+        uint32_t m = s;
+        for (; m > 0 && cmp_slot_key(ws, order[m - 1], (uint8_t)s) > 0; m--)
+            order[m] = order[m - 1];
+        order[m] = (uint8_t)s;
+    }
+    int rc = CS_OK;
+    for (uint32_t k = 0; k < ns && rc == CS_OK; k++) {
+        const uint8_t s = order[k];
+        const uint32_t *q = &ws->qhist[s * QCODES];
+        struct dagg_acc a = {0};
+        for (unsigned c = 0; c < QCODES; c++) {
+            a.q_count += q[c];
+            a.approved += (c & 4) ? q[c] : 0;
+            a.edited += (c & 2) ? q[c] : 0;
+            a.errors += (c & 1) ? q[c] : 0;
+        }
+        a.a_count = (int64_t)ws->ahist[s * 2] + ws->ahist[s * 2 + 1];
+        a.sla_met = ws->ahist[s * 2 + 1];
+        a.t_count = (int64_t)ws->thist[s * 2] + ws->thist[s * 2 + 1];
+        a.unsafe = ws->thist[s * 2 + 1];
+        int64_t *lat = ws->lat + (ws->pos[s] - (size_t)a.q_count);
+        int64_t sum = 0;
+        for (size_t i = 0; i < (size_t)a.q_count; i++)
+            sum += lat[i];
+        a.latency_sum = sum;
+        rc = emit_row(&a, ws->slot_key[s], lat, ws->tmp, time_key, out, err);
+    }
+    fast_end(ws);
+    return rc;
+}
+
+static bool fast_buffers(struct cs_dagg_ws *ws, size_t nq)
+{
+    return grow((void **)&ws->slot, &ws->slot_cap, nq, 1) &&
+           grow((void **)&ws->lat, &ws->lat_cap, nq, sizeof(int64_t)) &&
+           grow((void **)&ws->tmp, &ws->tmp_cap, nq, sizeof(int64_t));
+}
+
+/* The fast plan over checked batches; *done false (nothing emitted) when it does not apply. */
+static int fast_batches(struct cs_dagg_ws *ws,
+                        int32_t time_key,
+                        const struct cs_batch *const in[3],
+                        struct cs_batch *out,
+                        bool *done,
+                        struct cs_error *err)
+{
+    static const int agent_col[3] = {CS_FQ_AGENT, CS_FA_AGENT, CS_FT_AGENT};
+    static const int flag_col[3] = {0, CS_FA_SLA_MET, CS_FT_SAFE};
+    *done = false;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    bool any = false;
+    for (int t = 0; t < 3; t++) {
+        if (batch_rows(in[t]) == 0) continue;
+        const struct cs_col *c = &in[t]->cols[agent_col[t]];
+        if (c->len > UINT32_MAX) return CS_OK;
+        for (size_t i = 0; i < c->len; i++) {
+            if (c->nulls != NULL && c->nulls[i]) continue;
+            lo = c->i64[i] < lo ? c->i64[i] : lo;
+            hi = c->i64[i] > hi ? c->i64[i] : hi;
+            any = true;
+        }
+    }
+    if (!any) {
+        *done = true;
+        return CS_OK;
+    }
+    if ((uint64_t)hi - (uint64_t)lo >= DAGG_DENSE_SPAN) return CS_OK;
+    const size_t nq = batch_rows(in[0]);
+    if (!fast_buffers(ws, nq))
+        return cs_error_set(err, CS_ENOMEM, "out of memory for daily aggregates");
+    fast_begin(ws, lo);
+    if (nq > 0) {
+        const struct cs_col *c = in[0]->cols;
+        if (!map_slots(ws, c[CS_FQ_AGENT].i64, NULL, nq, ws->slot)) goto too_many;
+        count_queries(ws, ws->slot, c[CS_FQ_APPROVED].b8, c[CS_FQ_APPROVED].nulls,
+                      c[CS_FQ_HUMAN_EDITED].b8, c[CS_FQ_ERROR].b8, nq);
+    }
+    for (int t = 1; t < 3; t++) {
+        const size_t rows = batch_rows(in[t]);
+        const struct cs_col *agent = rows ? &in[t]->cols[agent_col[t]] : NULL;
+        const struct cs_col *flag = rows ? &in[t]->cols[flag_col[t]] : NULL;
+        for (size_t from = 0; from < rows; from += CS_VECTOR_SIZE) {
+            const size_t n = rows - from < CS_VECTOR_SIZE ? rows - from : CS_VECTOR_SIZE;
+            if (!map_slots(ws, agent->i64 + from, agent->nulls ? agent->nulls + from : NULL, n,
+                           ws->vslot))
+                goto too_many;
+            count_flag(t == 1 ? ws->ahist : ws->thist, ws->vslot, flag->b8 + from,
+                       flag->nulls ? flag->nulls + from : NULL, t == 1 ? 1 : 0, n);
+        }
+    }
+    scatter_begin(ws);
+    if (nq > 0) scatter(ws, ws->slot, in[0]->cols[CS_FQ_LATENCY].i64, nq);
+    *done = true;
+    return fast_emit(ws, time_key, out, err);
+too_many:
+    fast_end(ws);
+    return CS_OK;
+}
+
+int cs_dagg_day(struct cs_dagg_ws *ws,
+                int32_t time_key,
+                const struct cs_batch *queries,
+                const struct cs_batch *approvals,
+                const struct cs_batch *training,
+                struct cs_batch *out,
+                struct cs_error *err)
+{
+    int rc = check_batch(queries, CS_T_FACT_AGENT_QUERY, q_cols, 5, 4, err);
+    if (rc == CS_OK) rc = check_batch(approvals, CS_T_FACT_APPROVAL, a_cols, 2, 0, err);
+    if (rc == CS_OK) rc = check_batch(training, CS_T_FACT_TRAINING, t_cols, 2, 0, err);
+    if (rc != CS_OK) return rc;
+    const struct cs_batch *const in[3] = {queries, approvals, training};
+    bool done = false;
+    rc = fast_batches(ws, time_key, in, out, &done, err);
+    if (rc != CS_OK || done) return rc;
+    return dagg_day_generic(ws, time_key, queries, approvals, training, out, err);
+}
+
+int cs_dagg_day_generic(struct cs_dagg_ws *ws,
+                        int32_t time_key,
+                        const struct cs_batch *queries,
+                        const struct cs_batch *approvals,
+                        const struct cs_batch *training,
+                        struct cs_batch *out,
+                        struct cs_error *err)
+{
+    int rc = check_batch(queries, CS_T_FACT_AGENT_QUERY, q_cols, 5, 4, err);
+    if (rc == CS_OK) rc = check_batch(approvals, CS_T_FACT_APPROVAL, a_cols, 2, 0, err);
+    if (rc == CS_OK) rc = check_batch(training, CS_T_FACT_TRAINING, t_cols, 2, 0, err);
+    if (rc != CS_OK) return rc;
+    return dagg_day_generic(ws, time_key, queries, approvals, training, out, err);
+}
+
+/* --------------------------------------------------------------- the fast plan from views */
+
+static const int v_table[V_COUNT] = {
+    CS_T_FACT_AGENT_QUERY, CS_T_FACT_AGENT_QUERY, CS_T_FACT_AGENT_QUERY,
+    CS_T_FACT_AGENT_QUERY, CS_T_FACT_AGENT_QUERY, CS_T_FACT_APPROVAL,
+    CS_T_FACT_APPROVAL,    CS_T_FACT_TRAINING,    CS_T_FACT_TRAINING};
+static const int v_col[V_COUNT] = {CS_FQ_AGENT,        CS_FQ_LATENCY, CS_FQ_APPROVED,
+                                   CS_FQ_HUMAN_EDITED, CS_FQ_ERROR,   CS_FA_AGENT,
+                                   CS_FA_SLA_MET,      CS_FT_AGENT,   CS_FT_SAFE};
+static const uint8_t v_kind[V_COUNT] = {CS_K_I64, CS_K_I64,  CS_K_BOOL, CS_K_BOOL, CS_K_BOOL,
+                                        CS_K_I64, CS_K_BOOL, CS_K_I64,  CS_K_BOOL};
+static const int v_first[3] = {V_Q_AGENT, V_A_AGENT, V_T_AGENT};
+static const int v_end[3] = {V_A_AGENT, V_T_AGENT, V_COUNT};
+
+/* The keys an agent_key view can hold: [*lo, *hi] (nothing when every row is NULL); false
+ * when they are not known to span less than DAGG_DENSE_SPAN values from the encoding. */
+static bool view_key_range(const struct cs_seg_view *v, int64_t *lo, int64_t *hi)
+{
+    if (v->rows == v->null_count) return true;
+    int64_t a = v->base, b = v->base;
+    if (v->codec == CS_CODEC_I64_FOR) {
+        if (v->width > 16 || v->base > INT64_MAX - (INT64_C(1) << 16)) return false;
+        b = v->base + (int64_t)((UINT64_C(1) << v->width) - 1);
+    } else if (v->codec != CS_CODEC_I64_CONST) {
+        return false; /* DELTA: any keys */
+    }
+    *lo = a < *lo ? a : *lo;
+    *hi = b > *hi ? b : *hi;
+    return true;
+}
+
+/* Opens the views of the day's partitions and checks them; *ok false when the fast plan
+ * does not apply to their encodings. */
+static int open_views(struct cs_dagg_ws *ws,
+                      struct cs_snap *snap,
+                      const size_t part[3],
+                      size_t rows[3],
+                      int64_t *lo,
+                      int64_t *hi,
+                      bool *ok,
+                      struct cs_error *err)
+{
+    *ok = true;
+    for (int t = 0; t < 3; t++) {
+        rows[t] = 0;
+        if (part[t] == SIZE_MAX) continue;
+        for (int j = v_first[t]; j < v_end[t]; j++) {
+            struct cs_seg_view *v = &ws->view[j];
+            const int rc = cs_snap_view_col(snap, v_table[j], part[t], v_col[j], v_kind[j], v, err);
+            if (rc != CS_OK) return rc;
+            const struct cs_table_def *td = cs_schema_table(v_table[j]);
+            if (j != v_first[t] && v->rows != rows[t]) {
+                return cs_error_set(err, CS_ECORRUPT,
+                                    "%s: partition %zu: columns of different lengths", td->name,
+                                    part[t]);
+            }
+            rows[t] = v->rows;
+            /* queries: agent_key, latency_ms, human_edited, error_occurred are NOT NULL */
+            const bool not_null = t == 0 && j != V_Q_APPROVED;
+            if (not_null && v->null_count != 0) {
+                return cs_error_set(err, CS_ECORRUPT, "%s.%s: NULL in a NOT NULL column", td->name,
+                                    td->cols[v_col[j]].name);
+            }
+        }
+        if (rows[t] > UINT32_MAX || !view_key_range(&ws->view[v_first[t]], lo, hi)) *ok = false;
+    }
+    if (*lo <= *hi && (uint64_t)*hi - (uint64_t)*lo >= DAGG_DENSE_SPAN) *ok = false;
+    /* the query flags are read as packed bits (bool_bits): only codecs laid out that way */
+    for (int j = V_Q_APPROVED; part[0] != SIZE_MAX && j <= V_Q_ERROR; j++) {
+        const int c = ws->view[j].codec;
+        if (c != CS_CODEC_BOOL_BITS && c != CS_CODEC_BOOL_CONST && c != CS_CODEC_EMPTY) *ok = false;
+    }
+    return CS_OK;
+}
+
+/* The packed bits of rows [off, off + n) of a BOOL view (bit = true), or of its NULL map
+ * (nulls true; NULL when no row is NULL); constant columns spelled out into buf. */
+static const uint8_t *
+bool_bits(const struct cs_seg_view *v, bool nulls, size_t off, size_t n, uint8_t *buf)
+{
+    const size_t bytes = (n + 7) / 8;
+    if (nulls) {
+        if (v->null_count == 0) return NULL;
+        if (v->null_count < v->rows) return v->null_bits + off / 8;
+        memset(buf, 0xFF, bytes);
+        return buf;
+    }
+    if (v->codec == CS_CODEC_BOOL_BITS) return v->packed + off / 8;
+    memset(buf, v->codec == CS_CODEC_BOOL_CONST && v->base != 0 ? 0xFF : 0, bytes);
+    return buf;
+}
+
+/* spread8[b]: bit k of b in the low bit of byte k */
+#define S1(b) ((uint64_t)(b)&1)
+#define SPREAD(b)                                                                               \
+    (S1(b) | S1((b) >> 1) << 8 | S1((b) >> 2) << 16 | S1((b) >> 3) << 24 | S1((b) >> 4) << 32 | \
+     S1((b) >> 5) << 40 | S1((b) >> 6) << 48 | S1((b) >> 7) << 56)
+#define SP4(b)  SPREAD(b), SPREAD((b) + 1), SPREAD((b) + 2), SPREAD((b) + 3)
+#define SP16(b) SP4(b), SP4((b) + 4), SP4((b) + 8), SP4((b) + 12)
+#define SP64(b) SP16(b), SP16((b) + 16), SP16((b) + 32), SP16((b) + 48)
+static const uint64_t spread8[256] = {SP64(0), SP64(64), SP64(128), SP64(192)};
+
+/* Query rows from packed flags: 8 rows a byte, their three flags spread into 8 codes at once
+ * (no decode of the flags to bytes). */
+static void count_queries_bits(struct cs_dagg_ws *ws,
+                               const uint8_t *slot,
+                               const uint8_t *appr,
+                               const uint8_t *appr_null,
+                               const uint8_t *edit,
+                               const uint8_t *error,
+                               size_t n)
+{
+    uint32_t *h = ws->qhist;
+    for (size_t j = 0; j * 8 < n; j++) {
+        const unsigned a = appr[j] & (appr_null != NULL ? (uint8_t)~appr_null[j] : 0xFFu);
+        const uint64_t f = spread8[a] << 2 | spread8[edit[j]] << 1 | spread8[error[j]];
+        const size_t m = n - j * 8 < 8 ? n - j * 8 : 8;
+        const uint8_t *sl = slot + j * 8;
+        for (size_t k = 0; k < m; k++)
+            h[sl[k] * QCODES + ((f >> (8 * k)) & 7u)]++;
+    }
+}
+
+/* Pass 1 over the query view: slots kept for pass 2, flags counted. */
+static bool views_queries(struct cs_dagg_ws *ws, size_t rows)
+{
+    const struct cs_seg_view *v = ws->view;
+    for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
+        const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
+        cs_seg_view_i64(&v[V_Q_AGENT], off, n, ws->vkey);
+        if (!map_slots(ws, ws->vkey, NULL, n, ws->slot + off)) return false;
+        count_queries_bits(ws, ws->slot + off,
+                           bool_bits(&v[V_Q_APPROVED], false, off, n, ws->vb[0]),
+                           bool_bits(&v[V_Q_APPROVED], true, off, n, ws->vb[1]),
+                           bool_bits(&v[V_Q_EDITED], false, off, n, ws->vb[2]),
+                           bool_bits(&v[V_Q_ERROR], false, off, n, ws->vb[3]), n);
+    }
+    return true;
+}
+
+/* Approvals (t 1) or training (t 2). */
+static bool views_flagged(struct cs_dagg_ws *ws, int t, size_t rows)
+{
+    const struct cs_seg_view *agent = &ws->view[v_first[t]], *flag = agent + 1;
+    uint32_t *hist = t == 1 ? ws->ahist : ws->thist;
+    for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
+        const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
+        cs_seg_view_i64(agent, off, n, ws->vkey);
+        const bool an = cs_seg_view_nulls(agent, off, n, ws->vb[0]);
+        if (!map_slots(ws, ws->vkey, an ? ws->vb[0] : NULL, n, ws->vslot)) return false;
+        cs_seg_view_bool(flag, off, n, ws->vb[1]);
+        const bool fn = cs_seg_view_nulls(flag, off, n, ws->vb[2]);
+        count_flag(hist, ws->vslot, ws->vb[1], fn ? ws->vb[2] : NULL, t == 1 ? 1 : 0, n);
+    }
+    return true;
+}
+
+int cs_dagg_day_views(struct cs_dagg_ws *ws,
+                      struct cs_snap *snap,
+                      int32_t time_key,
+                      const size_t part[3],
+                      struct cs_batch *out,
+                      bool *done,
+                      struct cs_error *err)
+{
+    *done = false;
+    size_t rows[3];
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    bool ok = false;
+    int rc = open_views(ws, snap, part, rows, &lo, &hi, &ok, err);
+    if (rc != CS_OK || !ok) return rc;
+    *done = true;
+    if (lo > hi) return CS_OK; /* no row with an agent */
+    if (!fast_buffers(ws, rows[0]))
+        return cs_error_set(err, CS_ENOMEM, "out of memory for daily aggregates");
+    fast_begin(ws, lo);
+    if (!views_queries(ws, rows[0]) || !views_flagged(ws, 1, rows[1]) ||
+        !views_flagged(ws, 2, rows[2])) {
+        fast_end(ws);
+        *done = false;
+        return CS_OK;
+    }
+    scatter_begin(ws);
+    for (size_t off = 0; off < rows[0]; off += CS_VECTOR_SIZE) {
+        const size_t n = rows[0] - off < CS_VECTOR_SIZE ? rows[0] - off : CS_VECTOR_SIZE;
+        cs_seg_view_i64(&ws->view[V_Q_LATENCY], off, n, ws->vlat);
+        scatter(ws, ws->slot + off, ws->vlat, n);
+    }
+    return fast_emit(ws, time_key, out, err);
 }
 
 int cs_daily_agg_compute(int32_t time_key,

@@ -1,16 +1,10 @@
-/* Selection (Hoare partition, median of three) and percentile_cont (see percentile.h). */
+/* Selection (branch-free Lomuto partitions, median of three) and percentile_cont (see
+ * percentile.h). */
 #include "query/percentile.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdbool.h>
-
-static void swap64(int64_t *a, int64_t *b)
-{
-    const int64_t t = *a;
-    *a = *b;
-    *b = t;
-}
 
 static void insertion_sort(int64_t *v, ptrdiff_t lo, ptrdiff_t hi)
 {
@@ -25,40 +19,62 @@ static void insertion_sort(int64_t *v, ptrdiff_t lo, ptrdiff_t hi)
     }
 }
 
+/* Moves the values of v[lo, hi) that satisfy `below` (x < p, or x <= p) to the front, the
+ * others after them, without branches on the data: every step swaps v[i] with v[c] and
+ * advances c when v[i] qualifies ([lo, c) qualify, [c, i) do not, so swapping a value that
+ * does not qualify exchanges two that do not). Returns c. */
+static inline ptrdiff_t partition_lt(int64_t *v, ptrdiff_t lo, ptrdiff_t hi, int64_t p)
+{
+    ptrdiff_t c = lo;
+    for (ptrdiff_t i = lo; i < hi; i++) {
+        const int64_t x = v[i], y = v[c];
+        v[i] = y;
+        v[c] = x;
+        c += (ptrdiff_t)(x < p);
+    }
+    return c;
+}
+
+static inline ptrdiff_t partition_le(int64_t *v, ptrdiff_t lo, ptrdiff_t hi, int64_t p)
+{
+    ptrdiff_t c = lo;
+    for (ptrdiff_t i = lo; i < hi; i++) {
+        const int64_t x = v[i], y = v[c];
+        v[i] = y;
+        v[c] = x;
+        c += (ptrdiff_t)(x <= p);
+    }
+    return c;
+}
+
+static inline int64_t median3(int64_t a, int64_t b, int64_t c)
+{
+    const int64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    return c < lo ? lo : (c > hi ? hi : c);
+}
+
+/* Quickselect with branch-free partitions (a data-dependent branch per value mispredicts half
+ * the time on random data): [0, lo) <= [lo, hi) <= [hi, n) throughout. A pivot with no value
+ * below it splits by <= instead, so equal values always make progress. */
 void cs_select_nth(int64_t *v, size_t n, size_t k)
 {
     assert(k < n);
-    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1;
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n;
     const ptrdiff_t kk = (ptrdiff_t)k;
-    while (hi - lo >= 16) {
-        const ptrdiff_t mid = lo + (hi - lo) / 2;
-        /* median of three: afterwards v[lo] <= v[mid] <= v[hi], sentinels for both scans */
-        if (v[mid] < v[lo]) swap64(&v[mid], &v[lo]);
-        if (v[hi] < v[lo]) swap64(&v[hi], &v[lo]);
-        if (v[hi] < v[mid]) swap64(&v[hi], &v[mid]);
-        const int64_t pivot = v[mid];
-        ptrdiff_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                swap64(&v[i], &v[j]);
-                i++;
-                j--;
-            }
-        }
-        /* [lo, j] <= pivot, (j, i) == pivot, [i, hi] >= pivot */
-        if (kk <= j) {
-            hi = j;
-        } else if (kk >= i) {
-            lo = i;
-        } else {
-            return;
+    while (hi - lo > 24) {
+        const int64_t p = median3(v[lo], v[lo + (hi - lo) / 2], v[hi - 1]);
+        const ptrdiff_t c = partition_lt(v, lo, hi, p); /* p is in range: c < hi */
+        if (kk < c) {
+            hi = c;
+        } else if (c > lo) {
+            lo = c;
+        } else {                                            /* p is the minimum of [lo, hi) */
+            const ptrdiff_t e = partition_le(v, lo, hi, p); /* [lo, e) == p, e > lo */
+            if (kk < e) return;
+            lo = e;
         }
     }
-    insertion_sort(v, lo, hi);
+    insertion_sort(v, lo, hi - 1);
 }
 
 /* Selection by sampled bounds (after Floyd and Rivest): 32 evenly spaced values, sorted, give
@@ -122,10 +138,65 @@ static bool select_sampled(int64_t *v, size_t n, size_t k, bool want_next, int64
     return true;
 }
 
-/* v[first] and v[first + 1] of the sorted values (the second only when want_next). */
-static void order_stats(int64_t *v, size_t n, size_t first, bool want_next, int64_t *a, int64_t *b)
+/* Upper ranks (k >= n / 2, the p95 case): a threshold t from 64 evenly spaced values, a few
+ * sample ranks below rank k's place in the sample; one branch-free pass gathers the values
+ * >= t (c ~ 15% of n: into tmp when given, v untouched; else to the front of v by swapping,
+ * v staying a permutation); when at most k values are below t, rank k is rank k - (n - c) of
+ * those c values, selected there. Returns false when the sample missed (the k-th value is
+ * below t). */
+#define TAIL_SAMPLE 64
+#define TAIL_MARGIN 6
+#define TAIL_MIN_N  256
+
+static bool
+select_tail(int64_t *v, size_t n, size_t k, bool want_next, int64_t *tmp, int64_t *a, int64_t *b)
 {
-    if (n >= SAMPLE_MIN_N && select_sampled(v, n, first, want_next, a, b)) return;
+    int64_t smp[TAIL_SAMPLE];
+    const size_t step = n / TAIL_SAMPLE;
+    for (size_t i = 0; i < TAIL_SAMPLE; i++)
+        smp[i] = v[i * step + step / 2];
+    const size_t r = (size_t)((uint64_t)k * TAIL_SAMPLE / n);
+    if (r < TAIL_MARGIN) return false;
+    cs_select_nth(smp, TAIL_SAMPLE, r - TAIL_MARGIN);
+    const int64_t t = smp[r - TAIL_MARGIN];
+    size_t c = 0;
+    int64_t *w = tmp;
+    if (tmp != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            const int64_t x = v[i];
+            tmp[c] = x;
+            c += (size_t)(x >= t);
+        }
+    } else {
+        w = v;
+        for (size_t i = 0; i < n; i++) {
+            /* [0, c) >= t, [c, i) < t: swapping always keeps both (x < t swaps two values < t) */
+            const int64_t x = v[i], y = v[c];
+            v[i] = y;
+            v[c] = x;
+            c += (size_t)(x >= t);
+        }
+    }
+    const size_t below = n - c;
+    if (k < below) return false;
+    const size_t kk = k - below;
+    cs_select_nth(w, c, kk);
+    *a = w[kk];
+    if (want_next) { /* kk + 1 < c: k + 1 <= n - 1 */
+        int64_t next = w[kk + 1];
+        for (size_t i = kk + 2; i < c; i++)
+            next = w[i] < next ? w[i] : next;
+        *b = next;
+    }
+    return true;
+}
+
+/* v[first] and v[first + 1] of the sorted values (the second only when want_next). */
+static void order_stats(
+    int64_t *v, size_t n, size_t first, bool want_next, int64_t *tmp, int64_t *a, int64_t *b)
+{
+    if (n >= TAIL_MIN_N && first >= n / 2 && select_tail(v, n, first, want_next, tmp, a, b)) return;
+    if (n >= SAMPLE_MIN_N && first < n / 2 && select_sampled(v, n, first, want_next, a, b)) return;
     cs_select_nth(v, n, first);
     *a = v[first];
     if (!want_next) return;
@@ -137,12 +208,17 @@ static void order_stats(int64_t *v, size_t n, size_t first, bool want_next, int6
 
 double cs_percentile_cont(int64_t *v, size_t n, double frac)
 {
+    return cs_percentile_cont_tmp(v, n, frac, NULL);
+}
+
+double cs_percentile_cont_tmp(int64_t *v, size_t n, double frac, int64_t *tmp)
+{
     assert(n > 0);
     const double pos = frac * (double)(int64_t)(n - 1);
     const int64_t first = (int64_t)floor(pos);
     const int64_t second = (int64_t)ceil(pos);
     int64_t a = 0, b = 0;
-    order_stats(v, n, (size_t)first, first != second, &a, &b);
+    order_stats(v, n, (size_t)first, first != second, tmp, &a, &b);
     const double lo = (double)a;
     if (first == second) return lo;
     const double hi = (double)b;

@@ -15,8 +15,15 @@ void cs_select_nth(int64_t *v, size_t n, size_t k);
 /* cs_percentile_cont() - percentile_cont(frac) WITHIN GROUP (ORDER BY v) of n > 0 values, as
  * PostgreSQL computes it: pos = frac * (n - 1), lo = floor(pos), hi = ceil(pos),
  * v[lo] + (v[hi] - v[lo]) * (pos - lo) in double (v[lo] alone when lo == hi). Reorders v.
- * The two order statistics come from selection narrowed by sampled bounds (two cheap passes,
- * then selection over the few percent of values between the bounds); never a full sort. */
+ * The two order statistics come from selection narrowed by a sampled threshold (upper ranks:
+ * one pass gathers the values above it, ~15% of n, and selection runs on those) or by sampled
+ * bounds (lower ranks: two passes, then selection over the few percent between them); never a
+ * full sort. */
 double cs_percentile_cont(int64_t *v, size_t n, double frac);
+
+/* cs_percentile_cont_tmp() - the same, with scratch room tmp for n values (NULL: none), which
+ * lets the upper-rank pass gather into tmp instead of swapping within v (fewer stores). v may
+ * still be reordered. */
+double cs_percentile_cont_tmp(int64_t *v, size_t n, double frac, int64_t *tmp);
 
 #endif

@@ -5,9 +5,10 @@
  * uses to materialize them (daily_agg_compute.c), so both agree by construction.
  *
  * Recompute plan: the days = the union of the three fact tables' partitions in range; workers
- * take contiguous runs of days (balanced by rows), each with its own workspace, scratch
- * batches (only the columns the kernel reads) and output batch; outputs are concatenated in
- * worker order, which is day order.
+ * take contiguous runs of days (balanced by rows), each with its own workspace (column views
+ * read a vector at a time: cs_dagg_day_views) and output batch, and scratch batches (only the
+ * columns the kernel reads) for days whose keys the view plan does not take; outputs are
+ * concatenated in worker order, which is day order.
  */
 #include "query/report.h"
 
@@ -65,10 +66,14 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
 {
     struct da_worker *w = state;
     const struct da_day *d = &w->days[item];
+    bool done = false;
+    int rc = cs_dagg_day_views(w->ws, w->snap, d->time_key, d->part, &w->out, &done, err);
+    if (rc != CS_OK || done) return rc;
+    /* keys the view plan does not take: whole columns, then the batch kernel */
     const struct cs_batch *in[DA_TABLES] = {NULL, NULL, NULL};
     for (int t = 0; t < DA_TABLES; t++) {
         if (d->part[t] == NO_PART) continue;
-        const int rc = da_read(w->snap, t, d->part[t], &w->in[t], err);
+        rc = da_read(w->snap, t, d->part[t], &w->in[t], err);
         if (rc != CS_OK) return rc;
         in[t] = &w->in[t];
     }
