@@ -29,8 +29,10 @@ enum cs_codec {
     CS_CODEC_STR_PLAIN = 7,   /* u8 width, rows packed lengths, the bytes */
     CS_CODEC_STR_DICT = 8,    /* u32 entries, u8 width, packed lengths, bytes, u8 width, codes */
     CS_CODEC_FIX16_PLAIN = 9, /* rows x 16 bytes */
+    CS_CODEC_I64_PFOR = 10,   /* i64 reference, blocks of 128 (v - reference) with exceptions */
+    CS_CODEC_I64_DELTA_PFOR = 11, /* i64 first, i64 min delta, blocks of rows-1 deltas */
 };
-#define CS_CODEC_MAX 9
+#define CS_CODEC_MAX 11
 
 enum cs_compression {
     CS_COMP_NONE = 0,
@@ -118,6 +120,9 @@ void cs_bitpack_pack(const uint64_t *in, size_t n, unsigned w, uint64_t base, ui
  * cs_bitpack_bytes(n, w) bytes of in and nothing beyond. w <= 64. */
 void cs_bitpack_unpack(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out);
 
+/* cs_bitpack_unpack128() - cs_bitpack_unpack() of exactly 128 values (16 * w bytes). */
+void cs_bitpack_unpack128(const uint8_t *in, unsigned w, uint64_t base, uint64_t *out);
+
 /* cs_bits_to_bytes() - out[i] = bit i of bits (LSB first), i < n; returns the number of set
  * bits. Reads ceil(n/8) bytes. Eight rows at a time: the bits of a byte are spread into the
  * low bit of eight bytes with carry-free shifts and masks. */
@@ -147,6 +152,23 @@ static inline size_t cs_bits_to_bytes(const uint8_t *bits, size_t n, uint8_t *ou
 /* cs_bytes_to_bits() - bit i of out (LSB first) = bytes[i] != 0 && !(skip && skip[i]), i < n;
  * writes exactly ceil(n/8) bytes, unused high bits 0. skip may be NULL. */
 void cs_bytes_to_bits(const uint8_t *bytes, const uint8_t *skip, size_t n, uint8_t *out);
+
+/* cs_running_sum() - o[i] = prev + o[0] + ... + o[i] (mod 2^64), i < n: the values of a
+ * DELTA column from its differences. Four at a time, their partial sums first, so that the
+ * chain from one value to the next is one addition per four values, not one per value. */
+static inline void cs_running_sum(uint64_t *o, size_t n, uint64_t prev)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const uint64_t a = o[i], b = a + o[i + 1], c = b + o[i + 2], d = c + o[i + 3];
+        o[i] = prev + a;
+        o[i + 1] = prev + b;
+        o[i + 2] = prev + c;
+        o[i + 3] = prev += d;
+    }
+    for (; i < n; i++)
+        o[i] = prev += o[i];
+}
 
 /* ---- buffers shared by the codecs ---- */
 
@@ -244,6 +266,32 @@ int cs_codec_decode_fix16(struct cs_rbuf *r,
                           const uint8_t *nulls,
                           struct cs_col *out,
                           struct cs_error *err);
+
+/* ---- patched frame of reference in blocks (storage/codec_pfor.c) ---- */
+
+/* Values a PFOR block holds (the last block of a section may hold fewer): exception positions
+ * fit in a byte, and a vector of CS_VECTOR_SIZE rows is a whole number of blocks. */
+#define CS_PFOR_BLOCK 128u
+
+/* cs_pfor_plan() - choose the width of each block of (v[i] - base) mod 2^64, i < n, into
+ * widths (ceil(n / CS_PFOR_BLOCK) entries); returns the bytes cs_pfor_put() will write. */
+size_t cs_pfor_plan(const uint64_t *v, size_t n, uint64_t base, uint8_t *widths);
+/* cs_pfor_put() - append the blocks of (v[i] - base), i < n, at the widths of the plan. */
+void cs_pfor_put(
+    struct cs_wbuf *w, const uint64_t *v, size_t n, uint64_t base, const uint8_t *widths);
+/* cs_pfor_walk() - check and consume the blocks of n values at r's position; when offsets is
+ * not NULL, offsets[k] = r->pos where block k starts. NULL, or the problem (r then
+ * unspecified). */
+const char *cs_pfor_walk(struct cs_rbuf *r, size_t n, uint64_t *offsets);
+/* cs_pfor_decode() - cs_pfor_walk() that also decodes: out[i] = base + value i, i < n. */
+const char *cs_pfor_decode(struct cs_rbuf *r, size_t n, uint64_t base, uint64_t *out);
+/* cs_pfor_decode_sum() - cs_pfor_decode() of n differences into running sums: out[0] = first,
+ * out[i + 1] = out[i] + base + value i (out holds n + 1 values). */
+const char *
+cs_pfor_decode_sum(struct cs_rbuf *r, size_t n, uint64_t base, uint64_t first, uint64_t *out);
+/* cs_pfor_block_decode() - out[i] = base + value i of the block of m values at blk, which
+ * cs_pfor_walk() has checked. */
+void cs_pfor_block_decode(const uint8_t *blk, size_t m, uint64_t base, uint64_t *out);
 
 /* cs_codec_view_section() - parse (and check) the value section of v->rows rows of kind
  * v->kind and codec v->codec from r into the view's pointers; v->null_bits is already set.

@@ -124,3 +124,34 @@ void cs_bitpack_unpack(const uint8_t *in, size_t n, unsigned w, uint64_t base, u
 }
 #undef CS_W
 // clang-format on
+
+static inline uint64_t mask_of(unsigned w)
+{
+    return w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
+}
+
+/* A PFOR block: two whole unpack blocks per width, no tail, every shift a constant. */
+// clang-format off
+#define CS_W(x) case x: unpack_block(in, x, mask_of(x), base, out); \
+                        unpack_block(in + 8 * (x), x, mask_of(x), base, out + 64); break;
+
+void cs_bitpack_unpack128(const uint8_t *in, unsigned w, uint64_t base, uint64_t *out)
+{
+    switch (w) {
+    case 0:
+        for (unsigned i = 0; i < 128; i++)
+            out[i] = base;
+        break;
+              CS_W(1)  CS_W(2)  CS_W(3)  CS_W(4)  CS_W(5)  CS_W(6)  CS_W(7)  CS_W(8)
+    CS_W(9)  CS_W(10) CS_W(11) CS_W(12) CS_W(13) CS_W(14) CS_W(15) CS_W(16) CS_W(17)
+    CS_W(18) CS_W(19) CS_W(20) CS_W(21) CS_W(22) CS_W(23) CS_W(24) CS_W(25) CS_W(26)
+    CS_W(27) CS_W(28) CS_W(29) CS_W(30) CS_W(31) CS_W(32) CS_W(33) CS_W(34) CS_W(35)
+    CS_W(36) CS_W(37) CS_W(38) CS_W(39) CS_W(40) CS_W(41) CS_W(42) CS_W(43) CS_W(44)
+    CS_W(45) CS_W(46) CS_W(47) CS_W(48) CS_W(49) CS_W(50) CS_W(51) CS_W(52) CS_W(53)
+    CS_W(54) CS_W(55) CS_W(56) CS_W(57) CS_W(58) CS_W(59) CS_W(60) CS_W(61) CS_W(62)
+    CS_W(63) CS_W(64)
+    default: break; /* callers validate w <= 64 */
+    }
+}
+#undef CS_W
+// clang-format on

@@ -4,9 +4,11 @@
  * I64: CONST (every non-NULL value equal), FOR (frame of reference: the minimum, then each
  * value minus it bit-packed at the width of max - min), DELTA (the first value, then the
  * differences minus their minimum, bit-packed: time-ordered timestamps and sequential keys
- * pack in a few bits). Values are dense: a NULL row holds the previous non-NULL value (the
- * first one for leading NULLs), which costs nothing in FOR and DELTA. All arithmetic is
- * modulo 2^64, so ranges wider than INT64_MAX round-trip.
+ * pack in a few bits), and PFOR / DELTA_PFOR, the same in blocks of 128 values, each block
+ * with its own width and exceptions for the long tail (storage/codec_pfor.c). Values are
+ * dense: a NULL row holds the previous non-NULL value (the first one for leading NULLs), which
+ * costs nothing in FOR and DELTA. All arithmetic is modulo 2^64, so ranges wider than
+ * INT64_MAX round-trip.
  * BOOL: CONST, or BITS (one bit a row). Layouts: docs/storage-segments.md.
  */
 #include "storage/codec.h"
@@ -14,44 +16,79 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Codec chosen for the non-NULL values v[0..n), n >= 1, by measuring the encoded sizes. */
-static int choose_i64(const uint64_t *v, size_t n, int64_t min, int64_t max)
+/* What the i64 encoders share, computed once per column: the deltas and, for the PFOR codecs,
+ * the width of every block. */
+struct i64_enc {
+    const uint64_t *v; /* n values, NULL rows filled */
+    size_t n;
+    int64_t min, max;
+    uint64_t *d; /* the n - 1 differences v[i + 1] - v[i] (mod 2^64) */
+    int64_t dmin;
+    unsigned dwidth;              /* bits of the widest d - dmin */
+    uint8_t *for_plan, *dlt_plan; /* block widths of v - min, of d - dmin */
+    size_t for_bytes, dlt_bytes;  /* their blocks' bytes */
+};
+
+static bool prepare_deltas(struct i64_enc *e)
 {
-    if (min == max) return CS_CODEC_I64_CONST;
-    const unsigned for_w = cs_bitpack_width((uint64_t)max - (uint64_t)min);
-    const size_t for_size = 9 + cs_bitpack_bytes(n, for_w);
+    const size_t n = e->n;
+    e->d = malloc((n > 1 ? n - 1 : 1) * sizeof(*e->d));
+    if (e->d == NULL) return false;
     int64_t dmin = INT64_MAX, dmax = INT64_MIN;
     for (size_t i = 1; i < n; i++) {
-        const int64_t d = (int64_t)(v[i] - v[i - 1]);
-        dmin = d < dmin ? d : dmin;
-        dmax = d > dmax ? d : dmax;
+        const uint64_t d = e->v[i] - e->v[i - 1];
+        e->d[i - 1] = d;
+        dmin = (int64_t)d < dmin ? (int64_t)d : dmin;
+        dmax = (int64_t)d > dmax ? (int64_t)d : dmax;
     }
-    const unsigned d_w = cs_bitpack_width((uint64_t)dmax - (uint64_t)dmin);
-    const size_t delta_size = 17 + cs_bitpack_bytes(n - 1, d_w);
-    return delta_size < for_size ? CS_CODEC_I64_DELTA : CS_CODEC_I64_FOR;
+    e->dmin = n > 1 ? dmin : 0;
+    e->dwidth = n > 1 ? cs_bitpack_width((uint64_t)dmax - (uint64_t)dmin) : 0;
+    return true;
 }
 
-static int put_delta(const uint64_t *v, size_t n, struct cs_wbuf *w)
+static bool prepare_for_plan(struct i64_enc *e)
 {
-    uint64_t *d = malloc((n > 1 ? n - 1 : 1) * sizeof(*d));
-    if (d == NULL) return CS_ENOMEM;
-    int64_t dmin = 0;
-    for (size_t i = 1; i < n; i++) {
-        d[i - 1] = v[i] - v[i - 1];
-        if (i == 1 || (int64_t)d[i - 1] < dmin) dmin = (int64_t)d[i - 1];
-    }
-    uint64_t range = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        const uint64_t r = d[i] - (uint64_t)dmin;
-        range = r > range ? r : range;
-    }
-    const unsigned width = cs_bitpack_width(range);
-    cs_wbuf_u64(w, v[0]);
-    cs_wbuf_u64(w, (uint64_t)dmin);
-    cs_wbuf_u8(w, (uint8_t)width);
-    cs_wbuf_packed(w, d, n - 1, width, (uint64_t)dmin);
-    free(d);
-    return CS_OK;
+    e->for_plan = malloc((e->n + CS_PFOR_BLOCK - 1) / CS_PFOR_BLOCK);
+    if (e->for_plan == NULL) return false;
+    e->for_bytes = cs_pfor_plan(e->v, e->n, (uint64_t)e->min, e->for_plan);
+    return true;
+}
+
+static bool prepare_dlt_plan(struct i64_enc *e)
+{
+    e->dlt_plan = malloc(e->n / CS_PFOR_BLOCK + 1);
+    if (e->dlt_plan == NULL) return false;
+    e->dlt_bytes = cs_pfor_plan(e->d, e->n - 1, (uint64_t)e->dmin, e->dlt_plan);
+    return true;
+}
+
+/* What a forced codec or the measured choice needs prepared; false when memory runs out. */
+static bool prepare(struct i64_enc *e, int codec)
+{
+    const bool any = codec == CS_CODEC_AUTO && e->min != e->max;
+    if ((any || codec == CS_CODEC_I64_DELTA || codec == CS_CODEC_I64_DELTA_PFOR) &&
+        !prepare_deltas(e))
+        return false;
+    if ((any || codec == CS_CODEC_I64_PFOR) && !prepare_for_plan(e)) return false;
+    if ((any || codec == CS_CODEC_I64_DELTA_PFOR) && !prepare_dlt_plan(e)) return false;
+    return true;
+}
+
+/* Codec chosen for the non-NULL values by measuring the sections: the smallest, the earlier
+ * of FOR, DELTA, PFOR, DELTA_PFOR on a tie. */
+static int choose_i64(const struct i64_enc *e)
+{
+    if (e->min == e->max) return CS_CODEC_I64_CONST;
+    const size_t n = e->n;
+    const size_t sizes[4] = {
+        9 + cs_bitpack_bytes(n, cs_bitpack_width((uint64_t)e->max - (uint64_t)e->min)),
+        17 + cs_bitpack_bytes(n - 1, e->dwidth), 8 + e->for_bytes, 16 + e->dlt_bytes};
+    static const int codecs[4] = {CS_CODEC_I64_FOR, CS_CODEC_I64_DELTA, CS_CODEC_I64_PFOR,
+                                  CS_CODEC_I64_DELTA_PFOR};
+    size_t best = 0;
+    for (size_t k = 1; k < 4; k++)
+        best = sizes[k] < sizes[best] ? k : best;
+    return codecs[best];
 }
 
 /* NULL rows replaced by the previous non-NULL value (the first one for leading NULLs). */
@@ -78,6 +115,40 @@ static int encode_empty(const struct cs_enc_in *in, uint8_t *codec, struct cs_er
     return CS_OK;
 }
 
+static int put_i64(const struct i64_enc *e, int codec, struct cs_wbuf *w, struct cs_error *err)
+{
+    switch (codec) {
+    case CS_CODEC_I64_CONST:
+        if (e->min != e->max) return cs_error_set(err, CS_EINVAL, "i64 const codec: values differ");
+        cs_wbuf_u64(w, (uint64_t)e->min);
+        return CS_OK;
+    case CS_CODEC_I64_FOR: {
+        const unsigned width = cs_bitpack_width((uint64_t)e->max - (uint64_t)e->min);
+        cs_wbuf_u64(w, (uint64_t)e->min);
+        cs_wbuf_u8(w, (uint8_t)width);
+        cs_wbuf_packed(w, e->v, e->n, width, (uint64_t)e->min);
+        return CS_OK;
+    }
+    case CS_CODEC_I64_DELTA:
+        cs_wbuf_u64(w, e->v[0]);
+        cs_wbuf_u64(w, (uint64_t)e->dmin);
+        cs_wbuf_u8(w, (uint8_t)e->dwidth);
+        cs_wbuf_packed(w, e->d, e->n - 1, e->dwidth, (uint64_t)e->dmin);
+        return CS_OK;
+    case CS_CODEC_I64_PFOR:
+        cs_wbuf_u64(w, (uint64_t)e->min);
+        cs_pfor_put(w, e->v, e->n, (uint64_t)e->min, e->for_plan);
+        return CS_OK;
+    case CS_CODEC_I64_DELTA_PFOR:
+        cs_wbuf_u64(w, e->v[0]);
+        cs_wbuf_u64(w, (uint64_t)e->dmin);
+        cs_pfor_put(w, e->d, e->n - 1, (uint64_t)e->dmin, e->dlt_plan);
+        return CS_OK;
+    default:
+        return cs_error_set(err, CS_EINVAL, "codec %d cannot encode i64 values", codec);
+    }
+}
+
 int cs_codec_encode_i64(const struct cs_enc_in *in,
                         struct cs_wbuf *w,
                         uint8_t *codec,
@@ -87,44 +158,30 @@ int cs_codec_encode_i64(const struct cs_enc_in *in,
     const size_t n = in->rows;
     if (n == in->null_count) return encode_empty(in, codec, err);
     uint64_t *filled = NULL;
-    const uint64_t *v = (const uint64_t *)in->c->i64;
+    struct i64_enc e = {.v = (const uint64_t *)in->c->i64, .n = n};
     if (in->nulls != NULL) {
         filled = fill_nulls(in->c->i64, in->nulls, n);
         if (filled == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
-        v = filled;
+        e.v = filled;
     }
     int64_t min = INT64_MAX, max = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
-        min = (int64_t)v[i] < min ? (int64_t)v[i] : min;
-        max = (int64_t)v[i] > max ? (int64_t)v[i] : max;
+        min = (int64_t)e.v[i] < min ? (int64_t)e.v[i] : min;
+        max = (int64_t)e.v[i] > max ? (int64_t)e.v[i] : max;
     }
-    stats->min = min;
-    stats->max = max;
-    int rc = CS_OK;
-    const int chosen = in->force != CS_CODEC_AUTO ? in->force : choose_i64(v, n, min, max);
-    switch (chosen) {
-    case CS_CODEC_I64_CONST:
-        if (min != max) {
-            rc = cs_error_set(err, CS_EINVAL, "i64 const codec: values differ");
-            break;
-        }
-        cs_wbuf_u64(w, (uint64_t)min);
-        break;
-    case CS_CODEC_I64_FOR: {
-        const unsigned width = cs_bitpack_width((uint64_t)max - (uint64_t)min);
-        cs_wbuf_u64(w, (uint64_t)min);
-        cs_wbuf_u8(w, (uint8_t)width);
-        cs_wbuf_packed(w, v, n, width, (uint64_t)min);
-        break;
-    }
-    case CS_CODEC_I64_DELTA:
-        rc = put_delta(v, n, w);
-        break;
-    default:
-        rc = cs_error_set(err, CS_EINVAL, "codec %d cannot encode i64 values", chosen);
+    stats->min = e.min = min;
+    stats->max = e.max = max;
+    int rc = CS_OK, chosen = in->force;
+    if (!prepare(&e, in->force)) {
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    } else {
+        if (chosen == CS_CODEC_AUTO) chosen = choose_i64(&e);
+        rc = put_i64(&e, chosen, w, err);
     }
     free(filled);
-    if (rc == CS_ENOMEM) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    free(e.d);
+    free(e.for_plan);
+    free(e.dlt_plan);
     *codec = (uint8_t)chosen;
     return rc;
 }
@@ -170,16 +227,27 @@ int cs_codec_decode_i64(struct cs_rbuf *r,
         }
         cs_bitpack_unpack(p, rows - 1, width, b, v + 1);
         v[0] = a;
-        for (size_t i = 1; i < rows; i++)
-            v[i] += v[i - 1];
+        cs_running_sum(v + 1, rows - 1, a);
+        break;
+    }
+    case CS_CODEC_I64_PFOR: {
+        if (!cs_rbuf_u64(r, &a)) goto truncated;
+        const char *problem = cs_pfor_decode(r, rows, a, v);
+        if (problem != NULL) return cs_error_set(err, CS_ECORRUPT, "%s", problem);
+        break;
+    }
+    case CS_CODEC_I64_DELTA_PFOR: {
+        if (rows == 0 || !cs_rbuf_u64(r, &a) || !cs_rbuf_u64(r, &b)) goto truncated;
+        const char *problem = cs_pfor_decode_sum(r, rows - 1, b, a, v);
+        if (problem != NULL) return cs_error_set(err, CS_ECORRUPT, "%s", problem);
         break;
     }
     default:
         return cs_error_set(err, CS_ECORRUPT, "codec %d is not an i64 codec", codec);
     }
-    if (nulls != NULL) {
+    if (nulls != NULL) { /* a mask, not a branch: NULLs fall at random */
         for (size_t i = 0; i < rows; i++)
-            v[i] = nulls[i] ? 0 : v[i];
+            v[i] &= -(uint64_t)(nulls[i] == 0);
     }
     return CS_OK;
 truncated:

@@ -50,6 +50,39 @@ static bool row_is_null(const struct cs_seg_view *v, size_t i)
     return (v->null_bits[i >> 3] >> (i & 7)) & 1;
 }
 
+/* PFOR: the blocks checked and indexed (v->words[k]: block k's offset from v->packed), to be
+ * decoded a vector at a time. */
+static int view_pfor(struct cs_rbuf *r, struct cs_seg_view *v, struct cs_error *err)
+{
+    uint64_t a = 0;
+    if (!cs_rbuf_u64(r, &a)) return view_corrupt(err, "i64 values end early");
+    const size_t blocks = (v->rows + CS_PFOR_BLOCK - 1) / CS_PFOR_BLOCK;
+    if (!grow_words(v, blocks)) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    const size_t start = r->pos;
+    const char *problem = cs_pfor_walk(r, v->rows, v->words);
+    if (problem != NULL) return view_corrupt(err, problem);
+    for (size_t k = 0; k < blocks; k++)
+        v->words[k] -= start;
+    v->packed = r->p + start;
+    v->base = (int64_t)a;
+    return CS_OK;
+}
+
+/* DELTA_PFOR: as DELTA, every row decoded once. */
+static int view_delta_pfor(struct cs_rbuf *r, struct cs_seg_view *v, struct cs_error *err)
+{
+    uint64_t a = 0, b = 0;
+    const size_t rows = v->rows;
+    if (rows == 0 || !cs_rbuf_u64(r, &a) || !cs_rbuf_u64(r, &b))
+        return view_corrupt(err, "i64 values end early");
+    if (!grow_words(v, rows)) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    uint64_t *d = v->words;
+    const char *problem = cs_pfor_decode_sum(r, rows - 1, b, a, d);
+    if (problem != NULL) return view_corrupt(err, problem);
+    v->decoded = (const int64_t *)d;
+    return CS_OK;
+}
+
 static int view_i64(struct cs_rbuf *r, struct cs_seg_view *v, struct cs_error *err)
 {
     uint64_t a = 0, b = 0;
@@ -70,6 +103,8 @@ static int view_i64(struct cs_rbuf *r, struct cs_seg_view *v, struct cs_error *e
         v->width = w;
         return CS_OK;
     }
+    if (v->codec == CS_CODEC_I64_PFOR) return view_pfor(r, v, err);
+    if (v->codec == CS_CODEC_I64_DELTA_PFOR) return view_delta_pfor(r, v, err);
     /* DELTA: every row depends on the previous one; decode them all once. */
     if (rows == 0 || !cs_rbuf_u64(r, &a) || !cs_rbuf_u64(r, &b) || !cs_rbuf_u8(r, &w))
         return view_corrupt(err, "i64 values end early");
@@ -80,8 +115,7 @@ static int view_i64(struct cs_rbuf *r, struct cs_seg_view *v, struct cs_error *e
     uint64_t *d = v->words;
     cs_bitpack_unpack(p, rows - 1, w, b, d + 1);
     d[0] = a;
-    for (size_t i = 1; i < rows; i++)
-        d[i] += d[i - 1];
+    cs_running_sum(d + 1, rows - 1, a);
     v->decoded = (const int64_t *)d;
     return CS_OK;
 }
@@ -169,6 +203,8 @@ int cs_codec_view_section(struct cs_rbuf *r, struct cs_seg_view *v, struct cs_er
     case CS_CODEC_I64_CONST:
     case CS_CODEC_I64_FOR:
     case CS_CODEC_I64_DELTA:
+    case CS_CODEC_I64_PFOR:
+    case CS_CODEC_I64_DELTA_PFOR:
         return view_i64(r, v, err);
     case CS_CODEC_BOOL_CONST:
     case CS_CODEC_BOOL_BITS:
@@ -198,6 +234,33 @@ bool cs_seg_view_nulls(const struct cs_seg_view *v, size_t from, size_t n, uint8
     return true;
 }
 
+/* PFOR rows [from, from + n) plus base: whole blocks straight into out, a block cut by the
+ * range through a copy. */
+static void
+view_pfor_rows(const struct cs_seg_view *v, size_t from, size_t n, uint64_t base, uint64_t *out)
+{
+    uint64_t tmp[CS_PFOR_BLOCK];
+    size_t k = from / CS_PFOR_BLOCK, skip = from % CS_PFOR_BLOCK;
+    while (n > 0) {
+        const size_t first = k * CS_PFOR_BLOCK;
+        const size_t m = v->rows - first < CS_PFOR_BLOCK ? v->rows - first : CS_PFOR_BLOCK;
+        const uint8_t *blk = v->packed + v->words[k];
+        if (skip == 0 && n >= m) {
+            cs_pfor_block_decode(blk, m, base, out);
+            out += m;
+            n -= m;
+        } else {
+            cs_pfor_block_decode(blk, m, base, tmp);
+            const size_t take = m - skip < n ? m - skip : n;
+            memcpy(out, tmp + skip, take * sizeof(*out));
+            out += take;
+            n -= take;
+            skip = 0;
+        }
+        k++;
+    }
+}
+
 void cs_seg_view_i64(const struct cs_seg_view *v, size_t from, size_t n, int64_t *out)
 {
     switch (v->codec) {
@@ -210,7 +273,11 @@ void cs_seg_view_i64(const struct cs_seg_view *v, size_t from, size_t n, int64_t
                           (uint64_t *)out);
         break;
     case CS_CODEC_I64_DELTA:
+    case CS_CODEC_I64_DELTA_PFOR:
         memcpy(out, v->decoded + from, n * sizeof(*out));
+        break;
+    case CS_CODEC_I64_PFOR:
+        view_pfor_rows(v, from, n, (uint64_t)v->base, (uint64_t *)out);
         break;
     default: /* EMPTY */
         memset(out, 0, n * sizeof(*out));
@@ -228,6 +295,37 @@ void cs_seg_view_bool(const struct cs_seg_view *v, size_t from, size_t n, uint8_
 }
 
 /* ------------------------------------------------------------------------------ aggregates */
+
+/* The offsets from the reference of the valid rows of a PFOR view, summed: a block's sum fits
+ * in 64 bits (128 offsets below 2^57) unless the block holds wider values. */
+__extension__ typedef __int128 view_i128;
+
+static view_i128 sum_pfor(const struct cs_seg_view *v)
+{
+    uint64_t tmp[CS_PFOR_BLOCK];
+    uint8_t nul[CS_PFOR_BLOCK];
+    view_i128 acc = 0;
+    for (size_t from = 0; from < v->rows; from += CS_PFOR_BLOCK) {
+        const size_t n = v->rows - from < CS_PFOR_BLOCK ? v->rows - from : CS_PFOR_BLOCK;
+        view_pfor_rows(v, from, n, 0, tmp);
+        if (cs_seg_view_nulls(v, from, n, nul)) {
+            for (size_t i = 0; i < n; i++)
+                tmp[i] &= (uint64_t)nul[i] - 1;
+        }
+        uint64_t s = 0, wide = 0;
+        for (size_t i = 0; i < n; i++) {
+            s += tmp[i];
+            wide |= tmp[i];
+        }
+        if (wide >> 57 == 0) {
+            acc += (view_i128)s;
+        } else {
+            for (size_t i = 0; i < n; i++)
+                acc += (view_i128)tmp[i];
+        }
+    }
+    return acc;
+}
 
 bool cs_seg_view_sum_i64(const struct cs_seg_view *v, int64_t *sum)
 {
@@ -260,7 +358,9 @@ bool cs_seg_view_sum_i64(const struct cs_seg_view *v, int64_t *sum)
             }
         }
         acc += (i128)v->base * (i128)valid;
-    } else if (v->codec == CS_CODEC_I64_DELTA) {
+    } else if (v->codec == CS_CODEC_I64_PFOR) {
+        acc = sum_pfor(v) + (i128)v->base * (i128)valid;
+    } else if (v->codec == CS_CODEC_I64_DELTA || v->codec == CS_CODEC_I64_DELTA_PFOR) {
         for (size_t i = 0; i < v->rows; i++)
             acc += (i128)v->decoded[i];
         for (size_t b = 0; v->null_count > 0 && b < (v->rows + 7) / 8; b++) {

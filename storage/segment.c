@@ -110,6 +110,8 @@ static bool codec_fits_kind(int codec, int kind)
     case CS_CODEC_I64_CONST:
     case CS_CODEC_I64_FOR:
     case CS_CODEC_I64_DELTA:
+    case CS_CODEC_I64_PFOR:
+    case CS_CODEC_I64_DELTA_PFOR:
         return kind == CS_K_I64;
     case CS_CODEC_BOOL_CONST:
     case CS_CODEC_BOOL_BITS:

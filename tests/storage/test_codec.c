@@ -1,8 +1,10 @@
 /*
  * The value codecs of storage/codec.h, each forced in turn: bit packing at every width and
- * length (the tail path included), FOR/DELTA at the edges of int64 (INT64_MIN/MAX, ranges
- * wider than INT64_MAX, wrapping deltas), BOOL/STR/FIX16 codecs with and without NULLs and
- * LZ4, and forced codecs that cannot represent a column.
+ * length (the tail path included), FOR/DELTA/PFOR/DELTA_PFOR at the edges of int64
+ * (INT64_MIN/MAX, ranges wider than INT64_MAX, wrapping deltas), PFOR blocks at every width
+ * and around every block boundary, with exceptions and all-NULL blocks, BOOL/STR/FIX16 codecs
+ * with and without NULLs and LZ4, forced codecs that cannot represent a column, and damaged
+ * sections behind a valid checksum.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -87,24 +89,117 @@ static void force_i64(const int64_t *v, size_t n, int codec)
 Test(codec, i64_for_and_delta_at_the_edges_of_int64)
 {
     const int64_t edges[] = {INT64_MIN, INT64_MAX, -1, 0, 1, INT64_MIN + 1, INT64_MAX - 1, -7};
-    force_i64(edges, 8, CS_CODEC_I64_FOR);   /* max - min overflows int64: width 64 */
-    force_i64(edges, 8, CS_CODEC_I64_DELTA); /* deltas wrap around */
+    static const int codecs[] = {CS_CODEC_I64_FOR, CS_CODEC_I64_DELTA, CS_CODEC_I64_PFOR,
+                                 CS_CODEC_I64_DELTA_PFOR};
     const int64_t neg[] = {-100, -90, -95, -1000, -5};
-    force_i64(neg, 5, CS_CODEC_I64_FOR);
-    force_i64(neg, 5, CS_CODEC_I64_DELTA);
+    for (size_t k = 0; k < 4; k++) {
+        force_i64(edges, 8, codecs[k]); /* max - min overflows int64: width 64; deltas wrap */
+        force_i64(neg, 5, codecs[k]);
+        force_i64(edges, 1, codecs[k]);
+    }
     int64_t w63[40], w1[40], seq[40];
     for (int i = 0; i < 40; i++) {
         w63[i] = i % 2 ? INT64_MAX / 2 + i : -(INT64_MAX / 2) - i; /* range needs 63/64 bits */
         w1[i] = 1000 + i % 2;
         seq[i] = 5000000 + i;
     }
-    force_i64(w63, 40, CS_CODEC_I64_FOR);
-    force_i64(w63, 40, CS_CODEC_I64_DELTA);
-    force_i64(w1, 40, CS_CODEC_I64_FOR);
-    force_i64(seq, 40, CS_CODEC_I64_DELTA);
-    force_i64(seq, 40, CS_CODEC_I64_FOR);
-    force_i64(seq, 1, CS_CODEC_I64_DELTA);
+    for (size_t k = 0; k < 4; k++) {
+        force_i64(w63, 40, codecs[k]);
+        force_i64(w1, 40, codecs[k]);
+        force_i64(seq, 40, codecs[k]);
+        force_i64(seq, 1, codecs[k]);
+    }
     force_i64(seq, 1, CS_CODEC_I64_CONST);
+}
+
+/* Values of about w bits around a base: mostly below 2^(w/2), one in 9 of w bits, and every
+ * 41st INT64_MIN or INT64_MAX when w is 64 (exceptions of every high width). */
+static void long_tail(int64_t *v, size_t n, unsigned w, int64_t base, uint64_t *seed)
+{
+    const uint64_t mask = w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
+    const uint64_t small = w == 0 ? 0 : (((uint64_t)1 << (w / 2)) - 1);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t r = test_rand(seed);
+        uint64_t x = r % 9 == 0 ? test_rand(seed) & mask : test_rand(seed) & small;
+        if (i % 9 == 4) x = mask; /* all ones at this width */
+        v[i] = (int64_t)((uint64_t)base + x);
+        if (w == 64 && i % 41 == 7) v[i] = i % 2 ? INT64_MIN : INT64_MAX;
+    }
+}
+
+Test(codec, pfor_roundtrips_every_width_around_block_boundaries)
+{
+    static const size_t sizes[] = {1, 2, 127, 128, 129, 255, 256, 257, 3 * 128 + 5};
+    static int64_t v[3 * 128 + 5];
+    uint64_t seed = 21;
+    for (unsigned w = 0; w <= 64; w++) {
+        for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+            const int64_t base = w % 3 == 0 ? -5000 : (w % 3 == 1 ? INT64_MIN / 3 : 77);
+            long_tail(v, sizes[si], w, base, &seed);
+            force_i64(v, sizes[si], CS_CODEC_I64_PFOR);
+            force_i64(v, sizes[si], CS_CODEC_I64_DELTA_PFOR);
+        }
+    }
+    /* Running sums of the long tail: DELTA_PFOR's exceptions are the deltas. */
+    int64_t t = INT64_MAX - 1000000;
+    for (size_t i = 0; i < 3 * 128 + 5; i++) {
+        t -= (int64_t)(test_rand(&seed) % (i % 50 == 3 ? 1000000000u : 1000u));
+        v[i] = t;
+    }
+    force_i64(v, 3 * 128 + 5, CS_CODEC_I64_DELTA_PFOR);
+    force_i64(v, 3 * 128 + 5, CS_CODEC_I64_PFOR);
+}
+
+Test(codec, pfor_blocks_that_are_all_null_or_all_equal)
+{
+    enum { N = 5 * 128 + 3 };
+    for (int codec = CS_CODEC_I64_PFOR; codec <= CS_CODEC_I64_DELTA_PFOR; codec++) {
+        for (int comp = -1; comp <= 1; comp += 2) {
+            struct cs_col c;
+            cs_col_init(&c, CS_K_I64);
+            for (size_t i = 0; i < N; i++) {
+                if ((i >= 128 && i < 256) || i >= 4 * 128 || i == 0) /* leading NULL too */
+                    cr_assert(cs_col_push_null(&c));
+                else
+                    cr_assert(cs_col_push_i64(&c, i < 384 ? 42 : -(int64_t)i * 1000003));
+            }
+            const struct cs_seg_encode_opts opts = {codec, comp};
+            int got = 0;
+            roundtrip_opt(&c, CS_TY_INT8, &opts, &got);
+            cr_assert_eq(got, codec);
+            cs_col_free(&c);
+        }
+    }
+}
+
+Test(codec, pfor_chosen_for_long_tails_and_smaller_than_for)
+{
+    /* Latencies: a few hundred ms, one in 200 a timeout of minutes. */
+    enum { N = 30000 };
+    static int64_t v[N];
+    uint64_t seed = 5;
+    for (size_t i = 0; i < N; i++)
+        v[i] = 50 + (int64_t)(test_rand(&seed) % 1000) +
+               (i % 200 == 17 ? (int64_t)(test_rand(&seed) % 600000) : 0);
+    struct cs_col c = i64_of(v, N, 0);
+    int codec = 0;
+    const size_t len = roundtrip_opt(&c, CS_TY_INT4, NULL, &codec);
+    cr_assert_eq(codec, CS_CODEC_I64_PFOR);
+    const struct cs_seg_encode_opts for_opts = {CS_CODEC_I64_FOR, -1};
+    const size_t for_len = roundtrip_opt(&c, CS_TY_INT4, &for_opts, NULL);
+    cr_assert_lt(len * 10, for_len * 11 / 2, "PFOR %zu bytes, FOR %zu", len, for_len);
+    cs_col_free(&c);
+    /* Timestamps: gaps of up to a second, one in 300 a pause of an hour. */
+    int64_t t = 1741046400000000;
+    for (size_t i = 0; i < N; i++) {
+        t += (int64_t)(test_rand(&seed) % 1000000) +
+             (i % 300 == 5 ? (int64_t)(test_rand(&seed) % 3600000000u) : 0);
+        v[i] = t;
+    }
+    c = i64_of(v, N, 0);
+    roundtrip_opt(&c, CS_TY_TIMESTAMPTZ, NULL, &codec);
+    cr_assert_eq(codec, CS_CODEC_I64_DELTA_PFOR);
+    cs_col_free(&c);
 }
 
 Test(codec, i64_choice_is_const_for_delta_or_for)
@@ -355,7 +450,12 @@ Test(codec, corrupt_resealed_segments_never_crash)
     for (int i = 0; i < 200; i++)
         v[i] = 1000 + i * 7 + (i % 3);
     struct cs_col ints = i64_of(v, 200, 5);
-    const int icodecs[] = {CS_CODEC_I64_FOR, CS_CODEC_I64_DELTA};
+    const int icodecs[] = {CS_CODEC_I64_FOR, CS_CODEC_I64_DELTA, CS_CODEC_I64_PFOR,
+                           CS_CODEC_I64_DELTA_PFOR};
+    int64_t tail[300]; /* blocks with exceptions, a partial last block */
+    uint64_t seed = 9;
+    long_tail(tail, 300, 40, -77, &seed);
+    struct cs_col tails = i64_of(tail, 300, 4);
     struct cs_col text = text_of(200, 10, 7, 5);
     struct cs_col b;
     cs_col_init(&b, CS_K_BOOL);
@@ -366,13 +466,101 @@ Test(codec, corrupt_resealed_segments_never_crash)
             cr_assert(cs_col_push_bool(&b, i % 4 == 0));
     }
     for (int comp = -1; comp <= 1; comp += 2) {
-        for (int k = 0; k < 2; k++)
+        for (int k = 0; k < 4; k++) {
             mutate_and_decode(&ints, CS_TY_INT8, icodecs[k], comp);
+            mutate_and_decode(&tails, CS_TY_INT8, icodecs[k], comp);
+        }
         mutate_and_decode(&text, CS_TY_TEXT, CS_CODEC_STR_PLAIN, comp);
         mutate_and_decode(&text, CS_TY_TEXT, CS_CODEC_STR_DICT, comp);
         mutate_and_decode(&b, CS_TY_BOOL, CS_CODEC_BOOL_BITS, comp);
     }
     cs_col_free(&ints);
+    cs_col_free(&tails);
     cs_col_free(&text);
     cs_col_free(&b);
+}
+
+/* A PFOR segment of 130 rows (a block of 128, a block of 2) whose first block has two
+ * exceptions, raw (no LZ4), for hand-made damage: returns it and the offset of its blocks. */
+static uint8_t *pfor_segment(size_t *len, size_t *blocks)
+{
+    int64_t v[130];
+    for (int i = 0; i < 130; i++)
+        v[i] = 10 + i % 5;
+    v[3] = 1000000;
+    v[90] = 70000;
+    struct cs_col c = i64_of(v, 130, 0);
+    const struct cs_seg_encode_opts o = {CS_CODEC_I64_PFOR, -1};
+    uint8_t *buf;
+    struct cs_error err = {0};
+    cr_assert_eq(cs_seg_encode_opt(&c, CS_TY_INT8, &o, &buf, len, NULL, &err), CS_OK);
+    cs_col_free(&c);
+    *blocks = 64 + 8; /* after the header and the i64 reference */
+    return buf;
+}
+
+static void expect_corrupt(uint8_t *buf, size_t len, const char *message)
+{
+    reseal(buf, len);
+    struct cs_col out;
+    cs_col_init(&out, CS_K_I64);
+    struct cs_error err = {0};
+    cr_assert_eq(cs_seg_decode(buf, len, &out, "p.seg", &err), CS_ECORRUPT, "%s", message);
+    cr_assert_str_eq(err.message, message);
+    struct cs_seg_view v;
+    cs_seg_view_init(&v);
+    cr_assert_eq(cs_seg_view_open(buf, len, CS_K_I64, &v, "p.seg", &err), CS_ECORRUPT);
+    cr_assert_str_eq(err.message, message);
+    cs_seg_view_free(&v);
+    cs_col_free(&out);
+}
+
+Test(codec, corrupt_pfor_blocks_with_a_valid_checksum_are_rejected)
+{
+    size_t len, at;
+    uint8_t *good = pfor_segment(&len, &at);
+    /* Block 0: b = 3 (values 10..14 minus 10), e = 2, 48 bytes of low bits, hb, positions 3
+     * and 90, the two high parts; then block 1: b = 3, e = 0, 1 byte of low bits. */
+    cr_assert_eq(good[at], 3);
+    cr_assert_eq(good[at + 1], 2);
+    const size_t hb_at = at + 2 + 48, pos_at = hb_at + 1;
+    cr_assert_eq(good[pos_at], 3);
+    cr_assert_eq(good[pos_at + 1], 90);
+    cr_assert_eq(good[len - 3], 3);
+    cr_assert_eq(good[len - 2], 0);
+    uint8_t *t = malloc(len);
+    struct {
+        size_t at;
+        uint8_t value;
+        const char *message;
+    } cases[] = {
+        {at, 65, "p.seg: i64 block bit width over 64"},
+        {at + 1, 129, "p.seg: i64 block has more exceptions than values"},
+        {hb_at, 0, "p.seg: i64 block exception width out of range"},
+        {hb_at, 62, "p.seg: i64 block exception width out of range"},
+        {pos_at, 90, "p.seg: i64 block exception positions out of order"},
+        {pos_at + 1, 128, "p.seg: i64 block exception position past the last value"},
+        {len - 3, 64, "p.seg: i64 blocks end early"}, /* block 1 at width 64: 16 bytes */
+        {len - 2, 1, "p.seg: i64 blocks end early"},  /* block 1: an exception, no room */
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        memcpy(t, good, len);
+        t[cases[k].at] = cases[k].value;
+        expect_corrupt(t, len, cases[k].message);
+    }
+    /* A payload cut short (the header's sizes follow it): the last block ends early. */
+    memcpy(t, good, len);
+    cs_store_u32le(t + 48, (uint32_t)(len - 64 - 1));
+    cs_store_u32le(t + 52, (uint32_t)(len - 64 - 1));
+    expect_corrupt(t, len - 1, "p.seg: i64 blocks end early");
+    /* A byte too many after the blocks. */
+    uint8_t *longer = malloc(len + 1);
+    memcpy(longer, good, len);
+    longer[len] = 0;
+    cs_store_u32le(longer + 48, (uint32_t)(len - 64 + 1));
+    cs_store_u32le(longer + 52, (uint32_t)(len - 64 + 1));
+    expect_corrupt(longer, len + 1, "p.seg: 1 bytes left after the values");
+    free(longer);
+    free(t);
+    free(good);
 }

@@ -241,12 +241,32 @@ Test(segment, reports_checksum_mismatch_naming_the_file)
     cs_col_free(&out);
 }
 
-/* Encode kind's small column with the given compression mode, then flip each bit of each
- * byte in turn: check and decode must both say CS_ECORRUPT. */
-static void flip_every_bit(int kind, int compression)
+/* A long-tailed i64 column over two PFOR blocks (the second partial), with NULLs: small
+ * values, a few exceptions of several widths, negatives. */
+static struct cs_col tail_col(void)
 {
-    struct cs_col c = small_col(kind), out;
-    const struct cs_seg_encode_opts opts = {CS_CODEC_AUTO, compression};
+    struct cs_col c;
+    cs_col_init(&c, CS_K_I64);
+    for (int i = 0; i < 150; i++) {
+        if (i % 11 == 5) {
+            cr_assert(cs_col_push_null(&c));
+            continue;
+        }
+        int64_t v = -40 + i % 13;
+        if (i % 37 == 2) v = (int64_t)1 << (20 + i % 30);
+        if (i == 140) v = INT64_MIN;
+        cr_assert(cs_col_push_i64(&c, v));
+    }
+    return c;
+}
+
+/* Encode kind's small column (or, for i64 codecs, the long-tailed one) with the given codec
+ * and compression mode, then flip each bit of each byte in turn: check and decode must both
+ * say CS_ECORRUPT. */
+static void flip_every_bit_codec(int kind, int codec, int compression)
+{
+    struct cs_col c = codec == CS_CODEC_AUTO ? small_col(kind) : tail_col(), out;
+    const struct cs_seg_encode_opts opts = {codec, compression};
     uint8_t *buf;
     size_t len;
     struct cs_error err = {0};
@@ -270,20 +290,33 @@ static void flip_every_bit(int kind, int compression)
     cs_col_free(&out);
 }
 
+/* The i64 codecs forced in the damage tests, beside each kind's choice for its small column. */
+static const int i64_codecs[] = {CS_CODEC_I64_FOR, CS_CODEC_I64_DELTA, CS_CODEC_I64_PFOR,
+                                 CS_CODEC_I64_DELTA_PFOR};
+#define N_I64_CODECS (sizeof(i64_codecs) / sizeof(i64_codecs[0]))
+
 Test(segment, corrupt_bit_flip_in_every_byte_is_detected)
 {
     for (int kind = CS_K_I64; kind <= CS_K_FIX16; kind++) {
-        flip_every_bit(kind, -1);
-        flip_every_bit(kind, 1);
+        flip_every_bit_codec(kind, CS_CODEC_AUTO, -1);
+        flip_every_bit_codec(kind, CS_CODEC_AUTO, 1);
+    }
+    for (size_t k = 0; k < N_I64_CODECS; k++) {
+        flip_every_bit_codec(CS_K_I64, i64_codecs[k], -1);
+        flip_every_bit_codec(CS_K_I64, i64_codecs[k], 1);
     }
 }
 
 Test(segment, corrupt_every_truncation_is_detected)
 {
-    for (int kind = CS_K_I64; kind <= CS_K_FIX16; kind++) {
+    const size_t kinds = CS_K_FIX16 - CS_K_I64 + 1; /* each kind's choice, then forced codecs */
+    for (size_t round = 0; round < kinds + N_I64_CODECS; round++) {
+        const bool forced = round >= kinds;
+        const int kind = forced ? CS_K_I64 : CS_K_I64 + (int)round;
+        const int codec = forced ? i64_codecs[round - kinds] : CS_CODEC_AUTO;
         for (int comp = -1; comp <= 1; comp += 2) {
-            struct cs_col c = small_col(kind), out;
-            const struct cs_seg_encode_opts opts = {CS_CODEC_AUTO, comp};
+            struct cs_col c = forced ? tail_col() : small_col(kind), out;
+            const struct cs_seg_encode_opts opts = {codec, comp};
             uint8_t *buf;
             size_t len;
             struct cs_error err = {0};
