@@ -106,15 +106,15 @@ struct cs_seg_view {
     const uint8_t *null_bits; /* validity bitmap (bit = NULL); NULL unless 0 < nulls < rows */
     int64_t base;             /* I64 CONST/FOR: the value / reference; BOOL CONST: 0 or 1 */
     unsigned width;           /* FOR, DICT codes: bits a value */
-    const uint8_t *packed;    /* FOR values, BOOL bits, DICT codes */
-    const int64_t *decoded;   /* DELTA: every row, decoded into scratch */
+    const uint8_t *packed;    /* FOR values, BOOL bits, DICT codes; PFOR: the first block */
+    const int64_t *decoded;   /* DELTA, DELTA_PFOR: every row, decoded into scratch */
     size_t dict_count;        /* DICT: entries */
     const uint64_t *dict_off; /* DICT: entry e = dict_bytes[dict_off[e] .. dict_off[e + 1]) */
     const uint8_t *dict_bytes;
     char file[4096]; /* the data file, for messages */
     uint8_t *scratch;
     size_t scratch_cap;
-    uint64_t *words; /* DICT / PLAIN offsets, DELTA values */
+    uint64_t *words; /* DICT / PLAIN offsets, DELTA values; PFOR: each 128-row block's offset */
     size_t words_cap;
 };
 
