@@ -121,6 +121,14 @@ struct cs_day_slot {
     uint32_t group;   /* report-defined group of the day (month for approval-queue) */
 };
 
+/* cs_day_weights() - weights[i] = the rows of days[i]'s partition of table (the work of a
+ * day, for cs_par_run()); returns their sum. */
+uint64_t cs_day_weights(struct cs_snap *snap,
+                        int table,
+                        const struct cs_day_slot *days,
+                        size_t ndays,
+                        uint64_t *weights);
+
 /* cs_days_to_parts() - sort days[0..ndays) by time_key and keep those that have a partition
  * in fact table `table`, with .part set (compacted in place); *n receives how many remain.
  * Partitions outside [first time_key, last time_key] are never looked at. */

@@ -93,3 +93,17 @@ int cs_par_run(size_t nitems,
     }
     return CS_OK;
 }
+
+uint64_t cs_day_weights(struct cs_snap *snap,
+                        int table,
+                        const struct cs_day_slot *days,
+                        size_t ndays,
+                        uint64_t *weights)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < ndays; i++) {
+        weights[i] = cs_snap_part(snap, table, days[i].part).rows;
+        total += weights[i];
+    }
+    return total;
+}

@@ -123,11 +123,7 @@ static int aq_scan(struct cs_snap *snap,
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the scan");
         goto out;
     }
-    uint64_t total = 0;
-    for (size_t i = 0; i < ndays; i++) {
-        weights[i] = cs_snap_part(snap, CS_T_FACT_APPROVAL, days[i].part).rows;
-        total += weights[i];
-    }
+    const uint64_t total = cs_day_weights(snap, CS_T_FACT_APPROVAL, days, ndays, weights);
     nw = cs_par_workers(ndays, total, threads);
     void *states[CS_PAR_MAX_WORKERS];
     for (size_t k = 0; k < nw; k++) {
