@@ -298,3 +298,50 @@ Test(api, zero_days_is_the_single_day_as_of)
     colstore_close(st);
     free(dir);
 }
+
+static void count_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows)
+{
+    uint64_t *seen = ctx;
+    seen[0]++;
+    seen[1] = bytes;
+    seen[2] = total;
+    seen[3] = rows;
+}
+
+Test(api, progress_callback_reports_bytes_and_rows)
+{
+    char *dir = fx_tmpdir();
+    colstore_store *st = NULL;
+    colstore_error err;
+    cr_assert_eq(colstore_open(dir, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err), COLSTORE_OK);
+    uint64_t seen[4] = {0};
+    colstore_load_options o = {.progress = count_progress, .progress_ctx = seen};
+    cr_assert_eq(colstore_load_buffer(st, "dim_time", fx_dim_time, strlen(fx_dim_time), "t", &o,
+                                      NULL, &err),
+                 COLSTORE_OK, "%s", err.message);
+    cr_assert_geq(seen[0], 1);
+    cr_assert_eq(seen[1], strlen(fx_dim_time));
+    cr_assert_eq(seen[2], strlen(fx_dim_time));
+    cr_assert_eq(seen[3], 3);
+    colstore_close(st);
+    free(dir);
+}
+
+Test(api, load_time_fills_default_now_columns)
+{
+    char *dir = fx_tmpdir();
+    colstore_store *st = NULL;
+    colstore_error err;
+    cr_assert_eq(colstore_open(dir, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err), COLSTORE_OK);
+    /* a CSV export without valid_from / valid_to / is_current: their defaults apply */
+    const char users[] = "user_key,user_id,user_type,team\n7,zoe,annotator,\n";
+    colstore_load_options o = {.load_time_us = INT64_C(1748746800000000)}; /* 2025-06-01 03:00 */
+    cr_assert_eq(colstore_load_buffer(st, "dim_user", users, strlen(users), "u.csv", &o, NULL,
+                                      &err),
+                 COLSTORE_OK, "%s", err.message);
+    char *dump = fx_dump(st, "dim_user", COLSTORE_FORMAT_TEXT);
+    cr_assert_str_eq(dump, "7\tzoe\tannotator\t\\N\t2025-06-01 03:00:00+00\t\\N\tt\n");
+    free(dump);
+    colstore_close(st);
+    free(dir);
+}
