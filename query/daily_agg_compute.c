@@ -8,9 +8,13 @@
  * (a key gets the next slot the first time it is seen; the slots are put in key order at the
  * end). Pass 1, a vector at a time: each query row's slot is kept, and its flags are folded
  * with the slot into one code (slot, approved, edited, error) counted in a histogram — one
- * increment a row instead of five sums; approvals and training likewise (slot, flag). Pass 2:
- * the latencies are scattered by slot (counting sort, offsets from the histogram). Then per
- * slot: the latency sum over its run, p95 by tail selection (percentile.c). Fed either by
+ * increment a row instead of five sums; approvals and training likewise (slot, flag); the
+ * latencies are decoded into a day buffer. Then a sample of the rows gives each slot a latency
+ * threshold below its p95 (lat_thresholds); pass 2 sums the latencies per slot and keeps only
+ * those at or above the threshold (~10 %), where selection finds the two ranks percentile_cont
+ * reads: no scatter of every latency, no selection over whole groups, and a result that never
+ * depends on the sample (a misled slot is redone whole). Fed
+ * either by
  * whole columns (cs_dagg_day: the loader's batches) or by column views decoded a vector at a
  * time (cs_dagg_day_views: daily-agg --recompute), both through the same vector functions.
  *
@@ -21,6 +25,7 @@
  */
 #include "query/daily_agg.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +45,12 @@
 #define SLOT_NULL      254u
 #define SLOT_NONE      255u
 #define QCODES         8u /* (approved, edited, error) of a query row */
+/* Counts and sums per slot are kept in QLANES copies, row i in copy i % QLANES: a slot that
+ * repeats in consecutive rows (one agent's burst) would otherwise chain every increment
+ * through the same memory word (store-to-load forwarding, ~5 cycles each). */
+#define QLANES 4u
+_Static_assert(CS_VECTOR_SIZE % 8 == 0, "vectors start at a multiple of QLANES rows and of 8");
+#define DAGG_PCT       0.95
 
 struct dagg_acc {
     int64_t q_count, latency_sum, approved, edited, errors;
@@ -68,16 +79,20 @@ struct cs_dagg_ws {
     int64_t lo;   /* key of lut[0] */
     uint32_t nslots;
     int64_t slot_key[DAGG_MAX_SLOTS];
-    uint32_t qhist[(DAGG_MAX_SLOTS + 1) * QCODES]; /* slot * QCODES + code */
+    uint32_t qhist[QLANES][(DAGG_MAX_SLOTS + 1) * QCODES]; /* [lane][slot * QCODES + code],
+                                                               zero between days */
     uint32_t ahist[(DAGG_MAX_SLOTS + 1) * 2];      /* slot * 2 + sla_met */
     uint32_t thist[(DAGG_MAX_SLOTS + 1) * 2];      /* slot * 2 + unsafe */
-    size_t pos[DAGG_MAX_SLOTS];
+    int64_t lat_sum[QLANES][DAGG_MAX_SLOTS];
+    int64_t thr[DAGG_MAX_SLOTS]; /* latency thresholds (lat_thresholds) */
+    int64_t *smp;                /* the sampled latencies */
+    size_t smp_cap;
     uint8_t *slot; /* slot of every query row of the day */
     size_t slot_cap;
-    int64_t *tmp; /* percentile scratch */
+    int64_t *tmp; /* each slot's latencies at or above its threshold */
     size_t tmp_cap;
     struct cs_seg_view view[V_COUNT];
-    int64_t vkey[CS_VECTOR_SIZE], vlat[CS_VECTOR_SIZE];
+    int64_t vkey[CS_VECTOR_SIZE];
     uint8_t vslot[CS_VECTOR_SIZE], vb[4][CS_VECTOR_SIZE];
     /* general plan (and the latencies of both) */
     int64_t *keys;
@@ -113,6 +128,7 @@ void cs_dagg_ws_free(struct cs_dagg_ws *ws)
     for (int j = 0; j < V_COUNT; j++)
         cs_seg_view_free(&ws->view[j]);
     free(ws->lut);
+    free(ws->smp);
     free(ws->slot);
     free(ws->tmp);
     free(ws->keys);
@@ -283,8 +299,7 @@ static void push_numeric(struct cs_col *c, bool present, int64_t v, bool *ok)
 /* One output row for group g; CS_EINPUT when a value overflows its numeric(10,2) column. */
 static int emit_row(const struct dagg_acc *a,
                     int64_t agent_key,
-                    int64_t *lat,
-                    int64_t *tmp,
+                    double p95_value,
                     int32_t time_key,
                     struct cs_batch *out,
                     struct cs_error *err)
@@ -293,8 +308,7 @@ static int emit_row(const struct dagg_acc *a,
     int64_t avg = 0, p95 = 0;
     if (q) {
         avg = cs_avg2(a->latency_sum, 0, a->q_count, 1);
-        const double p = cs_percentile_cont_tmp(lat, (size_t)a->q_count, 0.95, tmp);
-        if (!cs_float8_to_numeric(p, 2, &p95) || !cs_numeric_fits(p95, 10) ||
+        if (!cs_float8_to_numeric(p95_value, 2, &p95) || !cs_numeric_fits(p95, 10) ||
             !cs_numeric_fits(avg, 10)) {
             return cs_error_set(err, CS_EINPUT,
                                 "agg_agent_daily_performance: numeric field overflow "
@@ -363,8 +377,11 @@ static int dagg_day_generic(struct cs_dagg_ws *ws,
     if (nt > 0) acc_flagged(ws, &map, agent[2], &training->cols[CS_FT_SAFE], false);
     cs_keymap_free(&map);
     for (size_t g = 0; g < nkeys && rc == CS_OK; g++) {
-        rc = emit_row(&ws->acc[g], ws->keys[g], ws->lat + ws->acc[g].lat_begin, NULL, time_key, out,
-                      err);
+        const struct dagg_acc *a = &ws->acc[g];
+        const double p = a->q_count > 0 ? cs_percentile_cont(ws->lat + a->lat_begin,
+                                                             (size_t)a->q_count, DAGG_PCT)
+                                        : 0;
+        rc = emit_row(a, ws->keys[g], p, time_key, out, err);
     }
     return rc;
 }
@@ -377,7 +394,6 @@ static void fast_begin(struct cs_dagg_ws *ws, int64_t lo)
 {
     ws->lo = lo;
     ws->nslots = 0;
-    memset(ws->qhist, 0, sizeof(ws->qhist));
     memset(ws->ahist, 0, sizeof(ws->ahist));
     memset(ws->thist, 0, sizeof(ws->thist));
 }
@@ -387,6 +403,8 @@ static void fast_end(struct cs_dagg_ws *ws)
 {
     for (uint32_t s = 0; s < ws->nslots; s++)
         ws->lut[(uint64_t)ws->slot_key[s] - (uint64_t)ws->lo] = SLOT_NONE;
+    for (unsigned l = 0; l < QLANES; l++)
+        memset(ws->qhist[l], 0, ws->nslots * QCODES * sizeof(ws->qhist[l][0]));
     ws->nslots = 0;
 }
 
@@ -432,8 +450,8 @@ map_slots(struct cs_dagg_ws *ws, const int64_t *keys, const uint8_t *nulls, size
     return true;
 }
 
-/* Query rows: qhist[slot, approved = true, human_edited, error_occurred]++. appr_null may be
- * NULL. */
+/* Query rows: qhist[lane][slot, approved = true, human_edited, error_occurred]++. appr_null
+ * may be NULL; slot[0] is a row whose index is a multiple of QLANES. */
 static void count_queries(struct cs_dagg_ws *ws,
                           const uint8_t *slot,
                           const uint8_t *appr,
@@ -442,7 +460,6 @@ static void count_queries(struct cs_dagg_ws *ws,
                           const uint8_t *error,
                           size_t n)
 {
-    uint32_t *h = ws->qhist;
     uint16_t code[CS_VECTOR_SIZE];
     for (size_t from = 0; from < n; from += CS_VECTOR_SIZE) {
         const size_t m = n - from < CS_VECTOR_SIZE ? n - from : CS_VECTOR_SIZE;
@@ -458,7 +475,7 @@ static void count_queries(struct cs_dagg_ws *ws,
                                                                  (ed[i] & 1) << 1 | (er[i] & 1)));
         }
         for (size_t i = 0; i < m; i++)
-            h[code[i]]++;
+            ws->qhist[i % QLANES][code[i]]++;
     }
 }
 
@@ -481,23 +498,119 @@ static void count_flag(uint32_t *hist,
     }
 }
 
-/* The latency runs' offsets (slot order) from the query counts; the scatter fills them. */
-static void scatter_begin(struct cs_dagg_ws *ws)
+/* p95 without moving every latency. A sample of the day's rows (every LAT_SAMPLE_STEP-th)
+ * gives each slot a threshold safely below its p95: the sample value LAT_SAMPLE_SIGMAS
+ * standard deviations (binomial, of the count below) under the sample's p95 rank. One pass
+ * then sums each slot's latencies and copies out only those at or above the slot's threshold
+ * (~10 %), and selection runs on them. The result never depends on the sample: when more than
+ * `first` values of a slot lie below its threshold (a sample that misled, e.g. rows ordered to
+ * fool it), that slot's latencies are gathered whole and selected there. Slots with fewer than
+ * LAT_SAMPLE_MIN sampled rows take every latency (threshold INT64_MIN). */
+#define LAT_SAMPLE_STEP   16u
+#define LAT_SAMPLE_MIN    32u
+#define LAT_SAMPLE_SIGMAS 4.0
+
+static void lat_thresholds(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, const size_t *qn)
 {
-    size_t at = 0;
-    for (uint32_t s = 0; s < ws->nslots; s++) {
-        ws->pos[s] = at;
-        for (unsigned c = 0; c < QCODES; c++)
-            at += ws->qhist[s * QCODES + c];
+    const uint32_t ns = ws->nslots;
+    const uint8_t *slot = ws->slot;
+    size_t cnt[DAGG_MAX_SLOTS] = {0}, at[DAGG_MAX_SLOTS];
+    for (size_t i = 0; i < nq; i += LAT_SAMPLE_STEP)
+        cnt[slot[i]]++;
+    size_t off = 0;
+    for (uint32_t s = 0; s < ns; s++) {
+        at[s] = off;
+        off += cnt[s];
+    }
+    int64_t *smp = ws->smp;
+    for (size_t i = 0; i < nq; i += LAT_SAMPLE_STEP)
+        smp[at[slot[i]]++] = lat[i];
+    for (uint32_t s = 0; s < ns; s++) {
+        const size_t m = cnt[s];
+        ws->thr[s] = INT64_MIN;
+        if (m < LAT_SAMPLE_MIN || qn[s] == 0) continue;
+        const double sd = sqrt((double)m * DAGG_PCT * (1 - DAGG_PCT));
+        const double r = floor(DAGG_PCT * (double)m - LAT_SAMPLE_SIGMAS * sd) - 1;
+        if (r < 0) continue;
+        int64_t *v = smp + (at[s] - m);
+        cs_select_nth(v, m, (size_t)r);
+        ws->thr[s] = v[(size_t)r];
     }
 }
 
-static void scatter(struct cs_dagg_ws *ws, const uint8_t *slot, const int64_t *lat, size_t n)
+/* Per slot: the latency sum, and the latencies >= its threshold copied to its run in tmp.
+ * Branch-free (a threshold test mispredicts for ~1 row in 10): every row's value is stored at
+ * its (lane, slot) cursor, which advances only when the value qualifies, so each (lane, slot)
+ * region needs room for its rows + 1. at[lane][s] starts at the region's start and ends past
+ * its values; the lanes of a slot are then packed into one run at at0[s], its length in c[s]. */
+static void lat_tails(struct cs_dagg_ws *ws,
+                      const int64_t *lat,
+                      size_t nq,
+                      size_t (*at)[DAGG_MAX_SLOTS],
+                      size_t *c)
 {
-    int64_t *dst = ws->lat;
-    size_t *pos = ws->pos;
-    for (size_t i = 0; i < n; i++)
-        dst[pos[slot[i]]++] = lat[i];
+    const uint8_t *slot = ws->slot;
+    const int64_t *thr = ws->thr;
+    int64_t *tmp = ws->tmp;
+    int64_t(*sum)[DAGG_MAX_SLOTS] = ws->lat_sum;
+    size_t start[QLANES][DAGG_MAX_SLOTS];
+    memcpy(start, at, sizeof(start));
+    memset(sum, 0, sizeof(ws->lat_sum));
+    size_t i = 0;
+    for (; i + QLANES <= nq; i += QLANES) {
+        for (unsigned l = 0; l < QLANES; l++) {
+            const unsigned s = slot[i + l];
+            const int64_t v = lat[i + l];
+            sum[l][s] += v;
+            tmp[at[l][s]] = v;
+            at[l][s] += (size_t)(v >= thr[s]);
+        }
+    }
+    for (; i < nq; i++) {
+        const unsigned s = slot[i], l = (unsigned)(i % QLANES);
+        sum[l][s] += lat[i];
+        tmp[at[l][s]] = lat[i];
+        at[l][s] += (size_t)(lat[i] >= thr[s]);
+    }
+    for (uint32_t s = 0; s < ws->nslots; s++) {
+        size_t end = at[0][s];
+        for (unsigned l = 1; l < QLANES; l++) {
+            const size_t n = at[l][s] - start[l][s];
+            memmove(tmp + end, tmp + start[l][s], n * sizeof(*tmp));
+            end += n;
+        }
+        c[s] = end - start[0][s];
+    }
+}
+
+/* The p95 of slot s from its run v[0..c) (values >= its threshold, qn - c of them below). */
+static double lat_p95(struct cs_dagg_ws *ws,
+                      const int64_t *lat,
+                      size_t nq,
+                      uint8_t s,
+                      size_t qn,
+                      int64_t *v,
+                      size_t c)
+{
+    const struct cs_pct_ranks r = cs_percentile_ranks(qn, DAGG_PCT);
+    size_t below = qn - c;
+    if (below > r.first) { /* the sample misled: every latency of the slot */
+        const uint8_t *slot = ws->slot;
+        c = 0;
+        for (size_t i = 0; i < nq; i++) {
+            if (slot[i] == s) v[c++] = lat[i];
+        }
+        below = 0;
+    }
+    const size_t kk = r.first - below;
+    cs_select_nth(v, c, kk);
+    int64_t next = v[kk];
+    if (r.second != r.first) {
+        next = v[kk + 1];
+        for (size_t i = kk + 2; i < c; i++)
+            next = v[i] < next ? v[i] : next;
+    }
+    return cs_percentile_interp(&r, v[kk], next);
 }
 
 static int cmp_slot_key(const struct cs_dagg_ws *ws, uint8_t a, uint8_t b)
@@ -505,13 +618,38 @@ static int cmp_slot_key(const struct cs_dagg_ws *ws, uint8_t a, uint8_t b)
     return (ws->slot_key[a] > ws->slot_key[b]) - (ws->slot_key[a] < ws->slot_key[b]);
 }
 
-/* One output row per slot, in key order; ends the day (fast_end). After the scatter each
- * slot's run ends at pos[slot]. */
-static int
-fast_emit(struct cs_dagg_ws *ws, int32_t time_key, struct cs_batch *out, struct cs_error *err)
+/* The day's rows are counted (qhist, ahist, thist) and every query row has its slot, its
+ * latency in lat: latency sums and p95 per slot (lat_thresholds, lat_tails, lat_p95); one
+ * output row per slot, in key order. Ends the day (fast_end). */
+static int fast_finish(struct cs_dagg_ws *ws,
+                       const int64_t *lat,
+                       size_t nq,
+                       int32_t time_key,
+                       struct cs_batch *out,
+                       struct cs_error *err)
 {
-    uint8_t order[DAGG_MAX_SLOTS];
     const uint32_t ns = ws->nslots;
+    size_t qn[DAGG_MAX_SLOTS], at[QLANES][DAGG_MAX_SLOTS], run[DAGG_MAX_SLOTS],
+        c[DAGG_MAX_SLOTS];
+    size_t off = 0;
+    for (uint32_t s = 0; s < ns; s++) {
+        qn[s] = 0;
+        for (unsigned l = 0; l < QLANES; l++) {
+            at[l][s] = off;
+            for (unsigned k = 0; k < QCODES; k++)
+                off += ws->qhist[l][s * QCODES + k];
+            qn[s] += off - at[l][s];
+            off++; /* the cursor's last store lands here */
+        }
+        run[s] = at[0][s];
+    }
+    if (nq > 0) {
+        lat_thresholds(ws, lat, nq, qn);
+        lat_tails(ws, lat, nq, at, c);
+    } else {
+        memset(ws->lat_sum, 0, sizeof(ws->lat_sum));
+    }
+    uint8_t order[DAGG_MAX_SLOTS];
     for (uint32_t s = 0; s < ns; s++) {
         uint32_t m = s;
         for (; m > 0 && cmp_slot_key(ws, order[m - 1], (uint8_t)s) > 0; m--)
@@ -521,24 +659,23 @@ fast_emit(struct cs_dagg_ws *ws, int32_t time_key, struct cs_batch *out, struct 
     int rc = CS_OK;
     for (uint32_t k = 0; k < ns && rc == CS_OK; k++) {
         const uint8_t s = order[k];
-        const uint32_t *q = &ws->qhist[s * QCODES];
         struct dagg_acc a = {0};
-        for (unsigned c = 0; c < QCODES; c++) {
-            a.q_count += q[c];
-            a.approved += (c & 4) ? q[c] : 0;
-            a.edited += (c & 2) ? q[c] : 0;
-            a.errors += (c & 1) ? q[c] : 0;
+        for (unsigned l = 0; l < QLANES; l++) {
+            const uint32_t *q = &ws->qhist[l][s * QCODES];
+            for (unsigned code = 0; code < QCODES; code++) {
+                a.approved += (code & 4) ? q[code] : 0;
+                a.edited += (code & 2) ? q[code] : 0;
+                a.errors += (code & 1) ? q[code] : 0;
+            }
+            a.latency_sum += ws->lat_sum[l][s];
         }
+        a.q_count = (int64_t)qn[s];
         a.a_count = (int64_t)ws->ahist[s * 2] + ws->ahist[s * 2 + 1];
         a.sla_met = ws->ahist[s * 2 + 1];
         a.t_count = (int64_t)ws->thist[s * 2] + ws->thist[s * 2 + 1];
         a.unsafe = ws->thist[s * 2 + 1];
-        int64_t *lat = ws->lat + (ws->pos[s] - (size_t)a.q_count);
-        int64_t sum = 0;
-        for (size_t i = 0; i < (size_t)a.q_count; i++)
-            sum += lat[i];
-        a.latency_sum = sum;
-        rc = emit_row(&a, ws->slot_key[s], lat, ws->tmp, time_key, out, err);
+        const double p95 = qn[s] > 0 ? lat_p95(ws, lat, nq, s, qn[s], ws->tmp + run[s], c[s]) : 0;
+        rc = emit_row(&a, ws->slot_key[s], p95, time_key, out, err);
     }
     fast_end(ws);
     return rc;
@@ -548,7 +685,8 @@ static bool fast_buffers(struct cs_dagg_ws *ws, size_t nq)
 {
     return grow((void **)&ws->slot, &ws->slot_cap, nq, 1) &&
            grow((void **)&ws->lat, &ws->lat_cap, nq, sizeof(int64_t)) &&
-           grow((void **)&ws->tmp, &ws->tmp_cap, nq, sizeof(int64_t));
+           grow((void **)&ws->tmp, &ws->tmp_cap, nq + QLANES * DAGG_MAX_SLOTS, sizeof(int64_t)) &&
+           grow((void **)&ws->smp, &ws->smp_cap, nq / LAT_SAMPLE_STEP + 1, sizeof(int64_t));
 }
 
 /* The fast plan over checked batches; *done false (nothing emitted) when it does not apply. */
@@ -603,10 +741,8 @@ static int fast_batches(struct cs_dagg_ws *ws,
                        flag->nulls ? flag->nulls + from : NULL, t == 1 ? 1 : 0, n);
         }
     }
-    scatter_begin(ws);
-    if (nq > 0) scatter(ws, ws->slot, in[0]->cols[CS_FQ_LATENCY].i64, nq);
     *done = true;
-    return fast_emit(ws, time_key, out, err);
+    return fast_finish(ws, nq > 0 ? in[0]->cols[CS_FQ_LATENCY].i64 : NULL, nq, time_key, out, err);
 too_many:
     fast_end(ws);
     return CS_OK;
@@ -758,14 +894,14 @@ static void count_queries_bits(struct cs_dagg_ws *ws,
                                const uint8_t *error,
                                size_t n)
 {
-    uint32_t *h = ws->qhist;
+    uint32_t(*h)[(DAGG_MAX_SLOTS + 1) * QCODES] = ws->qhist;
     for (size_t j = 0; j * 8 < n; j++) {
         const unsigned a = appr[j] & (appr_null != NULL ? (uint8_t)~appr_null[j] : 0xFFu);
         const uint64_t f = spread8[a] << 2 | spread8[edit[j]] << 1 | spread8[error[j]];
         const size_t m = n - j * 8 < 8 ? n - j * 8 : 8;
         const uint8_t *sl = slot + j * 8;
         for (size_t k = 0; k < m; k++)
-            h[sl[k] * QCODES + ((f >> (8 * k)) & 7u)]++;
+            h[k % QLANES][sl[k] * QCODES + ((f >> (8 * k)) & 7u)]++;
     }
 }
 
@@ -777,6 +913,7 @@ static bool views_queries(struct cs_dagg_ws *ws, size_t rows)
         const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
         cs_seg_view_i64(&v[V_Q_AGENT], off, n, ws->vkey);
         if (!map_slots(ws, ws->vkey, NULL, n, ws->slot + off)) return false;
+        cs_seg_view_i64(&v[V_Q_LATENCY], off, n, ws->lat + off);
         count_queries_bits(ws, ws->slot + off,
                            bool_bits(&v[V_Q_APPROVED], false, off, n, ws->vb[0]),
                            bool_bits(&v[V_Q_APPROVED], true, off, n, ws->vb[1]),
@@ -828,13 +965,7 @@ int cs_dagg_day_views(struct cs_dagg_ws *ws,
         *done = false;
         return CS_OK;
     }
-    scatter_begin(ws);
-    for (size_t off = 0; off < rows[0]; off += CS_VECTOR_SIZE) {
-        const size_t n = rows[0] - off < CS_VECTOR_SIZE ? rows[0] - off : CS_VECTOR_SIZE;
-        cs_seg_view_i64(&ws->view[V_Q_LATENCY], off, n, ws->vlat);
-        scatter(ws, ws->slot + off, ws->vlat, n);
-    }
-    return fast_emit(ws, time_key, out, err);
+    return fast_finish(ws, ws->lat, rows[0], time_key, out, err);
 }
 
 int cs_daily_agg_compute(int32_t time_key,

@@ -211,17 +211,27 @@ double cs_percentile_cont(int64_t *v, size_t n, double frac)
     return cs_percentile_cont_tmp(v, n, frac, NULL);
 }
 
-double cs_percentile_cont_tmp(int64_t *v, size_t n, double frac, int64_t *tmp)
+struct cs_pct_ranks cs_percentile_ranks(size_t n, double frac)
 {
     assert(n > 0);
     const double pos = frac * (double)(int64_t)(n - 1);
     const int64_t first = (int64_t)floor(pos);
     const int64_t second = (int64_t)ceil(pos);
-    int64_t a = 0, b = 0;
-    order_stats(v, n, (size_t)first, first != second, tmp, &a, &b);
+    return (struct cs_pct_ranks){(size_t)first, (size_t)second, pos - (double)first};
+}
+
+double cs_percentile_interp(const struct cs_pct_ranks *r, int64_t a, int64_t b)
+{
     const double lo = (double)a;
-    if (first == second) return lo;
+    if (r->first == r->second) return lo;
     const double hi = (double)b;
-    const double proportion = pos - (double)first;
-    return lo + (hi - lo) * proportion;
+    return lo + (hi - lo) * r->proportion;
+}
+
+double cs_percentile_cont_tmp(int64_t *v, size_t n, double frac, int64_t *tmp)
+{
+    const struct cs_pct_ranks r = cs_percentile_ranks(n, frac);
+    int64_t a = 0, b = 0;
+    order_stats(v, n, r.first, r.first != r.second, tmp, &a, &b);
+    return cs_percentile_interp(&r, a, b);
 }

@@ -26,4 +26,18 @@ double cs_percentile_cont(int64_t *v, size_t n, double frac);
  * still be reordered. */
 double cs_percentile_cont_tmp(int64_t *v, size_t n, double frac, int64_t *tmp);
 
+/* The two ranks percentile_cont(frac) of n > 0 values reads (0-based, in ascending order;
+ * first == second when pos = frac * (n - 1) is whole) and the weight of the second. For
+ * callers that find the two order statistics themselves (daily aggregates: histograms). */
+struct cs_pct_ranks {
+    size_t first, second;
+    double proportion;
+};
+
+struct cs_pct_ranks cs_percentile_ranks(size_t n, double frac);
+
+/* cs_percentile_interp() - percentile_cont from the values a (rank first) and b (rank second,
+ * ignored when first == second): exactly the double cs_percentile_cont() returns. */
+double cs_percentile_interp(const struct cs_pct_ranks *r, int64_t a, int64_t b);
+
 #endif

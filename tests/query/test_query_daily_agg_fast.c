@@ -1,5 +1,6 @@
 /*
- * The daily aggregate kernel's fast plan (dense slots, flag-code histograms, tail selection)
+ * The daily aggregate kernel's fast plan (dense slots, flag-code histograms, sampled latency
+ * thresholds and tail selection, including days whose sample misleads it)
  * against its general plan (cs_dagg_day_generic) on randomized days, from batches
  * (cs_dagg_day) and from a store through column views (cs_dagg_day_views); edge cases of the
  * p95 ranks; and cs_percentile_cont_tmp against sorting.
@@ -97,7 +98,7 @@ static void gen_day(int round, struct cs_batch *q, struct cs_batch *a, struct cs
     for (size_t i = 0; i < nq; i++) {
         const int64_t agent = base + stride * (int64_t)rnd(nagents);
         int64_t lat;
-        switch (round % 5) {
+        switch (round % 6) {
         case 0:
             lat = (int64_t)rnd(4);
             break; /* many ties */
@@ -110,8 +111,11 @@ static void gen_day(int round, struct cs_batch *q, struct cs_batch *a, struct cs
         case 3:
             lat = 99999999 - (int64_t)rnd(3);
             break; /* the numeric limit */
-        default:
+        case 4:
             lat = (int64_t)rnd(100000);
+            break;
+        default: /* the rows the fast plan samples (every 16th) hold the largest values */
+            lat = i % 16 == 0 ? 1000000 + (int64_t)rnd(1000) : (int64_t)rnd(100);
             break;
         }
         const uint64_t r = rnd(100);
