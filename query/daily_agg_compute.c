@@ -78,6 +78,7 @@ struct cs_dagg_ws {
     uint8_t *lut; /* DAGG_DENSE_SPAN slots, SLOT_NONE between days */
     int64_t lo;   /* key of lut[0] */
     uint32_t nslots;
+    bool ident; /* the day's keys span at most DAGG_MAX_SLOTS values: slot = key - lo */
     int64_t slot_key[DAGG_MAX_SLOTS];
     uint32_t qhist[QLANES][(DAGG_MAX_SLOTS + 1) * QCODES]; /* [lane][slot * QCODES + code],
                                                                zero between days */
@@ -388,12 +389,20 @@ static int dagg_day_generic(struct cs_dagg_ws *ws,
 
 /* ------------------------------------------------------------------------------ fast plan */
 
-/* A day starts: keys are looked up relative to lo (every key of the day in [lo, lo + span),
- * span <= DAGG_DENSE_SPAN). */
-static void fast_begin(struct cs_dagg_ws *ws, int64_t lo)
+/* A day starts: every key of the day lies in [lo, hi], hi - lo < DAGG_DENSE_SPAN. When they
+ * span at most DAGG_MAX_SLOTS values the slot of a key is key - lo (no lookup, slots already
+ * in key order; slots without rows are skipped when emitting); else keys take slots as they
+ * are first seen, through the lookup array. */
+static void fast_begin(struct cs_dagg_ws *ws, int64_t lo, int64_t hi)
 {
     ws->lo = lo;
     ws->nslots = 0;
+    ws->ident = (uint64_t)hi - (uint64_t)lo < DAGG_MAX_SLOTS;
+    if (ws->ident) {
+        ws->nslots = (uint32_t)((uint64_t)hi - (uint64_t)lo + 1);
+        for (uint32_t s = 0; s < ws->nslots; s++)
+            ws->slot_key[s] = (int64_t)((uint64_t)lo + s);
+    }
     memset(ws->ahist, 0, sizeof(ws->ahist));
     memset(ws->thist, 0, sizeof(ws->thist));
 }
@@ -401,7 +410,7 @@ static void fast_begin(struct cs_dagg_ws *ws, int64_t lo)
 /* The day ends: the lookup array back to SLOT_NONE (only the entries used). */
 static void fast_end(struct cs_dagg_ws *ws)
 {
-    for (uint32_t s = 0; s < ws->nslots; s++)
+    for (uint32_t s = 0; !ws->ident && s < ws->nslots; s++)
         ws->lut[(uint64_t)ws->slot_key[s] - (uint64_t)ws->lo] = SLOT_NONE;
     for (unsigned l = 0; l < QLANES; l++)
         memset(ws->qhist[l], 0, ws->nslots * QCODES * sizeof(ws->qhist[l][0]));
@@ -424,6 +433,13 @@ map_slots(struct cs_dagg_ws *ws, const int64_t *keys, const uint8_t *nulls, size
 {
     const uint8_t *lut = ws->lut;
     const uint64_t lo = (uint64_t)ws->lo;
+    if (ws->ident) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = (uint8_t)((uint64_t)keys[i] - lo);
+        for (size_t i = 0; nulls != NULL && i < n; i++)
+            out[i] = nulls[i] ? (uint8_t)SLOT_NULL : out[i];
+        return true;
+    }
     if (nulls == NULL) {
         for (size_t i = 0; i < n; i++) {
             const uint64_t off = (uint64_t)keys[i] - lo;
@@ -674,6 +690,7 @@ static int fast_finish(struct cs_dagg_ws *ws,
         a.sla_met = ws->ahist[s * 2 + 1];
         a.t_count = (int64_t)ws->thist[s * 2] + ws->thist[s * 2 + 1];
         a.unsafe = ws->thist[s * 2 + 1];
+        if (a.q_count == 0 && a.a_count == 0 && a.t_count == 0) continue; /* a key not used */
         const double p95 = qn[s] > 0 ? lat_p95(ws, lat, nq, s, qn[s], ws->tmp + run[s], c[s]) : 0;
         rc = emit_row(&a, ws->slot_key[s], p95, time_key, out, err);
     }
@@ -721,7 +738,7 @@ static int fast_batches(struct cs_dagg_ws *ws,
     const size_t nq = batch_rows(in[0]);
     if (!fast_buffers(ws, nq))
         return cs_error_set(err, CS_ENOMEM, "out of memory for daily aggregates");
-    fast_begin(ws, lo);
+    fast_begin(ws, lo, hi);
     if (nq > 0) {
         const struct cs_col *c = in[0]->cols;
         if (!map_slots(ws, c[CS_FQ_AGENT].i64, NULL, nq, ws->slot)) goto too_many;
@@ -905,14 +922,36 @@ static void count_queries_bits(struct cs_dagg_ws *ws,
     }
 }
 
+/* The slots of rows [off, off + n) of an agent_key view (SLOT_NULL for NULL); a FOR code of
+ * at most 8 bits (or a constant) goes straight to the slot when slots are key - lo. */
+static bool view_slots(struct cs_dagg_ws *ws, const struct cs_seg_view *v, size_t off, size_t n,
+                       uint8_t *out)
+{
+    const bool nulls = cs_seg_view_nulls(v, off, n, ws->vb[0]);
+    if (ws->ident && ((v->codec == CS_CODEC_I64_FOR && v->width <= 8) ||
+                      v->codec == CS_CODEC_I64_CONST)) {
+        /* the view's keys lie in [base, base + 2^width) within [lo, lo + nslots) */
+        const uint8_t add = (uint8_t)((uint64_t)v->base - (uint64_t)ws->lo);
+        if (v->codec == CS_CODEC_I64_FOR) {
+            cs_bitpack_unpack_u8(v->packed + off / 8 * v->width, n, v->width, add, out);
+        } else {
+            memset(out, add, n);
+        }
+        for (size_t i = 0; nulls && i < n; i++)
+            out[i] = ws->vb[0][i] ? (uint8_t)SLOT_NULL : out[i];
+        return true;
+    }
+    cs_seg_view_i64(v, off, n, ws->vkey);
+    return map_slots(ws, ws->vkey, nulls ? ws->vb[0] : NULL, n, out);
+}
+
 /* Pass 1 over the query view: slots kept for pass 2, flags counted. */
 static bool views_queries(struct cs_dagg_ws *ws, size_t rows)
 {
     const struct cs_seg_view *v = ws->view;
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
-        cs_seg_view_i64(&v[V_Q_AGENT], off, n, ws->vkey);
-        if (!map_slots(ws, ws->vkey, NULL, n, ws->slot + off)) return false;
+        if (!view_slots(ws, &v[V_Q_AGENT], off, n, ws->slot + off)) return false;
         cs_seg_view_i64(&v[V_Q_LATENCY], off, n, ws->lat + off);
         count_queries_bits(ws, ws->slot + off,
                            bool_bits(&v[V_Q_APPROVED], false, off, n, ws->vb[0]),
@@ -930,9 +969,7 @@ static bool views_flagged(struct cs_dagg_ws *ws, int t, size_t rows)
     uint32_t *hist = t == 1 ? ws->ahist : ws->thist;
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
-        cs_seg_view_i64(agent, off, n, ws->vkey);
-        const bool an = cs_seg_view_nulls(agent, off, n, ws->vb[0]);
-        if (!map_slots(ws, ws->vkey, an ? ws->vb[0] : NULL, n, ws->vslot)) return false;
+        if (!view_slots(ws, agent, off, n, ws->vslot)) return false;
         cs_seg_view_bool(flag, off, n, ws->vb[1]);
         const bool fn = cs_seg_view_nulls(flag, off, n, ws->vb[2]);
         count_flag(hist, ws->vslot, ws->vb[1], fn ? ws->vb[2] : NULL, t == 1 ? 1 : 0, n);
@@ -958,7 +995,7 @@ int cs_dagg_day_views(struct cs_dagg_ws *ws,
     if (lo > hi) return CS_OK; /* no row with an agent */
     if (!fast_buffers(ws, rows[0]))
         return cs_error_set(err, CS_ENOMEM, "out of memory for daily aggregates");
-    fast_begin(ws, lo);
+    fast_begin(ws, lo, hi);
     if (!views_queries(ws, rows[0]) || !views_flagged(ws, 1, rows[1]) ||
         !views_flagged(ws, 2, rows[2])) {
         fast_end(ws);

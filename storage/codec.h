@@ -120,6 +120,10 @@ void cs_bitpack_pack(const uint64_t *in, size_t n, unsigned w, uint64_t base, ui
  * cs_bitpack_bytes(n, w) bytes of in and nothing beyond. w <= 64. */
 void cs_bitpack_unpack(const uint8_t *in, size_t n, unsigned w, uint64_t base, uint64_t *out);
 
+/* cs_bitpack_unpack_u8() - out[i] = add + value i (mod 256), i < n, for w <= 8: small codes
+ * (e.g. a day's agent keys relative to the smallest) straight to bytes. */
+void cs_bitpack_unpack_u8(const uint8_t *in, size_t n, unsigned w, uint8_t add, uint8_t *out);
+
 /* cs_bitpack_unpack128() - cs_bitpack_unpack() of exactly 128 values (16 * w bytes). */
 void cs_bitpack_unpack128(const uint8_t *in, unsigned w, uint64_t base, uint64_t *out);
 

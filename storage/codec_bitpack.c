@@ -155,3 +155,42 @@ void cs_bitpack_unpack128(const uint8_t *in, unsigned w, uint64_t base, uint64_t
 }
 #undef CS_W
 // clang-format on
+
+/* Values of at most 8 bits straight to bytes: out[i] = add + value i (mod 256). */
+static inline __attribute__((always_inline)) void
+unpack_u8_w(const uint8_t *in, size_t n, unsigned w, uint8_t add, uint8_t *out)
+{
+    const uint64_t mask = ((uint64_t)1 << w) - 1;
+    const size_t blocks = n / 64;
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *p = in + 8 * w * b;
+#pragma GCC unroll 64
+        for (unsigned j = 0; j < 64; j++) {
+            const unsigned bit = j * w, word = bit >> 6, shift = bit & 63;
+            uint64_t v = cs_load_u64le(p + 8 * word) >> shift;
+            if (shift + w > 64) v |= cs_load_u64le(p + 8 * (word + 1)) << (64 - shift);
+            out[64 * b + j] = (uint8_t)(add + (v & mask));
+        }
+    }
+    const size_t rest = n - 64 * blocks;
+    if (rest > 0) {
+        uint64_t tmp[64];
+        cs_bitpack_unpack(in + 8 * w * blocks, rest, w, add, tmp);
+        for (size_t i = 0; i < rest; i++)
+            out[64 * blocks + i] = (uint8_t)tmp[i];
+    }
+}
+
+// clang-format off
+#define CS_W(x) case x: unpack_u8_w(in, n, x, add, out); break;
+
+void cs_bitpack_unpack_u8(const uint8_t *in, size_t n, unsigned w, uint8_t add, uint8_t *out)
+{
+    switch (w) {
+    case 0: memset(out, add, n); break;
+    CS_W(1) CS_W(2) CS_W(3) CS_W(4) CS_W(5) CS_W(6) CS_W(7) CS_W(8)
+    default: break; /* callers pass w <= 8 */
+    }
+}
+#undef CS_W
+// clang-format on
