@@ -917,6 +917,12 @@ static void count_queries_bits(struct cs_dagg_ws *ws,
         const uint64_t f = spread8[a] << 2 | spread8[edit[j]] << 1 | spread8[error[j]];
         const size_t m = n - j * 8 < 8 ? n - j * 8 : 8;
         const uint8_t *sl = slot + j * 8;
+        if (m == 8) { /* unrolled: constant lanes and shifts */
+#pragma GCC unroll 8
+            for (unsigned k = 0; k < 8; k++)
+                h[k % QLANES][sl[k] * QCODES + ((f >> (8 * k)) & 7u)]++;
+            continue;
+        }
         for (size_t k = 0; k < m; k++)
             h[k % QLANES][sl[k] * QCODES + ((f >> (8 * k)) & 7u)]++;
     }
