@@ -184,11 +184,28 @@ unpack_u8_w(const uint8_t *in, size_t n, unsigned w, uint8_t add, uint8_t *out)
 // clang-format off
 #define CS_W(x) case x: unpack_u8_w(in, n, x, add, out); break;
 
+/* Widths that divide a byte: whole input bytes give 8 / w values each, in loops the compiler
+ * vectorizes; the other widths go through the 64-value blocks. */
+static void unpack_u8_nibbles(const uint8_t *in, size_t n, uint8_t add, uint8_t *out)
+{
+    const size_t pairs = n / 2;
+    for (size_t i = 0; i < pairs; i++) {
+        out[2 * i] = (uint8_t)(add + (in[i] & 15u));
+        out[2 * i + 1] = (uint8_t)(add + (in[i] >> 4));
+    }
+    if (n & 1) out[n - 1] = (uint8_t)(add + (in[pairs] & 15u));
+}
+
 void cs_bitpack_unpack_u8(const uint8_t *in, size_t n, unsigned w, uint8_t add, uint8_t *out)
 {
     switch (w) {
+    case 4: unpack_u8_nibbles(in, n, add, out); break;
+    case 8:
+        for (size_t i = 0; i < n; i++)
+            out[i] = (uint8_t)(add + in[i]);
+        break;
     case 0: memset(out, add, n); break;
-    CS_W(1) CS_W(2) CS_W(3) CS_W(4) CS_W(5) CS_W(6) CS_W(7) CS_W(8)
+    CS_W(1) CS_W(2) CS_W(3) CS_W(5) CS_W(6) CS_W(7)
     default: break; /* callers pass w <= 8 */
     }
 }

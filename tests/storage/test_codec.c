@@ -44,6 +44,31 @@ Test(codec, bitpack_roundtrips_every_width_and_length)
     }
 }
 
+Test(codec, bitpack_unpack_u8_equals_unpack_for_widths_to_8)
+{
+    uint64_t seed = 11;
+    uint64_t in[300];
+    uint8_t out[300];
+    for (unsigned w = 0; w <= 8; w++) {
+        const uint64_t mask = ((uint64_t)1 << w) - 1;
+        for (size_t n = 0; n <= 300; n += (n < 140 ? 1 : 23)) {
+            for (size_t i = 0; i < n; i++)
+                in[i] = test_rand(&seed) & mask;
+            const size_t bytes = cs_bitpack_bytes(n, w);
+            uint8_t *exact = malloc(bytes > 0 ? bytes : 1); /* ASan: no read past the end */
+            cs_bitpack_pack(in, n, w, 0, exact);
+            memset(out, 0xAA, sizeof(out));
+            const uint8_t add = (uint8_t)(n * 7); /* wraps modulo 256 too */
+            cs_bitpack_unpack_u8(exact, n, w, add, out);
+            for (size_t i = 0; i < n; i++)
+                cr_assert_eq(out[i], (uint8_t)(in[i] + add), "w %u n %zu i %zu", w, n, i);
+            for (size_t i = n; i < 300; i++)
+                cr_assert_eq(out[i], 0xAA, "w %u n %zu: wrote past n", w, n);
+            free(exact);
+        }
+    }
+}
+
 Test(codec, bitpack_applies_the_base_modulo_2_64)
 {
     const uint64_t in[] = {UINT64_MAX, 0, 5};
