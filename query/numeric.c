@@ -56,10 +56,52 @@ bool cs_numeric_fits(int64_t v, int precision)
     return v < lim && v > -lim;
 }
 
+/* The 15 significant digits of v in [1, 10^15), exactly as "%.14e" rounds them (to nearest),
+ * without printing: v = m * 2^e (m < 2^53, e >= -52), so v * 10^f = m * 5^f * 2^(e + f) with
+ * f = 14 - floor(log10 v) fractional digits; m * 5^f < 2^86 is exact in 128 bits, and the shift
+ * rounds. *digits * 10^-f is the rounded value. false on an exact tie (printf's tie rule is
+ * left to printf) or outside the range. */
+static bool digits15(double v, int64_t *digits, int *f)
+{
+    if (!(v >= 1.0 && v < 1e15)) return false;
+    int k = 0; /* floor(log10 v): 10^k <= v < 10^(k + 1), compared exactly */
+    while (k < 14 && v >= (double)pow10_i64[k + 1])
+        k++;
+    *f = 14 - k;
+    int ex;
+    const double fr = frexp(v, &ex); /* v = fr * 2^ex, fr in [0.5, 1) */
+    const uint64_t m = (uint64_t)ldexp(fr, 53);
+    const int e = ex - 53;
+    cs_i128 n = (cs_i128)m;
+    for (int i = 0; i < *f; i++)
+        n *= 5;
+    const int s = e + *f;
+    if (s >= 0) {
+        n <<= s;
+    } else {
+        const int sh = -s; /* 1 .. 52 + 14 */
+        const cs_i128 rem = n & ((((cs_i128)1) << sh) - 1), half = ((cs_i128)1) << (sh - 1);
+        n >>= sh;
+        if (rem == half) return false;
+        if (rem > half) n++;
+    }
+    *digits = (int64_t)n;
+    return true;
+}
+
 bool cs_float8_to_numeric(double v, int scale, int64_t *out)
 {
     assert(scale >= 0 && scale <= 8);
     if (!isfinite(v)) return false;
+    int64_t d;
+    int f;
+    if (digits15(fabs(v), &d, &f)) { /* d * 10^-f; scaled: d * 10^(scale - f) */
+        if (scale > f && d > INT64_MAX / pow10_i64[scale - f]) return false;
+        const int64_t r =
+            scale >= f ? d * pow10_i64[scale - f] : cs_round_div(d, pow10_i64[f - scale]);
+        *out = v < 0 ? -r : r;
+        return true;
+    }
     /* "%.14e" rounds to the same 15 significant digits as PostgreSQL's "%.15g" (C11 7.21.6.1:
      * %g picks its style from the exponent of the %e form of the same precision). */
     char buf[48];

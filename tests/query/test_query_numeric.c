@@ -2,6 +2,8 @@
  * values come from PostgreSQL 15 (the SQL is beside each case). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "query/numeric.h"
@@ -91,6 +93,89 @@ Test(numeric, float8_to_numeric_uses_15_digits)
     cr_assert_not(cs_float8_to_numeric(1e300, 2, &v));
     cr_assert(cs_float8_to_numeric(1e-300, 2, &v));
     cr_assert_eq(v, 0);
+}
+
+/* PostgreSQL's float8 → numeric, as float8_numeric() does it: "%.15g", then the text as a
+ * numeric rounded half away from zero to `scale` places. Computed here from the printed text,
+ * independently of the engine's digit arithmetic. */
+static bool pg_float8_numeric(double v, int scale, int64_t *out)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.15g", v);
+    const char *p = buf;
+    bool neg = false;
+    if (*p == '-') {
+        neg = true;
+        p++;
+    }
+    cs_i128 mant = 0;
+    int frac = 0, exp10 = 0;
+    bool dot = false;
+    for (; *p != '\0' && *p != 'e'; p++) {
+        if (*p == '.') {
+            dot = true;
+            continue;
+        }
+        mant = mant * 10 + (*p - '0');
+        frac += dot;
+    }
+    if (*p == 'e') exp10 = atoi(p + 1);
+    int shift = scale - frac + exp10; /* value * 10^scale = mant * 10^shift */
+    cs_i128 r = mant;
+    for (; shift > 0; shift--) {
+        r *= 10;
+        if (r > INT64_MAX) return false;
+    }
+    if (shift < 0) {
+        cs_i128 den = 1;
+        for (int i = 0; i < -shift && den < (((cs_i128)1) << 100); i++)
+            den *= 10;
+        r = (2 * r + den) / (2 * den);
+    }
+    *out = neg ? -(int64_t)r : (int64_t)r;
+    return true;
+}
+
+Test(numeric, float8_to_numeric_agrees_with_printing_on_many_values)
+{
+    uint64_t s = 12345;
+    size_t checked = 0;
+    for (int i = 0; i < 400000; i++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        double v;
+        switch (i % 4) {
+        case 0: { /* percentile_cont interpolations between two latencies */
+            const int64_t a = (int64_t)(s >> 40) % 1000000, b = a + (int64_t)((s >> 20) % 5000);
+            const size_t n = 2 + (size_t)(s % 20000);
+            const double pos = 0.95 * (double)(n - 1);
+            v = (double)a + (double)(b - a) * (pos - floor(pos));
+            break;
+        }
+        case 1: /* any magnitude */
+            v = ldexp((double)(s >> 11) / 9007199254740992.0, (int)((s >> 3) % 70) - 10);
+            break;
+        case 2: /* dyadic values: exact decimal ties at the 15th digit */
+            v = 1.0 + ldexp((double)((s >> 30) % 4096), -(int)(10 + s % 40));
+            break;
+        default: /* near powers of ten and the 15-digit edge */
+            v = pow(10.0, (double)(s % 16)) * (1.0 - ldexp(1.0, -(int)(40 + s % 13)));
+            break;
+        }
+        if (s & 1) v = -v;
+        for (int scale = 0; scale <= 4; scale += 2) {
+            int64_t want = 0, got = 0;
+            const bool ok_want = pg_float8_numeric(v, scale, &want);
+            const bool ok_got = cs_float8_to_numeric(v, scale, &got);
+            cr_assert_eq(ok_got, ok_want, "%.17g scale %d: fits %d vs %d", v, scale, ok_got,
+                         ok_want);
+            if (ok_want) {
+                cr_assert_eq(got, want, "%.17g scale %d: %lld vs %lld", v, scale,
+                             (long long)got, (long long)want);
+                checked++;
+            }
+        }
+    }
+    cr_assert_gt(checked, 1000000);
 }
 
 Test(numeric, numeric_fits_precision)
