@@ -618,15 +618,9 @@ static double lat_p95(struct cs_dagg_ws *ws,
         }
         below = 0;
     }
-    const size_t kk = r.first - below;
-    cs_select_nth(v, c, kk);
-    int64_t next = v[kk];
-    if (r.second != r.first) {
-        next = v[kk + 1];
-        for (size_t i = kk + 2; i < c; i++)
-            next = v[i] < next ? v[i] : next;
-    }
-    return cs_percentile_interp(&r, v[kk], next);
+    int64_t a = 0, b = 0;
+    cs_order_stats(v, c, r.first - below, r.second != r.first, NULL, &a, &b);
+    return cs_percentile_interp(&r, a, b);
 }
 
 static int cmp_slot_key(const struct cs_dagg_ws *ws, uint8_t a, uint8_t b)

@@ -191,8 +191,7 @@ select_tail(int64_t *v, size_t n, size_t k, bool want_next, int64_t *tmp, int64_
     return true;
 }
 
-/* v[first] and v[first + 1] of the sorted values (the second only when want_next). */
-static void order_stats(
+void cs_order_stats(
     int64_t *v, size_t n, size_t first, bool want_next, int64_t *tmp, int64_t *a, int64_t *b)
 {
     if (n >= TAIL_MIN_N && first >= n / 2 && select_tail(v, n, first, want_next, tmp, a, b)) return;
@@ -232,6 +231,6 @@ double cs_percentile_cont_tmp(int64_t *v, size_t n, double frac, int64_t *tmp)
 {
     const struct cs_pct_ranks r = cs_percentile_ranks(n, frac);
     int64_t a = 0, b = 0;
-    order_stats(v, n, r.first, r.first != r.second, tmp, &a, &b);
+    cs_order_stats(v, n, r.first, r.first != r.second, tmp, &a, &b);
     return cs_percentile_interp(&r, a, b);
 }

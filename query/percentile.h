@@ -5,12 +5,19 @@
 #ifndef CS_QUERY_PERCENTILE_H
 #define CS_QUERY_PERCENTILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* cs_select_nth() - reorder v[0..n) so that v[k] is the k-th smallest value (0-based), every
  * value before it is <= v[k] and every value after it is >= v[k] (k < n). */
 void cs_select_nth(int64_t *v, size_t n, size_t k);
+
+/* cs_order_stats() - *a = the first-th smallest of v[0..n) (0-based) and, when want_next, *b
+ * = the next one; by the sampled strategies below (tmp: scratch for n values, or NULL).
+ * Reorders v. */
+void cs_order_stats(
+    int64_t *v, size_t n, size_t first, bool want_next, int64_t *tmp, int64_t *a, int64_t *b);
 
 /* cs_percentile_cont() - percentile_cont(frac) WITHIN GROUP (ORDER BY v) of n > 0 values, as
  * PostgreSQL computes it: pos = frac * (n - 1), lo = floor(pos), hi = ceil(pos),
