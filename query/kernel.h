@@ -32,18 +32,15 @@ typedef int (*cs_par_fn)(void *state, size_t item, struct cs_error *err);
  * 0 means the default, 2, and 1 below CS_PAR_MIN_ROWS rows. */
 size_t cs_par_workers(size_t nitems, uint64_t total_weight, unsigned threads);
 
-/* cs_par_run() - run fn over items [0, nitems) with `workers` workers: worker w gets a
- * contiguous range (balanced by weights, which may be NULL for equal weights) and states[w];
- * worker 0 runs on the calling thread. Items of one worker run in increasing order. Returns
- * CS_OK, or the error of the lowest-numbered failing worker (each worker stops at its first
- * error). bounds, if not NULL, receives the ranges: worker w did [bounds[w], bounds[w+1]). */
-int cs_par_run(size_t nitems,
-               const uint64_t *weights,
-               size_t workers,
-               cs_par_fn fn,
-               void *const *states,
-               size_t *bounds,
-               struct cs_error *err);
+/* cs_par_run() - run fn over items [0, nitems) with `workers` workers (states[w] for worker
+ * w; worker 0 runs on the calling thread). Items are handed out one at a time in increasing
+ * order from a shared counter, so a worker that meets cheap items takes more of them (the
+ * work of a day is not proportional to its rows); which worker runs an item is not fixed, so
+ * per-worker results must be merged order-independently or placed by item. After a failure
+ * no new item starts; the error returned is that of the lowest failing item (every lower item
+ * had started, so the choice does not depend on timing). */
+int cs_par_run(
+    size_t nitems, size_t workers, cs_par_fn fn, void *const *states, struct cs_error *err);
 
 struct cs_keymap {
     uint32_t miss;   /* id returned for absent keys (and NULLs) */

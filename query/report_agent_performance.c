@@ -120,7 +120,7 @@ static int ap_scan(struct ap_ctx *ctx, size_t ndays, unsigned threads, struct cs
             cs_seg_view_init(&w[k].views[j]);
         states[k] = &w[k];
     }
-    rc = cs_par_run(ndays, weights, nw, ap_part, states, NULL, err);
+    rc = cs_par_run(ndays, nw, ap_part, states, err);
 out:
     for (size_t k = 0; w != NULL && k < nw; k++) {
         for (int j = 0; j < AP_NCOLS; j++)

@@ -133,7 +133,7 @@ static int aq_scan(struct cs_snap *snap,
         cs_seg_view_init(&w[k].view);
         states[k] = &w[k];
     }
-    rc = cs_par_run(ndays, weights, nw, aq_part, states, NULL, err);
+    rc = cs_par_run(ndays, nw, aq_part, states, err);
     for (size_t k = 0; rc == CS_OK && k < nw; k++) {
         for (size_t g = 0; g < ngroups; g++) {
             const struct aq_agg *a = &partial[k * ngroups + g];

@@ -36,9 +36,17 @@ struct da_day {
     size_t part[DA_TABLES]; /* NO_PART when the table has no partition that day */
 };
 
+/* The output rows of one day: rows [start, start + count) of worker `worker`'s batch. */
+struct da_block {
+    uint32_t worker;
+    size_t start, count;
+};
+
 struct da_worker {
     struct cs_snap *snap;
     const struct da_day *days;
+    uint32_t index;           /* this worker's */
+    struct da_block *blocks;  /* per day, shared: each day written by the worker that ran it */
     struct cs_dagg_ws *ws;
     struct cs_batch in[DA_TABLES];
     struct cs_batch out;
@@ -66,9 +74,15 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
 {
     struct da_worker *w = state;
     const struct da_day *d = &w->days[item];
+    const size_t start = w->out.rows;
     bool done = false;
     int rc = cs_dagg_day_views(w->ws, w->snap, d->time_key, d->part, &w->out, &done, err);
-    if (rc != CS_OK || done) return rc;
+    w->blocks[item] = (struct da_block){w->index, start, 0};
+    if (rc != CS_OK) return rc;
+    if (done) {
+        w->blocks[item].count = w->out.rows - start;
+        return CS_OK;
+    }
     /* keys the view plan does not take: whole columns, then the batch kernel */
     const struct cs_batch *in[DA_TABLES] = {NULL, NULL, NULL};
     for (int t = 0; t < DA_TABLES; t++) {
@@ -77,7 +91,9 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
         if (rc != CS_OK) return rc;
         in[t] = &w->in[t];
     }
-    return cs_dagg_day(w->ws, d->time_key, in[0], in[1], in[2], &w->out, err);
+    rc = cs_dagg_day(w->ws, d->time_key, in[0], in[1], in[2], &w->out, err);
+    w->blocks[item].count = w->out.rows - start;
+    return rc;
 }
 
 /* The union of the fact partitions' days in [lo, hi], in time_key order. */
@@ -148,12 +164,18 @@ static int da_recompute(struct cs_snap *snap,
                         struct cs_error *err)
 {
     struct da_day *days = NULL;
+    struct da_block *blocks = NULL;
     uint64_t *weights = NULL;
     size_t ndays = 0, nw = 0;
     struct da_worker *w = calloc(CS_PAR_MAX_WORKERS, sizeof(*w));
     int rc = w == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
     if (rc == CS_OK) rc = da_days(snap, lo, hi, &days, &ndays, &weights, err);
     if (rc != CS_OK || ndays == 0) goto out;
+    blocks = calloc(ndays, sizeof(*blocks));
+    if (blocks == NULL) {
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        goto out;
+    }
     uint64_t total = 0;
     for (size_t i = 0; i < ndays; i++)
         total += weights[i];
@@ -162,6 +184,8 @@ static int da_recompute(struct cs_snap *snap,
     for (size_t k = 0; k < nw; k++) {
         w[k].snap = snap;
         w[k].days = days;
+        w[k].index = (uint32_t)k;
+        w[k].blocks = blocks;
         w[k].ws = cs_dagg_ws_new();
         for (int t = 0; t < DA_TABLES; t++)
             cs_batch_init(&w[k].in[t], cs_schema_table(da_tables[t]));
@@ -169,9 +193,15 @@ static int da_recompute(struct cs_snap *snap,
         if (w[k].ws == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
         states[k] = &w[k];
     }
-    if (rc == CS_OK) rc = cs_par_run(ndays, weights, nw, da_day_run, states, NULL, err);
-    for (size_t k = 0; rc == CS_OK && k < nw; k++) {
-        if (!da_append(r, &w[k].out, NULL)) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (rc == CS_OK) rc = cs_par_run(ndays, nw, da_day_run, states, err);
+    /* the days' rows in day order, whichever worker ran them */
+    for (size_t i = 0; rc == CS_OK && i < ndays; i++) {
+        const struct da_block *b = &blocks[i];
+        for (size_t j = 0; j < r->ncols && b->count > 0; j++) {
+            if (!cs_col_append_range(&r->cols[j], &w[b->worker].out.cols[j], b->start, b->count))
+                rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        }
+        r->rows += b->count;
     }
 out:
     for (size_t k = 0; k < nw; k++) {
@@ -181,6 +211,7 @@ out:
         cs_batch_free(&w[k].out);
     }
     free(w);
+    free(blocks);
     free(days);
     free(weights);
     return rc;

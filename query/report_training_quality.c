@@ -137,7 +137,7 @@ static int tq_scan(struct cs_snap *snap,
             cs_seg_view_init(&w[k].views[j]);
         states[k] = &w[k];
     }
-    rc = cs_par_run(ndays, weights, nw, tq_part, states, NULL, err);
+    rc = cs_par_run(ndays, nw, tq_part, states, err);
     for (size_t k = 0; rc == CS_OK && k < nw; k++) {
         for (size_t g = 0; g < groups->ngroups; g++) {
             const struct tq_agg *a = &partial[k * stride + g];
