@@ -82,8 +82,9 @@ struct cs_dagg_ws {
     int64_t slot_key[DAGG_MAX_SLOTS];
     uint32_t qhist[QLANES][(DAGG_MAX_SLOTS + 1) * QCODES]; /* [lane][slot * QCODES + code],
                                                                zero between days */
-    uint32_t ahist[(DAGG_MAX_SLOTS + 1) * 2];      /* slot * 2 + sla_met */
-    uint32_t thist[(DAGG_MAX_SLOTS + 1) * 2];      /* slot * 2 + unsafe */
+    uint32_t ahist[QLANES][(DAGG_MAX_SLOTS + 1) * 2]; /* [lane][slot * 2 + sla_met] */
+    uint32_t thist[QLANES][(DAGG_MAX_SLOTS + 1) * 2]; /* [lane][slot * 2 + unsafe]; both zero
+                                                         between days */
     int64_t lat_sum[QLANES][DAGG_MAX_SLOTS];
     int64_t thr[DAGG_MAX_SLOTS]; /* latency thresholds (lat_thresholds) */
     int64_t *smp;                /* the sampled latencies */
@@ -403,8 +404,6 @@ static void fast_begin(struct cs_dagg_ws *ws, int64_t lo, int64_t hi)
         for (uint32_t s = 0; s < ws->nslots; s++)
             ws->slot_key[s] = (int64_t)((uint64_t)lo + s);
     }
-    memset(ws->ahist, 0, sizeof(ws->ahist));
-    memset(ws->thist, 0, sizeof(ws->thist));
 }
 
 /* The day ends: the lookup array back to SLOT_NONE (only the entries used). */
@@ -412,8 +411,13 @@ static void fast_end(struct cs_dagg_ws *ws)
 {
     for (uint32_t s = 0; !ws->ident && s < ws->nslots; s++)
         ws->lut[(uint64_t)ws->slot_key[s] - (uint64_t)ws->lo] = SLOT_NONE;
-    for (unsigned l = 0; l < QLANES; l++)
+    for (unsigned l = 0; l < QLANES; l++) {
         memset(ws->qhist[l], 0, ws->nslots * QCODES * sizeof(ws->qhist[l][0]));
+        memset(ws->ahist[l], 0, ws->nslots * 2 * sizeof(ws->ahist[l][0]));
+        memset(ws->thist[l], 0, ws->nslots * 2 * sizeof(ws->thist[l][0]));
+        ws->ahist[l][SLOT_NULL * 2] = ws->ahist[l][SLOT_NULL * 2 + 1] = 0;
+        ws->thist[l][SLOT_NULL * 2] = ws->thist[l][SLOT_NULL * 2 + 1] = 0;
+    }
     ws->nslots = 0;
 }
 
@@ -495,9 +499,9 @@ static void count_queries(struct cs_dagg_ws *ws,
     }
 }
 
-/* Approval or training rows: hist[slot * 2 + hit]++, hit = the flag equals want and is not
+/* Approval or training rows: hist[lane][slot * 2 + hit]++, hit = the flag equals want and is not
  * NULL (flag_null may be NULL). SLOT_NULL rows land in the unused last slot. */
-static void count_flag(uint32_t *hist,
+static void count_flag(uint32_t (*hist)[(DAGG_MAX_SLOTS + 1) * 2],
                        const uint8_t *slot,
                        const uint8_t *flag,
                        const uint8_t *flag_null,
@@ -507,10 +511,10 @@ static void count_flag(uint32_t *hist,
     const uint8_t flip = want ? 0 : 1;
     if (flag_null == NULL) {
         for (size_t i = 0; i < n; i++)
-            hist[slot[i] * 2u + ((flag[i] ^ flip) & 1u)]++;
+            hist[i % QLANES][slot[i] * 2u + ((flag[i] ^ flip) & 1u)]++;
     } else {
         for (size_t i = 0; i < n; i++)
-            hist[slot[i] * 2u + ((flag[i] ^ flip) & ~flag_null[i] & 1u)]++;
+            hist[i % QLANES][slot[i] * 2u + ((flag[i] ^ flip) & ~flag_null[i] & 1u)]++;
     }
 }
 
@@ -680,10 +684,12 @@ static int fast_finish(struct cs_dagg_ws *ws,
             a.latency_sum += ws->lat_sum[l][s];
         }
         a.q_count = (int64_t)qn[s];
-        a.a_count = (int64_t)ws->ahist[s * 2] + ws->ahist[s * 2 + 1];
-        a.sla_met = ws->ahist[s * 2 + 1];
-        a.t_count = (int64_t)ws->thist[s * 2] + ws->thist[s * 2 + 1];
-        a.unsafe = ws->thist[s * 2 + 1];
+        for (unsigned l = 0; l < QLANES; l++) {
+            a.a_count += (int64_t)ws->ahist[l][s * 2] + ws->ahist[l][s * 2 + 1];
+            a.sla_met += ws->ahist[l][s * 2 + 1];
+            a.t_count += (int64_t)ws->thist[l][s * 2] + ws->thist[l][s * 2 + 1];
+            a.unsafe += ws->thist[l][s * 2 + 1];
+        }
         if (a.q_count == 0 && a.a_count == 0 && a.t_count == 0) continue; /* a key not used */
         const double p95 = qn[s] > 0 ? lat_p95(ws, lat, nq, s, qn[s], ws->tmp + run[s], c[s]) : 0;
         rc = emit_row(&a, ws->slot_key[s], p95, time_key, out, err);
@@ -966,7 +972,7 @@ static bool views_queries(struct cs_dagg_ws *ws, size_t rows)
 static bool views_flagged(struct cs_dagg_ws *ws, int t, size_t rows)
 {
     const struct cs_seg_view *agent = &ws->view[v_first[t]], *flag = agent + 1;
-    uint32_t *hist = t == 1 ? ws->ahist : ws->thist;
+    uint32_t(*hist)[(DAGG_MAX_SLOTS + 1) * 2] = t == 1 ? ws->ahist : ws->thist;
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
         if (!view_slots(ws, agent, off, n, ws->vslot)) return false;
