@@ -106,12 +106,18 @@ static void mref_put(struct cs_mref *r)
     }
 }
 
+static void smap_free(struct cs_smap *sm)
+{
+    free((void *)(uintptr_t)sm->checked);
+    free(sm);
+}
+
 void cs_store_close(struct cs_store *st)
 {
     if (st == NULL) return;
     for (size_t i = 0; i < st->nsmaps; i++) { /* every snapshot is closed: no references */
         (void)munmap((void *)(uintptr_t)st->smaps[i]->base, (size_t)st->smaps[i]->size);
-        free(st->smaps[i]);
+        smap_free(st->smaps[i]);
     }
     free(st->smaps);
     (void)pthread_mutex_destroy(&st->smap_mu);
@@ -310,7 +316,7 @@ static void smap_release(struct cs_store *st, struct cs_smap *sm)
         if (x->refs == 0 && (x->stale || !newest_names(st, x->id))) {
             st->smaps[i] = st->smaps[--st->nsmaps];
             (void)munmap((void *)(uintptr_t)x->base, (size_t)x->size);
-            free(x);
+            smap_free(x);
         } else {
             i++;
         }
@@ -407,21 +413,69 @@ smap_find(struct cs_store *st, const struct cs_mfile *f, const struct stat *sb)
     return found;
 }
 
-/* smap_add() - register a new mapping (one reference); false when memory runs out. */
-static struct cs_smap *
-smap_add(struct cs_store *st, const struct cs_mfile *f, const struct stat *sb, const uint8_t *base)
+static uint64_t checked_slot(uint64_t key)
+{
+    return key * UINT64_C(0x9E3779B97F4A7C15) >> 17;
+}
+
+bool cs_smap_checked(const struct cs_smap *sm, uint64_t off)
+{
+    if (sm == NULL || sm->checked == NULL) return false;
+    const uint64_t key = off + 1;
+    for (size_t i = checked_slot(key), n = 0; n <= sm->checked_mask; i++, n++) {
+        const uint64_t k = atomic_load_explicit(&sm->checked[i & sm->checked_mask],
+                                                memory_order_acquire);
+        if (k == key) return true;
+        if (k == 0) return false;
+    }
+    return false;
+}
+
+void cs_smap_set_checked(struct cs_smap *sm, uint64_t off)
+{
+    if (sm == NULL || sm->checked == NULL) return;
+    const uint64_t key = off + 1;
+    /* at most half full: a long probe means the table is full enough, forget the rest */
+    for (size_t i = checked_slot(key), n = 0; n <= sm->checked_mask / 2; i++, n++) {
+        _Atomic uint64_t *slot = &sm->checked[i & sm->checked_mask];
+        uint64_t k = atomic_load_explicit(slot, memory_order_acquire);
+        if (k == key) return;
+        if (k == 0 && atomic_compare_exchange_strong_explicit(slot, &k, key, memory_order_release,
+                                                              memory_order_acquire))
+            return;
+        if (k == key) return; /* another thread inserted it meanwhile */
+    }
+}
+
+/* smap_add() - register a new mapping (one reference); false when memory runs out. Its
+ * checked set is sized for the blocks the manifest of `m` places in the file (later
+ * manifests place no more there: data files are immutable). */
+static struct cs_smap *smap_add(struct cs_store *st,
+                                const struct cs_manifest *m,
+                                const struct cs_mfile *f,
+                                uint32_t fi,
+                                const struct stat *sb,
+                                const uint8_t *base)
 {
     struct cs_smap *sm = malloc(sizeof(*sm));
     if (sm == NULL) return NULL;
     *sm = (struct cs_smap){f->id, f->size, (uint64_t)sb->st_dev, (uint64_t)sb->st_ino, base,
-                           1,     false};
+                           1,     false, NULL,     0};
+    size_t blocks = 0;
+    for (size_t i = 0; i < m->nparts; i++)
+        blocks += m->parts[i].file == fi ? 1 + (size_t)m->parts[i].ncols : 0;
+    size_t slots = 64;
+    while (slots < 4 * blocks)
+        slots *= 2;
+    sm->checked = calloc(slots, sizeof(*sm->checked)); /* NULL: nothing remembered */
+    sm->checked_mask = sm->checked != NULL ? slots - 1 : 0;
     (void)pthread_mutex_lock(&st->smap_mu);
     if (st->nsmaps == st->smaps_cap) {
         const size_t cap = st->smaps_cap < 8 ? 8 : 2 * st->smaps_cap;
         struct cs_smap **p = realloc(st->smaps, cap * sizeof(*p));
         if (p == NULL) {
             (void)pthread_mutex_unlock(&st->smap_mu);
-            free(sm);
+            smap_free(sm);
             return NULL;
         }
         st->smaps = p;
@@ -473,7 +527,7 @@ static int map_locked(struct cs_snap *snap, uint32_t fi, const char *path, struc
     struct cs_smap *sm = NULL;
     if (rc == CS_OK && (snap->maps[fi].path = strdup(path)) == NULL)
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-    if (rc == CS_OK && (sm = smap_add(snap->st, f, &sb, base)) == NULL) {
+    if (rc == CS_OK && (sm = smap_add(snap->st, snap->m, f, fi, &sb, base)) == NULL) {
         free(snap->maps[fi].path);
         snap->maps[fi].path = NULL;
         rc = cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -650,8 +704,16 @@ int cs_snap_view_col(struct cs_snap *snap,
     const size_t plen = strnlen(path, sizeof(v->file) - 1);
     memcpy(v->file, path, plen);
     v->file[plen] = '\0';
-    rc = cs_seg_view_open(blk + off, (size_t)len, kind, v, path, err);
+    struct cs_smap *sm = snap->maps[p->file].smap;
+    const uint64_t at = p->off + off;
+    const bool trusted = cs_smap_checked(sm, at);
+    rc = trusted ? cs_seg_view_open_trusted(blk + off, (size_t)len, kind, v, path, err)
+                 : cs_seg_view_open(blk + off, (size_t)len, kind, v, path, err);
     if (rc != CS_OK) return rc;
+    if (!trusted) {
+        cs_store_kill_point("view-checksum"); /* tests count the checksums computed */
+        cs_smap_set_checked(sm, at);
+    }
     if (v->rows != p->rows) {
         return cs_error_set(err, CS_ECORRUPT,
                             "%s: %s/%" PRId32 " column %s has %zu rows, not %" PRIu32, path,

@@ -77,7 +77,17 @@ struct cs_smap {
     const uint8_t *base;
     unsigned refs; /* snapshots using it */
     bool stale;    /* the file was replaced: never handed out again */
+    /* Offsets (+ 1) of the segments and partition headers whose checksums this mapping has
+     * verified: data files are immutable, so a later snapshot trusts them (open addressing,
+     * inserted with CAS by any reader thread; full: simply not remembered). */
+    _Atomic uint64_t *checked;
+    size_t checked_mask;
 };
+
+/* cs_smap_checked() / cs_smap_set_checked() - whether the checksum of the block at offset
+ * off of sm's file was verified, and remember that it was. sm may be NULL (nothing known). */
+bool cs_smap_checked(const struct cs_smap *sm, uint64_t off);
+void cs_smap_set_checked(struct cs_smap *sm, uint64_t off);
 
 /* One data file as a snapshot maps it: lazily, once, shared by the snapshot's threads. */
 struct cs_fmap {

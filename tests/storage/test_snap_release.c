@@ -4,6 +4,70 @@
 
 #include <sys/mman.h>
 
+#include "storage/store_int.h"
+
+static int checksums;
+static void count_checksums(const char *point)
+{
+    if (strcmp(point, "view-checksum") == 0) checksums++;
+}
+
+static void view_latency(struct cs_snap *snap, size_t part)
+{
+    struct cs_seg_view v;
+    struct cs_error err = {0};
+    cs_seg_view_init(&v);
+    cr_assert_eq(cs_snap_view_col(snap, CS_T_FACT_AGENT_QUERY, part, CS_FQ_LATENCY, CS_K_I64, &v,
+                                  &err),
+                 CS_OK, "%s", err.message);
+    cr_assert_eq(v.rows, 300);
+    cs_seg_view_free(&v);
+}
+
+/* The store's mapping of a data file remembers which segments' checksums it verified: later
+ * snapshots of the same store handle trust them (data files are immutable), a new handle
+ * verifies again. */
+Test(snap_release, a_mapping_verifies_each_segment_once)
+{
+    char *dir = fx_tmpdir();
+    struct cs_store *st = NULL;
+    struct cs_error err = {0};
+    cr_assert_eq(cs_store_open(dir, CS_OPEN_WRITE | CS_OPEN_CREATE, &st, &err), CS_OK);
+    struct cs_txn *txn = NULL;
+    cr_assert_eq(cs_txn_begin(st, &txn, &err), CS_OK);
+    fx_put(txn, CS_T_FACT_AGENT_QUERY, 20250301, 300, NULLS_SOME, 3);
+    fx_put(txn, CS_T_FACT_AGENT_QUERY, 20250302, 300, NULLS_SOME, 4);
+    cr_assert_eq(cs_txn_commit(txn, &err), CS_OK, "%s", err.message);
+    cs_store_close(st);
+
+    checksums = 0;
+    cs_store_test_hook = count_checksums;
+    cr_assert_eq(cs_store_open(dir, CS_OPEN_READ, &st, &err), CS_OK);
+    struct cs_snap *snap = NULL;
+    cr_assert_eq(cs_snap_open(st, &snap, &err), CS_OK);
+    view_latency(snap, 0);
+    view_latency(snap, 1);
+    cr_assert_eq(checksums, 2);
+    view_latency(snap, 0);
+    cs_snap_close(snap);
+    cr_assert_eq(cs_snap_open(st, &snap, &err), CS_OK);
+    view_latency(snap, 0);
+    view_latency(snap, 1);
+    cr_assert_eq(checksums, 2, "a later snapshot of the same handle trusts them");
+    cs_snap_close(snap);
+    cs_store_close(st);
+
+    cr_assert_eq(cs_store_open(dir, CS_OPEN_READ, &st, &err), CS_OK);
+    cr_assert_eq(cs_snap_open(st, &snap, &err), CS_OK);
+    view_latency(snap, 1);
+    cr_assert_eq(checksums, 3, "a new handle verifies again");
+    cs_snap_close(snap);
+    cs_store_close(st);
+    cs_store_test_hook = NULL;
+    fx_rmrf(dir);
+    free(dir);
+}
+
 Test(snap_release, released_partition_reads_back_equal)
 {
     char *dir = fx_tmpdir();
