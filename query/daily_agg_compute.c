@@ -50,7 +50,7 @@
  * through the same memory word (store-to-load forwarding, ~5 cycles each). */
 #define QLANES 4u
 _Static_assert(CS_VECTOR_SIZE % 8 == 0, "vectors start at a multiple of QLANES rows and of 8");
-#define DAGG_PCT       0.95
+#define DAGG_PCT 0.95
 
 struct dagg_acc {
     int64_t q_count, latency_sum, approved, edited, errors;
@@ -82,8 +82,8 @@ struct cs_dagg_ws {
     int64_t slot_key[DAGG_MAX_SLOTS];
     uint32_t qhist[QLANES][(DAGG_MAX_SLOTS + 1) * QCODES]; /* [lane][slot * QCODES + code],
                                                                zero between days */
-    uint32_t ahist[QLANES][(DAGG_MAX_SLOTS + 1) * 2]; /* [lane][slot * 2 + sla_met] */
-    uint32_t thist[QLANES][(DAGG_MAX_SLOTS + 1) * 2]; /* [lane][slot * 2 + unsafe]; both zero
+    uint32_t ahist[QLANES][(DAGG_MAX_SLOTS + 1) * 2];      /* [lane][slot * 2 + sla_met] */
+    uint32_t thist[QLANES][(DAGG_MAX_SLOTS + 1) * 2];      /* [lane][slot * 2 + unsafe]; both zero
                                                          between days */
     int64_t lat_sum[QLANES][DAGG_MAX_SLOTS];
     int64_t thr[DAGG_MAX_SLOTS]; /* latency thresholds (lat_thresholds) */
@@ -563,11 +563,8 @@ static void lat_thresholds(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq,
  * its (lane, slot) cursor, which advances only when the value qualifies, so each (lane, slot)
  * region needs room for its rows + 1. at[lane][s] starts at the region's start and ends past
  * its values; the lanes of a slot are then packed into one run at at0[s], its length in c[s]. */
-static void lat_tails(struct cs_dagg_ws *ws,
-                      const int64_t *lat,
-                      size_t nq,
-                      size_t (*at)[DAGG_MAX_SLOTS],
-                      size_t *c)
+static void lat_tails(
+    struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, size_t (*at)[DAGG_MAX_SLOTS], size_t *c)
 {
     const uint8_t *slot = ws->slot;
     const int64_t *thr = ws->thr;
@@ -643,8 +640,7 @@ static int fast_finish(struct cs_dagg_ws *ws,
                        struct cs_error *err)
 {
     const uint32_t ns = ws->nslots;
-    size_t qn[DAGG_MAX_SLOTS], at[QLANES][DAGG_MAX_SLOTS], run[DAGG_MAX_SLOTS],
-        c[DAGG_MAX_SLOTS];
+    size_t qn[DAGG_MAX_SLOTS], at[QLANES][DAGG_MAX_SLOTS], run[DAGG_MAX_SLOTS], c[DAGG_MAX_SLOTS];
     size_t off = 0;
     for (uint32_t s = 0; s < ns; s++) {
         qn[s] = 0;
@@ -930,12 +926,12 @@ static void count_queries_bits(struct cs_dagg_ws *ws,
 
 /* The slots of rows [off, off + n) of an agent_key view (SLOT_NULL for NULL); a FOR code of
  * at most 8 bits (or a constant) goes straight to the slot when slots are key - lo. */
-static bool view_slots(struct cs_dagg_ws *ws, const struct cs_seg_view *v, size_t off, size_t n,
-                       uint8_t *out)
+static bool
+view_slots(struct cs_dagg_ws *ws, const struct cs_seg_view *v, size_t off, size_t n, uint8_t *out)
 {
     const bool nulls = cs_seg_view_nulls(v, off, n, ws->vb[0]);
-    if (ws->ident && ((v->codec == CS_CODEC_I64_FOR && v->width <= 8) ||
-                      v->codec == CS_CODEC_I64_CONST)) {
+    if (ws->ident &&
+        ((v->codec == CS_CODEC_I64_FOR && v->width <= 8) || v->codec == CS_CODEC_I64_CONST)) {
         /* the view's keys lie in [base, base + 2^width) within [lo, lo + nslots) */
         const uint8_t add = (uint8_t)((uint64_t)v->base - (uint64_t)ws->lo);
         if (v->codec == CS_CODEC_I64_FOR) {

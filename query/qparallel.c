@@ -11,8 +11,8 @@
 #include <string.h>
 
 struct par_shared {
-    atomic_size_t next;  /* the next item to hand out */
-    atomic_bool stop;    /* an item failed: start no more */
+    atomic_size_t next; /* the next item to hand out */
+    atomic_bool stop;   /* an item failed: start no more */
     size_t nitems;
     cs_par_fn fn;
 };

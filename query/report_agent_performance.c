@@ -111,7 +111,8 @@ static int ap_scan(struct ap_ctx *ctx, size_t ndays, unsigned threads, struct cs
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the scan");
         goto out;
     }
-    const uint64_t total = cs_day_weights(ctx->snap, CS_T_FACT_AGENT_QUERY, ctx->days, ndays, weights);
+    const uint64_t total =
+        cs_day_weights(ctx->snap, CS_T_FACT_AGENT_QUERY, ctx->days, ndays, weights);
     nw = cs_par_workers(ndays, total, threads);
     void *states[CS_PAR_MAX_WORKERS];
     for (size_t k = 0; k < nw; k++) {

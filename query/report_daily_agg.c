@@ -45,8 +45,8 @@ struct da_block {
 struct da_worker {
     struct cs_snap *snap;
     const struct da_day *days;
-    uint32_t index;           /* this worker's */
-    struct da_block *blocks;  /* per day, shared: each day written by the worker that ran it */
+    uint32_t index;          /* this worker's */
+    struct da_block *blocks; /* per day, shared: each day written by the worker that ran it */
     struct cs_dagg_ws *ws;
     struct cs_batch in[DA_TABLES];
     struct cs_batch out;

@@ -423,8 +423,8 @@ bool cs_smap_checked(const struct cs_smap *sm, uint64_t off)
     if (sm == NULL || sm->checked == NULL) return false;
     const uint64_t key = off + 1;
     for (size_t i = checked_slot(key), n = 0; n <= sm->checked_mask; i++, n++) {
-        const uint64_t k = atomic_load_explicit(&sm->checked[i & sm->checked_mask],
-                                                memory_order_acquire);
+        const uint64_t k =
+            atomic_load_explicit(&sm->checked[i & sm->checked_mask], memory_order_acquire);
         if (k == key) return true;
         if (k == 0) return false;
     }
@@ -459,8 +459,8 @@ static struct cs_smap *smap_add(struct cs_store *st,
 {
     struct cs_smap *sm = malloc(sizeof(*sm));
     if (sm == NULL) return NULL;
-    *sm = (struct cs_smap){f->id, f->size, (uint64_t)sb->st_dev, (uint64_t)sb->st_ino, base,
-                           1,     false, NULL,     0};
+    *sm = (struct cs_smap){
+        f->id, f->size, (uint64_t)sb->st_dev, (uint64_t)sb->st_ino, base, 1, false, NULL, 0};
     size_t blocks = 0;
     for (size_t i = 0; i < m->nparts; i++)
         blocks += m->parts[i].file == fi ? 1 + (size_t)m->parts[i].ncols : 0;

@@ -12,8 +12,8 @@
 #include "tests/engine/fixture.h"
 
 #define ROWS_PER_DAY 40
-#define DAYS 10
-#define READERS 3
+#define DAYS         10
+#define READERS      3
 
 struct shared {
     colstore_store *st;
@@ -30,7 +30,8 @@ static long total_queries(colstore_store *st)
     colstore_error err;
     if (colstore_report(st, "agent-performance", &p, &r, &err) != COLSTORE_OK) return -1;
     long total = 0;
-    for (size_t i = 0; i < colstore_result_rows(r); i++) total += colstore_result_int(r, i, 2);
+    for (size_t i = 0; i < colstore_result_rows(r); i++)
+        total += colstore_result_int(r, i, 2);
     colstore_result_free(r);
     return total;
 }
@@ -67,9 +68,10 @@ static char *day_export(int day, int rows)
     char *buf = malloc(cap);
     for (int i = 0; buf != NULL && i < rows; i++) {
         const int key = day * 100000 + i;
-        len += (size_t)snprintf(buf + len, cap - len,
-                                "%d\t2\t202503%02d\t1\t%032x\t1\t%d\tt\tf\tf\t2025-03-%02d 10:00:%02d+00\n",
-                                key, day, key, 100 + (i * 37) % 1000, day, i % 60);
+        len += (size_t)snprintf(
+            buf + len, cap - len,
+            "%d\t2\t202503%02d\t1\t%032x\t1\t%d\tt\tf\tf\t2025-03-%02d 10:00:%02d+00\n", key, day,
+            key, 100 + (i * 37) % 1000, day, i % 60);
     }
     return buf;
 }
@@ -77,9 +79,9 @@ static char *day_export(int day, int rows)
 /* Phase 2: daily aggregates recomputed by several threads at once, each report with two
  * workers (enough rows for the parallel plan) over views that share the store's mappings and
  * their set of verified segments; every run must give the same rows. */
-#define BIG_DAYS      10
-#define BIG_ROWS      2500
-#define RECOMPUTES    4
+#define BIG_DAYS   10
+#define BIG_ROWS   2500
+#define RECOMPUTES 4
 
 static long recompute_total(colstore_store *st)
 {
@@ -92,7 +94,8 @@ static long recompute_total(colstore_store *st)
     if (colstore_report(st, "daily-agg", &p, &r, &err) != COLSTORE_OK) return -1;
     long total = 0;
     const size_t rows = colstore_result_rows(r);
-    for (size_t i = 0; i < rows; i++) total += colstore_result_int(r, i, 2);
+    for (size_t i = 0; i < rows; i++)
+        total += colstore_result_int(r, i, 2);
     colstore_result_free(r);
     return total;
 }
@@ -101,7 +104,8 @@ static void *recomputer(void *arg)
 {
     struct shared *sh = arg;
     for (int i = 0; i < RECOMPUTES; i++) {
-        if (recompute_total(sh->st) != (long)BIG_DAYS * BIG_ROWS) atomic_fetch_add(&sh->failures, 1);
+        if (recompute_total(sh->st) != (long)BIG_DAYS * BIG_ROWS)
+            atomic_fetch_add(&sh->failures, 1);
         atomic_fetch_add(&sh->reads, 1);
     }
     return NULL;
@@ -124,7 +128,8 @@ static int setup(colstore_store **out)
 {
     char *dir = fx_tmpdir();
     colstore_error err;
-    if (dir == NULL || colstore_open(dir, COLSTORE_WRITABLE | COLSTORE_CREATE, out, &err)) return -1;
+    if (dir == NULL || colstore_open(dir, COLSTORE_WRITABLE | COLSTORE_CREATE, out, &err))
+        return -1;
     free(dir);
     char *times = time_export();
     int rc = colstore_load_buffer(*out, "dim_time", times, strlen(times), "t", NULL, NULL, &err);
@@ -147,7 +152,8 @@ int main(void)
         return 1;
     }
     pthread_t th[READERS];
-    for (int i = 0; i < READERS; i++) pthread_create(&th[i], NULL, reader, &sh);
+    for (int i = 0; i < READERS; i++)
+        pthread_create(&th[i], NULL, reader, &sh);
     int load_failures = 0;
     for (int d = 1; d <= DAYS; d++) {
         char *x = day_export(d, ROWS_PER_DAY);
@@ -159,7 +165,8 @@ int main(void)
         free(x);
     }
     atomic_store(&sh.done, 1);
-    for (int i = 0; i < READERS; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < READERS; i++)
+        pthread_join(th[i], NULL);
     const int reader_failures = atomic_load(&sh.failures);
     const long total = total_queries(sh.st);
 
@@ -174,15 +181,29 @@ int main(void)
         free(x);
     }
     atomic_store(&sh.failures, 0);
-    for (int i = 0; i < READERS; i++) pthread_create(&th[i], NULL, recomputer, &sh);
-    for (int i = 0; i < READERS; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < READERS; i++)
+        pthread_create(&th[i], NULL, recomputer, &sh);
+    for (int i = 0; i < READERS; i++)
+        pthread_join(th[i], NULL);
     const int recompute_failures = atomic_load(&sh.failures) + big_failures;
     colstore_close(sh.st);
 
-    if (load_failures == 0) passed++; else failed++;
-    if (reader_failures == 0 && atomic_load(&sh.reads) > 0) passed++; else failed++;
-    if (total == (long)DAYS * ROWS_PER_DAY) passed++; else failed++;
-    if (recompute_failures == 0) passed++; else failed++;
+    if (load_failures == 0)
+        passed++;
+    else
+        failed++;
+    if (reader_failures == 0 && atomic_load(&sh.reads) > 0)
+        passed++;
+    else
+        failed++;
+    if (total == (long)DAYS * ROWS_PER_DAY)
+        passed++;
+    else
+        failed++;
+    if (recompute_failures == 0)
+        passed++;
+    else
+        failed++;
     printf("stress_threads: %ld reads; %d passed, %d failed\n", atomic_load(&sh.reads), passed,
            failed);
     printf("%d passed, %d failed\n", passed, failed);

@@ -169,8 +169,8 @@ Test(numeric, float8_to_numeric_agrees_with_printing_on_many_values)
             cr_assert_eq(ok_got, ok_want, "%.17g scale %d: fits %d vs %d", v, scale, ok_got,
                          ok_want);
             if (ok_want) {
-                cr_assert_eq(got, want, "%.17g scale %d: %lld vs %lld", v, scale,
-                             (long long)got, (long long)want);
+                cr_assert_eq(got, want, "%.17g scale %d: %lld vs %lld", v, scale, (long long)got,
+                             (long long)want);
                 checked++;
             }
         }

@@ -17,9 +17,9 @@ static void view_latency(struct cs_snap *snap, size_t part)
     struct cs_seg_view v;
     struct cs_error err = {0};
     cs_seg_view_init(&v);
-    cr_assert_eq(cs_snap_view_col(snap, CS_T_FACT_AGENT_QUERY, part, CS_FQ_LATENCY, CS_K_I64, &v,
-                                  &err),
-                 CS_OK, "%s", err.message);
+    cr_assert_eq(
+        cs_snap_view_col(snap, CS_T_FACT_AGENT_QUERY, part, CS_FQ_LATENCY, CS_K_I64, &v, &err),
+        CS_OK, "%s", err.message);
     cr_assert_eq(v.rows, 300);
     cs_seg_view_free(&v);
 }
@@ -77,7 +77,8 @@ Test(snap_release, released_partition_reads_back_equal)
                  err.message);
     struct cs_txn *txn = NULL;
     cr_assert_eq(cs_txn_begin(st, &txn, &err), CS_OK, "%s", err.message);
-    for (int d = 1; d <= 3; d++) fx_put(txn, CS_T_FACT_AGENT_QUERY, 20250300 + d, 5000, NULLS_SOME, 7);
+    for (int d = 1; d <= 3; d++)
+        fx_put(txn, CS_T_FACT_AGENT_QUERY, 20250300 + d, 5000, NULLS_SOME, 7);
     cr_assert_eq(cs_txn_commit(txn, &err), CS_OK, "%s", err.message);
     struct cs_snap *snap = NULL;
     cr_assert_eq(cs_snap_open(st, &snap, &err), CS_OK, "%s", err.message);
