@@ -918,6 +918,15 @@ static void count_queries_bits(struct cs_dagg_ws *ws,
         const uint64_t f = spread8[a] << 2 | spread8[edit[j]] << 1 | spread8[error[j]];
         const size_t m = n - j * 8 < 8 ? n - j * 8 : 8;
         const uint8_t *sl = slot + j * 8;
+        if (m == 8 && ws->nslots < 32) {
+            /* slot * 8 + code of eight rows at once, a byte each: slot < 32 keeps slot << 3
+             * within its byte */
+            const uint64_t idx = cs_load_u64le(sl) << 3 | f;
+#pragma GCC unroll 8
+            for (unsigned k = 0; k < 8; k++)
+                h[k % QLANES][(idx >> (8 * k)) & 0xFFu]++;
+            continue;
+        }
         if (m == 8) { /* unrolled: constant lanes and shifts */
 #pragma GCC unroll 8
             for (unsigned k = 0; k < 8; k++)
