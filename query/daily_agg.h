@@ -22,6 +22,10 @@ struct cs_dagg_ws; /* scratch buffers; grown as needed, never shrunk */
 struct cs_dagg_ws *cs_dagg_ws_new(void);
 void cs_dagg_ws_free(struct cs_dagg_ws *ws);
 
+/* cs_dagg_ws_sampled() - how many agent slots have had their p95 threshold sampled so far
+ * (the others reused the worker's previous day's, or kept every latency): for the tests. */
+size_t cs_dagg_ws_sampled(const struct cs_dagg_ws *ws);
+
 /* cs_dagg_day() - cs_daily_agg_compute() with workspace ws. Reads only these columns of the
  * batches (the others may be empty): fact_agent_query agent_key, latency_ms, approved,
  * human_edited, error_occurred; fact_approval agent_key, sla_met; fact_training agent_key,

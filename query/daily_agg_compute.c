@@ -87,7 +87,11 @@ struct cs_dagg_ws {
                                                          between days */
     int64_t lat_sum[QLANES][DAGG_MAX_SLOTS];
     int64_t thr[DAGG_MAX_SLOTS]; /* latency thresholds (lat_thresholds) */
-    int64_t *smp;                /* the sampled latencies */
+    /* thresholds that worked on the worker's previous day, by agent key (carry_thresholds) */
+    int64_t carry_key[DAGG_MAX_SLOTS], carry_thr[DAGG_MAX_SLOTS];
+    uint32_t ncarry;
+    size_t sampled; /* slots whose threshold was sampled (cs_dagg_ws_sampled) */
+    int64_t *smp;   /* the sampled latencies */
     size_t smp_cap;
     uint8_t *slot; /* slot of every query row of the day */
     size_t slot_cap;
@@ -535,7 +539,11 @@ static void count_flag(uint32_t (*hist)[(DAGG_MAX_SLOTS + 1) * 2],
 #define LAT_SAMPLE_MIN    32u
 #define LAT_SAMPLE_SIGMAS 4.0
 
-static void lat_thresholds(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, const size_t *qn)
+/* Slots with fewer rows keep every latency: a sample would hold fewer than LAT_SAMPLE_MIN. */
+#define LAT_KEEP_ALL_BELOW (LAT_SAMPLE_MIN * LAT_SAMPLE_STEP)
+
+/* Thresholds from the sample, for the slots with need[s] (others untouched). */
+static void lat_thresholds(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, const bool *need)
 {
     const uint32_t ns = ws->nslots;
     const uint8_t *slot = ws->slot;
@@ -545,15 +553,17 @@ static void lat_thresholds(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq,
     size_t off = 0;
     for (uint32_t s = 0; s < ns; s++) {
         at[s] = off;
-        off += cnt[s];
+        off += need[s] ? cnt[s] : 0;
     }
     int64_t *smp = ws->smp;
-    for (size_t i = 0; i < nq; i += LAT_SAMPLE_STEP)
-        smp[at[slot[i]]++] = lat[i];
+    for (size_t i = 0; i < nq; i += LAT_SAMPLE_STEP) {
+        if (need[slot[i]]) smp[at[slot[i]]++] = lat[i];
+    }
     for (uint32_t s = 0; s < ns; s++) {
+        if (!need[s]) continue;
         const size_t m = cnt[s];
         ws->thr[s] = INT64_MIN;
-        if (m < LAT_SAMPLE_MIN || qn[s] == 0) continue;
+        if (m < LAT_SAMPLE_MIN) continue;
         const double sd = sqrt((double)m * DAGG_PCT * (1 - DAGG_PCT));
         const double r = floor(DAGG_PCT * (double)m - LAT_SAMPLE_SIGMAS * sd) - 1;
         if (r < 0) continue;
@@ -561,6 +571,39 @@ static void lat_thresholds(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq,
         cs_select_nth(v, m, (size_t)r);
         ws->thr[s] = v[(size_t)r];
     }
+}
+
+/* The day's thresholds: a slot with few rows keeps everything; one whose agent had a good
+ * threshold on the worker's previous day reuses it (a worker takes days in increasing order,
+ * and an agent's latencies change little from one day to the next); the others are sampled.
+ * The result never depends on this: a threshold too high is caught and redone (lat_p95), one
+ * too low only keeps more values. */
+static void day_thresholds(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, const size_t *qn)
+{
+    const uint32_t ns = ws->nslots;
+    bool need[DAGG_MAX_SLOTS], any = false;
+    for (uint32_t s = 0; s < ns; s++) {
+        need[s] = false;
+        ws->thr[s] = INT64_MIN;
+        if (qn[s] < LAT_KEEP_ALL_BELOW) continue;
+        need[s] = true;
+        for (uint32_t k = 0; k < ws->ncarry; k++) {
+            if (ws->carry_key[k] == ws->slot_key[s]) {
+                ws->thr[s] = ws->carry_thr[k];
+                need[s] = false;
+                break;
+            }
+        }
+        any |= need[s];
+    }
+    if (any) lat_thresholds(ws, lat, nq, need);
+    for (uint32_t s = 0; s < ns; s++)
+        ws->sampled += need[s];
+}
+
+size_t cs_dagg_ws_sampled(const struct cs_dagg_ws *ws)
+{
+    return ws->sampled;
 }
 
 /* Per slot: the latency sum, and the latencies >= its threshold copied to its run in tmp.
@@ -612,11 +655,13 @@ static double lat_p95(struct cs_dagg_ws *ws,
                       uint8_t s,
                       size_t qn,
                       int64_t *v,
-                      size_t c)
+                      size_t c,
+                      bool *misled)
 {
     const struct cs_pct_ranks r = cs_percentile_ranks(qn, DAGG_PCT);
     size_t below = qn - c;
-    if (below > r.first) { /* the sample misled: every latency of the slot */
+    *misled = below > r.first;
+    if (*misled) { /* the threshold was too high: every latency of the slot */
         const uint8_t *slot = ws->slot;
         c = 0;
         for (size_t i = 0; i < nq; i++) {
@@ -659,7 +704,7 @@ static int fast_finish(struct cs_dagg_ws *ws,
         run[s] = at[0][s];
     }
     if (nq > 0) {
-        lat_thresholds(ws, lat, nq, qn);
+        day_thresholds(ws, lat, nq, qn);
         lat_tails(ws, lat, nq, at, c);
     } else {
         memset(ws->lat_sum, 0, sizeof(ws->lat_sum));
@@ -672,6 +717,8 @@ static int fast_finish(struct cs_dagg_ws *ws,
         order[m] = (uint8_t)s;
     }
     int rc = CS_OK;
+    int64_t carry_key[DAGG_MAX_SLOTS], carry_thr[DAGG_MAX_SLOTS];
+    uint32_t ncarry = 0;
     for (uint32_t k = 0; k < ns && rc == CS_OK; k++) {
         const uint8_t s = order[k];
         struct dagg_acc a = {0};
@@ -692,9 +739,19 @@ static int fast_finish(struct cs_dagg_ws *ws,
             a.unsafe += ws->thist[l][s * 2 + 1];
         }
         if (a.q_count == 0 && a.a_count == 0 && a.t_count == 0) continue; /* a key not used */
-        const double p95 = qn[s] > 0 ? lat_p95(ws, lat, nq, s, qn[s], ws->tmp + run[s], c[s]) : 0;
+        bool misled = false;
+        const double p95 =
+            qn[s] > 0 ? lat_p95(ws, lat, nq, s, qn[s], ws->tmp + run[s], c[s], &misled) : 0;
+        /* carried to the next day when it held and kept at most a quarter of the values */
+        if (qn[s] >= LAT_KEEP_ALL_BELOW && !misled && c[s] <= qn[s] / 4) {
+            carry_key[ncarry] = ws->slot_key[s];
+            carry_thr[ncarry++] = ws->thr[s];
+        }
         rc = emit_row(&a, ws->slot_key[s], p95, time_key, out, err);
     }
+    memcpy(ws->carry_key, carry_key, ncarry * sizeof(carry_key[0]));
+    memcpy(ws->carry_thr, carry_thr, ncarry * sizeof(carry_thr[0]));
+    ws->ncarry = ncarry;
     fast_end(ws);
     return rc;
 }

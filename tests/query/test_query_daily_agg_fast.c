@@ -277,6 +277,40 @@ Test(daily_agg_fast, views_equal_the_general_plan)
     (void)system(cmd);
 }
 
+/* A worker's next day reuses the thresholds that held the day before: a day like the
+ * previous one samples nothing; a day whose latencies jumped above them is still exact (the
+ * thresholds are caught too high and the slot redone) and samples again the day after. */
+Test(daily_agg_fast, thresholds_carry_to_the_next_day)
+{
+    struct cs_dagg_ws *ws = cs_dagg_ws_new(), *ref = cs_dagg_ws_new();
+    cr_assert(ws != NULL && ref != NULL);
+    rng = 5;
+    for (int d = 0; d < 4; d++) {
+        struct day day;
+        day_init(&day);
+        const int64_t shift = d == 2 ? 1000000 : 0; /* day 2: every latency much higher */
+        for (size_t i = 0; i < 6000; i++)
+            query(&day.q, 1 + (int64_t)(i % 3), shift + (int64_t)rnd(5000), 1, 0, 0);
+        struct cs_batch o1, o2;
+        cs_batch_init(&o1, cs_schema_table(CS_T_AGG_DAILY));
+        cs_batch_init(&o2, cs_schema_table(CS_T_AGG_DAILY));
+        struct cs_error err = {0};
+        const size_t before = cs_dagg_ws_sampled(ws);
+        cr_assert_eq(cs_dagg_day(ws, 20250101, &day.q, NULL, NULL, &o1, &err), CS_OK);
+        cr_assert_eq(run_generic(ref, &day, &o2), CS_OK);
+        assert_same(&o1, &o2, d);
+        const size_t sampled = cs_dagg_ws_sampled(ws) - before;
+        /* day 0: nothing to carry; day 1: carried; day 2: carried (too low for it: redone);
+         * day 3: sampled again */
+        cr_assert_eq(sampled, d == 0 || d == 3 ? 3u : 0u, "day %d sampled %zu slots", d, sampled);
+        cs_batch_free(&o1);
+        cs_batch_free(&o2);
+        day_free(&day);
+    }
+    cs_dagg_ws_free(ws);
+    cs_dagg_ws_free(ref);
+}
+
 /* One agent's p95 through cs_dagg_day (fast plan) as text, e.g. "290.00". */
 static const char *p95_of(const int64_t *lat, size_t n)
 {
