@@ -4,19 +4,22 @@
  * training with a NULL agent_key excluded), in agent_key order.
  *
  * Fast plan (agent keys within a span of DAGG_DENSE_SPAN values, at most DAGG_MAX_SLOTS of
- * them a day — a day has ~10): keys → dense slots through a byte lookup array over the span
- * (a key gets the next slot the first time it is seen; the slots are put in key order at the
- * end). Pass 1, a vector at a time: each query row's slot is kept, and its flags are folded
- * with the slot into one code (slot, approved, edited, error) counted in a histogram — one
- * increment a row instead of five sums; approvals and training likewise (slot, flag); the
- * latencies are decoded into a day buffer. Then a sample of the rows gives each slot a latency
- * threshold below its p95 (lat_thresholds); pass 2 sums the latencies per slot and keeps only
- * those at or above the threshold (~10 %), where selection finds the two ranks percentile_cont
- * reads: no scatter of every latency, no selection over whole groups, and a result that never
- * depends on the sample (a misled slot is redone whole). Fed
- * either by
- * whole columns (cs_dagg_day: the loader's batches) or by column views decoded a vector at a
- * time (cs_dagg_day_views: daily-agg --recompute), both through the same vector functions.
+ * them a day — a day has ~10): keys → dense slots, slot = key - lo when the day's keys span at
+ * most DAGG_MAX_SLOTS values (a FOR-coded agent_key unpacked straight into slot bytes), else
+ * through a byte lookup array over the span (a key gets the next slot the first time it is
+ * seen; the slots are put in key order at the end). Pass 1, a vector at a time: each query
+ * row's slot is kept, and its flags are folded with the slot into one code (slot, approved,
+ * edited, error) counted in a histogram — one increment a row instead of five sums, eight
+ * rows' codes built in one word; approvals and training likewise (slot, flag); the latencies
+ * are decoded into a day buffer. Counts are kept in QLANES copies (row i in copy i % QLANES).
+ * Then each slot gets a latency threshold below its p95 (carried from the worker's previous
+ * day, else from a sample of the day's rows: day_thresholds); pass 2 sums the latencies per
+ * slot and keeps only those at or above the threshold (~11 %), where selection finds the two
+ * ranks percentile_cont reads: no scatter of every latency, no selection over whole groups,
+ * and a result that never depends on the threshold (one too high is caught and the slot
+ * redone whole). Fed by whole columns (cs_dagg_day: the loader's batches) or by column views
+ * decoded a vector at a time (cs_dagg_day_views: daily-agg --recompute), both through the
+ * same functions.
  *
  * General plan (any keys; dagg_day_generic): the distinct agent keys (a flat mark array over
  * their span, or sort and unique when the span is wide) → key map to group ids in key order →
@@ -534,7 +537,8 @@ static void count_flag(uint32_t (*hist)[(DAGG_MAX_SLOTS + 1) * 2],
  * (~10 %), and selection runs on them. The result never depends on the sample: when more than
  * `first` values of a slot lie below its threshold (a sample that misled, e.g. rows ordered to
  * fool it), that slot's latencies are gathered whole and selected there. Slots with fewer than
- * LAT_SAMPLE_MIN sampled rows take every latency (threshold INT64_MIN). */
+ * LAT_KEEP_ALL_BELOW rows, or fewer than LAT_SAMPLE_MIN sampled rows, take every latency
+ * (threshold INT64_MIN). */
 #define LAT_SAMPLE_STEP   16u
 #define LAT_SAMPLE_MIN    32u
 #define LAT_SAMPLE_SIGMAS 4.0
