@@ -47,7 +47,8 @@
 #define DAGG_MAX_SLOTS 254u
 #define SLOT_NULL      254u
 #define SLOT_NONE      255u
-#define QCODES         8u /* (approved, edited, error) of a query row */
+#define SLOT_NULL_BITS 127u /* SLOT_NULL for count_flag_bits, used when a day has fewer slots */
+#define QCODES         8u   /* (approved, edited, error) of a query row */
 /* Counts and sums per slot are kept in QLANES copies, row i in copy i % QLANES: a slot that
  * repeats in consecutive rows (one agent's burst) would otherwise chain every increment
  * through the same memory word (store-to-load forwarding, ~5 cycles each). */
@@ -100,6 +101,8 @@ struct cs_dagg_ws {
     size_t slot_cap;
     int64_t *tmp; /* each slot's latencies at or above its threshold */
     size_t tmp_cap;
+    uint32_t *cand; /* rows whose latency reaches their slot's threshold (lat_tails) */
+    size_t cand_cap;
     struct cs_seg_view view[V_COUNT];
     int64_t vkey[CS_VECTOR_SIZE];
     uint8_t vslot[CS_VECTOR_SIZE], vb[4][CS_VECTOR_SIZE];
@@ -140,6 +143,7 @@ void cs_dagg_ws_free(struct cs_dagg_ws *ws)
     free(ws->smp);
     free(ws->slot);
     free(ws->tmp);
+    free(ws->cand);
     free(ws->keys);
     free(ws->mark);
     free(ws->gid);
@@ -424,6 +428,8 @@ static void fast_end(struct cs_dagg_ws *ws)
         memset(ws->thist[l], 0, ws->nslots * 2 * sizeof(ws->thist[l][0]));
         ws->ahist[l][SLOT_NULL * 2] = ws->ahist[l][SLOT_NULL * 2 + 1] = 0;
         ws->thist[l][SLOT_NULL * 2] = ws->thist[l][SLOT_NULL * 2 + 1] = 0;
+        ws->ahist[l][SLOT_NULL_BITS * 2] = ws->ahist[l][SLOT_NULL_BITS * 2 + 1] = 0;
+        ws->thist[l][SLOT_NULL_BITS * 2] = ws->thist[l][SLOT_NULL_BITS * 2 + 1] = 0;
     }
     ws->nslots = 0;
 }
@@ -610,46 +616,46 @@ size_t cs_dagg_ws_sampled(const struct cs_dagg_ws *ws)
     return ws->sampled;
 }
 
-/* Per slot: the latency sum, and the latencies >= its threshold copied to its run in tmp.
- * Branch-free (a threshold test mispredicts for ~1 row in 10): every row's value is stored at
- * its (lane, slot) cursor, which advances only when the value qualifies, so each (lane, slot)
- * region needs room for its rows + 1. at[lane][s] starts at the region's start and ends past
- * its values; the lanes of a slot are then packed into one run at at0[s], its length in c[s]. */
-static void lat_tails(
-    struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, size_t (*at)[DAGG_MAX_SLOTS], size_t *c)
+/* Per slot: the latency sum, and the latencies >= its threshold copied to its run in tmp
+ * (run s starts at run[s]; c[s] gets its length). Two passes, both branch-free: the first
+ * sums every row into its (lane, slot) and appends the row's index to a candidate list, the
+ * list's end advancing only when the value reaches its slot's threshold (a test that would
+ * mispredict for ~1 row in 10 as a branch; the end stays in a register, where a cursor per
+ * slot would be a load and a store every row); the second copies the candidates (~11 %)
+ * into their slots' runs. */
+static void
+lat_tails(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, const size_t *run, size_t *c)
 {
     const uint8_t *slot = ws->slot;
     const int64_t *thr = ws->thr;
-    int64_t *tmp = ws->tmp;
+    uint32_t *cand = ws->cand;
     int64_t(*sum)[DAGG_MAX_SLOTS] = ws->lat_sum;
-    size_t start[QLANES][DAGG_MAX_SLOTS];
-    memcpy(start, at, sizeof(start));
     memset(sum, 0, sizeof(ws->lat_sum));
-    size_t i = 0;
+    size_t k = 0, i = 0;
     for (; i + QLANES <= nq; i += QLANES) {
         for (unsigned l = 0; l < QLANES; l++) {
             const unsigned s = slot[i + l];
             const int64_t v = lat[i + l];
             sum[l][s] += v;
-            tmp[at[l][s]] = v;
-            at[l][s] += (size_t)(v >= thr[s]);
+            cand[k] = (uint32_t)(i + l);
+            k += (size_t)(v >= thr[s]);
         }
     }
     for (; i < nq; i++) {
-        const unsigned s = slot[i], l = (unsigned)(i % QLANES);
-        sum[l][s] += lat[i];
-        tmp[at[l][s]] = lat[i];
-        at[l][s] += (size_t)(lat[i] >= thr[s]);
+        const unsigned s = slot[i];
+        sum[i % QLANES][s] += lat[i];
+        cand[k] = (uint32_t)i;
+        k += (size_t)(lat[i] >= thr[s]);
     }
-    for (uint32_t s = 0; s < ws->nslots; s++) {
-        size_t end = at[0][s];
-        for (unsigned l = 1; l < QLANES; l++) {
-            const size_t n = at[l][s] - start[l][s];
-            memmove(tmp + end, tmp + start[l][s], n * sizeof(*tmp));
-            end += n;
-        }
-        c[s] = end - start[0][s];
+    size_t at[DAGG_MAX_SLOTS];
+    memcpy(at, run, ws->nslots * sizeof(at[0]));
+    int64_t *tmp = ws->tmp;
+    for (size_t j = 0; j < k; j++) {
+        const uint32_t r = cand[j];
+        tmp[at[slot[r]]++] = lat[r];
     }
+    for (uint32_t s = 0; s < ws->nslots; s++)
+        c[s] = at[s] - run[s];
 }
 
 /* The p95 of slot s from its run v[0..c) (values >= its threshold, qn - c of them below). */
@@ -694,22 +700,20 @@ static int fast_finish(struct cs_dagg_ws *ws,
                        struct cs_error *err)
 {
     const uint32_t ns = ws->nslots;
-    size_t qn[DAGG_MAX_SLOTS], at[QLANES][DAGG_MAX_SLOTS], run[DAGG_MAX_SLOTS], c[DAGG_MAX_SLOTS];
+    size_t qn[DAGG_MAX_SLOTS], run[DAGG_MAX_SLOTS], c[DAGG_MAX_SLOTS];
     size_t off = 0;
     for (uint32_t s = 0; s < ns; s++) {
         qn[s] = 0;
         for (unsigned l = 0; l < QLANES; l++) {
-            at[l][s] = off;
             for (unsigned k = 0; k < QCODES; k++)
-                off += ws->qhist[l][s * QCODES + k];
-            qn[s] += off - at[l][s];
-            off++; /* the cursor's last store lands here */
+                qn[s] += ws->qhist[l][s * QCODES + k];
         }
-        run[s] = at[0][s];
+        run[s] = off; /* room for all its latencies: lat_p95 may need them */
+        off += qn[s];
     }
     if (nq > 0) {
         day_thresholds(ws, lat, nq, qn);
-        lat_tails(ws, lat, nq, at, c);
+        lat_tails(ws, lat, nq, run, c);
     } else {
         memset(ws->lat_sum, 0, sizeof(ws->lat_sum));
     }
@@ -764,7 +768,8 @@ static bool fast_buffers(struct cs_dagg_ws *ws, size_t nq)
 {
     return grow((void **)&ws->slot, &ws->slot_cap, nq, 1) &&
            grow((void **)&ws->lat, &ws->lat_cap, nq, sizeof(int64_t)) &&
-           grow((void **)&ws->tmp, &ws->tmp_cap, nq + QLANES * DAGG_MAX_SLOTS, sizeof(int64_t)) &&
+           grow((void **)&ws->tmp, &ws->tmp_cap, nq, sizeof(int64_t)) &&
+           grow((void **)&ws->cand, &ws->cand_cap, nq, sizeof(uint32_t)) &&
            grow((void **)&ws->smp, &ws->smp_cap, nq / LAT_SAMPLE_STEP + 1, sizeof(int64_t));
 }
 
@@ -1039,17 +1044,57 @@ static bool views_queries(struct cs_dagg_ws *ws, size_t rows)
     return true;
 }
 
+/* Approval or training rows from packed flag bits, as count_flag: eight rows' slot * 2 + hit in
+ * one word (slot < 128 keeps slot << 1 within its byte: NULL agents come as SLOT_NULL_BITS). */
+static void count_flag_bits(uint32_t (*hist)[(DAGG_MAX_SLOTS + 1) * 2],
+                            const uint8_t *slot,
+                            const uint8_t *flag,
+                            const uint8_t *flag_null,
+                            uint8_t want,
+                            size_t n)
+{
+    const unsigned flip = want ? 0u : 0xFFu;
+    for (size_t j = 0; j * 8 < n; j++) {
+        const unsigned hit =
+            (flag[j] ^ flip) & (flag_null != NULL ? (uint8_t)~flag_null[j] : 0xFFu) & 0xFFu;
+        const uint64_t f = spread8[hit];
+        const uint8_t *sl = slot + j * 8;
+        if (n - j * 8 >= 8) {
+            const uint64_t idx = cs_load_u64le(sl) << 1 | f;
+#pragma GCC unroll 8
+            for (unsigned k = 0; k < 8; k++)
+                hist[k % QLANES][(idx >> (8 * k)) & 0xFFu]++;
+            continue;
+        }
+        for (size_t k = 0; k < n - j * 8; k++)
+            hist[k % QLANES][sl[k] * 2u + ((f >> (8 * k)) & 1u)]++;
+    }
+}
+
 /* Approvals (t 1) or training (t 2). */
 static bool views_flagged(struct cs_dagg_ws *ws, int t, size_t rows)
 {
     const struct cs_seg_view *agent = &ws->view[v_first[t]], *flag = agent + 1;
     uint32_t(*hist)[(DAGG_MAX_SLOTS + 1) * 2] = t == 1 ? ws->ahist : ws->thist;
+    const uint8_t want = t == 1 ? 1 : 0;
+    /* packed flags (bool_bits) when laid out that way */
+    const bool bits = flag->codec == CS_CODEC_BOOL_BITS || flag->codec == CS_CODEC_BOOL_CONST ||
+                      flag->codec == CS_CODEC_EMPTY;
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
         if (!view_slots(ws, agent, off, n, ws->vslot)) return false;
+        if (bits && ws->nslots < SLOT_NULL_BITS) {
+            if (agent->null_count != 0) { /* NULL agents to a slot below 128 (never emitted) */
+                for (size_t i = 0; i < n; i++)
+                    ws->vslot[i] = ws->vslot[i] == SLOT_NULL ? SLOT_NULL_BITS : ws->vslot[i];
+            }
+            count_flag_bits(hist, ws->vslot, bool_bits(flag, false, off, n, ws->vb[1]),
+                            bool_bits(flag, true, off, n, ws->vb[2]), want, n);
+            continue;
+        }
         cs_seg_view_bool(flag, off, n, ws->vb[1]);
         const bool fn = cs_seg_view_nulls(flag, off, n, ws->vb[2]);
-        count_flag(hist, ws->vslot, ws->vb[1], fn ? ws->vb[2] : NULL, t == 1 ? 1 : 0, n);
+        count_flag(hist, ws->vslot, ws->vb[1], fn ? ws->vb[2] : NULL, want, n);
     }
     return true;
 }
