@@ -124,8 +124,12 @@ void cs_bitpack_unpack(const uint8_t *in, size_t n, unsigned w, uint64_t base, u
  * (e.g. a day's agent keys relative to the smallest) straight to bytes. */
 void cs_bitpack_unpack_u8(const uint8_t *in, size_t n, unsigned w, uint8_t add, uint8_t *out);
 
-/* cs_bitpack_unpack128() - cs_bitpack_unpack() of exactly 128 values (16 * w bytes). */
+/* cs_bitpack_unpack128() - cs_bitpack_unpack() of exactly 128 values (16 * w bytes). Uses
+ * AVX2 where the CPU has it (widths 1..30). */
 void cs_bitpack_unpack128(const uint8_t *in, unsigned w, uint64_t base, uint64_t *out);
+/* cs_bitpack_simd() - for tests: on = false makes cs_bitpack_unpack128() use its scalar code
+ * only, true lets it use SIMD again; returns whether SIMD was in use before the call. */
+bool cs_bitpack_simd(bool on);
 
 /* cs_bits_to_bytes() - out[i] = bit i of bits (LSB first), i < n; returns the number of set
  * bits. Reads ceil(n/8) bytes. Eight rows at a time: the bits of a byte are spread into the

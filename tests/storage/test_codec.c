@@ -69,6 +69,35 @@ Test(codec, bitpack_unpack_u8_equals_unpack_for_widths_to_8)
     }
 }
 
+/* A PFOR block's 128 values at every width, through the SIMD code (where the CPU has it) and
+ * the scalar code, equal to cs_bitpack_unpack(); the packed bytes end the allocation (ASan). */
+Test(codec, bitpack_unpack128_simd_and_scalar_equal_unpack)
+{
+    uint64_t seed = 13;
+    uint64_t in[128], want[128], got[128];
+    for (unsigned w = 0; w <= 64; w++) {
+        const uint64_t mask = w == 64 ? ~(uint64_t)0 : (((uint64_t)1 << w) - 1);
+        for (int round = 0; round < 4; round++) {
+            for (size_t i = 0; i < 128; i++)
+                in[i] = round == 0 ? mask : test_rand(&seed) & mask;
+            const size_t bytes = cs_bitpack_bytes(128, w);
+            uint8_t *exact = malloc(bytes > 0 ? bytes : 1);
+            cs_bitpack_pack(in, 128, w, 0, exact);
+            const uint64_t base = round == 3 ? UINT64_MAX - 5 : (uint64_t)round * 1000;
+            cs_bitpack_unpack(exact, 128, w, base, want);
+            for (int simd = 1; simd >= 0; simd--) {
+                (void)cs_bitpack_simd(simd != 0);
+                memset(got, 0xAA, sizeof(got));
+                cs_bitpack_unpack128(exact, w, base, got);
+                for (size_t i = 0; i < 128; i++)
+                    cr_assert_eq(got[i], want[i], "w %u round %d simd %d i %zu", w, round, simd, i);
+            }
+            (void)cs_bitpack_simd(true);
+            free(exact);
+        }
+    }
+}
+
 Test(codec, bitpack_applies_the_base_modulo_2_64)
 {
     const uint64_t in[] = {UINT64_MAX, 0, 5};
