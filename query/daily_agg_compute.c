@@ -545,7 +545,7 @@ static void count_flag(uint32_t (*hist)[(DAGG_MAX_SLOTS + 1) * 2],
  * fool it), that slot's latencies are gathered whole and selected there. Slots with fewer than
  * LAT_KEEP_ALL_BELOW rows, or fewer than LAT_SAMPLE_MIN sampled rows, take every latency
  * (threshold INT64_MIN). */
-#define LAT_SAMPLE_STEP   16u
+#define LAT_SAMPLE_STEP   2u
 #define LAT_SAMPLE_MIN    32u
 #define LAT_SAMPLE_SIGMAS 4.0
 

@@ -117,7 +117,7 @@ static void gen_day(int round, struct cs_batch *q, struct cs_batch *a, struct cs
         case 4:
             lat = (int64_t)rnd(100000);
             break;
-        default: /* the rows the fast plan samples (every 16th) hold the largest values */
+        default: /* rows the fast plan samples (every 16th is among them) hold the largest values */
             lat = i % 16 == 0 ? 1000000 + (int64_t)rnd(1000) : (int64_t)rnd(100);
             break;
         }
