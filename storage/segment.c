@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "storage/base/limits.h"
 #include "storage/codec.h"
+#include "storage/hash.h"
 
 #define SEG_VERSION     1
 #define SEG_HEADER_SIZE 64
@@ -171,7 +171,7 @@ static const char *name_of(const char *file)
 
 static uint64_t seg_checksum(const uint8_t *buf, size_t len)
 {
-    return XXH3_64bits(buf + 16, len - 16);
+    return cs_seg_hash(buf + 16, len - 16);
 }
 
 /* Header of buf[0..len) loaded and checked; with `whole`, the size and checksum too. */

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "seg_test_util.h"
 #include "storage/base/limits.h"
 #include "storage/codec.h"
+#include "storage/hash.h"
 #include "storage/segment.h"
 
 static struct cs_col i64_col(const int64_t *v, const int *null, size_t n)
@@ -372,4 +374,28 @@ Test(segment, picks_light_encodings_for_realistic_columns)
     cr_assert_lt(len, 30000 / 3, "status: %zu bytes", len);
     cs_col_free(&ts);
     cs_col_free(&status);
+}
+
+/* The segment checksum is XXH3_64bits whichever code computes it (AVX2 where the CPU has it,
+ * else libxxhash): every length up to 1,100 (each of XXH3's size classes and stripe tails), a
+ * few large ones, and unaligned starts. */
+Test(segment, checksum_equals_libxxhash_with_and_without_simd)
+{
+    enum { N = 70000 };
+    uint8_t *buf = malloc(N + 8);
+    uint64_t seed = 5;
+    for (size_t i = 0; i < N + 8; i++)
+        buf[i] = (uint8_t)test_rand(&seed);
+    const size_t big[] = {4096, 16384, 65536, 65537, N};
+    for (int simd = 1; simd >= 0; simd--) {
+        (void)cs_seg_hash_simd(simd != 0);
+        for (size_t len = 0; len <= 1100; len++)
+            cr_assert_eq(cs_seg_hash(buf + len % 8, len), XXH3_64bits(buf + len % 8, len),
+                         "simd %d len %zu", simd, len);
+        for (size_t k = 0; k < sizeof(big) / sizeof(big[0]); k++)
+            cr_assert_eq(cs_seg_hash(buf + 3, big[k]), XXH3_64bits(buf + 3, big[k]),
+                         "simd %d len %zu", simd, big[k]);
+    }
+    (void)cs_seg_hash_simd(true);
+    free(buf);
 }
