@@ -933,40 +933,12 @@ static int open_views(struct cs_dagg_ws *ws,
         if (rows[t] > UINT32_MAX || !view_key_range(&ws->view[v_first[t]], lo, hi)) *ok = false;
     }
     if (*lo <= *hi && (uint64_t)*hi - (uint64_t)*lo >= DAGG_DENSE_SPAN) *ok = false;
-    /* the query flags are read as packed bits (bool_bits): only codecs laid out that way */
+    /* the query flags are read as packed bits (cs_qbool_bits): only codecs laid out that way */
     for (int j = V_Q_APPROVED; part[0] != SIZE_MAX && j <= V_Q_ERROR; j++) {
-        const int c = ws->view[j].codec;
-        if (c != CS_CODEC_BOOL_BITS && c != CS_CODEC_BOOL_CONST && c != CS_CODEC_EMPTY) *ok = false;
+        if (!cs_qbool_is_bits(&ws->view[j])) *ok = false;
     }
     return CS_OK;
 }
-
-/* The packed bits of rows [off, off + n) of a BOOL view (bit = true), or of its NULL map
- * (nulls true; NULL when no row is NULL); constant columns spelled out into buf. */
-static const uint8_t *
-bool_bits(const struct cs_seg_view *v, bool nulls, size_t off, size_t n, uint8_t *buf)
-{
-    const size_t bytes = (n + 7) / 8;
-    if (nulls) {
-        if (v->null_count == 0) return NULL;
-        if (v->null_count < v->rows) return v->null_bits + off / 8;
-        memset(buf, 0xFF, bytes);
-        return buf;
-    }
-    if (v->codec == CS_CODEC_BOOL_BITS) return v->packed + off / 8;
-    memset(buf, v->codec == CS_CODEC_BOOL_CONST && v->base != 0 ? 0xFF : 0, bytes);
-    return buf;
-}
-
-/* spread8[b]: bit k of b in the low bit of byte k */
-#define S1(b) ((uint64_t)(b)&1)
-#define SPREAD(b)                                                                               \
-    (S1(b) | S1((b) >> 1) << 8 | S1((b) >> 2) << 16 | S1((b) >> 3) << 24 | S1((b) >> 4) << 32 | \
-     S1((b) >> 5) << 40 | S1((b) >> 6) << 48 | S1((b) >> 7) << 56)
-#define SP4(b)  SPREAD(b), SPREAD((b) + 1), SPREAD((b) + 2), SPREAD((b) + 3)
-#define SP16(b) SP4(b), SP4((b) + 4), SP4((b) + 8), SP4((b) + 12)
-#define SP64(b) SP16(b), SP16((b) + 16), SP16((b) + 32), SP16((b) + 48)
-static const uint64_t spread8[256] = {SP64(0), SP64(64), SP64(128), SP64(192)};
 
 /* Query rows from packed flags: 8 rows a byte, their three flags spread into 8 codes at once
  * (no decode of the flags to bytes). */
@@ -981,7 +953,7 @@ static void count_queries_bits(struct cs_dagg_ws *ws,
     uint32_t(*h)[(DAGG_MAX_SLOTS + 1) * QCODES] = ws->qhist;
     for (size_t j = 0; j * 8 < n; j++) {
         const unsigned a = appr[j] & (appr_null != NULL ? (uint8_t)~appr_null[j] : 0xFFu);
-        const uint64_t f = spread8[a] << 2 | spread8[edit[j]] << 1 | spread8[error[j]];
+        const uint64_t f = cs_spread8[a] << 2 | cs_spread8[edit[j]] << 1 | cs_spread8[error[j]];
         const size_t m = n - j * 8 < 8 ? n - j * 8 : 8;
         const uint8_t *sl = slot + j * 8;
         if (m == 8 && ws->nslots < 32) {
@@ -1036,10 +1008,10 @@ static bool views_queries(struct cs_dagg_ws *ws, size_t rows)
         if (!view_slots(ws, &v[V_Q_AGENT], off, n, ws->slot + off)) return false;
         cs_seg_view_i64(&v[V_Q_LATENCY], off, n, ws->lat + off);
         count_queries_bits(ws, ws->slot + off,
-                           bool_bits(&v[V_Q_APPROVED], false, off, n, ws->vb[0]),
-                           bool_bits(&v[V_Q_APPROVED], true, off, n, ws->vb[1]),
-                           bool_bits(&v[V_Q_EDITED], false, off, n, ws->vb[2]),
-                           bool_bits(&v[V_Q_ERROR], false, off, n, ws->vb[3]), n);
+                           cs_qbool_bits(&v[V_Q_APPROVED], false, off, n, ws->vb[0]),
+                           cs_qbool_bits(&v[V_Q_APPROVED], true, off, n, ws->vb[1]),
+                           cs_qbool_bits(&v[V_Q_EDITED], false, off, n, ws->vb[2]),
+                           cs_qbool_bits(&v[V_Q_ERROR], false, off, n, ws->vb[3]), n);
     }
     return true;
 }
@@ -1057,7 +1029,7 @@ static void count_flag_bits(uint32_t (*hist)[(DAGG_MAX_SLOTS + 1) * 2],
     for (size_t j = 0; j * 8 < n; j++) {
         const unsigned hit =
             (flag[j] ^ flip) & (flag_null != NULL ? (uint8_t)~flag_null[j] : 0xFFu) & 0xFFu;
-        const uint64_t f = spread8[hit];
+        const uint64_t f = cs_spread8[hit];
         const uint8_t *sl = slot + j * 8;
         if (n - j * 8 >= 8) {
             const uint64_t idx = cs_load_u64le(sl) << 1 | f;
@@ -1077,9 +1049,7 @@ static bool views_flagged(struct cs_dagg_ws *ws, int t, size_t rows)
     const struct cs_seg_view *agent = &ws->view[v_first[t]], *flag = agent + 1;
     uint32_t(*hist)[(DAGG_MAX_SLOTS + 1) * 2] = t == 1 ? ws->ahist : ws->thist;
     const uint8_t want = t == 1 ? 1 : 0;
-    /* packed flags (bool_bits) when laid out that way */
-    const bool bits = flag->codec == CS_CODEC_BOOL_BITS || flag->codec == CS_CODEC_BOOL_CONST ||
-                      flag->codec == CS_CODEC_EMPTY;
+    const bool bits = cs_qbool_is_bits(flag); /* packed flags when laid out that way */
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
         if (!view_slots(ws, agent, off, n, ws->vslot)) return false;
@@ -1088,8 +1058,8 @@ static bool views_flagged(struct cs_dagg_ws *ws, int t, size_t rows)
                 for (size_t i = 0; i < n; i++)
                     ws->vslot[i] = ws->vslot[i] == SLOT_NULL ? SLOT_NULL_BITS : ws->vslot[i];
             }
-            count_flag_bits(hist, ws->vslot, bool_bits(flag, false, off, n, ws->vb[1]),
-                            bool_bits(flag, true, off, n, ws->vb[2]), want, n);
+            count_flag_bits(hist, ws->vslot, cs_qbool_bits(flag, false, off, n, ws->vb[1]),
+                            cs_qbool_bits(flag, true, off, n, ws->vb[2]), want, n);
             continue;
         }
         cs_seg_view_bool(flag, off, n, ws->vb[1]);

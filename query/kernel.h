@@ -66,6 +66,17 @@ void cs_keymap_free(struct cs_keymap *m);
 void cs_keymap_lookup(
     const struct cs_keymap *m, const int64_t *keys, const uint8_t *nulls, size_t n, uint32_t *out);
 
+/* Packed booleans, for kernels that count flags eight rows at a time. */
+/* cs_qbool_is_bits() - whether cs_qbool_bits() can read BOOL view v (bits, constant, empty). */
+bool cs_qbool_is_bits(const struct cs_seg_view *v);
+/* cs_qbool_bits() - the packed bits of rows [off, off + n) of BOOL view v (bit = true), or of
+ * its NULL map with `nulls` (bit = NULL; NULL when no row is NULL); constant columns are spelled
+ * out into buf ((n + 7) / 8 bytes). off is a multiple of 8. */
+const uint8_t *
+cs_qbool_bits(const struct cs_seg_view *v, bool nulls, size_t off, size_t n, uint8_t *buf);
+/* cs_spread8[b]: bit k of b in the low bit of byte k (eight rows' flags as eight byte codes). */
+extern const uint64_t cs_spread8[256];
+
 /* cs_qdim_read() - columns cols[0..ncols) of dimension `table` into out[0..ncols) (each
  * initialized here with the column's kind; release with cs_col_free()). A store without the
  * dimension yields zero rows. *rows receives the row count. */

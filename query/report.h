@@ -50,6 +50,7 @@ struct cs_report_params {
     int64_t to_days;
     bool recompute;   /* daily-agg: from facts rather than the materialized rows */
     unsigned threads; /* worker threads (0 = 2) */
+    bool general;     /* tests: the general plan only, no fast path for the data's encodings */
 };
 
 /* Each returns CS_OK and a new result in *out (release with cs_result_free()), or an error

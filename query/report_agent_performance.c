@@ -6,6 +6,13 @@
  * is opened); dim_agent (agent_key, agent_name) → agent_key → name group, groups numbered in
  * bytewise name order so that SCD-2 versions of a name share one group. Each partition is one
  * day, so the aggregate array is [day][group] and workers write disjoint days: no merge.
+ *
+ * Fast plan (ap_fast: agent_key stored as codes of at most 8 bits, both flags as packed bits,
+ * fewer than 64 groups): each possible code's group looked up once a partition, a byte of
+ * 4-bit codes giving two groups through one table; eight rows' group * 4 + (approved, edited)
+ * codes built in one word and counted in a histogram, latencies summed per group, counts and
+ * sums in 4 copies (row i in copy i % 4). General plan otherwise: keys decoded and looked up
+ * in the group hash map a row at a time, flags decoded to bytes.
  */
 #include "query/report.h"
 
@@ -15,6 +22,7 @@
 #include "query/kernel.h"
 #include "query/numeric.h"
 #include "storage/base/limits.h"
+#include "storage/codec.h"
 
 struct ap_agg {
     int64_t count, latency_sum, approved, edited;
@@ -25,6 +33,7 @@ struct ap_ctx {
     const struct cs_day_slot *days;
     const struct cs_name_groups *groups;
     struct ap_agg *agg; /* days x (ngroups + 1); the last group collects unknown agents */
+    bool general;       /* cs_report_params.general */
 };
 
 enum { AP_AGENT, AP_LATENCY, AP_APPROVED, AP_EDITED, AP_NCOLS };
@@ -33,6 +42,11 @@ static const int ap_cols[AP_NCOLS] = {CS_FQ_AGENT, CS_FQ_LATENCY, CS_FQ_APPROVED
 
 static const uint8_t ap_kinds[AP_NCOLS] = {CS_K_I64, CS_K_I64, CS_K_BOOL, CS_K_BOOL};
 
+/* Fast plan: at most AP_FAST_GROUPS groups (with the unknown-agent one) keep the code
+ * group * 4 + (approved, edited) of a row within a byte. */
+#define AP_FAST_GROUPS 64u
+#define AP_LANES       4u /* counts and sums kept in copies, row i in copy i % AP_LANES */
+
 /* A worker reads each partition's columns in place (views), a vector at a time. */
 struct ap_worker {
     const struct ap_ctx *ctx;
@@ -40,6 +54,13 @@ struct ap_worker {
     uint32_t gid[CS_VECTOR_SIZE];
     int64_t agent[CS_VECTOR_SIZE], latency[CS_VECTOR_SIZE];
     uint8_t approved[CS_VECTOR_SIZE], approved_null[CS_VECTOR_SIZE], edited[CS_VECTOR_SIZE];
+    /* fast plan */
+    uint8_t lut[256];                            /* agent_key code -> group */
+    uint16_t lut2[256];                          /* 4-bit codes: the two groups of a byte */
+    uint8_t grp[CS_VECTOR_SIZE];                 /* each row's group */
+    uint8_t bits[3][CS_VECTOR_SIZE / 8];         /* constant flags spelled out */
+    uint32_t hist[AP_LANES][AP_FAST_GROUPS * 4]; /* [lane][group * 4 + approved * 2 + edited] */
+    int64_t lsum[AP_LANES][AP_FAST_GROUPS];
 };
 
 static void ap_vector(struct ap_agg *agg,
@@ -69,6 +90,91 @@ static void ap_vector(struct ap_agg *agg,
     }
 }
 
+/* Whether the fast plan reads this partition: agent_key stored as codes of at most 8 bits
+ * (frame of reference, or one constant) and both flags as packed bits. */
+static bool ap_fast_applies(const struct ap_worker *w)
+{
+    const struct cs_seg_view *a = &w->views[AP_AGENT];
+    const bool codes =
+        (a->codec == CS_CODEC_I64_FOR && a->width <= 8 && a->base <= INT64_MAX - 255) ||
+        a->codec == CS_CODEC_I64_CONST;
+    return codes && cs_qbool_is_bits(&w->views[AP_APPROVED]) &&
+           cs_qbool_is_bits(&w->views[AP_EDITED]) && w->ctx->groups->ngroups + 1 <= AP_FAST_GROUPS;
+}
+
+/* The fast plan over one partition (ap_fast_applies): the group of every possible agent_key
+ * code looked up once (a 256-entry table instead of a hash probe a row); then per eight rows
+ * their group * 4 + flag codes built in one word and counted in a histogram, with the
+ * latencies summed per group; no flag is decoded to bytes. */
+static void ap_fast(struct ap_worker *w, struct ap_agg *agg)
+{
+    const struct cs_seg_view *v = w->views;
+    const struct cs_seg_view *ag = &v[AP_AGENT];
+    const unsigned width = ag->codec == CS_CODEC_I64_FOR ? ag->width : 0;
+    const size_t ncodes = (size_t)1 << width;
+    for (size_t k = 0; k < ncodes; k++)
+        w->agent[k] = ag->base + (int64_t)k;
+    cs_keymap_lookup(&w->ctx->groups->map, w->agent, NULL, ncodes, w->gid);
+    for (size_t k = 0; k < ncodes; k++)
+        w->lut[k] = (uint8_t)w->gid[k];
+    for (unsigned b = 0; width == 4 && b < 256; b++)
+        w->lut2[b] = (uint16_t)(w->lut[b & 15u] | w->lut[b >> 4] << 8);
+    memset(w->hist, 0, sizeof(w->hist));
+    memset(w->lsum, 0, sizeof(w->lsum));
+    const size_t rows = ag->rows;
+    for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
+        const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
+        if (width == 4) { /* two codes a byte: both groups at once */
+            const uint8_t *in = ag->packed + off / 2;
+            for (size_t i = 0; i < n / 2; i++) {
+                w->grp[2 * i] = (uint8_t)w->lut2[in[i]];
+                w->grp[2 * i + 1] = (uint8_t)(w->lut2[in[i]] >> 8);
+            }
+            if (n & 1) w->grp[n - 1] = w->lut[in[n / 2] & 15u];
+        } else if (width > 0) {
+            cs_bitpack_unpack_u8(ag->packed + off / 8 * width, n, width, 0, w->grp);
+            for (size_t i = 0; i < n; i++)
+                w->grp[i] = w->lut[w->grp[i]];
+        } else {
+            memset(w->grp, w->lut[0], n);
+        }
+        cs_seg_view_i64(&v[AP_LATENCY], off, n, w->latency);
+        const uint8_t *ap = cs_qbool_bits(&v[AP_APPROVED], false, off, n, w->bits[0]);
+        const uint8_t *an = cs_qbool_bits(&v[AP_APPROVED], true, off, n, w->bits[1]);
+        const uint8_t *ed = cs_qbool_bits(&v[AP_EDITED], false, off, n, w->bits[2]);
+        for (size_t j = 0; j * 8 < n; j++) {
+            const unsigned a = ap[j] & (an != NULL ? (uint8_t)~an[j] : 0xFFu);
+            const uint64_t f = cs_spread8[a] << 1 | cs_spread8[ed[j]];
+            const uint8_t *g = w->grp + j * 8;
+            const int64_t *lat = w->latency + j * 8;
+            if (n - j * 8 >= 8) {
+                const uint64_t gw = cs_load_u64le(g), idx = gw << 2 | f;
+#pragma GCC unroll 8
+                for (unsigned k = 0; k < 8; k++) {
+                    w->hist[k % AP_LANES][(idx >> (8 * k)) & 0xFFu]++;
+                    w->lsum[k % AP_LANES][(gw >> (8 * k)) & 0xFFu] += lat[k];
+                }
+                continue;
+            }
+            for (size_t k = 0; k < n - j * 8; k++) {
+                w->hist[k % AP_LANES][g[k] * 4u + ((f >> (8 * k)) & 3u)]++;
+                w->lsum[k % AP_LANES][g[k]] += lat[k];
+            }
+        }
+    }
+    const size_t ng = w->ctx->groups->ngroups + 1;
+    for (size_t g = 0; g < ng; g++) {
+        struct ap_agg *a = &agg[g];
+        for (unsigned l = 0; l < AP_LANES; l++) {
+            const uint32_t *h = &w->hist[l][g * 4];
+            a->count += (int64_t)h[0] + h[1] + h[2] + h[3];
+            a->approved += (int64_t)h[2] + h[3];
+            a->edited += (int64_t)h[1] + h[3];
+            a->latency_sum += w->lsum[l][g];
+        }
+    }
+}
+
 static int ap_part(void *state, size_t item, struct cs_error *err)
 {
     struct ap_worker *w = state;
@@ -87,6 +193,10 @@ static int ap_part(void *state, size_t item, struct cs_error *err)
     }
     const size_t rows = v[AP_AGENT].rows;
     struct ap_agg *agg = ctx->agg + item * (ctx->groups->ngroups + 1);
+    if (!ctx->general && ap_fast_applies(w)) {
+        ap_fast(w, agg);
+        return CS_OK;
+    }
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
         cs_seg_view_i64(&v[AP_AGENT], off, n, w->agent);
@@ -104,16 +214,20 @@ static int ap_part(void *state, size_t item, struct cs_error *err)
 static int ap_scan(struct ap_ctx *ctx, size_t ndays, unsigned threads, struct cs_error *err)
 {
     uint64_t *weights = malloc((ndays + 1) * sizeof(*weights));
-    struct ap_worker *w = calloc(CS_PAR_MAX_WORKERS, sizeof(*w));
+    struct ap_worker *w = NULL;
     int rc = CS_ENOMEM;
     size_t nw = 0;
-    if (weights == NULL || w == NULL) {
+    if (weights != NULL) {
+        const uint64_t total =
+            cs_day_weights(ctx->snap, CS_T_FACT_AGENT_QUERY, ctx->days, ndays, weights);
+        nw = cs_par_workers(ndays, total, threads);
+        w = calloc(nw, sizeof(*w));
+    }
+    if (w == NULL) {
+        nw = 0;
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the scan");
         goto out;
     }
-    const uint64_t total =
-        cs_day_weights(ctx->snap, CS_T_FACT_AGENT_QUERY, ctx->days, ndays, weights);
-    nw = cs_par_workers(ndays, total, threads);
     void *states[CS_PAR_MAX_WORKERS];
     for (size_t k = 0; k < nw; k++) {
         w[k].ctx = ctx;
@@ -180,7 +294,7 @@ int cs_report_agent_performance(struct cs_snap *snap,
     struct cs_day_slot *days = NULL;
     size_t ndays = 0;
     struct cs_name_groups groups = {0};
-    struct ap_ctx ctx = {snap, NULL, &groups, NULL};
+    struct ap_ctx ctx = {snap, NULL, &groups, NULL, p->general};
     struct cs_result *r = cs_result_new(6, ap_result_cols);
     int rc = r == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
     if (rc == CS_OK)
