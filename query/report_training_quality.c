@@ -6,6 +6,11 @@
  * Plan: dim_time → the window's fact_training partitions; dim_user (user_key, user_id) →
  * annotator_key → user group (NULL or unknown annotators fall into a discarded group, as the
  * inner join drops them). Workers keep partial aggregates per group, merged at the end.
+ *
+ * Fast plan (tq_fast: annotator_key stored as codes of at most 8 bits, safe_to_send as packed
+ * bits, fewer than 30 groups): groups through a table of the codes, as agent-performance's;
+ * per eight rows group * 2 + unsafe counted in a histogram; each score summed and counted per
+ * group, a NULL score sent to a bin no group reads. General plan otherwise.
  */
 #include "query/report.h"
 
@@ -15,6 +20,7 @@
 #include "query/kernel.h"
 #include "query/numeric.h"
 #include "storage/base/limits.h"
+#include "storage/codec.h"
 
 enum { TQ_ANNOTATOR, TQ_SAFE, TQ_CLARITY, TQ_ACCURACY, TQ_TONE, TQ_OVERALL, TQ_NCOLS };
 static const int tq_cols[TQ_NCOLS] = {CS_FT_ANNOTATOR, CS_FT_SAFE, CS_FT_CLARITY,
@@ -27,15 +33,30 @@ struct tq_agg {
     int64_t sum[TQ_SCORES], n[TQ_SCORES]; /* overall, clarity, accuracy, tone */
 };
 
+/* Fast plan: groups 0 .. TQ_NULL_BIN - 1 (with the discarded one); a NULL score is counted in
+ * bin TQ_NULL_BIN, which no group reads. */
+#define TQ_NULL_BIN 31u
+#define TQ_LANES    4u /* counts and sums kept in copies, row i in copy i % TQ_LANES */
+
 struct tq_worker {
     struct cs_snap *snap;
     const struct cs_day_slot *days;
     const struct cs_keymap *map;
+    size_t ngroups;
+    bool general;                       /* cs_report_params.general */
     struct tq_agg *agg;                 /* per group, ngroups + 1 */
     struct cs_seg_view views[TQ_NCOLS]; /* each partition's columns, read in place */
     uint32_t gid[CS_VECTOR_SIZE];
     int64_t val[CS_VECTOR_SIZE];
     uint8_t b8[CS_VECTOR_SIZE], nul[CS_VECTOR_SIZE];
+    /* fast plan */
+    uint8_t lut[256];   /* annotator_key code -> group */
+    uint16_t lut2[256]; /* 4-bit codes: the two groups of a byte */
+    uint8_t grp[CS_VECTOR_SIZE];
+    uint8_t bits[3][CS_VECTOR_SIZE / 8];               /* constant flags / NULL maps spelled out */
+    uint32_t hs[TQ_LANES][2 * (TQ_NULL_BIN + 1)];      /* [lane][group * 2 + unsafe] */
+    uint32_t hn[TQ_SCORES][TQ_LANES][TQ_NULL_BIN + 1]; /* non-NULL scores per group */
+    int64_t hsum[TQ_SCORES][TQ_LANES][TQ_NULL_BIN + 1];
 };
 
 /* Sum and count the non-NULL values of score column j (rows [off, off + n)) into the rows'
@@ -90,6 +111,122 @@ static void tq_vector(struct tq_worker *w, size_t off, size_t n)
 
 static const uint8_t tq_kinds[TQ_NCOLS] = {CS_K_I64, CS_K_BOOL, CS_K_I64,
                                            CS_K_I64, CS_K_I64,  CS_K_I64};
+/* The averaged columns in tq_agg.sum order. */
+static const int tq_score_view[TQ_SCORES] = {TQ_OVERALL, TQ_CLARITY, TQ_ACCURACY, TQ_TONE};
+
+/* Whether the fast plan reads this partition: annotator_key as codes of at most 8 bits (frame of
+ * reference, one constant, or every row NULL), safe_to_send as packed bits, few groups. */
+static bool tq_fast_applies(const struct tq_worker *w)
+{
+    const struct cs_seg_view *a = &w->views[TQ_ANNOTATOR];
+    const bool codes =
+        (a->codec == CS_CODEC_I64_FOR && a->width <= 8 && a->base <= INT64_MAX - 255) ||
+        a->codec == CS_CODEC_I64_CONST || a->codec == CS_CODEC_EMPTY;
+    return codes && cs_qbool_is_bits(&w->views[TQ_SAFE]) && w->ngroups + 1 < TQ_NULL_BIN;
+}
+
+/* The groups of rows [off, off + n) into w->grp (the discarded group for NULL annotators). */
+static void tq_fast_groups(struct tq_worker *w, size_t off, size_t n)
+{
+    const struct cs_seg_view *a = &w->views[TQ_ANNOTATOR];
+    const unsigned width = a->codec == CS_CODEC_I64_FOR ? a->width : 0;
+    if (width == 4) {
+        const uint8_t *in = a->packed + off / 2;
+        for (size_t i = 0; i < n / 2; i++) {
+            w->grp[2 * i] = (uint8_t)w->lut2[in[i]];
+            w->grp[2 * i + 1] = (uint8_t)(w->lut2[in[i]] >> 8);
+        }
+        if (n & 1) w->grp[n - 1] = w->lut[in[n / 2] & 15u];
+    } else if (width > 0) {
+        cs_bitpack_unpack_u8(a->packed + off / 8 * width, n, width, 0, w->grp);
+        for (size_t i = 0; i < n; i++)
+            w->grp[i] = w->lut[w->grp[i]];
+    } else {
+        memset(w->grp, w->lut[0], n);
+    }
+    const uint8_t *nb = cs_qbool_bits(a, true, off, n, w->bits[0]);
+    if (nb == NULL) return;
+    const uint64_t discard = (uint64_t)w->ngroups * UINT64_C(0x0101010101010101);
+    for (size_t j = 0; j * 8 < n; j++) { /* whole words: grp has room past n */
+        const uint64_t m = cs_spread8[nb[j]] * 0xFFu, g = cs_load_u64le(w->grp + j * 8);
+        cs_store_u64le(w->grp + j * 8, (g & ~m) | (discard & m));
+    }
+}
+
+/* The fast plan over one partition (tq_fast_applies): each possible annotator code's group
+ * looked up once; per eight rows their group * 2 + unsafe codes built in one word and counted;
+ * each score decoded and summed per group, a NULL score counted in TQ_NULL_BIN. */
+static void tq_fast(struct tq_worker *w)
+{
+    const struct cs_seg_view *v = w->views, *a = &v[TQ_ANNOTATOR];
+    const unsigned width = a->codec == CS_CODEC_I64_FOR ? a->width : 0;
+    const size_t ncodes = (size_t)1 << width;
+    for (size_t k = 0; k < ncodes; k++)
+        w->val[k] = a->base + (int64_t)k;
+    cs_keymap_lookup(w->map, w->val, NULL, ncodes, w->gid);
+    for (size_t k = 0; k < ncodes; k++)
+        w->lut[k] = (uint8_t)w->gid[k];
+    for (unsigned b = 0; width == 4 && b < 256; b++)
+        w->lut2[b] = (uint16_t)(w->lut[b & 15u] | w->lut[b >> 4] << 8);
+    memset(w->hs, 0, sizeof(w->hs));
+    memset(w->hn, 0, sizeof(w->hn));
+    memset(w->hsum, 0, sizeof(w->hsum));
+    const size_t rows = a->rows;
+    for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
+        const size_t n = rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE;
+        tq_fast_groups(w, off, n);
+        const uint8_t *sb = cs_qbool_bits(&v[TQ_SAFE], false, off, n, w->bits[1]);
+        const uint8_t *sn = cs_qbool_bits(&v[TQ_SAFE], true, off, n, w->bits[2]);
+        for (size_t j = 0; j * 8 < n; j++) {
+            /* safe_to_send = false: not NULL and 0 */
+            const unsigned u = ~sb[j] & (sn != NULL ? (uint8_t)~sn[j] : 0xFFu) & 0xFFu;
+            const uint64_t gw = cs_load_u64le(w->grp + j * 8), idx = gw << 1 | cs_spread8[u];
+            if (n - j * 8 >= 8) {
+#pragma GCC unroll 8
+                for (unsigned k = 0; k < 8; k++)
+                    w->hs[k % TQ_LANES][(idx >> (8 * k)) & 0xFFu]++;
+                continue;
+            }
+            for (size_t k = 0; k < n - j * 8; k++)
+                w->hs[k % TQ_LANES][(idx >> (8 * k)) & 0xFFu]++;
+        }
+        for (int s = 0; s < TQ_SCORES; s++) {
+            const struct cs_seg_view *sv = &v[tq_score_view[s]];
+            cs_seg_view_i64(sv, off, n, w->val);
+            const uint8_t *nb = cs_qbool_bits(sv, true, off, n, w->bits[1]);
+            for (size_t j = 0; j * 8 < n; j++) {
+                uint64_t gw = cs_load_u64le(w->grp + j * 8);
+                if (nb != NULL) gw |= cs_spread8[nb[j]] * TQ_NULL_BIN; /* g | 31 = 31 */
+                const int64_t *x = w->val + j * 8;
+                if (n - j * 8 >= 8) {
+#pragma GCC unroll 8
+                    for (unsigned k = 0; k < 8; k++) {
+                        const unsigned b = (unsigned)(gw >> (8 * k)) & 0xFFu;
+                        w->hn[s][k % TQ_LANES][b]++;
+                        w->hsum[s][k % TQ_LANES][b] += x[k];
+                    }
+                    continue;
+                }
+                for (size_t k = 0; k < n - j * 8; k++) {
+                    const unsigned b = (unsigned)(gw >> (8 * k)) & 0xFFu;
+                    w->hn[s][k % TQ_LANES][b]++;
+                    w->hsum[s][k % TQ_LANES][b] += x[k];
+                }
+            }
+        }
+    }
+    for (size_t g = 0; g <= w->ngroups; g++) {
+        struct tq_agg *t = &w->agg[g];
+        for (unsigned l = 0; l < TQ_LANES; l++) {
+            t->count += (int64_t)w->hs[l][2 * g] + w->hs[l][2 * g + 1];
+            t->unsafe += w->hs[l][2 * g + 1];
+            for (int s = 0; s < TQ_SCORES; s++) {
+                t->n[s] += w->hn[s][l][g];
+                t->sum[s] += w->hsum[s][l][g];
+            }
+        }
+    }
+}
 
 static int tq_part(void *state, size_t item, struct cs_error *err)
 {
@@ -101,6 +238,10 @@ static int tq_part(void *state, size_t item, struct cs_error *err)
         if (rc != CS_OK) return rc;
     }
     const size_t rows = w->views[0].rows;
+    if (!w->general && tq_fast_applies(w)) {
+        tq_fast(w);
+        return CS_OK;
+    }
     for (size_t off = 0; off < rows; off += CS_VECTOR_SIZE) {
         tq_vector(w, off, rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE);
     }
@@ -111,24 +252,31 @@ static int tq_scan(struct cs_snap *snap,
                    const struct cs_day_slot *days,
                    size_t ndays,
                    const struct cs_name_groups *groups,
-                   unsigned threads,
+                   const struct cs_report_params *p,
                    struct tq_agg *total_agg,
                    struct cs_error *err)
 {
     const size_t stride = groups->ngroups + 1;
     uint64_t *weights = malloc((ndays + 1) * sizeof(*weights));
-    struct tq_worker *w = calloc(CS_PAR_MAX_WORKERS, sizeof(*w));
-    struct tq_agg *partial = calloc(CS_PAR_MAX_WORKERS * stride, sizeof(*partial));
+    struct tq_worker *w = NULL;
+    struct tq_agg *partial = NULL;
     size_t nw = 0;
     int rc = CS_ENOMEM;
-    if (weights == NULL || w == NULL || partial == NULL) {
+    if (weights != NULL) {
+        const uint64_t total = cs_day_weights(snap, CS_T_FACT_TRAINING, days, ndays, weights);
+        nw = cs_par_workers(ndays, total, p->threads);
+        w = calloc(nw, sizeof(*w));
+        partial = calloc(nw * stride, sizeof(*partial));
+    }
+    if (w == NULL || partial == NULL) {
+        nw = 0;
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the scan");
         goto out;
     }
-    const uint64_t total = cs_day_weights(snap, CS_T_FACT_TRAINING, days, ndays, weights);
-    nw = cs_par_workers(ndays, total, threads);
     void *states[CS_PAR_MAX_WORKERS];
     for (size_t k = 0; k < nw; k++) {
+        w[k].ngroups = groups->ngroups;
+        w[k].general = p->general;
         w[k].snap = snap;
         w[k].days = days;
         w[k].map = &groups->map;
@@ -242,7 +390,7 @@ int cs_report_training_quality(struct cs_snap *snap,
         agg = calloc(groups.ngroups + 1, sizeof(*agg));
         if (agg == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory for aggregates");
     }
-    if (rc == CS_OK) rc = tq_scan(snap, days, ndays, &groups, p->threads, agg, err);
+    if (rc == CS_OK) rc = tq_scan(snap, days, ndays, &groups, p, agg, err);
     if (rc == CS_OK && tq_emit(&groups, agg, r) != CS_OK) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
     }

@@ -1,12 +1,13 @@
 /*
- * The reports' fast plans (agent_key codes mapped to groups through a table, flags counted
- * from packed bits) against their general plans (cs_report_params.general), on randomized
- * days whose encodings take every branch: agent_key codes of 4 bits (two a byte), of 3 and 8
- * bits, one constant key, keys spanning 9 bits (general plan only); agent keys missing from
- * dim_agent; SCD-2 versions sharing a name; approved NULL, all NULL, all true, true or NULL (a
- * constant with NULLs); days of 0 to
- * 5,000 rows (several vectors, odd tails). The expected values of the plans themselves are
- * checked against PostgreSQL by test_query_reports.c and the differential test.
+ * The reports' fast plans (agent / annotator key codes mapped to groups through a table, flags
+ * counted from packed bits) against their general plans (cs_report_params.general), on
+ * randomized days whose encodings take every branch: key codes of 4 bits (two a byte), of 3
+ * and 8 bits, one constant key, keys spanning 9 bits (general plan only), every key NULL; keys
+ * missing from the dimension; SCD-2 versions sharing a name; flags NULL, all NULL, all true,
+ * one value or NULL (a constant with NULLs); scores NULL, all NULL, constant; days of 0 to
+ * 5,000 rows (several vectors, odd tails); and, in a second store, more names than the fast
+ * plans take. The expected values of the plans themselves are checked against PostgreSQL by
+ * test_query_reports.c and the differential test.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -74,7 +75,7 @@ static void put(struct cs_txn *txn, int table, int32_t tk, struct cs_batch *b)
 }
 
 #define NDAYS 36
-static char dir[] = "/tmp/cs_fast_plans_XXXXXX";
+static char dir[32];
 static struct cs_store *store;
 static struct cs_snap *snap;
 
@@ -97,8 +98,35 @@ static int64_t day_agent(int d)
     }
 }
 
-static void build(void)
+/* Day d's annotator keys (NUL for NULL), as day_agent. */
+static int64_t day_annotator(int d)
 {
+    if (rnd(9) == 0) return NUL;
+    switch (d % 5) {
+    case 0:
+        return 1 + rnd(16); /* 4-bit codes */
+    case 1:
+        return 3 + rnd(5); /* 3-bit codes */
+    case 2:
+        return 9; /* one constant key (and NULLs) */
+    case 3:
+        return 1 + rnd(300); /* 9 bits: the general plan */
+    default:
+        return 25 + rnd(40); /* 6-bit codes; keys over 60 not in dim_user */
+    }
+}
+
+static int64_t score(int d, unsigned which)
+{
+    if (d % 6 == 5 && which == 1) return NUL; /* every row NULL */
+    if (d % 6 == 4 && which == 2) return 4;   /* one value */
+    if (rnd(8) == 0) return NUL;
+    return which == 0 ? 100 + rnd(401) : 1 + rnd(5); /* overall_score is numeric(3,2) */
+}
+
+static void build_store(int agent_names, int user_names)
+{
+    (void)snprintf(dir, sizeof(dir), "/tmp/cs_fast_plans_XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
     struct cs_error err = {0};
     cr_assert_eq(cs_store_open(dir, CS_OPEN_WRITE | CS_OPEN_CREATE, &store, &err), CS_OK, "%s",
@@ -122,13 +150,43 @@ static void build(void)
     for (int64_t k = 1; k <= 440; k++) {
         if (k % 50 == 0) continue;
         char name[16];
-        (void)snprintf(name, sizeof(name), "agent-%02d", (int)(k % 37));
+        (void)snprintf(name, sizeof(name), "agent-%02d", (int)(k % agent_names));
         const int cols[] = {CS_AGENT_KEY, CS_AGENT_NAME};
         const int64_t v[] = {k, 0};
         const char *s[] = {NULL, name};
         put_row(&b, cols, v, s, 2);
     }
     put(txn, CS_T_DIM_AGENT, 0, &b);
+    cs_batch_free(&b);
+    /* user keys 1..60 but every 7th */
+    cs_batch_init(&b, cs_schema_table(CS_T_DIM_USER));
+    for (int64_t k = 1; k <= 60; k++) {
+        if (k % 7 == 0) continue;
+        char name[16];
+        (void)snprintf(name, sizeof(name), "user-%02d", (int)(k % user_names));
+        const int cols[] = {CS_USER_KEY, CS_USER_ID};
+        const int64_t v[] = {k, 0};
+        const char *s[] = {NULL, name};
+        put_row(&b, cols, v, s, 2);
+    }
+    put(txn, CS_T_DIM_USER, 0, &b);
+    cs_batch_free(&b);
+    cs_batch_init(&b, cs_schema_table(CS_T_FACT_TRAINING));
+    for (int d = 0; d < NDAYS; d++) {
+        const int32_t tk = cs_time_key_from_days(cs_days_from_civil(2025, 1, 2) + d);
+        const uint32_t n = d % 7 == 3 ? 0 : d % 5 == 2 ? 3000 + rnd(2000) : rnd(1500);
+        for (uint32_t i = 0; i < n; i++) {
+            const int cols[] = {CS_FT_AGENT,   CS_FT_TIME,    CS_FT_ANNOTATOR, CS_FT_SAFE,
+                                CS_FT_OVERALL, CS_FT_CLARITY, CS_FT_ACCURACY,  CS_FT_TONE};
+            /* safe_to_send: random with NULLs; every fourth day false or NULL (a constant) */
+            const int64_t safe = rnd(5) == 0 ? NUL : d % 4 == 1 ? 0 : rnd(2);
+            const int64_t ann = d % 11 == 10 ? NUL : day_annotator(d);
+            const int64_t v[] = {1,           tk,          ann,         safe,
+                                 score(d, 0), score(d, 1), score(d, 2), score(d, 3)};
+            put_row(&b, cols, v, NULL, 8);
+        }
+        put(txn, CS_T_FACT_TRAINING, tk, &b);
+    }
     cs_batch_free(&b);
     cs_batch_init(&b, cs_schema_table(CS_T_FACT_AGENT_QUERY));
     for (int d = 0; d < NDAYS; d++) {
@@ -184,9 +242,23 @@ static char *csv(int (*fn)(struct cs_snap *,
     return buf;
 }
 
-TestSuite(fast_plans, .init = build, .fini = drop);
+static void build_few_names(void)
+{
+    build_store(37, 20);
+}
 
-Test(fast_plans, agent_performance_fast_equals_general)
+static void build_many_names(void)
+{
+    build_store(70, 60); /* more groups than either fast plan takes */
+}
+
+typedef int (*report_fn)(struct cs_snap *,
+                         const struct cs_report_params *,
+                         struct cs_result **,
+                         struct cs_error *);
+
+/* Every window of the store: the fast plans' CSV equals the general plans'; returns the rows. */
+static size_t fast_equals_general(report_fn fn)
 {
     size_t total = 0;
     for (int as_of = 0; as_of < NDAYS + 2; as_of += 3) {
@@ -194,14 +266,42 @@ Test(fast_plans, agent_performance_fast_equals_general)
             struct cs_report_params p = {
                 .as_of_days = cs_days_from_civil(2025, 1, 1) + as_of, .days = days, .threads = 2};
             size_t n1 = 0, n2 = 0;
-            char *fast = csv(cs_report_agent_performance, p, &n1);
+            char *fast = csv(fn, p, &n1);
             p.general = true;
-            char *gen = csv(cs_report_agent_performance, p, &n2);
+            char *gen = csv(fn, p, &n2);
             cr_assert_str_eq(fast, gen, "as_of +%d days %d", as_of, days);
             total += n1;
             free(fast);
             free(gen);
         }
     }
-    cr_assert_gt(total, 500, "the windows hold rows: %zu", total);
+    return total;
+}
+
+TestSuite(fast_plans, .init = build_few_names, .fini = drop);
+
+Test(fast_plans, agent_performance_fast_equals_general)
+{
+    const size_t rows = fast_equals_general(cs_report_agent_performance);
+    cr_assert_gt(rows, 500, "the windows hold rows: %zu", rows);
+}
+
+Test(fast_plans, training_quality_fast_equals_general)
+{
+    const size_t rows = fast_equals_general(cs_report_training_quality);
+    cr_assert_gt(rows, 100, "the windows hold rows: %zu", rows);
+}
+
+TestSuite(many_names, .init = build_many_names, .fini = drop);
+
+Test(many_names, agent_performance_fast_equals_general)
+{
+    const size_t rows = fast_equals_general(cs_report_agent_performance);
+    cr_assert_gt(rows, 500, "the windows hold rows: %zu", rows);
+}
+
+Test(many_names, training_quality_fast_equals_general)
+{
+    const size_t rows = fast_equals_general(cs_report_training_quality);
+    cr_assert_gt(rows, 100, "the windows hold rows: %zu", rows);
 }
