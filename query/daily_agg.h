@@ -26,6 +26,10 @@ void cs_dagg_ws_free(struct cs_dagg_ws *ws);
  * (the others reused the worker's previous day's, or kept every latency): for the tests. */
 size_t cs_dagg_ws_sampled(const struct cs_dagg_ws *ws);
 
+/* cs_dagg_simd() - for tests: on = false makes the kernel use its scalar code only (true lets
+ * it use AVX2 where the CPU has it); returns whether AVX2 was in use before the call. */
+bool cs_dagg_simd(bool on);
+
 /* cs_dagg_day() - cs_daily_agg_compute() with workspace ws. Reads only these columns of the
  * batches (the others may be empty): fact_agent_query agent_key, latency_ms, approved,
  * human_edited, error_occurred; fact_approval agent_key, sla_met; fact_training agent_key,

@@ -29,6 +29,7 @@
 #include "query/daily_agg.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -623,6 +624,79 @@ size_t cs_dagg_ws_sampled(const struct cs_dagg_ws *ws)
  * mispredict for ~1 row in 10 as a branch; the end stays in a register, where a cursor per
  * slot would be a load and a store every row); the second copies the candidates (~11 %)
  * into their slots' runs. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#    define DAGG_AVX2 1
+#    include <immintrin.h>
+
+/* compress8[m]: the positions of m's set bits, in order, then zeros */
+static uint8_t compress8[256][8];
+static bool tails_avx2_ok;
+static pthread_once_t tails_once = PTHREAD_ONCE_INIT;
+static _Atomic int tails_avx2_off;
+
+static void tails_init(void)
+{
+    __builtin_cpu_init();
+    tails_avx2_ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    for (unsigned m = 0; m < 256; m++) {
+        unsigned n = 0;
+        for (unsigned b = 0; b < 8; b++) {
+            if (m & (1u << b)) compress8[m][n++] = (uint8_t)b;
+        }
+    }
+}
+
+/* lat_tails' first pass eight rows at a time (rows [0, nq & ~7)): the eight thresholds
+ * gathered by slot and compared with the latencies in two 4-lane compares, the qualifying rows'
+ * indices packed to the candidate list's end by a permutation from compress8 (cand needs room
+ * for 8 more entries); the sums stay scalar. Returns the candidates' count. */
+__attribute__((target("avx2,popcnt"))) static size_t
+tails_pass1_avx2(const uint8_t *slot,
+                 const int64_t *lat,
+                 size_t nq,
+                 const int64_t *thr,
+                 int64_t (*sum)[DAGG_MAX_SLOTS],
+                 uint32_t *cand)
+{
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    size_t k = 0;
+    for (size_t i = 0; i + 8 <= nq; i += 8) {
+        const __m128i s8 = _mm_loadl_epi64((const __m128i *)(slot + i));
+        const __m256i t0 = _mm256_i32gather_epi64((const long long *)thr, _mm_cvtepu8_epi32(s8), 8);
+        const __m256i t1 = _mm256_i32gather_epi64((const long long *)thr,
+                                                  _mm_cvtepu8_epi32(_mm_srli_si128(s8, 4)), 8);
+        const __m256i v0 = _mm256_loadu_si256((const __m256i *)(lat + i));
+        const __m256i v1 = _mm256_loadu_si256((const __m256i *)(lat + i + 4));
+        const unsigned lt =
+            (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(t0, v0))) |
+            (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(t1, v1))) << 4;
+        const unsigned ge = ~lt & 0xFFu;
+        const __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)compress8[ge]));
+        const __m256i idx = _mm256_add_epi32(_mm256_set1_epi32((int)i), iota);
+        _mm256_storeu_si256((__m256i *)(cand + k), _mm256_permutevar8x32_epi32(idx, perm));
+        k += (size_t)__builtin_popcount(ge);
+#    pragma GCC unroll 8
+        for (unsigned l = 0; l < 8; l++)
+            sum[l % QLANES][slot[i + l]] += lat[i + l];
+    }
+    return k;
+}
+
+bool cs_dagg_simd(bool on)
+{
+    (void)pthread_once(&tails_once, tails_init);
+    const bool was = tails_avx2_ok && !tails_avx2_off;
+    tails_avx2_off = !on;
+    return was;
+}
+#else
+bool cs_dagg_simd(bool on)
+{
+    (void)on;
+    return false;
+}
+#endif
+
 static void
 lat_tails(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, const size_t *run, size_t *c)
 {
@@ -632,6 +706,13 @@ lat_tails(struct cs_dagg_ws *ws, const int64_t *lat, size_t nq, const size_t *ru
     int64_t(*sum)[DAGG_MAX_SLOTS] = ws->lat_sum;
     memset(sum, 0, sizeof(ws->lat_sum));
     size_t k = 0, i = 0;
+#ifdef DAGG_AVX2
+    (void)pthread_once(&tails_once, tails_init);
+    if (tails_avx2_ok && !tails_avx2_off) {
+        k = tails_pass1_avx2(slot, lat, nq, thr, sum, cand);
+        i = nq & ~(size_t)7;
+    }
+#endif
     for (; i + QLANES <= nq; i += QLANES) {
         for (unsigned l = 0; l < QLANES; l++) {
             const unsigned s = slot[i + l];
@@ -769,7 +850,7 @@ static bool fast_buffers(struct cs_dagg_ws *ws, size_t nq)
     return grow((void **)&ws->slot, &ws->slot_cap, nq, 1) &&
            grow((void **)&ws->lat, &ws->lat_cap, nq, sizeof(int64_t)) &&
            grow((void **)&ws->tmp, &ws->tmp_cap, nq, sizeof(int64_t)) &&
-           grow((void **)&ws->cand, &ws->cand_cap, nq, sizeof(uint32_t)) &&
+           grow((void **)&ws->cand, &ws->cand_cap, nq + 8, sizeof(uint32_t)) &&
            grow((void **)&ws->smp, &ws->smp_cap, nq / LAT_SAMPLE_STEP + 1, sizeof(int64_t));
 }
 

@@ -178,7 +178,7 @@ static int run_generic(struct cs_dagg_ws *ws, const struct day *d, struct cs_bat
     return cs_dagg_day_generic(ws, 20250101, &d->q, &d->a, &d->t, out, &err);
 }
 
-Test(daily_agg_fast, batches_equal_the_general_plan)
+static void batches_equal_the_general_plan(void)
 {
     rng = 7;
     struct cs_dagg_ws *ws = cs_dagg_ws_new(), *ref = cs_dagg_ws_new();
@@ -203,7 +203,20 @@ Test(daily_agg_fast, batches_equal_the_general_plan)
     cs_dagg_ws_free(ref);
 }
 
-Test(daily_agg_fast, views_equal_the_general_plan)
+/* The kernel with its AVX2 code (where the CPU has it), then with its scalar code only. */
+Test(daily_agg_fast, batches_equal_the_general_plan)
+{
+    batches_equal_the_general_plan();
+}
+
+Test(daily_agg_fast, batches_equal_the_general_plan_scalar)
+{
+    (void)cs_dagg_simd(false);
+    batches_equal_the_general_plan();
+    (void)cs_dagg_simd(true);
+}
+
+static void views_equal_the_general_plan(void)
 {
     rng = 11;
     char tmpl[] = "/tmp/cs_dagg_fast_XXXXXX";
@@ -280,6 +293,18 @@ Test(daily_agg_fast, views_equal_the_general_plan)
     char cmd[256];
     (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
     (void)system(cmd);
+}
+
+Test(daily_agg_fast, views_equal_the_general_plan)
+{
+    views_equal_the_general_plan();
+}
+
+Test(daily_agg_fast, views_equal_the_general_plan_scalar)
+{
+    (void)cs_dagg_simd(false);
+    views_equal_the_general_plan();
+    (void)cs_dagg_simd(true);
 }
 
 /* A worker's next day reuses the thresholds that held the day before: a day like the
