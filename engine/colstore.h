@@ -74,6 +74,11 @@ typedef struct colstore_result colstore_result; /* opaque */
 #define COLSTORE_READ_ONLY 0u
 #define COLSTORE_WRITABLE 1u
 #define COLSTORE_CREATE 2u /* with COLSTORE_WRITABLE: create an empty store if missing */
+/* For a handle that serves one short task and is then closed (a command-line run): reports
+ * read column segments with pread() into their own buffers instead of mapping the data files,
+ * which spares a short process the kernel's work of mapping, and at exit unmapping, every page
+ * it reads. A long-lived handle should leave it out: mapped pages serve every later report. */
+#define COLSTORE_READ_ONCE 4u
 
 /* colstore_open() - open the store in directory `path`. Sets *out_store (release with
  * colstore_close()); on failure sets it to NULL and returns the code. */

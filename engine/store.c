@@ -8,7 +8,7 @@ int colstore_open(const char *path, unsigned flags, colstore_store **out_store, 
     if (out_store != NULL) *out_store = NULL;
     if (path == NULL || out_store == NULL)
         return cs_engine_fail(err, COLSTORE_EINVAL, "colstore_open: path and out_store are required");
-    if ((flags & ~(COLSTORE_WRITABLE | COLSTORE_CREATE)) != 0 ||
+    if ((flags & ~(COLSTORE_WRITABLE | COLSTORE_CREATE | COLSTORE_READ_ONCE)) != 0 ||
         ((flags & COLSTORE_CREATE) && !(flags & COLSTORE_WRITABLE)))
         return cs_engine_fail(err, COLSTORE_EINVAL, "colstore_open: invalid flags 0x%x", flags);
     colstore_store *s = calloc(1, sizeof(*s));
@@ -16,6 +16,7 @@ int colstore_open(const char *path, unsigned flags, colstore_store **out_store, 
     unsigned sf = CS_OPEN_READ;
     if (flags & COLSTORE_WRITABLE) sf |= CS_OPEN_WRITE;
     if (flags & COLSTORE_CREATE) sf |= CS_OPEN_CREATE;
+    if (flags & COLSTORE_READ_ONCE) sf |= CS_OPEN_PREAD;
     struct cs_error e = {0};
     int rc = cs_store_open(path, sf, &s->st, &e);
     if (rc != CS_OK) {

@@ -488,6 +488,7 @@ void cs_seg_view_free(struct cs_seg_view *v)
 {
     free(v->scratch);
     free(v->words);
+    free(v->raw);
     cs_seg_view_init(v);
 }
 

@@ -258,19 +258,26 @@ static int snap_open(struct cs_store *st, bool fresh, struct cs_snap **out, stru
     snap->m = &snap->mref->m;
     snap->maps = calloc(snap->m->nfiles + 1u, sizeof(*snap->maps));
     snap->header_ok = calloc(snap->m->nparts + 1u, sizeof(*snap->header_ok));
-    if (snap->maps == NULL || snap->header_ok == NULL ||
+    snap->pread = (st->flags & CS_OPEN_PREAD) != 0;
+    if (snap->pread) snap->headers = calloc(snap->m->nparts + 1u, sizeof(*snap->headers));
+    if (snap->maps == NULL || snap->header_ok == NULL || (snap->pread && snap->headers == NULL) ||
         pthread_mutex_init(&snap->map_mu, NULL) != 0) {
         free(snap->maps);
         free(snap->header_ok);
+        free(snap->headers);
         mref_put(snap->mref);
         (void)close(snap->pin_fd);
         free(snap);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    for (uint32_t i = 0; i < snap->m->nfiles; i++)
+    for (uint32_t i = 0; i < snap->m->nfiles; i++) {
         atomic_init(&snap->maps[i].base, NULL);
-    for (uint32_t i = 0; i < snap->m->nparts; i++)
+        atomic_init(&snap->maps[i].fd, -1);
+    }
+    for (uint32_t i = 0; i < snap->m->nparts; i++) {
         atomic_init(&snap->header_ok[i], 0);
+        if (snap->pread) atomic_init(&snap->headers[i], NULL);
+    }
     *out = snap;
     return CS_OK;
 }
@@ -330,7 +337,12 @@ void cs_snap_close(struct cs_snap *snap)
     for (uint32_t i = 0; i < snap->m->nfiles; i++) {
         if (snap->maps[i].smap != NULL) smap_release(snap->st, snap->maps[i].smap);
         free(snap->maps[i].path);
+        const int fd = atomic_load(&snap->maps[i].fd);
+        if (fd >= 0) (void)close(fd);
     }
+    for (uint32_t i = 0; snap->headers != NULL && i < snap->m->nparts; i++)
+        free(atomic_load(&snap->headers[i]));
+    free(snap->headers);
     smap_release(snap->st, NULL); /* also those an older snapshot left unused */
     (void)pthread_mutex_destroy(&snap->map_mu);
     free(snap->maps);
@@ -680,6 +692,146 @@ int cs_snap_read_part(
     return CS_OK;
 }
 
+/* ------------------------------------------------------------------ CS_OPEN_PREAD reads */
+
+/* read_at() - exactly n bytes of fd at off into buf; a short file is damage. */
+static int
+read_at(int fd, void *buf, size_t n, uint64_t off, const char *path, struct cs_error *err)
+{
+    size_t done = 0;
+    while (done < n) {
+        const ssize_t r = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0)
+            return cs_error_set(err, CS_EIO, "could not read \"%s\": %s", path, strerror(errno));
+        if (r == 0) return cs_error_set(err, CS_ECORRUPT, "%s: data file ends early", path);
+        done += (size_t)r;
+    }
+    return CS_OK;
+}
+
+/* pread_fd() - data file fi opened for reading (once per snapshot, under map_mu): its size
+ * and header checked as map_locked() checks a mapping. */
+static int pread_fd(struct cs_snap *snap, uint32_t fi, int *out, struct cs_error *err)
+{
+    *out = atomic_load_explicit(&snap->maps[fi].fd, memory_order_acquire);
+    if (*out >= 0) return CS_OK;
+    char path[CS_PATH_MAX];
+    data_path(snap, fi, path);
+    (void)pthread_mutex_lock(&snap->map_mu);
+    int rc = CS_OK, fd = atomic_load_explicit(&snap->maps[fi].fd, memory_order_acquire);
+    if (fd < 0) {
+        const struct cs_mfile *f = &snap->m->files[fi];
+        rc = cs_sio_open(path, O_RDONLY, &fd, err);
+        if (rc != CS_OK && errno == ENOENT)
+            rc = cs_error_set(err, CS_ECORRUPT, "%s: data file is missing", path);
+        struct stat sb;
+        uint8_t hdr[CS_DATA_HEADER_SIZE];
+        if (rc == CS_OK && fstat(fd, &sb) != 0) {
+            rc = cs_error_set(err, CS_EIO, "could not stat \"%s\": %s", path, strerror(errno));
+        } else if (rc == CS_OK && (uint64_t)sb.st_size != f->size) {
+            rc = cs_error_set(err, CS_ECORRUPT,
+                              "%s: data file is %lld bytes, manifest says %" PRIu64, path,
+                              (long long)sb.st_size, f->size);
+        }
+        if (rc == CS_OK) rc = read_at(fd, hdr, sizeof(hdr), 0, path, err);
+        if (rc == CS_OK) rc = cs_data_header_check(hdr, (size_t)f->size, f->id, path, err);
+        if (rc == CS_OK) {
+            atomic_store_explicit(&snap->maps[fi].fd, fd, memory_order_release);
+        } else if (fd >= 0) {
+            (void)close(fd);
+            fd = -1;
+        }
+    }
+    (void)pthread_mutex_unlock(&snap->map_mu);
+    *out = fd;
+    return rc;
+}
+
+/* pread_header() - the checked block header of partition pi (read once per snapshot; racing
+ * readers keep the first copy installed). */
+static int
+pread_header(struct cs_snap *snap, size_t pi, int fd, const uint8_t **cols, struct cs_error *err)
+{
+    uint8_t *h = atomic_load_explicit(&snap->headers[pi], memory_order_acquire);
+    if (h != NULL) {
+        *cols = h + CS_PART_FIXED_SIZE;
+        return CS_OK;
+    }
+    const struct cs_mpart *p = &snap->m->parts[pi];
+    const size_t hl = CS_PART_FIXED_SIZE + (size_t)p->ncols * CS_PART_COL_SIZE + 8;
+    char path[CS_PATH_MAX];
+    data_path(snap, p->file, path);
+    if (p->len < hl) {
+        return cs_error_set(err, CS_ECORRUPT, "%s: partition at offset %" PRIu64 ": bad magic",
+                            path, p->off);
+    }
+    h = malloc(hl);
+    if (h == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    int rc = read_at(fd, h, hl, p->off, path, err);
+    const uint8_t *c = NULL;
+    if (rc == CS_OK) rc = cs_part_header_check(h, (size_t)p->len, p, path, &c, err);
+    uint8_t *expected = NULL;
+    if (rc != CS_OK || !atomic_compare_exchange_strong(&snap->headers[pi], &expected, h)) {
+        free(h);
+        if (rc != CS_OK) return rc;
+        h = expected; /* another reader installed the same bytes first */
+    }
+    *cols = h + CS_PART_FIXED_SIZE;
+    return CS_OK;
+}
+
+/* pread_segment() - the bytes of column col of partition pi (p) read into *buf, grown to
+ * *cap when shorter; *len gets their count, path the data file's path. */
+static int pread_segment(struct cs_snap *snap,
+                         const struct cs_mpart *p,
+                         size_t pi,
+                         int col,
+                         uint8_t **buf,
+                         size_t *cap,
+                         uint64_t *len,
+                         char path[CS_PATH_MAX],
+                         struct cs_error *err)
+{
+    data_path(snap, p->file, path);
+    int fd;
+    int rc = pread_fd(snap, p->file, &fd, err);
+    const uint8_t *cols = NULL;
+    if (rc == CS_OK) rc = pread_header(snap, pi, fd, &cols, err);
+    if (rc != CS_OK) return rc;
+    uint64_t off;
+    struct cs_seg_stats stats;
+    cs_part_col(cols, col, &off, len, &stats);
+    if (*len > *cap) {
+        uint8_t *b = malloc((size_t)*len);
+        if (b == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+        free(*buf);
+        *buf = b;
+        *cap = (size_t)*len;
+    }
+    return read_at(fd, *buf, (size_t)*len, p->off + off, path, err);
+}
+
+/* The pread path of cs_snap_view_col(): the segment's bytes into v->raw, then opened (and its
+ * checksum verified) there. */
+static int view_col_pread(struct cs_snap *snap,
+                          const struct cs_mpart *p,
+                          size_t pi,
+                          int col,
+                          int kind,
+                          struct cs_seg_view *v,
+                          struct cs_error *err)
+{
+    char path[CS_PATH_MAX];
+    uint64_t len = 0;
+    const int rc = pread_segment(snap, p, pi, col, &v->raw, &v->raw_cap, &len, path, err);
+    if (rc != CS_OK) return rc;
+    const size_t plen = strnlen(path, sizeof(v->file) - 1);
+    memcpy(v->file, path, plen);
+    v->file[plen] = '\0';
+    return cs_seg_view_open(v->raw, (size_t)len, kind, v, path, err);
+}
+
 int cs_snap_view_col(struct cs_snap *snap,
                      int table,
                      size_t i,
@@ -688,6 +840,27 @@ int cs_snap_view_col(struct cs_snap *snap,
                      struct cs_seg_view *v,
                      struct cs_error *err)
 {
+    if (snap->pread) {
+        if (i >= cs_snap_part_count(snap, table))
+            return cs_error_set(err, CS_EINVAL, "no partition %zu in table %d", i, table);
+        const size_t pi = snap->m->first[table] + i;
+        const struct cs_mpart *p = &snap->m->parts[pi];
+        const struct cs_table_def *t = cs_schema_table(table);
+        if (col < 0 || col >= p->ncols)
+            return cs_error_set(err, CS_EINVAL, "no column %d in table %d", col, table);
+        if (kind != cs_type_kind(t->cols[col].type)) {
+            return cs_error_set(err, CS_EINVAL, "%s.%s: column of kind %d read as kind %d", t->name,
+                                t->cols[col].name, cs_type_kind(t->cols[col].type), kind);
+        }
+        const int rc = view_col_pread(snap, p, pi, col, kind, v, err);
+        if (rc != CS_OK) return rc;
+        if (v->rows != p->rows) {
+            return cs_error_set(err, CS_ECORRUPT,
+                                "%s: %s/%" PRId32 " column %s has %zu rows, not %" PRIu32, v->file,
+                                t->name, p->time_key, t->cols[col].name, v->rows, p->rows);
+        }
+        return CS_OK;
+    }
     const struct cs_mpart *p = NULL;
     const uint8_t *blk = NULL, *cols = NULL;
     char path[CS_PATH_MAX];

@@ -35,6 +35,10 @@ enum cs_open_flags {
     CS_OPEN_READ = 0,
     CS_OPEN_WRITE = 1u << 0,  /* allow transactions */
     CS_OPEN_CREATE = 1u << 1, /* create the directory and an empty store if missing */
+    /* Read column views (cs_snap_view_col) with pread() into the views' own buffers instead of
+     * mapping the data files: for a handle that runs one report and goes away (a CLI), which
+     * would otherwise pay the kernel for mapping, and at exit unmapping, every page it reads. */
+    CS_OPEN_PREAD = 1u << 2,
 };
 
 /* cs_store_open() - open the store in directory `dir`. Returns CS_OK and *out, or an error
@@ -116,6 +120,8 @@ struct cs_seg_view {
     size_t scratch_cap;
     uint64_t *words; /* DICT / PLAIN offsets, DELTA values; PFOR: each 128-row block's offset */
     size_t words_cap;
+    uint8_t *raw; /* CS_OPEN_PREAD: the segment's bytes, read into this buffer */
+    size_t raw_cap;
 };
 
 void cs_seg_view_init(struct cs_seg_view *v);

@@ -95,6 +95,7 @@ struct cs_fmap {
     size_t size;
     struct cs_smap *smap; /* the store's mapping it holds a reference to */
     char *path;           /* the file's path, set with base */
+    _Atomic int fd;       /* CS_OPEN_PREAD: the open file, checked; -1 until opened */
 };
 
 /* A parsed manifest shared by the snapshots of one version (and the store's cache). */
@@ -111,6 +112,8 @@ struct cs_snap {
     pthread_mutex_t map_mu;
     struct cs_fmap *maps;        /* m.nfiles */
     _Atomic(uint8_t) *header_ok; /* m.nparts: block header of partition already checked */
+    bool pread;                  /* CS_OPEN_PREAD */
+    _Atomic(uint8_t *) *headers; /* CS_OPEN_PREAD, m.nparts: each block header read, checked */
 };
 
 struct cs_store {

@@ -144,7 +144,8 @@ int main(int argc, char **argv)
     }
     colstore_error err = {0};
     colstore_store *store = NULL;
-    int rc = colstore_open(a.store, COLSTORE_READ_ONLY, &store, &err);
+    /* one command, then exit: segments are read, not mapped */
+    int rc = colstore_open(a.store, COLSTORE_READ_ONLY | COLSTORE_READ_ONCE, &store, &err);
     if (rc != COLSTORE_OK) {
         fprintf(stderr, "colquery: %s\n", err.message);
         return cli_exit_code(rc);

@@ -268,6 +268,43 @@ Test(api, bad_arguments_are_errors_not_crashes)
                  COLSTORE_EINVAL);
     cr_assert_str_eq(err.message, "load: the store was opened read-only");
     colstore_close(ro);
+    cr_assert_eq(colstore_open(dir, 8u, &ro, &err), COLSTORE_EINVAL); /* no such flag */
+    cr_assert_null(ro);
+    free(dir);
+}
+
+/* COLSTORE_READ_ONCE (segments read with pread(), not mapped) gives the same reports. */
+Test(api, read_once_handle_gives_the_same_reports)
+{
+    char *dir;
+    colstore_store *st = open_loaded(&dir);
+    colstore_error err;
+    colstore_store *once = NULL;
+    cr_assert_eq(colstore_open(dir, COLSTORE_READ_ONLY | COLSTORE_READ_ONCE, &once, &err),
+                 COLSTORE_OK, "%s", err.message);
+    static const char *const reports[] = {"agent-performance", "approval-queue",
+                                          "training-quality", "daily-agg"};
+    for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+        for (int recompute = 0; recompute < 2; recompute++) {
+            colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+            p.as_of = "2025-03-02";
+            p.days = 30;
+            p.year = 2025;
+            p.from = "2025-02-01";
+            p.to = "2025-03-31";
+            p.recompute = recompute != 0;
+            char *a = fx_report_csv(st, reports[i], &p, &err);
+            cr_assert_not_null(a, "%s", err.message);
+            char *b = fx_report_csv(once, reports[i], &p, &err);
+            cr_assert_not_null(b, "%s", err.message);
+            cr_assert_str_eq(a, b, "%s", reports[i]);
+            cr_assert(strchr(a, '\n') != strrchr(a, '\n'), "%s has rows: %s", reports[i], a);
+            free(a);
+            free(b);
+        }
+    }
+    colstore_close(once);
+    colstore_close(st);
     free(dir);
 }
 

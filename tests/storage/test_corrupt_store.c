@@ -1,7 +1,8 @@
 /*
  * corrupt_*: a bit flip in any byte of a data file or of the manifest, and a truncation of
  * either at any length, is reported as CS_ECORRUPT naming the file — by the readers
- * (cs_store_open, cs_snap_open, cs_snap_read_col) and by cs_store_verify — never a crash.
+ * (cs_store_open, cs_snap_open, cs_snap_read_col, cs_snap_view_col on mapped files and with
+ * CS_OPEN_PREAD) and by cs_store_verify — never a crash.
  */
 #include "tests/storage/store_fixture.h"
 
@@ -74,6 +75,51 @@ static int read_everything(struct cs_error *err)
     return rc;
 }
 
+/* view_everything() - CS_OK, or the first error of opening every column of every partition as a
+ * view (store opened with flags) and reading its values; *digest sums what was read. */
+static int view_everything(unsigned flags, uint64_t *digest, struct cs_error *err)
+{
+    struct cs_store *st = NULL;
+    struct cs_snap *snap = NULL;
+    *digest = 0;
+    int rc = cs_store_open(dir, flags, &st, err);
+    if (rc != CS_OK) return rc;
+    rc = cs_snap_open(st, &snap, err);
+    struct cs_seg_view v;
+    cs_seg_view_init(&v);
+    int64_t i64[64];
+    uint8_t b8[64];
+    for (int t = CS_TABLE_MIN; rc == CS_OK && t <= CS_TABLE_MAX; t++) {
+        const struct cs_table_def *def = cs_schema_table(t);
+        for (size_t i = 0; rc == CS_OK && i < cs_snap_part_count(snap, t); i++) {
+            for (int c = 0; rc == CS_OK && c < def->ncols; c++) {
+                const int kind = cs_type_kind(def->cols[c].type);
+                rc = cs_snap_view_col(snap, t, i, c, kind, &v, err);
+                if (rc != CS_OK) break;
+                cr_assert_leq(v.rows, 64);
+                *digest = *digest * 31 + v.rows * 7 + v.null_count * 3 + v.codec;
+                if (cs_seg_view_nulls(&v, 0, v.rows, b8)) {
+                    for (size_t r = 0; r < v.rows; r++)
+                        *digest = *digest * 31 + b8[r];
+                }
+                if (kind == CS_K_I64) {
+                    cs_seg_view_i64(&v, 0, v.rows, i64);
+                    for (size_t r = 0; r < v.rows; r++)
+                        *digest = *digest * 31 + (uint64_t)i64[r];
+                } else if (kind == CS_K_BOOL) {
+                    cs_seg_view_bool(&v, 0, v.rows, b8);
+                    for (size_t r = 0; r < v.rows; r++)
+                        *digest = *digest * 31 + b8[r];
+                }
+            }
+        }
+    }
+    cs_seg_view_free(&v);
+    cs_snap_close(snap);
+    cs_store_close(st);
+    return rc;
+}
+
 /* expect_damage() - readers and verify both report the damage, naming rel. */
 static void expect_damage(const char *rel, const char *what, size_t at)
 {
@@ -81,6 +127,13 @@ static void expect_damage(const char *rel, const char *what, size_t at)
     int rc = read_everything(&err);
     cr_assert_eq(rc, CS_ECORRUPT, "%s at %zu: readers returned %d: %s", what, at, rc, err.message);
     cr_assert(strstr(err.message, rel) != NULL, "%s at %zu: %s", what, at, err.message);
+    for (int k = 0; k < 2; k++) { /* views, on mapped files and read with pread() */
+        uint64_t digest;
+        rc = view_everything(k == 0 ? CS_OPEN_READ : CS_OPEN_PREAD, &digest, &err);
+        cr_assert_eq(rc, CS_ECORRUPT, "%s at %zu: views (%d) returned %d: %s", what, at, k, rc,
+                     err.message);
+        cr_assert(strstr(err.message, rel) != NULL, "%s at %zu: %s", what, at, err.message);
+    }
 
     struct cs_store *st = NULL;
     if (cs_store_open(dir, CS_OPEN_READ, &st, &err) != CS_OK) return; /* manifest damage */
@@ -101,6 +154,10 @@ Test(corrupt, clean_store_verifies)
     cr_assert_eq(s.calls, 0, "%s", s.first);
     cs_store_close(st);
     cr_assert_eq(read_everything(&err), CS_OK, "%s", err.message);
+    uint64_t mapped = 0, read = 1;
+    cr_assert_eq(view_everything(CS_OPEN_READ, &mapped, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(view_everything(CS_OPEN_PREAD, &read, &err), CS_OK, "%s", err.message);
+    cr_assert_eq(mapped, read, "views read with pread() equal views of the mapped files");
 }
 
 Test(corrupt, bit_flip_in_any_data_file_byte_is_detected)
