@@ -320,6 +320,13 @@ int cs_codec_decode_bool(struct cs_rbuf *r,
     } else {
         return cs_error_set(err, CS_ECORRUPT, "codec %d is not a bool codec", codec);
     }
+    if (nulls != NULL && codec == CS_CODEC_BOOL_BITS) {
+        uint8_t set = 0; /* NULL rows are 0 (docs/storage-segments.md §3) */
+        for (size_t i = 0; i < rows; i++)
+            set |= (uint8_t)((nulls[i] != 0) & b8[i]);
+        if (set != 0)
+            return cs_error_set(err, CS_ECORRUPT, "bool bitmap has a bit set on a NULL row");
+    }
     if (nulls != NULL) {
         for (size_t i = 0; i < rows; i++)
             b8[i] = nulls[i] ? 0 : b8[i];

@@ -134,6 +134,11 @@ static int view_bool(struct cs_rbuf *r, struct cs_seg_view *v, struct cs_error *
     if (v->packed == NULL) return view_corrupt(err, "bool values end early");
     if ((rows & 7) != 0 && (v->packed[rows >> 3] >> (rows & 7)) != 0)
         return view_corrupt(err, "bool bitmap has bits set past the last row");
+    /* NULL rows are 0 (docs/storage-segments.md §3): kernels count true rows from these bits */
+    for (size_t i = 0; v->null_bits != NULL && i < (rows + 7) / 8; i++) {
+        if ((v->packed[i] & v->null_bits[i]) != 0)
+            return view_corrupt(err, "bool bitmap has a bit set on a NULL row");
+    }
     return CS_OK;
 }
 
