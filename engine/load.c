@@ -1,11 +1,13 @@
 /*
  * colstore_load_*: one load is one transaction.
  *
- *   open source → parse options → take the writer lock (cs_txn_begin) → cs_load_dim or
- *   cs_load_fact (parse, check, put partitions, refresh aggregates) → commit, or abort when
- *   nothing changed or anything failed. Readers never see a partial load.
+ *   open source → parse options → begin a session (writer lock, transaction) → cs_load_dim
+ *   or cs_load_fact (parse, check, put partitions) → finish the session (refresh the touched
+ *   days' aggregates, commit), or abort when nothing changed or anything failed. Readers never
+ *   see a partial load.
  */
 #include "engine/load.h"
+#include "engine/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +83,8 @@ static void fill_parse_opts(const struct load_source *src,
     po->now_us = opts != NULL && opts->load_time_us != 0 ? opts->load_time_us : now_us();
 }
 
-static int run_load(struct cs_load *ld, const struct load_source *src, const struct cs_parse_opts *po)
+static int
+run_load(struct cs_load *ld, const struct load_source *src, const struct cs_parse_opts *po)
 {
     int rc = src->fd >= 0 ? cs_parser_open_fd(ld->t, src->fd, po, &ld->parser, &ld->e)
                           : cs_parser_open_mem(ld->t, src->buf, src->len, po, &ld->parser, &ld->e);
@@ -124,19 +127,16 @@ static int load_common(colstore_store *store,
         ld.bytes_total = src->len;
     }
 
-    pthread_mutex_lock(&store->write_mu);
-    rc = cs_txn_begin(store->st, &ld.txn, &ld.e);
+    struct cs_session sess;
+    rc = cs_session_begin(store, &sess, CS_SESSION_ONE_FACT_TABLE, &ld.e);
     if (rc == CS_OK) {
-        ld.snap = cs_txn_snap(ld.txn);
+        ld.sess = &sess;
+        ld.snap = sess.snap;
         rc = run_load(&ld, src, &po);
-        if (rc == CS_OK && ld.stats.partitions_written > 0) {
-            rc = cs_txn_commit(ld.txn, &ld.e);
-        } else {
-            cs_txn_abort(ld.txn);
-        }
-        ld.txn = NULL;
+        const int frc = cs_session_finish(&sess, rc == CS_OK, &ld.e);
+        if (rc == CS_OK) rc = frc;
+        ld.sess = NULL;
     }
-    pthread_mutex_unlock(&store->write_mu);
 
     if (rejects != NULL && fclose(rejects) != 0 && rc == CS_OK)
         rc = cs_error_set(&ld.e, CS_EIO, "could not write rejects file \"%s\": %s",
@@ -173,8 +173,7 @@ int colstore_load_buffer(colstore_store *store,
                          colstore_load_stats *stats,
                          colstore_error *err)
 {
-    if (buf == NULL && len > 0)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "load: buffer is NULL");
+    if (buf == NULL && len > 0) return cs_engine_fail(err, COLSTORE_EINVAL, "load: buffer is NULL");
     struct load_source src = {-1, buf != NULL ? buf : "", len, name != NULL ? name : "<buffer>"};
     return load_common(store, table, &src, opts, stats, err);
 }

@@ -16,10 +16,12 @@
 #include "storage/dim_index.h"
 #include "storage/base/limits.h"
 
+struct cs_session;
+
 struct cs_load {
     const struct cs_table_def *t;
-    struct cs_txn *txn;
-    struct cs_snap *snap; /* the version the load starts from (owned by txn) */
+    struct cs_session *sess;
+    struct cs_snap *snap; /* the version the load starts from (the session's) */
     struct cs_parser *parser;
     const colstore_load_options *opts;
     uint64_t bytes_total;
@@ -28,7 +30,8 @@ struct cs_load {
 };
 
 /* cs_load_dim() / cs_load_fact() - parse everything, check, and put the changed partitions
- * into ld->txn (not committed). CS_EINPUT on bad input without a rejects file. */
+ * into the session ld->sess (not committed; a fact load touches the days it wrote). CS_EINPUT
+ * on bad input without a rejects file. */
 int cs_load_dim(struct cs_load *ld);
 int cs_load_fact(struct cs_load *ld);
 

@@ -10,6 +10,7 @@
  * - otherwise added. The result is ordered by surrogate key.
  */
 #include "engine/load.h"
+#include "engine/session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,11 @@ struct dim_check {
     struct cs_hmap names; /* natural key → key of its (current) holder */
 };
 
+/* Whether row r takes part in its natural key's uniqueness (schema: name_rule). */
 static bool is_current_row(const struct cs_batch *b, size_t r)
 {
-    if (b->table->id != CS_T_DIM_AGENT) return true;
-    const struct cs_col *c = &b->cols[CS_AGENT_IS_CURRENT];
+    if (b->table->name_rule != CS_NAME_UNIQUE_CURRENT) return true;
+    const struct cs_col *c = &b->cols[b->table->scd.is_current];
     return !cs_col_is_null(c, r) && c->b8[r] != 0;
 }
 
@@ -73,7 +75,7 @@ static int check_row(struct dim_check *dc, size_t r)
         if (holder != NULL) {
             snprintf(reason, sizeof(reason), "duplicate value \"%.*s\" (already %s %lld%s)",
                      (int)(len > 80 ? 80 : len), s, key_name, (long long)*holder,
-                     t->id == CS_T_DIM_AGENT ? ", current" : "");
+                     t->name_rule == CS_NAME_UNIQUE_CURRENT ? ", current" : "");
             return reject(dc, r, t->cols[t->name_col].name, reason);
         }
     }
@@ -110,7 +112,8 @@ static int check_all(struct dim_check *dc)
     if (!cs_hmap_init(&dc->keys, false, expect) || !cs_hmap_init(&dc->names, true, expect))
         return cs_error_set(&dc->ld->e, CS_ENOMEM, "out of memory");
     for (size_t r = 0; r < dc->old->rows; r++) {
-        if (!index_row(dc, dc->old, 0, r)) return cs_error_set(&dc->ld->e, CS_ENOMEM, "out of memory");
+        if (!index_row(dc, dc->old, 0, r))
+            return cs_error_set(&dc->ld->e, CS_ENOMEM, "out of memory");
     }
     for (size_t r = 0; r < dc->add->rows; r++) {
         int rc = check_row(dc, r);
@@ -134,10 +137,11 @@ int cs_load_dim(struct cs_load *ld)
         rc = dc.keep == NULL ? cs_error_set(&ld->e, CS_ENOMEM, "out of memory") : check_all(&dc);
     }
     size_t added = 0;
-    for (size_t r = 0; rc == CS_OK && r < add.rows; r++) added += dc.keep[r];
+    for (size_t r = 0; rc == CS_OK && r < add.rows; r++)
+        added += dc.keep[r];
     if (rc == CS_OK && added > 0) {
         rc = cs_merge_by_key(&dim->rows, &add, dc.keep, &merged, &ld->e);
-        if (rc == CS_OK) rc = cs_txn_put_part(ld->txn, ld->t->id, 0, &merged, &ld->e);
+        if (rc == CS_OK) rc = cs_session_put(ld->sess, ld->t->id, 0, &merged, &ld->e);
         if (rc == CS_OK) {
             ld->stats.rows_loaded = added;
             ld->stats.partitions_written = 1;

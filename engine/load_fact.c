@@ -7,8 +7,9 @@
  *   this export (a dense bitmap): same values = skipped, different = conflict → kept rows are
  *   staged per time_key (runs appended column-wise) → when CS_LOAD_FLUSH_ROWS rows are staged,
  *   the days before the newest one seen are written: old rows + new rows in key order
- *   (cs_txn_read_part also sees a day this load already wrote), and that day's daily aggregates
- *   are recomputed → at the end every remaining day is written. All in one transaction.
+ *   (the session's view also shows a day this load already wrote), and the day is touched: the
+ *   session refreshes its daily aggregates once, at the end → at the end every remaining day is
+ *   written. All in one session (one transaction).
  *
  * Memory is bounded by the staged rows plus one day's merge, whatever the export's size, when
  * the export is in time order (as COPY ... ORDER BY key prints it); a day that gets rows again
@@ -22,8 +23,7 @@
 #include <string.h>
 
 #include "engine/keyset.h"
-#include "engine/load_writer.h"
-#include "query/report.h"
+#include "engine/session.h"
 
 /* The keys of a dimension as a bitmap over [lo, lo + 64 * nwords): surrogate keys are dense, so
  * a foreign-key check is one load and a mask instead of a hash lookup. */
@@ -64,7 +64,6 @@ struct fact_load {
     struct cs_keyset seen;
     int32_t *flushed; /* days written at least once by this load */
     size_t nflushed, flushed_cap;
-    struct cs_load_writer writer; /* encodes and writes partitions beside parsing */
 };
 
 static int oom(struct fact_load *fl)
@@ -212,16 +211,18 @@ static int find_in_part(struct fact_load *fl, uint32_t part, int64_t k, int64_t 
     if (bk->cached != part) {
         bk->cached = SIZE_MAX;
         bk->rows_loaded = false;
-        int rc = cs_snap_read_col(fl->ld->snap, fl->ld->t->id, part, fl->ld->t->key_col,
-                                  &bk->keys, &fl->ld->e);
+        int rc = cs_snap_read_col(fl->ld->snap, fl->ld->t->id, part, fl->ld->t->key_col, &bk->keys,
+                                  &fl->ld->e);
         if (rc != CS_OK) return rc;
         bk->cached = part;
     }
     size_t lo = 0, hi = bk->keys.len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (bk->keys.i64[mid] < k) lo = mid + 1;
-        else hi = mid;
+        if (bk->keys.i64[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *row = lo < bk->keys.len && bk->keys.i64[lo] == k ? (int64_t)lo : -1;
     return CS_OK;
@@ -235,8 +236,10 @@ static int base_lookup(struct fact_load *fl, int64_t k, uint32_t *part, int64_t 
     size_t lo = 0, hi = bk->n; /* first index with min > k */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (bk->min[mid] <= k) lo = mid + 1;
-        else hi = mid;
+        if (bk->min[mid] <= k)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     for (size_t i = lo; i-- > 0;) {
         if (bk->max[i] >= k) {
@@ -276,8 +279,12 @@ static bool find_row_by_key(const struct cs_batch *b, int64_t k, size_t *row)
 }
 
 /* Compare row r of chunk with the earlier row of this export that has the same key. */
-static int earlier_equal(struct fact_load *fl, const struct cs_batch *chunk, size_t r, int64_t k,
-                         size_t upto, bool *equal)
+static int earlier_equal(struct fact_load *fl,
+                         const struct cs_batch *chunk,
+                         size_t r,
+                         int64_t k,
+                         size_t upto,
+                         bool *equal)
 {
     size_t row;
     *equal = false;
@@ -293,9 +300,9 @@ static int earlier_equal(struct fact_load *fl, const struct cs_batch *chunk, siz
     }
     struct cs_batch b;
     cs_batch_init(&b, fl->ld->t);
-    int rc = fl->nflushed > 0 ? cs_load_writer_drain(&fl->writer, &fl->ld->e) : CS_OK;
+    int rc = CS_OK;
     for (size_t i = 0; i < fl->nflushed && rc == CS_OK; i++) {
-        rc = cs_txn_read_part(fl->ld->txn, fl->ld->t->id, fl->flushed[i], &b, &fl->ld->e);
+        rc = cs_session_read_part(fl->ld->sess, fl->ld->t->id, fl->flushed[i], &b, &fl->ld->e);
         if (rc == CS_OK && find_row_by_key(&b, k, &row)) {
             *equal = cs_rows_equal(chunk, r, &b, row);
             break;
@@ -311,8 +318,7 @@ static int conflict(struct fact_load *fl, const struct cs_batch *chunk, size_t r
     char reason[160];
     snprintf(reason, sizeof(reason), "%s %lld is already stored with different values",
              t->cols[t->key_col].name, (long long)chunk->cols[t->key_col].i64[r]);
-    return cs_parser_reject(fl->ld->parser, chunk, r, t->cols[t->key_col].name, reason,
-                            &fl->ld->e);
+    return cs_parser_reject(fl->ld->parser, chunk, r, t->cols[t->key_col].name, reason, &fl->ld->e);
 }
 
 /* Decide row r of chunk by its key: *keep when new; skipped or rejected otherwise. */
@@ -369,54 +375,6 @@ static struct day_stage *stage_for(struct fact_load *fl, int32_t time_key)
     return s;
 }
 
-/* The columns cs_daily_agg_compute() reads of each fact table (the others may stay empty). */
-static const int agg_cols_q[] = {CS_FQ_AGENT, CS_FQ_LATENCY, CS_FQ_APPROVED, CS_FQ_HUMAN_EDITED,
-                                 CS_FQ_ERROR};
-static const int agg_cols_a[] = {CS_FA_AGENT, CS_FA_SLA_MET};
-static const int agg_cols_t[] = {CS_FT_AGENT, CS_FT_SAFE};
-
-/* Read only the aggregate's columns of table's partition for time_key (none: 0 rows). */
-static int read_day_agg_cols(struct cs_snap *snap, int table, int32_t time_key, struct cs_batch *b,
-                             struct cs_error *err)
-{
-    const int *cols = table == CS_T_FACT_AGENT_QUERY ? agg_cols_q
-                      : table == CS_T_FACT_APPROVAL  ? agg_cols_a
-                                                     : agg_cols_t;
-    const size_t n = table == CS_T_FACT_AGENT_QUERY ? 5 : 2;
-    size_t first, end;
-    cs_snap_part_range(snap, table, time_key, time_key, &first, &end);
-    cs_batch_reset(b);
-    for (size_t i = 0; first < end && i < n; i++) {
-        int rc = cs_snap_read_col(snap, table, first, cols[i], &b->cols[cols[i]], err);
-        if (rc != CS_OK) return rc;
-    }
-    b->rows = first < end ? cs_snap_part(snap, table, first).rows : 0;
-    if (first < end) cs_snap_release_part(snap, table, first); /* decoded: pages not needed */
-    return CS_OK;
-}
-
-static int refresh_agg(struct fact_load *fl, int32_t time_key, const struct cs_batch *merged)
-{
-    static const int facts[3] = {CS_T_FACT_AGENT_QUERY, CS_T_FACT_APPROVAL, CS_T_FACT_TRAINING};
-    struct cs_batch day[3], agg;
-    const struct cs_batch *use[3];
-    int rc = CS_OK;
-    for (int i = 0; i < 3; i++) {
-        cs_batch_init(&day[i], cs_schema_table(facts[i]));
-        use[i] = &day[i];
-        if (facts[i] == fl->ld->t->id) use[i] = merged;
-        else if (rc == CS_OK)
-            rc = read_day_agg_cols(fl->ld->snap, facts[i], time_key, &day[i], &fl->ld->e);
-    }
-    cs_batch_init(&agg, cs_schema_table(CS_T_AGG_DAILY));
-    if (rc == CS_OK) rc = cs_daily_agg_compute(time_key, use[0], use[1], use[2], &agg, &fl->ld->e);
-    if (rc == CS_OK)
-        rc = cs_load_writer_put(&fl->writer, CS_T_AGG_DAILY, time_key, &agg, &fl->ld->e);
-    for (int i = 0; i < 3; i++) cs_batch_free(&day[i]);
-    cs_batch_free(&agg);
-    return rc;
-}
-
 static int note_flushed(struct fact_load *fl, int32_t time_key)
 {
     for (size_t i = 0; i < fl->nflushed; i++) {
@@ -455,18 +413,16 @@ static bool flushed_before(const struct fact_load *fl, int32_t time_key)
 static int read_old_day(struct fact_load *fl, int32_t time_key, struct cs_batch *old)
 {
     const struct cs_table_def *t = fl->ld->t;
-    if (flushed_before(fl, time_key)) {
-        int rc = cs_load_writer_drain(&fl->writer, &fl->ld->e);
-        return rc != CS_OK ? rc : cs_txn_read_part(fl->ld->txn, t->id, time_key, old, &fl->ld->e);
-    }
+    if (flushed_before(fl, time_key))
+        return cs_session_read_part(fl->ld->sess, t->id, time_key, old, &fl->ld->e);
     size_t first, end;
     cs_snap_part_range(fl->ld->snap, t->id, time_key, time_key, &first, &end);
     cs_batch_reset(old);
     return first == end ? CS_OK : cs_snap_read_part(fl->ld->snap, t->id, first, old, &fl->ld->e);
 }
 
-/* Write one staged day: old rows + new rows in key order, and its refreshed aggregates. The
- * staged rows are handed to the writer (s->rows is left empty). */
+/* Write one staged day: old rows + new rows in key order; the session refreshes its aggregates
+ * at the end. The staged rows are handed to the writer (s->rows is left empty). */
 static int write_day(struct fact_load *fl, struct day_stage *s)
 {
     const struct cs_table_def *t = fl->ld->t;
@@ -476,10 +432,11 @@ static int write_day(struct fact_load *fl, struct day_stage *s)
     cs_batch_init(&merged, t);
     int rc = read_old_day(fl, s->time_key, &old);
     struct cs_batch *rows = &merged;
-    if (rc == CS_OK && old.rows == 0 && sorted_by_key(&s->rows)) rows = &s->rows; /* no copy */
-    else if (rc == CS_OK) rc = cs_merge_by_key(&old, &s->rows, NULL, &merged, &fl->ld->e);
-    if (rc == CS_OK) rc = refresh_agg(fl, s->time_key, rows);
-    if (rc == CS_OK) rc = cs_load_writer_put(&fl->writer, t->id, s->time_key, rows, &fl->ld->e);
+    if (rc == CS_OK && old.rows == 0 && sorted_by_key(&s->rows))
+        rows = &s->rows; /* no copy */
+    else if (rc == CS_OK)
+        rc = cs_merge_by_key(&old, &s->rows, NULL, &merged, &fl->ld->e);
+    if (rc == CS_OK) rc = cs_session_put_fact(fl->ld->sess, t->id, s->time_key, rows, &fl->ld->e);
     if (rc == CS_OK) rc = note_flushed(fl, s->time_key);
     if (rc == CS_OK) {
         fl->ld->stats.rows_loaded += added;
@@ -516,7 +473,8 @@ static int stage_run(struct fact_load *fl, const struct cs_batch *chunk, size_t 
     while (from < to) {
         const int64_t tk = chunk->cols[tc].i64[from];
         size_t end = from + 1;
-        while (end < to && chunk->cols[tc].i64[end] == tk) end++;
+        while (end < to && chunk->cols[tc].i64[end] == tk)
+            end++;
         struct day_stage *s = stage_for(fl, (int32_t)tk);
         if (s == NULL || !cs_batch_append_range(&s->rows, chunk, from, end - from)) return oom(fl);
         fl->staged += end - from;
@@ -552,8 +510,8 @@ static int load_loop(struct fact_load *fl)
     int rc;
     int32_t max_tk = INT32_MIN;
     for (;;) {
-        const size_t max_rows = fl->flush_rows < CS_PARSE_BATCH_ROWS ? fl->flush_rows
-                                                                     : CS_PARSE_BATCH_ROWS;
+        const size_t max_rows =
+            fl->flush_rows < CS_PARSE_BATCH_ROWS ? fl->flush_rows : CS_PARSE_BATCH_ROWS;
         rc = cs_parser_next(fl->ld->parser, &chunk, max_rows, &fl->ld->e);
         if (rc != CS_OK || chunk.rows == 0) break;
         fl->ld->stats.rows_read += chunk.rows;
@@ -571,25 +529,18 @@ static int load_loop(struct fact_load *fl)
 int cs_load_fact(struct cs_load *ld)
 {
     struct fact_load fl = {.ld = ld, .flush_rows = CS_LOAD_FLUSH_ROWS};
-    if (ld->opts != NULL && ld->opts->max_staged_rows > 0) fl.flush_rows = ld->opts->max_staged_rows;
+    if (ld->opts != NULL && ld->opts->max_staged_rows > 0)
+        fl.flush_rows = ld->opts->max_staged_rows;
     cs_keyset_init(&fl.seen);
     int rc = base_init(&fl);
     if (rc == CS_OK) rc = fk_init(&fl);
-    if (rc == CS_OK) rc = cs_load_writer_start(&fl.writer, ld->txn, true, &ld->e);
-    if (rc == CS_OK) {
-        rc = load_loop(&fl);
-        struct cs_error werr = {0};
-        int wrc = cs_load_writer_stop(&fl.writer, &werr);
-        if (rc == CS_OK && wrc != CS_OK) {
-            rc = wrc;
-            ld->e = werr;
-        }
-    }
+    if (rc == CS_OK) rc = load_loop(&fl);
     for (int c = 0; c < CS_MAX_COLS; c++) {
         free(fl.fk_bits[c].words);
         if (fl.fk_bits[c].sparse) cs_hmap_free(&fl.fk_bits[c].set);
     }
-    for (size_t d = 0; d < fl.ndays; d++) cs_batch_free(&fl.days[d].rows);
+    for (size_t d = 0; d < fl.ndays; d++)
+        cs_batch_free(&fl.days[d].rows);
     free(fl.days);
     free(fl.flushed);
     base_free(&fl.base);

@@ -213,18 +213,20 @@ static void put_default(const struct cs_parser *p, struct cs_batch *b, int c, st
     }
 }
 
-/* generated() - overall_score of fact_training: fill it in, or compare it. */
+/* generated() - the table's generated column (schema: gen_col, the average of gen_args): fill
+ * it in, or compare it. */
 static bool
 generated(struct cs_parser *p, struct cs_batch *b, struct row_slot *rs, bool present, char *why)
 {
-    if (p->t->id != CS_T_FACT_TRAINING) return true;
+    const struct cs_table_def *t = p->t;
+    const int gc = t->gen_col;
+    if (gc < 0) return true;
     const size_t at = rs->at;
-#define SCORE(c) ((rs->nulls >> (c)) & 1u ? 0 : b->cols[c].i64[at])
-    const int64_t want =
-        cs_vp_overall_score(SCORE(CS_FT_CLARITY), SCORE(CS_FT_ACCURACY), SCORE(CS_FT_TONE));
-#undef SCORE
-    int64_t *o = &b->cols[CS_FT_OVERALL].i64[at];
-    const bool o_null = (rs->nulls >> CS_FT_OVERALL) & 1u;
+#define ARG(i) ((rs->nulls >> t->gen_args[i]) & 1u ? 0 : b->cols[t->gen_args[i]].i64[at])
+    const int64_t want = cs_vp_overall_score(ARG(0), ARG(1), ARG(2));
+#undef ARG
+    int64_t *o = &b->cols[gc].i64[at];
+    const bool o_null = (rs->nulls >> gc) & 1u;
     if (present && (o_null || *o != want)) {
         char got[CS_FMT_MAX], exp[CS_FMT_MAX];
         if (o_null)
@@ -235,7 +237,7 @@ generated(struct cs_parser *p, struct cs_batch *b, struct row_slot *rs, bool pre
         (void)snprintf(why, CS_VP_WHY_SIZE, "%s does not match the generated value %s", got, exp);
         return false;
     }
-    rs->nulls &= ~(1u << CS_FT_OVERALL);
+    rs->nulls &= ~(1u << gc);
     *o = want;
     return true;
 }
@@ -373,8 +375,8 @@ int cs_row_build(struct cs_parser *p,
         *column = t->cols[bad].name;
         return CS_EINPUT;
     }
-    if (!generated(p, b, &rs, (present >> CS_FT_OVERALL) & 1u, why)) {
-        *column = t->cols[CS_FT_OVERALL].name;
+    if (t->gen_col >= 0 && !generated(p, b, &rs, (present >> t->gen_col) & 1u, why)) {
+        *column = t->cols[t->gen_col].name;
         return CS_EINPUT;
     }
     if (!commit(b, &rs)) return CS_ENOMEM;

@@ -560,18 +560,7 @@ bool cs_vp_hash16(const char *s, size_t n, uint8_t out[16], char *why)
 int cs_vp_numeric_precision(const struct cs_table_def *t, int col)
 {
     if (t == NULL || col < 0 || col >= t->ncols) return 0;
-    const char *name = t->cols[col].name;
-    switch (t->id) {
-    case CS_T_DIM_AGENT:
-        return strcmp(name, "cost_per_query_usd") == 0 ? 10 : 0;
-    case CS_T_FACT_TRAINING:
-        return strcmp(name, "overall_score") == 0 ? 3 : 0;
-    case CS_T_AGG_DAILY:
-        if (strcmp(name, "avg_latency_ms") == 0 || strcmp(name, "p95_latency_ms") == 0) return 10;
-        return t->cols[col].type == CS_TY_NUMERIC ? 5 : 0; /* the *_pct columns */
-    default:
-        return 0;
-    }
+    return t->cols[col].precision; /* the schema declares it (numeric(p, s)) */
 }
 
 int64_t cs_vp_overall_score(int64_t clarity, int64_t accuracy, int64_t tone)

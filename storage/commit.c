@@ -468,7 +468,12 @@ int cs_txn_put_part(struct cs_txn *txn,
 }
 
 /* read_put() - decode the block that put p wrote into this transaction's data file. */
-static int read_put(struct cs_txn *txn, const struct cs_mpart *p, struct cs_batch *b,
+/* read_put() - decode the columns of pending partition p that `want` names (bit c: column c;
+ * every column when want is ~0) into b. */
+static int read_put(struct cs_txn *txn,
+                    const struct cs_mpart *p,
+                    uint32_t want,
+                    struct cs_batch *b,
                     struct cs_error *err)
 {
     if (p->len > SIZE_MAX || p->off + p->len > txn->data_size) {
@@ -490,22 +495,22 @@ static int read_put(struct cs_txn *txn, const struct cs_mpart *p, struct cs_batc
     const uint8_t *cols = NULL;
     if (rc == CS_OK) rc = cs_part_header_check(blk, (size_t)p->len, p, txn->data_path, &cols, err);
     for (int c = 0; rc == CS_OK && c < b->table->ncols; c++) {
+        if (!((want >> c) & 1u)) continue;
         uint64_t off, len;
         struct cs_seg_stats st;
         cs_part_col(cols, c, &off, &len, &st);
         rc = cs_seg_decode(blk + off, (size_t)len, &b->cols[c], txn->data_path, err);
     }
-    if (rc == CS_OK) b->rows = p->rows;
-    else cs_batch_reset(b);
+    if (rc == CS_OK)
+        b->rows = p->rows;
+    else
+        cs_batch_reset(b);
     free(blk);
     return rc;
 }
 
-int cs_txn_read_part(struct cs_txn *txn,
-                     int table,
-                     int32_t time_key,
-                     struct cs_batch *b,
-                     struct cs_error *err)
+int cs_txn_read_part(
+    struct cs_txn *txn, int table, int32_t time_key, struct cs_batch *b, struct cs_error *err)
 {
     if (txn == NULL || b == NULL || b->table == NULL || b->table->id != table) {
         return cs_error_set(err, CS_EINVAL, "read_part: batch is not of table %d", table);
@@ -514,12 +519,51 @@ int cs_txn_read_part(struct cs_txn *txn,
     for (size_t i = txn->nputs; i-- > 0;) {
         const struct cs_mpart *p = &txn->puts[i];
         if (p->table != table || p->time_key != time_key) continue;
-        return p->rows == 0 ? CS_OK : read_put(txn, p, b, err);
+        return p->rows == 0 ? CS_OK : read_put(txn, p, ~0u, b, err);
     }
     size_t first, end;
     cs_snap_part_range(txn->base, table, time_key, time_key, &first, &end);
     if (first == end) return CS_OK;
     return cs_snap_read_part(txn->base, table, first, b, err);
+}
+
+int cs_txn_read_cols(struct cs_txn *txn,
+                     int table,
+                     int32_t time_key,
+                     const int8_t *cols,
+                     size_t ncols,
+                     struct cs_batch *b,
+                     struct cs_error *err)
+{
+    if (txn == NULL || b == NULL || b->table == NULL || b->table->id != table) {
+        return cs_error_set(err, CS_EINVAL, "read_cols: batch is not of table %d", table);
+    }
+    cs_batch_reset(b);
+    uint32_t want = 0;
+    for (size_t i = 0; i < ncols; i++) {
+        if (cols[i] < 0 || cols[i] >= b->table->ncols) {
+            return cs_error_set(err, CS_EINVAL, "read_cols: no column %d", cols[i]);
+        }
+        want |= 1u << cols[i];
+    }
+    for (size_t i = txn->nputs; i-- > 0;) {
+        const struct cs_mpart *p = &txn->puts[i];
+        if (p->table != table || p->time_key != time_key) continue;
+        return p->rows == 0 ? CS_OK : read_put(txn, p, want, b, err);
+    }
+    size_t first, end;
+    cs_snap_part_range(txn->base, table, time_key, time_key, &first, &end);
+    if (first == end) return CS_OK;
+    for (size_t i = 0; i < ncols; i++) {
+        int rc = cs_snap_read_col(txn->base, table, first, cols[i], &b->cols[cols[i]], err);
+        if (rc != CS_OK) {
+            cs_batch_reset(b);
+            return rc;
+        }
+    }
+    b->rows = cs_snap_part(txn->base, table, first).rows;
+    cs_snap_release_part(txn->base, table, first); /* decoded: its pages are not needed */
+    return CS_OK;
 }
 
 /* --- commit --- */

@@ -74,7 +74,7 @@ static int cmp_order(const void *x, const void *y)
 static struct order_row *version_order(const struct cs_dim *d)
 {
     const struct cs_table_def *t = d->table;
-    int vf = cs_schema_find_column(t, "valid_from", strlen("valid_from"));
+    const int vf = t->scd.valid_from;
     const struct cs_col *kc = &d->rows.cols[t->key_col];
     const struct cs_col *vc = vf >= 0 ? &d->rows.cols[vf] : NULL;
     struct order_row *o = malloc((d->rows.rows + 1) * sizeof(*o));

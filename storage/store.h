@@ -180,6 +180,15 @@ int cs_txn_put_part(struct cs_txn *txn,
  * partition it already put. */
 int cs_txn_read_part(
     struct cs_txn *txn, int table, int32_t time_key, struct cs_batch *b, struct cs_error *err);
+/* cs_txn_read_cols() - the same for the ncols columns cols[] only (the others of b stay
+ * empty; b->rows is the partition's row count). */
+int cs_txn_read_cols(struct cs_txn *txn,
+                     int table,
+                     int32_t time_key,
+                     const int8_t *cols,
+                     size_t ncols,
+                     struct cs_batch *b,
+                     struct cs_error *err);
 /* cs_txn_commit() - make every put visible at once (manifest replaced atomically) and end the
  * transaction (txn is freed, the lock released), whatever the outcome. On failure the store
  * stays at the previous version. */

@@ -25,6 +25,17 @@ enum cs_table_id {
 #define CS_TABLE_MIN 1
 #define CS_TABLE_MAX 8
 
+/* The operational tables of SPEC 3.2, the nightly job's input: described here so that one
+ * parser reads their exports, never stored (ids outside CS_TABLE_MIN..CS_TABLE_MAX). */
+enum cs_op_table_id {
+    CS_T_OP_AGENTS = 101,
+    CS_T_OP_QUERIES = 102,   /* agent_queries */
+    CS_T_OP_APPROVALS = 103, /* agent_approvals */
+    CS_T_OP_FEEDBACK = 104,  /* agent_feedback */
+};
+#define CS_OP_TABLE_MIN 101
+#define CS_OP_TABLE_MAX 104
+
 /* Logical types: how a value is parsed and printed. */
 enum cs_type {
     CS_TY_INT4 = 1,
@@ -71,7 +82,23 @@ struct cs_column_def {
     uint8_t fk;      /* enum cs_table_id referenced, 0 when none */
     unsigned flags;  /* enum cs_column_flags */
     const char *def; /* default as PostgreSQL text, NULL for none (NULL value) */
+    uint8_t precision; /* NUMERIC(precision, scale); 0 = unconstrained */
 };
+
+/* How a dimension's natural key (name_col) is unique. */
+enum cs_name_rule {
+    CS_NAME_NONE = 0,
+    CS_NAME_UNIQUE = 1,         /* one row per name (conversation_id, user_id) */
+    CS_NAME_UNIQUE_CURRENT = 2, /* SCD-2: one current version per name (agent_name) */
+};
+
+/* The roles of an SCD-2 dimension's columns (-1 when the table has none). */
+struct cs_scd_roles {
+    int8_t valid_from, valid_to, is_current;
+};
+
+/* A generated column: gen_col = round(avg(gen_args), scale) (overall_score of fact_training,
+ * PostgreSQL's (clarity + accuracy + tone) / 3.0 stored as numeric(3,2)); gen_col -1: none. */
 
 struct cs_table_def {
     uint8_t id;       /* enum cs_table_id */
@@ -82,6 +109,14 @@ struct cs_table_def {
     int8_t time_col;  /* time_key column, -1 for dimensions */
     int8_t name_col;  /* natural key of a dimension (agent_name, user_id, ...), -1 if none */
     const struct cs_column_def *cols;
+    uint8_t name_rule;          /* enum cs_name_rule of name_col */
+    struct cs_scd_roles scd;    /* valid_from / valid_to / is_current, or -1 */
+    int8_t src_col;             /* hidden operational id of a fact row (source_id), or -1 */
+    int8_t gen_col;             /* generated column, or -1 */
+    int8_t gen_args[3];         /* its inputs */
+    uint8_t nagg;               /* columns the daily aggregate reads of this fact table */
+    const int8_t *agg_cols;
+    bool operational;           /* an operational table (SPEC 3.2): parsed, never stored */
 };
 
 #define CS_MAX_COLS 20
@@ -89,8 +124,11 @@ struct cs_table_def {
 /* cs_schema_table() - the definition of table id, or NULL when id is not a table. */
 const struct cs_table_def *cs_schema_table(int id);
 
-/* cs_schema_find_table() - the definition of the table named `name`, or NULL. */
+/* cs_schema_find_table() - the definition of the stored table named `name`, or NULL. */
 const struct cs_table_def *cs_schema_find_table(const char *name);
+
+/* cs_schema_op_table() - the definition of operational table id (CS_T_OP_*), or NULL. */
+const struct cs_table_def *cs_schema_op_table(int id);
 
 /* cs_schema_find_column() - index of column `name` in t, or -1. */
 int cs_schema_find_column(const struct cs_table_def *t, const char *name, size_t name_len);
@@ -135,6 +173,19 @@ enum {
     CS_FT_KEY = 0, CS_FT_AGENT, CS_FT_TIME, CS_FT_CONV, CS_FT_ANNOTATOR, CS_FT_SAFE,
     CS_FT_CLARITY, CS_FT_ACCURACY, CS_FT_TONE, CS_FT_OVERALL, CS_FT_LABELS, CS_FT_CREATED_AT,
     CS_FT_ANNOTATED_AT, CS_FT_SRC_ID, CS_FT_NCOLS
+};
+enum { CS_OA_NAME = 0, CS_OA_TYPE, CS_OA_CAPABILITIES, CS_OA_SLA, CS_OA_COST, CS_OA_NCOLS };
+enum {
+    CS_OQ_ID = 0, CS_OQ_AGENT, CS_OQ_CONV, CS_OQ_QUERY, CS_OQ_RESULT_SIZE, CS_OQ_LATENCY,
+    CS_OQ_APPROVED, CS_OQ_HUMAN_EDITED, CS_OQ_ERROR, CS_OQ_CREATED_AT, CS_OQ_NCOLS
+};
+enum {
+    CS_OP_ID = 0, CS_OP_AGENT, CS_OP_CONV, CS_OP_APPROVED_BY, CS_OP_STATUS, CS_OP_INTERRUPTIONS,
+    CS_OP_CREATED_AT, CS_OP_RESOLVED_AT, CS_OP_NCOLS
+};
+enum {
+    CS_OF_ID = 0, CS_OF_AGENT, CS_OF_CONV, CS_OF_ANNOTATOR, CS_OF_SAFE, CS_OF_CLARITY,
+    CS_OF_ACCURACY, CS_OF_TONE, CS_OF_LABELS, CS_OF_CREATED_AT, CS_OF_ANNOTATED_AT, CS_OF_NCOLS
 };
 enum {
     CS_AGG_AGENT = 0, CS_AGG_TIME, CS_AGG_TOTAL_QUERIES, CS_AGG_AVG_LATENCY, CS_AGG_P95_LATENCY,
