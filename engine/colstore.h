@@ -148,6 +148,61 @@ COLSTORE_API int colstore_load_buffer(colstore_store *store,
                                       colstore_load_stats *stats,
                                       colstore_error *err);
 
+/* ---- The nightly job (SPEC 3.2): operational exports into the warehouse ---- */
+
+/* One operational export: a file (path, "-" for standard input), or memory (buf, len), or
+ * absent (path and buf both NULL). */
+typedef struct colstore_nightly_input {
+    const char *path;
+    const void *buf; /* not retained; used when path is NULL */
+    size_t len;
+    const char *name;            /* for messages and, with AUTO, the format (default: path) */
+    enum colstore_format format; /* AUTO: .csv is CSV, anything else COPY text */
+    bool no_header;              /* CSV without a header line: columns in DDL order */
+} colstore_nightly_input;
+
+typedef struct colstore_nightly_options {
+    size_t size;          /* sizeof(colstore_nightly_options): set by COLSTORE_NIGHTLY_OPTIONS_INIT */
+    int64_t load_time_us; /* the load time (SCD-2 valid_from/valid_to, new users); 0 = now */
+    const char *rejects_path; /* NULL: the first bad line fails the night, nothing commits */
+    colstore_nightly_input agents;    /* agents: current agent definitions (SCD-2) */
+    colstore_nightly_input queries;   /* agent_queries -> fact_agent_query */
+    colstore_nightly_input approvals; /* agent_approvals -> fact_approval */
+    colstore_nightly_input feedback;  /* agent_feedback -> fact_training */
+} colstore_nightly_options;
+
+#define COLSTORE_NIGHTLY_OPTIONS_INIT {sizeof(colstore_nightly_options), 0, NULL, {0}, {0}, {0}, {0}}
+
+/* Per export: rows parsed, new rows stored, rows already stored (skipped), rows rejected. */
+typedef struct colstore_nightly_counts {
+    uint64_t read, loaded, skipped, rejected;
+} colstore_nightly_counts;
+
+typedef struct colstore_nightly_stats {
+    size_t size; /* sizeof(colstore_nightly_stats): set by the caller (COLSTORE_NIGHTLY_STATS_INIT) */
+    colstore_nightly_counts agents; /* loaded = agents new or changed */
+    colstore_nightly_counts queries, approvals, feedback;
+    uint64_t versions_added;  /* dim_agent rows inserted (new agents and changed ones) */
+    uint64_t conversations_added, users_added;
+    uint64_t days_touched;    /* days whose facts and daily aggregates changed */
+    double seconds;
+} colstore_nightly_stats;
+
+#define COLSTORE_NIGHTLY_STATS_INIT {sizeof(colstore_nightly_stats), {0}, {0}, {0}, {0}, 0, 0, 0, 0, 0}
+
+/* colstore_nightly() - apply one night's operational exports (any subset) in one atomic commit
+ * (SPEC 3.2): agents as SCD-2 first, then the facts, each resolved to the agent version valid
+ * at its created_at; conversations and users inserted and maintained; idempotent by
+ * operational id (rows already stored are skipped); rows of any date go into their own day;
+ * the daily aggregates of every touched day refreshed in the same commit. Bad input:
+ * COLSTORE_EINPUT with "file:line: column: reason", nothing committed (unless
+ * opts->rejects_path: the bad lines go there, the rest commits). opts->size below what this
+ * library reads is COLSTORE_EINVAL. stats may be NULL. */
+COLSTORE_API int colstore_nightly(colstore_store *store,
+                                  const colstore_nightly_options *opts,
+                                  colstore_nightly_stats *stats,
+                                  colstore_error *err);
+
 /* ---- Reports (SPEC 4) ---- */
 
 typedef struct colstore_report_params {

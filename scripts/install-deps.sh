@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config            # C11 and C++17 compilers, make, CMake
   liblz4-dev libxxhash-dev                    # storage: compression, checksums, hash tables
+  libmd-dev                                   # nightly job: query_hash (MD5)
   libcriterion-dev                            # unit and integration tests
   libbenchmark-dev hyperfine                  # micro-benchmarks, whole-process timings
   libpq-dev postgresql postgresql-client      # pull from Postgres; the differential tests' server

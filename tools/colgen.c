@@ -36,12 +36,12 @@
 #include <sys/stat.h>
 
 #define EXIT_USAGE 2
-#define EXIT_IO 3
+#define EXIT_IO    3
 
 #define USEC_PER_SEC INT64_C(1000000)
 #define USEC_PER_DAY INT64_C(86400000000)
-#define OPEN_END INT64_MAX /* valid_to of a current version */
-#define NIL INT64_MIN      /* an SQL NULL among integer values */
+#define OPEN_END     INT64_MAX /* valid_to of a current version */
+#define NIL          INT64_MIN /* an SQL NULL among integer values */
 
 /* Days of dim_time before the first and after the last day of facts. */
 #define DIM_TIME_MARGIN_DAYS 7
@@ -63,7 +63,8 @@ static uint64_t splitmix64(uint64_t *x)
 static void rng_init(struct rng *r, uint64_t seed, uint64_t stream)
 {
     uint64_t x = seed ^ (stream * UINT64_C(0xd1b54a32d192ed03));
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
 }
 
 static uint64_t rotl(uint64_t x, int k)
@@ -125,7 +126,8 @@ static double rng_lognormal(struct rng *r, double median, double sigma)
 static int rng_pick(struct rng *r, const double *weights, int n)
 {
     double total = 0;
-    for (int i = 0; i < n; i++) total += weights[i];
+    for (int i = 0; i < n; i++)
+        total += weights[i];
     double x = rng_unit(r) * total;
     for (int i = 0; i < n; i++) {
         if (x < weights[i]) return i;
@@ -226,7 +228,8 @@ static size_t fmt_u64(char *p, uint64_t u)
         tmp[n++] = (char)('0' + u % 10);
         u /= 10;
     } while (u != 0);
-    for (size_t i = 0; i < n; i++) p[i] = tmp[n - 1 - i];
+    for (size_t i = 0; i < n; i++)
+        p[i] = tmp[n - 1 - i];
     return n;
 }
 
@@ -300,7 +303,8 @@ static size_t fmt_ts(char *p, int64_t us)
 static size_t fmt_numeric(char *p, int64_t v, int scale)
 {
     int64_t pow10 = 1;
-    for (int i = 0; i < scale; i++) pow10 *= 10;
+    for (int i = 0; i < scale; i++)
+        pow10 *= 10;
     size_t n = fmt_i64(p, v / pow10);
     p[n++] = '.';
     int64_t frac = v % pow10;
@@ -313,7 +317,7 @@ static size_t fmt_numeric(char *p, int64_t v, int scale)
 
 /* ---------------------------------------------------------------- output sinks */
 
-#define SINK_BUF_BYTES ((size_t)1 << 20)
+#define SINK_BUF_BYTES  ((size_t)1 << 20)
 #define MAX_FIELD_BYTES ((size_t)1 << 14) /* longest value this program writes, escaped */
 
 struct sink {
@@ -355,8 +359,12 @@ static void sink_sep(struct sink *s, int col)
     if (s->len >= SINK_BUF_BYTES) sink_flush(s);
 }
 
-static void out_open(struct out *o, const char *dir, const char *table, int formats,
-                     const char *const *cols, int ncols)
+static void out_open(struct out *o,
+                     const char *dir,
+                     const char *table,
+                     int formats,
+                     const char *const *cols,
+                     int ncols)
 {
     static const char *const ext[2] = {".copy", ".csv"};
     o->nsinks = 0;
@@ -488,14 +496,29 @@ static void f_text(struct out *o, const char *v)
                 const char c = v[j];
                 char e = 0;
                 switch (c) {
-                case '\\': e = '\\'; break;
-                case '\t': e = 't'; break;
-                case '\n': e = 'n'; break;
-                case '\r': e = 'r'; break;
-                case '\b': e = 'b'; break;
-                case '\f': e = 'f'; break;
-                case '\v': e = 'v'; break;
-                default: break;
+                case '\\':
+                    e = '\\';
+                    break;
+                case '\t':
+                    e = 't';
+                    break;
+                case '\n':
+                    e = 'n';
+                    break;
+                case '\r':
+                    e = 'r';
+                    break;
+                case '\b':
+                    e = 'b';
+                    break;
+                case '\f':
+                    e = 'f';
+                    break;
+                case '\v':
+                    e = 'v';
+                    break;
+                default:
+                    break;
                 }
                 if (e != 0) {
                     p[k++] = '\\';
@@ -576,8 +599,8 @@ struct version {
     int64_t from_us;
     int64_t to_us; /* OPEN_END while current */
     const char *type;
-    int sla_s;       /* -1: NULL */
-    int64_t cost_e6; /* cost_per_query_usd * 10^6 */
+    int sla_s;        /* -1: NULL */
+    int64_t cost_e6;  /* cost_per_query_usd * 10^6 */
     const char *caps; /* NULL: SQL NULL */
 };
 
@@ -611,7 +634,7 @@ static const struct user_def user_pool[] = {
     {"\\N", "annotator", "literal backslash-N"},
     {"peggy", "annotator", "labeling"},
 };
-#define USER_POOL_N (int)(sizeof(user_pool) / sizeof(user_pool[0]))
+#define USER_POOL_N  (int)(sizeof(user_pool) / sizeof(user_pool[0]))
 #define USER_RETIRED 11 /* mallory: valid_to set, not current */
 
 struct conv {
@@ -692,7 +715,8 @@ static void make_agents(struct world *w)
         struct version v0 = {
             .key = a + 1,
             .agent = a,
-            .from_us = start_us(w) - 30 * USEC_PER_DAY + (int64_t)rng_below(&r, 3600) * USEC_PER_SEC,
+            .from_us =
+                start_us(w) - 30 * USEC_PER_DAY + (int64_t)rng_below(&r, 3600) * USEC_PER_SEC,
             .to_us = ag->nver > 1 ? cuts[1] : OPEN_END,
             .type = def->type,
             .sla_s = def->sla_s,
@@ -719,7 +743,8 @@ static void make_agents(struct world *w)
         later[i].key = w->nversions + 1;
         w->versions[w->nversions++] = later[i];
     }
-    for (int a = 0; a < w->nagents; a++) w->agents[a].nver = 0;
+    for (int a = 0; a < w->nagents; a++)
+        w->agents[a].nver = 0;
     for (int i = 0; i < w->nversions; i++) { /* keys ascend with valid_from per agent */
         struct agent *ag = &w->agents[w->versions[i].agent];
         ag->ver[ag->nver++] = i;
@@ -743,9 +768,9 @@ static const struct version *version_of_key(const struct world *w, int key)
 
 static void write_dim_agent(const struct world *w)
 {
-    static const char *const cols[] = {"agent_key",          "agent_name",         "agent_type",
-                                       "capabilities",       "sla_target_seconds", "cost_per_query_usd",
-                                       "valid_from",         "valid_to",           "is_current"};
+    static const char *const cols[] = {"agent_key",    "agent_name",         "agent_type",
+                                       "capabilities", "sla_target_seconds", "cost_per_query_usd",
+                                       "valid_from",   "valid_to",           "is_current"};
     struct out o;
     out_open(&o, w->dir, "dim_agent", w->formats, cols, 9);
     for (int i = 0; i < w->nversions; i++) {
@@ -767,16 +792,15 @@ static void write_dim_agent(const struct world *w)
 static void write_dim_time(const struct world *w)
 {
     static const char *const cols[] = {
-        "time_key",    "full_date",   "year",         "quarter",        "month", "week",
-        "day_of_month", "day_of_week", "day_of_year", "day_name",       "month_name",
-        "is_weekend",  "is_holiday",  "fiscal_year",  "fiscal_quarter", "hour",  "minute"};
+        "time_key",     "full_date",   "year",           "quarter",  "month",      "week",
+        "day_of_month", "day_of_week", "day_of_year",    "day_name", "month_name", "is_weekend",
+        "is_holiday",   "fiscal_year", "fiscal_quarter", "hour",     "minute"};
     /* TO_CHAR(d, 'Day') and 'Month' pad to the longest name, 9 characters. */
     static const char *const day_names[7] = {"Sunday   ", "Monday   ", "Tuesday  ", "Wednesday",
                                              "Thursday ", "Friday   ", "Saturday "};
-    static const char *const month_names[12] = {"January  ", "February ", "March    ",
-                                                 "April    ", "May      ", "June     ",
-                                                 "July     ", "August   ", "September",
-                                                 "October  ", "November ", "December "};
+    static const char *const month_names[12] = {"January  ", "February ", "March    ", "April    ",
+                                                "May      ", "June     ", "July     ", "August   ",
+                                                "September", "October  ", "November ", "December "};
     struct out o;
     out_open(&o, w->dir, "dim_time", w->formats, cols, 17);
     const int64_t first = w->start_day - DIM_TIME_MARGIN_DAYS;
@@ -799,7 +823,8 @@ static void write_dim_time(const struct world *w)
         f_text(&o, month_names[m - 1]);
         f_bool(&o, dow == 0 || dow == 6);
         f_bool(&o, 0);
-        for (int i = 0; i < 4; i++) f_null(&o);
+        for (int i = 0; i < 4; i++)
+            f_null(&o);
         end_row(&o);
     }
     out_close(&o);
@@ -871,9 +896,16 @@ static int64_t pick_conv(struct world *w, struct rng *r, int64_t t)
 static void conv_id(char *buf, size_t size, int64_t i, struct rng *r)
 {
     static const char *const odd[] = {
-        "support \"vip\" #%lld", "thread,%lld",  "C:\\tickets\\%lld", "tab\there %lld",
-        "multi\nline %lld",      "  padded %lld ", "%lld",             "ünïcode-%lld",
-        "N%lld",                 "semi;colon %lld",
+        "support \"vip\" #%lld",
+        "thread,%lld",
+        "C:\\tickets\\%lld",
+        "tab\there %lld",
+        "multi\nline %lld",
+        "  padded %lld ",
+        "%lld",
+        "ünïcode-%lld",
+        "N%lld",
+        "semi;colon %lld",
     };
     const long long n = (long long)i + 1;
     if (i % 17 == 5) {
@@ -886,8 +918,8 @@ static void conv_id(char *buf, size_t size, int64_t i, struct rng *r)
 
 static void write_dim_conversation(struct world *w)
 {
-    static const char *const cols[] = {"conv_key",      "conversation_id", "first_seen_at",
-                                       "last_seen_at",  "total_queries",   "total_approvals",
+    static const char *const cols[] = {"conv_key",       "conversation_id", "first_seen_at",
+                                       "last_seen_at",   "total_queries",   "total_approvals",
                                        "total_feedback", "metadata"};
     static const char *const meta[] = {
         "{}",
@@ -926,7 +958,8 @@ static void write_dim_conversation(struct world *w)
 static void spread(int64_t *out, const double *weights, int days, int64_t total)
 {
     double sum = 0;
-    for (int d = 0; d < days; d++) sum += weights[d];
+    for (int d = 0; d < days; d++)
+        sum += weights[d];
     double acc = 0;
     int64_t given = 0;
     for (int d = 0; d < days; d++) {
@@ -957,14 +990,16 @@ static void plan_days(struct world *w)
     int64_t reserved = 0;
     for (int k = 0; k < ones + empties && (int64_t)ones <= w->rows; k++) {
         int d;
-        do d = rng_int(&r, 0, days - 1);
+        do
+            d = rng_int(&r, 0, days - 1);
         while (special[d] != 0);
         special[d] = k < ones ? 1 : 2;
         reserved += k < ones ? 1 : 0;
     }
     for (int d = 0; d < days; d++) {
         const int dow = day_of_week(w->start_day + d);
-        weight[d] = special[d] ? 0 : (dow == 0 || dow == 6 ? 0.6 : 1.0) * (0.7 + 0.6 * rng_unit(&r));
+        weight[d] =
+            special[d] ? 0 : (dow == 0 || dow == 6 ? 0.6 : 1.0) * (0.7 + 0.6 * rng_unit(&r));
     }
     spread(w->day_queries, weight, days, w->rows - reserved);
     w->max_day_rows = 1;
@@ -1005,7 +1040,8 @@ static int64_t *plan_share(const struct world *w, int64_t total)
         fprintf(stderr, "colgen: out of memory\n");
         exit(EXIT_IO);
     }
-    for (int d = 0; d < w->days; d++) weight[d] = (double)w->day_queries[d];
+    for (int d = 0; d < w->days; d++)
+        weight[d] = (double)w->day_queries[d];
     spread(out, weight, w->days, total);
     free(weight);
     return out;
@@ -1036,15 +1072,16 @@ static void put_hash(struct out *o, struct rng *r, uint64_t ring[64][2])
         ring[slot][1] = h[1];
     }
     char b[32];
-    for (int i = 0; i < 32; i++) b[i] = hex[(h[i / 16] >> (60 - 4 * (i % 16))) & 15];
+    for (int i = 0; i < 32; i++)
+        b[i] = hex[(h[i / 16] >> (60 - 4 * (i % 16))) & 15];
     f_raw(o, b, 32);
 }
 
 static void write_fact_agent_query(struct world *w)
 {
-    static const char *const cols[] = {"query_key",    "agent_key",         "time_key",
-                                       "conv_key",     "query_hash",        "result_size_bytes",
-                                       "latency_ms",   "approved",          "human_edited",
+    static const char *const cols[] = {"query_key",      "agent_key",  "time_key",
+                                       "conv_key",       "query_hash", "result_size_bytes",
+                                       "latency_ms",     "approved",   "human_edited",
                                        "error_occurred", "created_at"};
     static const double approved_w[3] = {0.70, 0.15, 0.15}; /* t, f, NULL */
     static uint64_t ring[64][2];
@@ -1122,15 +1159,16 @@ static void write_fact_approval(struct world *w)
         for (int64_t i = 0; i < per_day[d]; i++) {
             const int64_t t = w->day_buf[i];
             const int agent_key =
-                rng_chance(&r, 0.03) ? -1
-                                     : agent_key_at(w, rng_pick(&r, w->agent_weights, w->nagents), t);
+                rng_chance(&r, 0.03)
+                    ? -1
+                    : agent_key_at(w, rng_pick(&r, w->agent_weights, w->nagents), t);
             const int64_t c = pick_conv(w, &r, t);
             w->convs[c].approvals++;
             const int st = rng_pick(&r, status_w, 4);
             int64_t resolved = NIL, res_s = NIL, by = NIL;
             if (st != 0) {
-                double secs = st == 3 ? 86400.0 + rng_unit(&r) * 86400.0
-                                      : rng_lognormal(&r, 240.0, 1.3);
+                double secs =
+                    st == 3 ? 86400.0 + rng_unit(&r) * 86400.0 : rng_lognormal(&r, 240.0, 1.3);
                 const int64_t dt = rng_trim_fraction(&r, (int64_t)(secs * 1e6));
                 resolved = t + dt;
                 res_s = floor_div(resolved - t, USEC_PER_SEC);
@@ -1170,7 +1208,8 @@ static size_t array_elem(char *p, const char *v)
     const size_t n = strlen(v);
     bool quote = n == 0 || (n == 4 && (v[0] | 32) == 'n' && (v[1] | 32) == 'u' &&
                             (v[2] | 32) == 'l' && (v[3] | 32) == 'l');
-    for (size_t i = 0; i < n && !quote; i++) quote = strchr("\"\\{}, \t\n\r\v\f", v[i]) != NULL;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = strchr("\"\\{}, \t\n\r\v\f", v[i]) != NULL;
     if (!quote) {
         memcpy(p, v, n);
         return n;
@@ -1189,9 +1228,9 @@ static void put_labels(struct out *o, struct rng *r)
 {
     static const char *const common[] = {"accurate", "helpful", "needs work", "concise",
                                          "off-topic"};
-    static const char *const odd[] = {"a,b",        "q\"x",         "back\\slash", "NULL",
-                                      NULL,         "",             "{braces}",    "tab\tinside",
-                                      "très bien",  "line\nbreak",  "null"};
+    static const char *const odd[] = {"a,b", "q\"x",     "back\\slash", "NULL",      NULL,
+                                      "",    "{braces}", "tab\tinside", "très bien", "line\nbreak",
+                                      "null"};
     const double u = rng_unit(r);
     if (u < 0.04) {
         f_null(o);
@@ -1223,9 +1262,9 @@ static int pick_score(struct rng *r)
 static void write_fact_training(struct world *w)
 {
     static const char *const cols[] = {
-        "training_key",  "agent_key",      "time_key",   "conv_key",      "annotator_key",
-        "safe_to_send",  "clarity_score",  "accuracy_score", "tone_score", "overall_score",
-        "labels",        "created_at",     "annotated_at"};
+        "training_key", "agent_key",     "time_key",       "conv_key",   "annotator_key",
+        "safe_to_send", "clarity_score", "accuracy_score", "tone_score", "overall_score",
+        "labels",       "created_at",    "annotated_at"};
     static const double safe_w[3] = {0.78, 0.14, 0.08}; /* t, f, NULL */
     struct rng r;
     rng_init(&r, w->seed, 12);
@@ -1238,8 +1277,9 @@ static void write_fact_training(struct world *w)
         for (int64_t i = 0; i < per_day[d]; i++) {
             const int64_t t = w->day_buf[i];
             const int agent_key =
-                rng_chance(&r, 0.03) ? -1
-                                     : agent_key_at(w, rng_pick(&r, w->agent_weights, w->nagents), t);
+                rng_chance(&r, 0.03)
+                    ? -1
+                    : agent_key_at(w, rng_pick(&r, w->agent_weights, w->nagents), t);
             const int64_t c = pick_conv(w, &r, t);
             w->convs[c].feedback++;
             const int64_t annotator =
@@ -1258,18 +1298,372 @@ static void write_fact_training(struct world *w)
             f_int(&o, c + 1);
             f_int(&o, annotator);
             f_bool(&o, safe == 2 ? -1 : safe == 0);
-            for (int k = 0; k < 3; k++) f_int(&o, score[k] < 0 ? NIL : score[k]);
+            for (int k = 0; k < 3; k++)
+                f_int(&o, score[k] < 0 ? NIL : score[k]);
             f_numeric(&o, overall, 2);
             put_labels(&o, &r);
             f_ts(&o, t);
-            f_ts(&o, rng_chance(&r, 0.1)
-                         ? NIL
-                         : t + rng_trim_fraction(&r, (int64_t)(rng_lognormal(&r, 3600.0, 1.0) * 1e6)));
+            f_ts(&o,
+                 rng_chance(&r, 0.1)
+                     ? NIL
+                     : t + rng_trim_fraction(&r, (int64_t)(rng_lognormal(&r, 3600.0, 1.0) * 1e6)));
             end_row(&o);
         }
     }
     free(per_day);
     out_close(&o);
+}
+
+/* ---------------------------------------------------------------- operational exports (--ops)
+ *
+ * The nightly job's input (SPEC 3.2): DIR/dim_time.* and, for each night k, DIR/night-NNN/ with
+ * agents.*, agent_queries.*, agent_approvals.*, agent_feedback.* (COPY text and/or CSV with a
+ * header, as `COPY t TO` prints them with TimeZone UTC) and load_time (the --load-time to use:
+ * the next day, 03:00 UTC). Night k holds the rows created on day start + k, plus
+ * - late rows: ~1 % created 1 to 7 days earlier, with new ids;
+ * - rows sent again: ~0.5 % of the previous night's rows, the same values;
+ * - out-of-order commits: two ids of each night held back to the next night's export (created
+ *   the previous afternoon, so a pull's overlap window sees them);
+ * - agents: every agent's current definition; one agent ("zeta_ops") is new from night 1, one
+ *   ("data") changes its sla and capabilities at night nights/2, one has a NULL
+ *   sla_target_seconds, one NULL capabilities;
+ * - unresolved approvals, NULL approvers and agents, empty and NULL labels, NULL scores, new
+ *   users, conversations no query mentions, and text needing every COPY escape and CSV quote.
+ * A row's values are a function of (seed, table, id), so a row sent again is the same row. */
+
+struct ops_agent {
+    const char *name, *type, *caps;
+    int sla_s; /* -1: NULL */
+    int64_t cost_e6;
+    int from_night;
+};
+
+static const struct ops_agent ops_agents[] = {
+    {"data", "data", "[\"query\", \"analytics\", \"schema\"]", 300, 1500, 0},
+    {"Support Tier 2", "support", "[]", 180, 250000, 0},
+    {"billing,refunds", "ops", NULL, 600, 0, 0},
+    {"sql \"helper\"", "data", "[\"sql\", \"a\\\"b\", \"tab\\tx\"]", -1, 1, 0},
+    {"back\\office", "ops", "{\"tier\": 2, \"tools\": [\"search\", \"browse\"]}", 900, 123456, 0},
+    {"ünïcode agent", "marketing", "[\"content\", \"seo\", \"social\", \"ünïcode\"]", 900, 999999,
+     0},
+    {"zeta_ops", "ops", "[\"code\", \"debug\", \"deploy\"]", 60, 42, 1},
+};
+#define OPS_AGENTS_N (int)(sizeof(ops_agents) / sizeof(ops_agents[0]))
+
+struct ops {
+    uint64_t seed;
+    int64_t per_night; /* queries a night */
+    int64_t start_day;
+    int nights;
+    const char *dir;
+    int formats;
+    int64_t next_id[3];  /* next operational id of queries, approvals, feedback */
+    int64_t *prev_id[3]; /* the previous night's ids (for rows sent again) */
+    int64_t *prev_at[3]; /* and their created_at */
+    int *prev_night[3];  /* and the night each was first written (its values depend on it) */
+    int64_t nprev[3], prev_cap[3];
+    int64_t held_id[3][2], held_at[3][2]; /* held back for the next night (from night - 1) */
+    int nheld[3];
+    int64_t nconvs; /* conversations born so far */
+};
+
+static struct rng row_rng(const struct ops *g, int table, int64_t id)
+{
+    struct rng r;
+    rng_init(&r, g->seed ^ ((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)), (uint64_t)(20 + table));
+    return r;
+}
+
+static void ops_conv_id(char *buf, size_t size, int64_t i)
+{
+    static const char *const odd[] = {
+        "support \"vip\" #%lld", "thread,%lld",  "C:\\tickets\\%lld", "tab\there %lld",
+        "multi\nline %lld",      "ünïcode-%lld", "\\N %lld",          "  padded %lld "};
+    const long long n = (long long)i + 1;
+    if (i % 13 == 4)
+        snprintf(buf, size, odd[(i / 13) % (int64_t)(sizeof(odd) / sizeof(odd[0]))], n);
+    else
+        snprintf(buf, size, "conv-%06lld", n);
+}
+
+/* A conversation of night k: mostly recent ones (born in the last three nights). */
+static int64_t ops_pick_conv(const struct ops *g, struct rng *r, int night)
+{
+    const int64_t per = g->per_night / 100 > 0 ? g->per_night / 100 : 1;
+    const int64_t hi = (int64_t)(night + 1) * per;
+    int64_t lo = hi - 3 * per;
+    if (lo < 0) lo = 0;
+    return lo + (int64_t)rng_below(r, (uint64_t)(hi - lo));
+}
+
+static bool ops_agent_active(const struct ops *g, int a, int night)
+{
+    (void)g;
+    return ops_agents[a].from_night <= night;
+}
+
+static int ops_pick_agent(const struct ops *g, struct rng *r, int night)
+{
+    for (;;) {
+        const int a = (int)rng_below(r, OPS_AGENTS_N);
+        if (ops_agent_active(g, a, night)) return a;
+    }
+}
+
+static const char *ops_user(struct rng *r, const char *type, int night, char *buf, size_t size)
+{
+    if (rng_chance(r, 0.02)) { /* a user the warehouse has not seen yet */
+        snprintf(buf, size, "%s-%d-%d", type, night, rng_int(r, 1, 3));
+        return buf;
+    }
+    return user_pool[pick_user(r, type, NULL)].id;
+}
+
+static void ops_query_text(char *buf, size_t size, struct rng *r, int64_t id)
+{
+    static const char *const tpl[] = {
+        "SELECT count(*) FROM orders WHERE day = %lld",
+        "how many tickets were \"escalated\" on day %lld?",
+        "refund status for order #%lld, please",
+        "path C:\\reports\\%lld\\q.sql",
+        "tab\tseparated %lld",
+        "two\nlines %lld",
+        "ünïcode résumé %lld",
+        "\\N is not null %lld",
+        "",
+    };
+    const int k = (int)rng_below(r, sizeof(tpl) / sizeof(tpl[0]));
+    if (tpl[k][0] == '\0') {
+        buf[0] = '\0'; /* an empty query */
+        return;
+    }
+    snprintf(buf, size, tpl[k], (long long)(id % 1000));
+}
+
+static void ops_write_query(const struct ops *g, struct out *o, int64_t id, int64_t at, int night)
+{
+    struct rng r = row_rng(g, 0, id);
+    char text[256], conv[96];
+    ops_conv_id(conv, sizeof(conv), ops_pick_conv(g, &r, night));
+    ops_query_text(text, sizeof(text), &r, id);
+    double lat = rng_lognormal(&r, 800.0, 0.9);
+    if (lat < 1) lat = 1;
+    if (lat > 900000) lat = 900000;
+    static const double approved_w[3] = {0.70, 0.15, 0.15};
+    const int ap = rng_pick(&r, approved_w, 3);
+    f_int(o, id);
+    f_text(o, ops_agents[ops_pick_agent(g, &r, night)].name);
+    f_text(o, conv);
+    f_text(o, text);
+    f_int(o, rng_chance(&r, 0.1) ? NIL : (int64_t)rng_lognormal(&r, 4096.0, 1.5));
+    f_int(o, (int64_t)lat);
+    f_bool(o, ap == 2 ? -1 : ap == 0);
+    f_bool(o, rng_chance(&r, 0.12));
+    f_bool(o, rng_chance(&r, 0.03));
+    f_ts(o, at);
+    end_row(o);
+}
+
+static void
+ops_write_approval(const struct ops *g, struct out *o, int64_t id, int64_t at, int night)
+{
+    struct rng r = row_rng(g, 1, id);
+    char conv[96], user[64];
+    /* now and then a conversation no query mentions */
+    if (rng_chance(&r, 0.02))
+        snprintf(conv, sizeof(conv), "approval-only %lld", (long long)id);
+    else
+        ops_conv_id(conv, sizeof(conv), ops_pick_conv(g, &r, night));
+    const bool resolved = !rng_chance(&r, 0.15);
+    static const char *const done[3] = {"approved", "rejected", "expired"};
+    f_int(o, id);
+    if (rng_chance(&r, 0.03))
+        f_null(o);
+    else
+        f_text(o, ops_agents[ops_pick_agent(g, &r, night)].name);
+    f_text(o, conv);
+    if (rng_chance(&r, 0.05))
+        f_null(o);
+    else
+        f_text(o, ops_user(&r, "approver", night, user, sizeof(user)));
+    f_text(o, resolved ? done[rng_below(&r, 3)] : "pending");
+    f_int(o, rng_chance(&r, 0.03) ? NIL : rng_int(&r, 0, 4));
+    f_ts(o, at);
+    f_ts(o, resolved ? at + rng_trim_fraction(&r, (int64_t)(rng_lognormal(&r, 240.0, 1.2) * 1e6))
+                     : NIL);
+    end_row(o);
+}
+
+static void
+ops_write_feedback(const struct ops *g, struct out *o, int64_t id, int64_t at, int night)
+{
+    struct rng r = row_rng(g, 2, id);
+    char conv[96], user[64];
+    if (rng_chance(&r, 0.02))
+        snprintf(conv, sizeof(conv), "feedback-only %lld", (long long)id);
+    else
+        ops_conv_id(conv, sizeof(conv), ops_pick_conv(g, &r, night));
+    static const double safe_w[3] = {0.78, 0.14, 0.08};
+    f_int(o, id);
+    if (rng_chance(&r, 0.03))
+        f_null(o);
+    else
+        f_text(o, ops_agents[ops_pick_agent(g, &r, night)].name);
+    f_text(o, conv);
+    if (rng_chance(&r, 0.05))
+        f_null(o);
+    else
+        f_text(o, ops_user(&r, "annotator", night, user, sizeof(user)));
+    const int safe = rng_pick(&r, safe_w, 3);
+    f_bool(o, safe == 2 ? -1 : safe == 0);
+    for (int k = 0; k < 3; k++) {
+        const int sc = pick_score(&r);
+        f_int(o, sc < 0 ? NIL : sc);
+    }
+    put_labels(o, &r);
+    f_ts(o, at);
+    f_ts(o, rng_chance(&r, 0.1)
+                ? NIL
+                : at + rng_trim_fraction(&r, (int64_t)(rng_lognormal(&r, 3600.0, 1.0) * 1e6)));
+    end_row(o);
+}
+
+static void ops_write_agents(const struct ops *g, const char *dir, int night)
+{
+    static const char *const cols[] = {"agent_name", "agent_type", "capabilities",
+                                       "sla_target_seconds", "cost_per_query_usd"};
+    struct out o;
+    out_open(&o, dir, "agents", g->formats, cols, 5);
+    const int change = g->nights / 2;
+    for (int a = 0; a < OPS_AGENTS_N; a++) {
+        if (!ops_agent_active(g, a, night)) continue;
+        const struct ops_agent *d = &ops_agents[a];
+        const bool changed = a == 0 && night >= change && change > 0;
+        f_text(&o, d->name);
+        f_text(&o, d->type);
+        f_text(&o, changed ? "[\"query\", \"analytics\", \"schema\", \"forecast\"]" : d->caps);
+        f_int(&o, changed ? 150 : d->sla_s < 0 ? NIL : d->sla_s);
+        f_numeric(&o, d->cost_e6, 6);
+        end_row(&o);
+    }
+    out_close(&o);
+}
+
+static void ops_remember(struct ops *g, int t, int64_t id, int64_t at, int night)
+{
+    if (g->nprev[t] == g->prev_cap[t]) {
+        g->prev_cap[t] = g->prev_cap[t] ? 2 * g->prev_cap[t] : 1024;
+        g->prev_id[t] = realloc(g->prev_id[t], (size_t)g->prev_cap[t] * sizeof(int64_t));
+        g->prev_at[t] = realloc(g->prev_at[t], (size_t)g->prev_cap[t] * sizeof(int64_t));
+        g->prev_night[t] = realloc(g->prev_night[t], (size_t)g->prev_cap[t] * sizeof(int));
+        if (g->prev_id[t] == NULL || g->prev_at[t] == NULL || g->prev_night[t] == NULL) {
+            fprintf(stderr, "colgen: out of memory\n");
+            exit(EXIT_IO);
+        }
+    }
+    g->prev_id[t][g->nprev[t]] = id;
+    g->prev_at[t][g->nprev[t]] = at;
+    g->prev_night[t][g->nprev[t]] = night;
+    g->nprev[t]++;
+}
+
+typedef void (*ops_row_fn)(const struct ops *, struct out *, int64_t, int64_t, int);
+
+/* One operational fact export of night k: held-back rows of the previous night, the night's
+ * rows (some held back), late rows, rows of the previous night sent again. */
+static void
+ops_write_facts(struct ops *g, const char *dir, int t, int night, int64_t n, struct rng *r)
+{
+    static const char *const names[3] = {"agent_queries", "agent_approvals", "agent_feedback"};
+    static const char *const qcols[] = {
+        "id",         "agent",    "conversation_id", "query",          "result_size_bytes",
+        "latency_ms", "approved", "human_edited",    "error_occurred", "created_at"};
+    static const char *const acols[] = {"id",          "agent",      "conversation_id",
+                                        "approved_by", "status",     "interruption_count",
+                                        "created_at",  "resolved_at"};
+    static const char *const fcols[] = {
+        "id",           "agent",         "conversation_id", "annotator",
+        "safe_to_send", "clarity_score", "accuracy_score",  "tone_score",
+        "labels",       "created_at",    "annotated_at"};
+    static const char *const *cols[3] = {qcols, acols, fcols};
+    static const int ncols[3] = {10, 8, 11};
+    static const ops_row_fn row[3] = {ops_write_query, ops_write_approval, ops_write_feedback};
+    struct out o;
+    out_open(&o, dir, names[t], g->formats, cols[t], ncols[t]);
+    /* rows sent again: from the previous night's export */
+    const int64_t nprev = g->nprev[t];
+    for (int64_t i = 0; i < nprev; i++) {
+        if (rng_chance(r, 0.005))
+            row[t](g, &o, g->prev_id[t][i], g->prev_at[t][i], g->prev_night[t][i]);
+    }
+    g->nprev[t] = 0;
+    for (int i = 0; i < g->nheld[t]; i++) {
+        row[t](g, &o, g->held_id[t][i], g->held_at[t][i], night - 1);
+        ops_remember(g, t, g->held_id[t][i], g->held_at[t][i], night - 1);
+    }
+    g->nheld[t] = 0;
+    const int64_t day0 = (g->start_day + night) * USEC_PER_DAY;
+    int64_t *at = malloc((size_t)(n + 1) * sizeof(int64_t));
+    if (at == NULL) {
+        fprintf(stderr, "colgen: out of memory\n");
+        exit(EXIT_IO);
+    }
+    for (int64_t i = 0; i < n; i++)
+        at[i] = day0 + rng_trim_fraction(r, (int64_t)rng_below(r, (uint64_t)USEC_PER_DAY));
+    qsort(at, (size_t)n, sizeof(int64_t), cmp_i64);
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t id = g->next_id[t]++;
+        int64_t when = at[i];
+        if (night > 0 && rng_chance(r, 0.01)) /* late: created 1 to 7 days ago */
+            when -= (int64_t)rng_int(r, 1, 7) * USEC_PER_DAY;
+        /* two of the afternoon's ids commit after the export ran */
+        if (night + 1 < g->nights && g->nheld[t] < 2 && i > n / 2 &&
+            at[i] >= day0 + USEC_PER_DAY / 2 && rng_chance(r, 0.01)) {
+            g->held_id[t][g->nheld[t]] = id;
+            g->held_at[t][g->nheld[t]] = when;
+            g->nheld[t]++;
+            continue;
+        }
+        row[t](g, &o, id, when, night);
+        ops_remember(g, t, id, when, night);
+    }
+    free(at);
+    out_close(&o);
+}
+
+static int ops_main(struct ops *g)
+{
+    if (mkdir(g->dir, 0777) != 0 && errno != EEXIST) die_io("create directory", g->dir);
+    struct world w = {.seed = g->seed,
+                      .start_day = g->start_day,
+                      .days = g->nights,
+                      .dir = g->dir,
+                      .formats = g->formats};
+    write_dim_time(&w);
+    struct rng r;
+    rng_init(&r, g->seed, 30);
+    for (int k = 0; k < g->nights; k++) {
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s/night-%03d", g->dir, k + 1);
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) die_io("create directory", dir);
+        ops_write_agents(g, dir, k);
+        ops_write_facts(g, dir, 0, k, g->per_night, &r);
+        ops_write_facts(g, dir, 1, k, g->per_night / 10, &r);
+        ops_write_facts(g, dir, 2, k, g->per_night / 20, &r);
+        char path[4200], ts[48];
+        snprintf(path, sizeof(path), "%s/load_time", dir);
+        FILE *f = fopen(path, "wb");
+        if (f == NULL) die_io("create", path);
+        ts[fmt_ts(ts, (g->start_day + k + 1) * USEC_PER_DAY + 3 * INT64_C(3600000000))] = '\0';
+        fprintf(f, "%s\n", ts);
+        if (fclose(f) != 0) die_io("close", path);
+    }
+    for (int t = 0; t < 3; t++) {
+        free(g->prev_id[t]);
+        free(g->prev_at[t]);
+        free(g->prev_night[t]);
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1278,10 +1672,16 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: colgen --out DIR --rows N [--seed S] [--start YYYY-MM-DD] [--days D]\n"
                "              [--format text|csv|both]\n"
+               "       colgen --ops --out DIR --rows N --nights K [--seed S] [--start YYYY-MM-DD]\n"
+               "              [--format text|csv|both]\n"
                "Writes PostgreSQL exports of the seven warehouse tables: DIR/<table>.copy (COPY\n"
                "text) and/or DIR/<table>.csv (CSV with header). N is the row count of\n"
                "fact_agent_query; approvals N/10, training N/20, conversations N/100.\n"
-               "Defaults: --seed 1 --start 2025-01-01 --days 365 --format both.\n");
+               "Defaults: --seed 1 --start 2025-01-01 --days 365 --format both.\n"
+               "--ops: the nightly job's operational exports instead: DIR/dim_time.* and\n"
+               "DIR/night-NNN/{agents,agent_queries,agent_approvals,agent_feedback}.* and\n"
+               "load_time for K nights from --start; N queries a night (approvals N/10,\n"
+               "feedback N/20), late rows, rows sent again, an agent change and a new agent.\n");
 }
 
 static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
@@ -1305,11 +1705,17 @@ int main(int argc, char **argv)
 {
     struct world w = {.seed = 1, .rows = -1, .days = 365, .formats = 3};
     if (!parse_date("2025-01-01", &w.start_day)) return EXIT_USAGE;
+    bool ops = false;
+    int64_t nights = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
+        }
+        if (strcmp(a, "--ops") == 0) {
+            ops = true;
+            continue;
         }
         if (i + 1 >= argc) bad_usage("missing value or unknown option", a);
         const char *v = argv[++i];
@@ -1326,16 +1732,33 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--days") == 0) {
             if (!parse_i64(v, 1, 36500, &n)) bad_usage("bad --days (1..36500)", v);
             w.days = (int)n;
+        } else if (strcmp(a, "--nights") == 0) {
+            if (!parse_i64(v, 1, 36500, &nights)) bad_usage("bad --nights (1..36500)", v);
         } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "text") == 0) w.formats = 1;
-            else if (strcmp(v, "csv") == 0) w.formats = 2;
-            else if (strcmp(v, "both") == 0) w.formats = 3;
-            else bad_usage("bad --format (text, csv or both)", v);
+            if (strcmp(v, "text") == 0)
+                w.formats = 1;
+            else if (strcmp(v, "csv") == 0)
+                w.formats = 2;
+            else if (strcmp(v, "both") == 0)
+                w.formats = 3;
+            else
+                bad_usage("bad --format (text, csv or both)", v);
         } else {
             bad_usage("unknown option", a);
         }
     }
     if (w.dir == NULL || w.rows < 0) bad_usage("--out and --rows are required", NULL);
+    if (ops != (nights > 0)) bad_usage("--ops and --nights go together", NULL);
+    if (ops) {
+        struct ops g = {.seed = w.seed,
+                        .per_night = w.rows,
+                        .start_day = w.start_day,
+                        .nights = (int)nights,
+                        .dir = w.dir,
+                        .formats = w.formats,
+                        .next_id = {1, 1, 1}};
+        return ops_main(&g);
+    }
     if (mkdir(w.dir, 0777) != 0 && errno != EEXIST) die_io("create directory", w.dir);
 
     make_agents(&w);

@@ -3,6 +3,8 @@
  *
  *   colload --store DIR [--format text|csv] [--no-header] [--rejects FILE]
  *           [--load-time TS] TABLE FILE|-
+ *   colload --store DIR nightly [--load-time TS] [--agents F] [--queries F] [--approvals F]
+ *           [--feedback F] [--rejects FILE]
  *
  * One invocation is one atomic commit. Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O,
  * 4 damaged store.
@@ -19,6 +21,9 @@
 static const char usage[] =
     "usage: colload --store DIR [--format text|csv] [--no-header] [--rejects FILE]\n"
     "               [--load-time TIMESTAMPTZ] TABLE FILE|-\n"
+    "       colload --store DIR nightly [--load-time TIMESTAMPTZ] [--agents F] [--queries F]\n"
+    "               [--approvals F] [--feedback F] [--format text|csv] [--no-header]\n"
+    "               [--rejects FILE]\n"
     "\n"
     "Load a PostgreSQL export (COPY text or CSV) of TABLE into the store, in one atomic commit.\n"
     "TABLE is one of dim_agent, dim_time, dim_conversation, dim_user, fact_agent_query,\n"
@@ -29,6 +34,12 @@ static const char usage[] =
     "  --no-header       the CSV export has no header line (columns in DDL order)\n"
     "  --rejects FILE    write bad lines (verbatim, with the reason) to FILE and load the rest\n"
     "  --load-time TS    the value of DEFAULT now(), e.g. '2025-06-01 03:00:00+00'\n"
+    "\n"
+    "nightly: apply one night's exports of the operational tables in one atomic commit:\n"
+    "agents (SCD-2 of dim_agent), agent_queries, agent_approvals, agent_feedback (new facts,\n"
+    "conversations and users; rows whose id is already stored are skipped, so a re-run is\n"
+    "harmless), and the daily aggregates of every day touched. Any subset of the four; '-'\n"
+    "reads one of them from standard input. --load-time is the SCD-2 change time (now).\n"
     "\n"
     "Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O or system error, 4 damaged store.\n";
 
@@ -64,6 +75,7 @@ static void on_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows
 
 struct args {
     const char *store, *format, *rejects, *load_time, *table, *file;
+    const char *night[4]; /* --agents --queries --approvals --feedback */
     bool no_header;
 };
 
@@ -80,10 +92,22 @@ static int parse_args(int argc, char **argv, struct args *a)
         } else if (strcmp(s, "--no-header") == 0) {
             a->no_header = true;
             continue;
-        } else if (strcmp(s, "--store") == 0) dst = &a->store;
-        else if (strcmp(s, "--format") == 0) dst = &a->format;
-        else if (strcmp(s, "--rejects") == 0) dst = &a->rejects;
-        else if (strcmp(s, "--load-time") == 0) dst = &a->load_time;
+        } else if (strcmp(s, "--store") == 0)
+            dst = &a->store;
+        else if (strcmp(s, "--format") == 0)
+            dst = &a->format;
+        else if (strcmp(s, "--rejects") == 0)
+            dst = &a->rejects;
+        else if (strcmp(s, "--load-time") == 0)
+            dst = &a->load_time;
+        else if (strcmp(s, "--agents") == 0)
+            dst = &a->night[0];
+        else if (strcmp(s, "--queries") == 0)
+            dst = &a->night[1];
+        else if (strcmp(s, "--approvals") == 0)
+            dst = &a->night[2];
+        else if (strcmp(s, "--feedback") == 0)
+            dst = &a->night[3];
         if (dst != NULL) {
             if (++i >= argc) return fprintf(stderr, "colload: %s needs a value\n", s), -1;
             *dst = argv[i];
@@ -95,13 +119,26 @@ static int parse_args(int argc, char **argv, struct args *a)
             return fprintf(stderr, "colload: unexpected argument %s\n", s), -1;
         }
     }
-    if (npos == 1 && (strcmp(a->table, "nightly") == 0 || strcmp(a->table, "pull") == 0)) {
+    const bool nightly = npos >= 1 && strcmp(a->table, "nightly") == 0;
+    if (npos == 1 && strcmp(a->table, "pull") == 0) {
         fprintf(stderr, "colload: %s: not available in this version (see docs/cli.md)\n", a->table);
         return -1;
     }
-    if (npos != 2) return fprintf(stderr, "colload: TABLE and FILE are required\n"), -1;
+    const bool any_night = a->night[0] || a->night[1] || a->night[2] || a->night[3];
+    if (nightly && npos != 1)
+        return fprintf(stderr, "colload: nightly takes no FILE (use --queries F, ...)\n"), -1;
+    if (!nightly && any_night)
+        return fprintf(stderr,
+                       "colload: --agents/--queries/--approvals/--feedback go with nightly\n"),
+               -1;
+    if (!nightly && npos != 2) return fprintf(stderr, "colload: TABLE and FILE are required\n"), -1;
+    int stdin_uses = 0;
+    for (int i = 0; i < 4; i++)
+        stdin_uses += a->night[i] != NULL && strcmp(a->night[i], "-") == 0;
+    if (stdin_uses > 1) return fprintf(stderr, "colload: only one export can be '-'\n"), -1;
     a->store = cli_store_dir(a->store);
-    if (a->store == NULL) return fprintf(stderr, "colload: --store DIR (or COLSTORE_DIR) is required\n"), -1;
+    if (a->store == NULL)
+        return fprintf(stderr, "colload: --store DIR (or COLSTORE_DIR) is required\n"), -1;
     return 0;
 }
 
@@ -110,13 +147,68 @@ static int build_options(const struct args *a, colstore_load_options *o)
     memset(o, 0, sizeof(*o));
     o->no_header = a->no_header;
     o->rejects_path = a->rejects;
-    if (a->format == NULL) o->format = COLSTORE_FORMAT_AUTO;
-    else if (strcmp(a->format, "text") == 0) o->format = COLSTORE_FORMAT_TEXT;
-    else if (strcmp(a->format, "csv") == 0) o->format = COLSTORE_FORMAT_CSV;
-    else return fprintf(stderr, "colload: --format must be text or csv\n"), -1;
+    if (a->format == NULL)
+        o->format = COLSTORE_FORMAT_AUTO;
+    else if (strcmp(a->format, "text") == 0)
+        o->format = COLSTORE_FORMAT_TEXT;
+    else if (strcmp(a->format, "csv") == 0)
+        o->format = COLSTORE_FORMAT_CSV;
+    else
+        return fprintf(stderr, "colload: --format must be text or csv\n"), -1;
     if (a->load_time != NULL && !cli_parse_utc(a->load_time, &o->load_time_us))
-        return fprintf(stderr, "colload: --load-time: invalid timestamp \"%s\"\n", a->load_time), -1;
+        return fprintf(stderr, "colload: --load-time: invalid timestamp \"%s\"\n", a->load_time),
+               -1;
     return 0;
+}
+
+static void print_counts(const char *table, const colstore_nightly_counts *c)
+{
+    fprintf(stderr, "%s %llu read, %llu new, %llu skipped, %llu rejected; ", table,
+            (unsigned long long)c->read, (unsigned long long)c->loaded,
+            (unsigned long long)c->skipped, (unsigned long long)c->rejected);
+}
+
+/* colload nightly: the four exports into colstore_nightly(), one summary line. */
+static int run_nightly(const struct args *a, const colstore_load_options *lo)
+{
+    colstore_nightly_options o = COLSTORE_NIGHTLY_OPTIONS_INIT;
+    o.load_time_us = lo->load_time_us;
+    o.rejects_path = a->rejects;
+    colstore_nightly_input *in[4] = {&o.agents, &o.queries, &o.approvals, &o.feedback};
+    for (int i = 0; i < 4; i++) {
+        in[i]->path = a->night[i];
+        in[i]->format = (enum colstore_format)lo->format;
+        in[i]->no_header = lo->no_header;
+    }
+    colstore_error err;
+    colstore_store *store = NULL;
+    int rc = colstore_open(a->store, COLSTORE_WRITABLE | COLSTORE_CREATE, &store, &err);
+    if (rc != COLSTORE_OK) {
+        fprintf(stderr, "colload: %s\n", err.message);
+        return cli_exit_code(rc);
+    }
+    colstore_nightly_stats st = COLSTORE_NIGHTLY_STATS_INIT;
+    rc = colstore_nightly(store, &o, &st, &err);
+    colstore_close(store);
+    if (rc != COLSTORE_OK) {
+        fprintf(stderr, "colload: nightly: %s\n", err.message);
+        if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL)
+            fputs("colload: nothing was loaded\n", stderr);
+        return cli_exit_code(rc);
+    }
+    fputs("colload: nightly: ", stderr);
+    fprintf(stderr, "agents %llu read, %llu new or changed, %llu unchanged, %llu rejected; ",
+            (unsigned long long)st.agents.read, (unsigned long long)st.agents.loaded,
+            (unsigned long long)st.agents.skipped, (unsigned long long)st.agents.rejected);
+    print_counts("agent_queries", &st.queries);
+    print_counts("agent_approvals", &st.approvals);
+    print_counts("agent_feedback", &st.feedback);
+    fprintf(stderr,
+            "%llu agent versions added, %llu conversations and %llu users new, "
+            "%llu days touched, %.2f s\n",
+            (unsigned long long)st.versions_added, (unsigned long long)st.conversations_added,
+            (unsigned long long)st.users_added, (unsigned long long)st.days_touched, st.seconds);
+    return CLI_OK;
 }
 
 int main(int argc, char **argv)
@@ -127,6 +219,7 @@ int main(int argc, char **argv)
         fputs("Try 'colload --help'.\n", stderr);
         return CLI_USAGE;
     }
+    if (strcmp(a.table, "nightly") == 0) return run_nightly(&a, &o);
     struct progress pg = {isatty(STDERR_FILENO) != 0, now_s(), 0};
     o.progress = on_progress;
     o.progress_ctx = &pg;
@@ -144,11 +237,13 @@ int main(int argc, char **argv)
     if (pg.tty && pg.last > 0) fputs("\r\033[K", stderr);
     if (rc != COLSTORE_OK) {
         fprintf(stderr, "colload: %s\n", err.message);
-        if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL) fputs("colload: nothing was loaded\n", stderr);
+        if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL)
+            fputs("colload: nothing was loaded\n", stderr);
         return cli_exit_code(rc);
     }
     if (st.rows_read == 0) {
-        fprintf(stderr, "colload: %s: empty export, nothing to load (%.2f s)\n", a.table, st.seconds);
+        fprintf(stderr, "colload: %s: empty export, nothing to load (%.2f s)\n", a.table,
+                st.seconds);
         return CLI_OK;
     }
     fprintf(stderr,

@@ -42,10 +42,10 @@ snapshot() { # snapshot DIR: text dumps of every table
 snapshot "$work/base"
 for t in "${tables[@]}"; do same "dump after load: $t" "$gen/$t.copy" "$work/base/$t.copy"; done
 
-unchanged() { # unchanged NAME: the store holds exactly what it held before the case
+unchanged() { # unchanged NAME [BASE]: the store holds exactly what BASE (default: base) holds
   snapshot "$work/now"
-  local t ok=1
-  for t in "${tables[@]}"; do cmp -s "$work/base/$t.copy" "$work/now/$t.copy" || ok=0; done
+  local t ok=1 base=${2:-$work/base}
+  for t in "${tables[@]}"; do cmp -s "$base/$t.copy" "$work/now/$t.copy" || ok=0; done
   if ((ok)); then pass "$1: nothing committed"; else fail "$1: the store changed after a failed load"; fi
 }
 
@@ -204,6 +204,41 @@ else
   fail "--rejects: rows 900003 and 900004 are not both stored"
 fi
 run rc "$COLQUERY" --store "$store" verify; expect_rc "verify after the error cases" 0 "$rc" "$err"
+
+# colload nightly: usage, a bad night (exit 1, file:line: column, nothing committed), a good one.
+run rc "$COLLOAD" --store "$store" nightly "$gen/fact_agent_query.copy"
+expect_rc "nightly with a FILE is a usage error" 2 "$rc" "$err"
+run rc "$COLLOAD" --store "$store" fact_agent_query "$gen/fact_agent_query.copy" --queries x
+expect_rc "--queries without nightly is a usage error" 2 "$rc" "$err"
+run rc "$COLLOAD" --store "$store" nightly --queries - --approvals -
+expect_rc "two exports on standard input is a usage error" 2 "$rc" "$err"
+agent=$(head -n 1 "$gen/dim_agent.copy" | cut -f2)
+day=$(head -n 1 "$gen/dim_time.copy" | cut -f2)
+printf '%s\t%s\tcli-conv\tselect 1\t1\t5\tt\tf\tf\t%s 10:00:00+00\n' \
+  990001 "$agent" "$day" 990002 ghost-agent "$day" >"$work/q.copy"
+snapshot "$work/before"
+run rc "$COLLOAD" --store "$store" nightly --queries "$work/q.copy"
+expect_rc "nightly: unknown agent" 1 "$rc" "$err"
+if grep -q "q.copy:2: agent: no dim_agent version of agent \"ghost-agent\"" "$err"; then
+  pass "nightly: the message names file, line and column"
+else
+  fail "nightly: message: $(cat "$err")"
+fi
+unchanged "nightly: a bad night commits nothing" "$work/before"
+head -n 1 "$work/q.copy" >"$work/q1.copy"
+run rc "$COLLOAD" --store "$store" nightly --load-time '2025-06-01 03:00:00+00' --queries - <"$work/q1.copy"
+expect_rc "nightly: one good row from standard input" 0 "$rc" "$err"
+if grep -q 'agent_queries 1 read, 1 new, 0 skipped, 0 rejected' "$err"; then
+  pass "nightly: summary line"
+else
+  fail "nightly: summary line: $(cat "$err")"
+fi
+run rc "$COLLOAD" --store "$store" nightly --queries "$work/q1.copy"
+if [[ $rc -eq 0 ]] && grep -q 'agent_queries 1 read, 0 new, 1 skipped' "$err"; then
+  pass "nightly: a re-run skips the row"
+else
+  fail "nightly: re-run: exit $rc: $(cat "$err")"
+fi
 
 # A damaged store: a flipped byte and a truncated file are found, exit 4.
 damage() { # damage NAME HOW

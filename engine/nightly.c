@@ -1,0 +1,223 @@
+/*
+ * colstore_nightly(): one night of operational exports in one load session (see nightly.h).
+ *
+ *   parse the exports present (each whole: a night is small; a bad line stops here unless
+ *   there is a rejects file) → begin the session (writer lock, transaction) → agents (SCD-2)
+ *   → facts: queries, approvals, feedback, each by id (conversations and users maintained in
+ *   that order) → the changed dimensions put → finish: every touched day's aggregates refreshed
+ *   from the transaction's view, one commit. Any failure aborts: nothing is committed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/nightly.h"
+#include "storage/base/limits.h"
+
+static const int op_tables[CS_NI_COUNT] = {CS_T_OP_AGENTS, CS_T_OP_QUERIES, CS_T_OP_APPROVALS,
+                                           CS_T_OP_FEEDBACK};
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Parse input `in` (present) of source i whole into n->src[i]; *fd is the file opened for it. */
+static int
+parse_source(struct cs_night *n, int i, const colstore_nightly_input *in, FILE *rejects, int *fd)
+{
+    struct cs_night_src *s = &n->src[i];
+    const char *name = in->name != NULL ? in->name : in->path != NULL ? in->path : "<buffer>";
+    if (in->path != NULL && strcmp(in->path, "-") == 0 && in->name == NULL) name = "<stdin>";
+    struct cs_parse_opts po = {0};
+    int fmt = in->format;
+    if (fmt == COLSTORE_FORMAT_AUTO)
+        fmt = ends_with(name, ".csv") ? COLSTORE_FORMAT_CSV : COLSTORE_FORMAT_TEXT;
+    po.format = fmt == COLSTORE_FORMAT_CSV ? CS_FMT_CSV : CS_FMT_TEXT;
+    po.header = po.format == CS_FMT_CSV && !in->no_header;
+    po.filename = name;
+    po.rejects = rejects;
+    po.now_us = n->load_time;
+    s->t = cs_schema_op_table(op_tables[i]);
+    cs_batch_init(&s->rows, s->t);
+    s->present = true;
+    int rc;
+    if (in->path != NULL) {
+        if (strcmp(in->path, "-") == 0) {
+            *fd = STDIN_FILENO;
+        } else {
+            *fd = open(in->path, O_RDONLY | O_CLOEXEC);
+            if (*fd < 0)
+                return cs_error_set(&n->e, CS_EIO, "could not open \"%s\": %s", in->path,
+                                    strerror(errno));
+        }
+        rc = cs_parser_open_fd(s->t, *fd, &po, &s->parser, &n->e);
+    } else {
+        rc = cs_parser_open_mem(s->t, in->buf != NULL ? in->buf : "", in->len, &po, &s->parser,
+                                &n->e);
+    }
+    struct cs_batch chunk;
+    cs_batch_init(&chunk, s->t);
+    while (rc == CS_OK) {
+        rc = cs_parser_next(s->parser, &chunk, CS_PARSE_BATCH_ROWS, &n->e);
+        if (rc != CS_OK || chunk.rows == 0) break;
+        if (!cs_batch_append_range(&s->rows, &chunk, 0, chunk.rows))
+            rc = cs_error_set(&n->e, CS_ENOMEM, "out of memory");
+    }
+    cs_batch_free(&chunk);
+    if (rc == CS_OK) {
+        s->counts.read = s->rows.rows;
+        s->counts.rejected = cs_parser_rejected(s->parser);
+        s->order = malloc((s->rows.rows + 1) * sizeof(uint32_t));
+        s->state = calloc(s->rows.rows + 1, 1);
+        if (s->order == NULL || s->state == NULL)
+            rc = cs_error_set(&n->e, CS_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
+static int load_time_keys(struct cs_night *n)
+{
+    const struct cs_table_def *t = cs_schema_table(CS_T_DIM_TIME);
+    struct cs_col keys;
+    cs_col_init(&keys, CS_K_I64);
+    int rc = CS_OK;
+    if (cs_snap_part_count(n->sess->snap, t->id) > 0)
+        rc = cs_snap_read_col(n->sess->snap, t->id, 0, t->key_col, &keys, &n->e);
+    if (rc == CS_OK && !cs_hmap_init(&n->time_keys, false, keys.len + 1))
+        rc = cs_error_set(&n->e, CS_ENOMEM, "out of memory");
+    for (size_t r = 0; rc == CS_OK && r < keys.len; r++) {
+        if (!cs_hmap_put(&n->time_keys, keys.i64[r], 1))
+            rc = cs_error_set(&n->e, CS_ENOMEM, "out of memory");
+    }
+    cs_col_free(&keys);
+    return rc;
+}
+
+/* The night inside an open session: everything but the commit. */
+static int run_night(struct cs_night *n)
+{
+    int rc = cs_dim_edit_open(n, CS_T_DIM_AGENT, &n->agents);
+    if (rc == CS_OK) rc = cs_dim_edit_open(n, CS_T_DIM_CONVERSATION, &n->convs);
+    if (rc == CS_OK) rc = cs_dim_edit_open(n, CS_T_DIM_USER, &n->users);
+    if (rc == CS_OK) rc = load_time_keys(n);
+    if (rc == CS_OK && n->src[CS_NI_AGENTS].present) rc = cs_night_agents(n);
+    if (rc == CS_OK) rc = cs_night_facts(n);
+    if (rc == CS_OK) rc = cs_dim_edit_put(n, &n->agents);
+    if (rc == CS_OK) rc = cs_dim_edit_put(n, &n->convs);
+    if (rc == CS_OK) rc = cs_dim_edit_put(n, &n->users);
+    n->stats.days_touched = n->sess->ntouched;
+    return rc;
+}
+
+static void night_free(struct cs_night *n, int *fds)
+{
+    for (int i = 0; i < CS_NI_COUNT; i++) {
+        struct cs_night_src *s = &n->src[i];
+        cs_parser_close(s->parser);
+        if (s->t != NULL) cs_batch_free(&s->rows);
+        free(s->order);
+        free(s->state);
+        if (fds[i] > STDIN_FILENO) close(fds[i]);
+    }
+    cs_dim_edit_free(&n->agents);
+    cs_dim_edit_free(&n->convs);
+    cs_dim_edit_free(&n->users);
+    if (n->time_keys.cap != 0) cs_hmap_free(&n->time_keys);
+}
+
+static void copy_stats(colstore_nightly_stats *out, const colstore_nightly_stats *in)
+{
+    if (out == NULL || out->size < sizeof(size_t)) return;
+    const size_t size = out->size < sizeof(*in) ? out->size : sizeof(*in);
+    memcpy((char *)out + sizeof(size_t), (const char *)in + sizeof(size_t), size - sizeof(size_t));
+}
+
+static bool input_present(const colstore_nightly_input *in)
+{
+    return in->path != NULL || in->buf != NULL;
+}
+
+int colstore_nightly(colstore_store *store,
+                     const colstore_nightly_options *opts,
+                     colstore_nightly_stats *stats,
+                     colstore_error *err)
+{
+    const double t0 = mono_s();
+    if (store == NULL || opts == NULL)
+        return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: store and options are required");
+    if (opts->size < offsetof(colstore_nightly_options, feedback) + sizeof(opts->feedback))
+        return cs_engine_fail(err, COLSTORE_EINVAL,
+                              "nightly: options size %zu is too small "
+                              "(use COLSTORE_NIGHTLY_OPTIONS_INIT)",
+                              opts->size);
+    if (!(store->flags & COLSTORE_WRITABLE))
+        return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: the store was opened read-only");
+    const colstore_nightly_input *ins[CS_NI_COUNT] = {&opts->agents, &opts->queries,
+                                                      &opts->approvals, &opts->feedback};
+    for (int i = 0; i < CS_NI_COUNT; i++) {
+        if (ins[i]->format < COLSTORE_FORMAT_AUTO || ins[i]->format > COLSTORE_FORMAT_CSV)
+            return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: invalid format %d",
+                                  (int)ins[i]->format);
+    }
+    struct cs_night n;
+    memset(&n, 0, sizeof(n));
+    n.stats.size = sizeof(n.stats);
+    n.load_time = opts->load_time_us != 0 ? opts->load_time_us : now_us();
+    int fds[CS_NI_COUNT] = {-1, -1, -1, -1};
+    struct cs_session sess;
+    int rc = cs_session_begin(store, &sess, 0, &n.e);
+    if (rc != CS_OK) return cs_engine_error(err, &n.e);
+    n.sess = &sess;
+    FILE *rejects = NULL;
+    if (opts->rejects_path != NULL) {
+        rejects = fopen(opts->rejects_path, "w");
+        if (rejects == NULL)
+            rc = cs_error_set(&n.e, CS_EIO, "could not open rejects file \"%s\": %s",
+                              opts->rejects_path, strerror(errno));
+    }
+    for (int i = 0; i < CS_NI_COUNT && rc == CS_OK; i++) {
+        if (input_present(ins[i])) rc = parse_source(&n, i, ins[i], rejects, &fds[i]);
+    }
+    if (rc == CS_OK) rc = run_night(&n);
+    if (rejects != NULL && rc == CS_OK && (fflush(rejects) != 0 || fsync(fileno(rejects)) != 0))
+        rc = cs_error_set(&n.e, CS_EIO, "could not write rejects file \"%s\": %s",
+                          opts->rejects_path, strerror(errno));
+    const int frc = cs_session_finish(&sess, rc == CS_OK, &n.e);
+    if (rc == CS_OK) rc = frc;
+    if (rejects != NULL && fclose(rejects) != 0 && rc == CS_OK)
+        rc = cs_error_set(&n.e, CS_EIO, "could not write rejects file \"%s\": %s",
+                          opts->rejects_path, strerror(errno));
+    n.stats.agents = n.src[CS_NI_AGENTS].counts;
+    n.stats.queries = n.src[CS_NI_QUERIES].counts;
+    n.stats.approvals = n.src[CS_NI_APPROVALS].counts;
+    n.stats.feedback = n.src[CS_NI_FEEDBACK].counts;
+    night_free(&n, fds);
+    n.stats.seconds = mono_s() - t0;
+    copy_stats(stats, &n.stats);
+    if (rc != CS_OK) return cs_engine_error(err, &n.e);
+    if (err != NULL) {
+        err->code = COLSTORE_OK;
+        err->message[0] = '\0';
+    }
+    return COLSTORE_OK;
+}

@@ -1,0 +1,78 @@
+/*
+ * The nightly job (SPEC 3.2): the operational exports of one night turned into warehouse rows
+ * in one load session.
+ *
+ *   nightly.c        entry point, the four exports parsed (any byte source), the summary
+ *   nightly_dims.c   the dimension policies: SCD-2 close-and-insert (dim_agent), insert-only
+ *                    (dim_user), maintained counters and first/last seen (dim_conversation)
+ *   nightly_facts.c  identity by operational id (source_id), agent versions by created_at,
+ *                    derived columns (query_hash, resolution time, sla_met, overall_score),
+ *                    surrogate keys in SPEC 3.2's order, rows into their own day
+ *
+ * The pull (SPEC 3.4) feeds the same code from COPY streams.
+ */
+#ifndef CS_ENGINE_NIGHTLY_H
+#define CS_ENGINE_NIGHTLY_H
+
+#include "engine/hmap.h"
+#include "engine/session.h"
+#include "etl/parse.h"
+#include "storage/dim_index.h"
+
+enum { CS_NI_AGENTS = 0, CS_NI_QUERIES, CS_NI_APPROVALS, CS_NI_FEEDBACK, CS_NI_COUNT };
+
+/* One parsed export: its rows (an operational table's batch), in id order through `order`. */
+struct cs_night_src {
+    const struct cs_table_def *t;
+    struct cs_parser *parser; /* kept open: rejects name its file and line */
+    struct cs_batch rows;
+    uint32_t *order; /* rows by id (agents: by agent_name, bytewise) */
+    uint8_t *state;  /* per row: 0 new, 1 skipped (already stored / duplicate), 2 rejected */
+    bool present;
+    colstore_nightly_counts counts;
+};
+
+/* A dimension being changed by the night: the stored rows plus appended ones; written whole
+ * at the end when changed. */
+struct cs_dim_edit {
+    const struct cs_table_def *t;
+    struct cs_dim *dim; /* stored rows and their index; rows appended after nstored */
+    size_t nstored;
+    struct cs_hmap added; /* natural key of an appended row -> row (strings outlive it) */
+    int64_t next_key;
+    bool changed;
+};
+
+struct cs_night {
+    struct cs_session *sess;
+    int64_t load_time;
+    struct cs_night_src src[CS_NI_COUNT];
+    struct cs_dim_edit agents, convs, users;
+    struct cs_hmap time_keys; /* dim_time keys */
+    colstore_nightly_stats stats;
+    struct cs_error e;
+};
+
+/* nightly_dims.c */
+int cs_dim_edit_open(struct cs_night *n, int table, struct cs_dim_edit *d);
+void cs_dim_edit_free(struct cs_dim_edit *d);
+/* cs_dim_edit_put() - when changed, put the dimension's rows (key order) into the session. */
+int cs_dim_edit_put(struct cs_night *n, struct cs_dim_edit *d);
+/* cs_night_agents() - SCD-2 of the agents export. */
+int cs_night_agents(struct cs_night *n);
+/* cs_night_agent_at() - the dim_agent key of agent name[0..len) valid at ts; false when the
+ * name has no version at all. */
+bool cs_night_agent_at(
+    const struct cs_night *n, const char *name, size_t len, int64_t ts, int64_t *key, int64_t *row);
+/* cs_night_conversation() - the key of conversation id[0..len), inserted when unknown; its
+ * first/last seen widened to ts and counter column counter_col incremented. */
+int cs_night_conversation(
+    struct cs_night *n, const char *id, size_t len, int64_t ts, int counter_col, int64_t *key);
+/* cs_night_user() - the key of user id[0..len), inserted as user_type when unknown. */
+int cs_night_user(
+    struct cs_night *n, const char *id, size_t len, const char *user_type, int64_t *key);
+
+/* nightly_facts.c */
+int cs_night_facts(struct cs_night *n);
+
+#endif
