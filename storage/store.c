@@ -243,14 +243,45 @@ static int snap_load(struct cs_store *st, struct cs_snap *snap, bool fresh, stru
                         st->dir, CS_SNAP_OPEN_RETRIES);
 }
 
-static int snap_open(struct cs_store *st, bool fresh, struct cs_snap **out, struct cs_error *err)
+/* snap_load_version() - pin and read version v, which must still be on disk: a version other
+ * than the newest stays only while some snapshot (in any process) pins it. */
+static int
+snap_load_version(struct cs_store *st, struct cs_snap *snap, uint64_t v, struct cs_error *err)
+{
+    char path[CS_PATH_MAX];
+    uint64_t current = 0;
+    int rc = cs_read_current(st->dir, &current, err);
+    if (rc != CS_OK) return rc;
+    /* a manifest newer than CURRENT is a killed writer's orphan, never committed */
+    if (v > current)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s: no version %" PRIu64 " (the newest is %" PRIu64 ")", st->dir, v,
+                            current);
+    rc = pin_version(st->dir, v, &snap->pin_fd, path, err);
+    if (rc != CS_OK) return rc;
+    if (snap->pin_fd < 0)
+        return cs_error_set(err, CS_EINVAL,
+                            "%s: version %" PRIu64 " is no longer available (no snapshot pins it)",
+                            st->dir, v);
+    rc = parse_pinned(st, snap, v, path, false, err);
+    if (rc != CS_OK) {
+        (void)close(snap->pin_fd);
+        snap->pin_fd = -1;
+    }
+    return rc;
+}
+
+/* snap_open() - a snapshot of the newest version (version == UINT64_MAX) or of `version`. */
+static int snap_open(
+    struct cs_store *st, bool fresh, uint64_t version, struct cs_snap **out, struct cs_error *err)
 {
     *out = NULL;
     struct cs_snap *snap = calloc(1, sizeof(*snap));
     if (snap == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     snap->st = st;
     snap->pin_fd = -1;
-    int rc = snap_load(st, snap, fresh, err);
+    int rc = version == UINT64_MAX ? snap_load(st, snap, fresh, err)
+                                   : snap_load_version(st, snap, version, err);
     if (rc != CS_OK) {
         free(snap);
         return rc;
@@ -284,12 +315,24 @@ static int snap_open(struct cs_store *st, bool fresh, struct cs_snap **out, stru
 
 int cs_snap_open(struct cs_store *st, struct cs_snap **out, struct cs_error *err)
 {
-    return snap_open(st, false, out, err);
+    return snap_open(st, false, UINT64_MAX, out, err);
 }
 
 int cs_snap_open_fresh(struct cs_store *st, struct cs_snap **out, struct cs_error *err)
 {
-    return snap_open(st, true, out, err);
+    return snap_open(st, true, UINT64_MAX, out, err);
+}
+
+int cs_snap_open_version(struct cs_store *st,
+                         uint64_t version,
+                         struct cs_snap **out,
+                         struct cs_error *err)
+{
+    if (version == UINT64_MAX) {
+        *out = NULL;
+        return cs_error_set(err, CS_EINVAL, "%s: no version %" PRIu64, st->dir, version);
+    }
+    return snap_open(st, false, version, out, err);
 }
 
 /* newest_names() - whether the newest manifest the store parsed names data file id. */
@@ -370,11 +413,13 @@ size_t cs_snap_part_count(const struct cs_snap *snap, int table)
 
 struct cs_part_info cs_snap_part(const struct cs_snap *snap, int table, size_t i)
 {
-    struct cs_part_info info = {0, 0};
+    struct cs_part_info info = {0, 0, 0, 0};
     if (i >= cs_snap_part_count(snap, table)) return info;
     const struct cs_mpart *p = &snap->m->parts[snap->m->first[table] + i];
     info.time_key = p->time_key;
     info.rows = p->rows;
+    info.bytes = p->len;
+    info.file_id = snap->m->files[p->file].id;
     return info;
 }
 

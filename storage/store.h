@@ -53,6 +53,8 @@ const char *cs_store_dir(const struct cs_store *st);
 struct cs_part_info {
     int32_t time_key; /* YYYYMMDD, 0 for a dimension */
     uint32_t rows;
+    uint64_t bytes;   /* its block in the data file (header and segments) */
+    uint64_t file_id; /* the data file holding it: data/<file_id>.cseg */
 };
 
 /* Zone map of one column segment. min/max are meaningful for CS_K_I64 and CS_K_BOOL only, and
@@ -67,6 +69,14 @@ struct cs_seg_stats {
 /* cs_snap_open() - pin the newest committed version. Release with cs_snap_close(). */
 int cs_snap_open(struct cs_store *st, struct cs_snap **out, struct cs_error *err);
 void cs_snap_close(struct cs_snap *snap);
+/* cs_snap_open_version() - pin version `version`, which must still be on disk: the newest one,
+ * or an older one that another snapshot (of any process) pins, so that cooperating processes
+ * (a query's parallel workers) read the state their leader pinned. CS_EINVAL when the version
+ * is gone. */
+int cs_snap_open_version(struct cs_store *st,
+                         uint64_t version,
+                         struct cs_snap **out,
+                         struct cs_error *err);
 /* cs_snap_version() - the commit number of the snapshot (0 for a new, empty store). */
 uint64_t cs_snap_version(const struct cs_snap *snap);
 

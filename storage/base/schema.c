@@ -1,6 +1,7 @@
 /* The seed's DDL as tables of column definitions (see schema.h). */
 #include "storage/base/schema.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define NN  CS_COL_NOT_NULL
@@ -261,6 +262,28 @@ int cs_schema_find_column(const struct cs_table_def *t, const char *name, size_t
         if (strlen(c) == name_len && memcmp(c, name, name_len) == 0) return i;
     }
     return -1;
+}
+
+const char *cs_column_pg_type(const struct cs_column_def *c, char *buf, size_t cap)
+{
+    const char *name = "text"; /* TEXT, and HASH16: text in PostgreSQL, 16 bytes stored */
+    switch (c->type) {
+    case CS_TY_INT4: name = "integer"; break;
+    case CS_TY_INT8: name = "bigint"; break;
+    case CS_TY_BOOL: name = "boolean"; break;
+    case CS_TY_DATE: name = "date"; break;
+    case CS_TY_TIMESTAMPTZ: name = "timestamptz"; break;
+    case CS_TY_JSONB: name = "jsonb"; break;
+    case CS_TY_TEXT_ARRAY: name = "text[]"; break;
+    case CS_TY_NUMERIC:
+        if (c->precision == 0) break; /* unconstrained */
+        (void)snprintf(buf, cap, "numeric(%d,%d)", c->precision, c->scale);
+        return buf;
+    default: break;
+    }
+    if (c->type == CS_TY_NUMERIC) name = "numeric";
+    (void)snprintf(buf, cap, "%s", name);
+    return buf;
 }
 
 int cs_type_kind(int type)

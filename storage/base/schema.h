@@ -133,6 +133,10 @@ const struct cs_table_def *cs_schema_op_table(int id);
 /* cs_schema_find_column() - index of column `name` in t, or -1. */
 int cs_schema_find_column(const struct cs_table_def *t, const char *name, size_t name_len);
 
+/* cs_column_pg_type() - the column's type as PostgreSQL's DDL spells it ("integer",
+ * "numeric(10,6)", "timestamptz", "text[]", ...) into buf (cap bytes, >= 32); returns buf. */
+const char *cs_column_pg_type(const struct cs_column_def *c, char *buf, size_t cap);
+
 /* cs_type_kind() - the physical kind of a logical type. */
 int cs_type_kind(int type);
 
