@@ -86,7 +86,9 @@ COLSTORE_API int colstore_open(const char *path,
                                unsigned flags,
                                colstore_store **out_store,
                                colstore_error *err);
-/* colstore_close() - release a store; results obtained from it stay valid. NULL is a no-op. */
+/* colstore_close() - release a store; results obtained from it stay valid, and open snapshots
+ * (and their scans and streams) keep the store open until they are released. NULL is a
+ * no-op. */
 COLSTORE_API void colstore_close(colstore_store *store);
 
 /* ---- Loading (SPEC 3.1) ---- */
@@ -228,14 +230,21 @@ COLSTORE_API int colstore_report(colstore_store *store,
                                  colstore_result **out,
                                  colstore_error *err);
 
-/* Column types of a result. */
+/* Column types of results and tables. Result columns use INT for every integer; table
+ * columns (colstore_column_describe, scans) use SMALLINT / INTEGER / BIGINT. */
 enum colstore_type {
-    COLSTORE_TYPE_INT = 1,     /* integer or bigint: colstore_result_int() */
-    COLSTORE_TYPE_NUMERIC = 2, /* exact decimal: colstore_result_text(), or _double() */
-    COLSTORE_TYPE_DATE = 3,    /* "YYYY-MM-DD": colstore_result_text() */
+    COLSTORE_TYPE_NULL = 0,      /* a colstore_value that is SQL NULL */
+    COLSTORE_TYPE_INT = 1,       /* integer or bigint: colstore_result_int() */
+    COLSTORE_TYPE_NUMERIC = 2,   /* exact decimal: colstore_result_text(), or _double() */
+    COLSTORE_TYPE_DATE = 3,      /* "YYYY-MM-DD": colstore_result_text() */
     COLSTORE_TYPE_TEXT = 4,
     COLSTORE_TYPE_BOOL = 5,
-    COLSTORE_TYPE_TIMESTAMP = 6,
+    COLSTORE_TYPE_TIMESTAMP = 6, /* timestamptz */
+    COLSTORE_TYPE_SMALLINT = 7,
+    COLSTORE_TYPE_INTEGER = 8,
+    COLSTORE_TYPE_BIGINT = 9,
+    COLSTORE_TYPE_JSONB = 10,      /* text as PostgreSQL prints jsonb */
+    COLSTORE_TYPE_TEXT_ARRAY = 11, /* text[]: text of the array literal as PostgreSQL prints it */
 };
 
 COLSTORE_API size_t colstore_result_columns(const colstore_result *r);
@@ -320,6 +329,18 @@ struct ArrowArray {
 };
 #endif
 
+#ifndef ARROW_C_STREAM_INTERFACE
+#    define ARROW_C_STREAM_INTERFACE
+/* Arrow C Stream Interface (https://arrow.apache.org/docs/format/CStreamInterface.html). */
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+#endif
+
 /* colstore_result_to_arrow() - export r as a struct (one child per column: int64 for INT,
  * decimal128(precision, scale) for NUMERIC, date32 for DATE, utf8 for TEXT, bool for BOOL,
  * timestamp[us, UTC] for TIMESTAMP). The caller owns both structs and releases them with their
@@ -328,6 +349,273 @@ COLSTORE_API int colstore_result_to_arrow(const colstore_result *r,
                                           struct ArrowSchema *out_schema,
                                           struct ArrowArray *out_array,
                                           colstore_error *err);
+
+/* ---- Snapshots: one committed state for several scans and reports ---- */
+
+/* A snapshot pins one committed version of a store: what it shows never changes, whatever
+ * loads commit meanwhile, and the files it needs stay on disk (in every process) until it is
+ * closed. Cheap to open (the manifest is cached by the store handle). A snapshot may be used
+ * from several threads at once; it keeps its store handle alive (colstore_close() of the
+ * store may come first), and scans and Arrow streams keep their snapshot alive likewise. */
+typedef struct colstore_snapshot colstore_snapshot; /* opaque */
+
+/* colstore_snapshot_open() - pin the newest committed version. Release with
+ * colstore_snapshot_close(). */
+COLSTORE_API int colstore_snapshot_open(colstore_store *store,
+                                        colstore_snapshot **out,
+                                        colstore_error *err);
+/* colstore_snapshot_open_version() - pin version `version`: the newest, or an older one that
+ * another snapshot (in this or another process) still pins, so that cooperating processes
+ * (a query's parallel workers) read exactly the state their leader pinned. COLSTORE_EINVAL
+ * when the version is no longer on disk. */
+COLSTORE_API int colstore_snapshot_open_version(colstore_store *store,
+                                                uint64_t version,
+                                                colstore_snapshot **out,
+                                                colstore_error *err);
+/* colstore_snapshot_version() - the commit number it pins (0 for an empty new store). */
+COLSTORE_API uint64_t colstore_snapshot_version(const colstore_snapshot *snap);
+/* colstore_snapshot_close() - release it (the state stays readable by open scans and streams
+ * until they are released too). NULL is a no-op. */
+COLSTORE_API void colstore_snapshot_close(colstore_snapshot *snap);
+/* colstore_snapshot_report() - colstore_report() on the snapshot's state. */
+COLSTORE_API int colstore_snapshot_report(colstore_snapshot *snap,
+                                          const char *name,
+                                          const colstore_report_params *params,
+                                          colstore_result **out,
+                                          colstore_error *err);
+
+/* ---- Catalog: tables, columns, partitions ---- */
+
+/* Extensible out-structs: the caller sets `size` (the INIT macros do), the library fills only
+ * the fields that fit in it, so a program built against an older header keeps working. */
+
+/* colstore_table_count() / colstore_table_name() - the tables, i < count: the four
+ * dimensions, the three fact tables, agg_agent_daily_performance. NULL when i is too big. */
+COLSTORE_API size_t colstore_table_count(void);
+COLSTORE_API const char *colstore_table_name(size_t i);
+
+#define COLSTORE_NO_COLUMN ((size_t)-1)
+
+typedef struct colstore_table_info {
+    size_t size;           /* sizeof(colstore_table_info) */
+    const char *name;      /* static */
+    bool partitioned;      /* one partition per day (time_key): facts and the aggregate */
+    size_t columns;        /* columns, in DDL order (what SELECT * shows) */
+    size_t key_columns;    /* columns of the primary key: 1, or 2 (agent_key, time_key) */
+    size_t key[2];         /* their indexes */
+    size_t time_column;    /* index of time_key, COLSTORE_NO_COLUMN for a dimension */
+    /* From the snapshot; 0 when none was given. */
+    uint64_t rows;         /* exact, from the manifest */
+    size_t partitions;
+    int32_t first_time_key; /* YYYYMMDD of the first and last partition (0: none, or a
+                             * dimension) */
+    int32_t last_time_key;
+    uint64_t bytes;        /* stored bytes of its partitions */
+} colstore_table_info;
+#define COLSTORE_TABLE_INFO_INIT {sizeof(colstore_table_info), NULL, false, 0, 0, {0, 0}, 0, 0, 0, 0, 0, 0}
+
+/* colstore_table_describe() - table `table` (and, when snap is not NULL, its size in that
+ * snapshot) into *out. COLSTORE_EINVAL for an unknown table. */
+COLSTORE_API int colstore_table_describe(colstore_snapshot *snap,
+                                         const char *table,
+                                         colstore_table_info *out,
+                                         colstore_error *err);
+
+typedef struct colstore_column_info {
+    size_t size;          /* sizeof(colstore_column_info) */
+    const char *name;     /* static */
+    int type;             /* enum colstore_type: SMALLINT, INTEGER, BIGINT, NUMERIC, DATE,
+                           * TIMESTAMP, TEXT, BOOL, JSONB or TEXT_ARRAY */
+    char pg_type[32];     /* as PostgreSQL's DDL spells it: "integer", "numeric(10,6)",
+                           * "timestamptz", "text[]", ... */
+    int precision, scale; /* NUMERIC: numeric(precision, scale); 0 otherwise */
+    bool nullable;
+    bool key;       /* part of the primary key */
+    bool generated; /* computed by the engine (fact_training.overall_score) */
+} colstore_column_info;
+#define COLSTORE_COLUMN_INFO_INIT {sizeof(colstore_column_info), NULL, 0, {0}, 0, 0, false, false, false}
+
+/* colstore_column_describe() - column `col` (< colstore_table_info.columns) of `table`. */
+COLSTORE_API int colstore_column_describe(const char *table,
+                                          size_t col,
+                                          colstore_column_info *out,
+                                          colstore_error *err);
+/* colstore_column_index() - *out = the index of column `column` of `table`. COLSTORE_EINVAL
+ * naming the table's columns when there is none. */
+COLSTORE_API int colstore_column_index(const char *table,
+                                       const char *column,
+                                       size_t *out,
+                                       colstore_error *err);
+
+typedef struct colstore_partition_info {
+    size_t size;      /* sizeof(colstore_partition_info) */
+    int32_t time_key; /* YYYYMMDD; 0 for a dimension's one partition */
+    uint64_t rows;
+    uint64_t bytes;
+} colstore_partition_info;
+#define COLSTORE_PARTITION_INFO_INIT {sizeof(colstore_partition_info), 0, 0, 0}
+
+/* colstore_partition_describe() - partition i (< colstore_table_info.partitions, ordered by
+ * time_key) of `table` in snap. */
+COLSTORE_API int colstore_partition_describe(colstore_snapshot *snap,
+                                             const char *table,
+                                             size_t i,
+                                             colstore_partition_info *out,
+                                             colstore_error *err);
+
+/* ---- Table scans ---- */
+
+/* A constant of a predicate. Compared with a column of a compatible type: SMALLINT /
+ * INTEGER / BIGINT / NUMERIC columns take integer (type INT, SMALLINT, INTEGER or BIGINT) and
+ * NUMERIC constants, compared exactly (x < 1.5 on an integer column is x <= 1); DATE columns
+ * take DATE, TIMESTAMP columns TIMESTAMP, BOOL columns BOOL, TEXT columns TEXT (compared
+ * bytewise, as COLLATE "C"; = and <> do not depend on a collation). JSONB and TEXT_ARRAY
+ * columns take IS [NOT] NULL only. */
+typedef struct colstore_value {
+    int type;    /* enum colstore_type; COLSTORE_TYPE_NULL is SQL NULL */
+    int scale;   /* NUMERIC: the value is i / 10^scale (0..38) */
+    int64_t i;   /* integers; NUMERIC unscaled; DATE days since 1970-01-01; TIMESTAMP
+                  * microseconds since 1970-01-01 00:00 UTC; BOOL 0 or 1 */
+    const char *s; /* TEXT: len bytes (need not be NUL-terminated) */
+    size_t len;
+} colstore_value;
+
+enum colstore_op {
+    COLSTORE_OP_EQ = 1, /* column = value */
+    COLSTORE_OP_NE = 2,
+    COLSTORE_OP_LT = 3,
+    COLSTORE_OP_LE = 4,
+    COLSTORE_OP_GT = 5,
+    COLSTORE_OP_GE = 6,
+    COLSTORE_OP_BETWEEN = 7,     /* value <= column AND column <= value2 */
+    COLSTORE_OP_IN = 8,          /* column IN (values[0..nvalues)); NULLs allowed in the list */
+    COLSTORE_OP_IS_NULL = 9,     /* column IS NULL */
+    COLSTORE_OP_IS_NOT_NULL = 10,
+    COLSTORE_OP_BOOL = 11,       /* a boolean column as a condition: WHERE approved */
+    COLSTORE_OP_IS_TRUE = 12,    /* boolean column IS TRUE (never NULL) */
+    COLSTORE_OP_IS_FALSE = 13,
+    COLSTORE_OP_AND = 14,        /* args[0..nargs), nargs >= 1 */
+    COLSTORE_OP_OR = 15,
+    COLSTORE_OP_NOT = 16,        /* args[0], nargs == 1 */
+    COLSTORE_OP_TRUE = 17,       /* constants */
+    COLSTORE_OP_FALSE = 18,
+};
+
+/* A predicate: a tree of these, evaluated with SQL's three-valued logic (a comparison with
+ * NULL is unknown, NOT unknown is unknown); a row is returned when the tree is TRUE. The
+ * tree is read by colstore_scan_open() and not kept. */
+typedef struct colstore_pred {
+    int op;                 /* enum colstore_op */
+    size_t column;          /* comparisons: the column's index in the table */
+    colstore_value value;   /* EQ .. GE; BETWEEN's low end */
+    colstore_value value2;  /* BETWEEN's high end */
+    const colstore_value *values; /* IN */
+    size_t nvalues;
+    const struct colstore_pred *args; /* AND, OR, NOT */
+    size_t nargs;
+} colstore_pred;
+
+typedef struct colstore_scan_options {
+    size_t size;            /* sizeof(colstore_scan_options): start from the INIT macro */
+    const size_t *columns;  /* projection: column indexes in the order wanted (repeats
+                             * allowed); NULL = every column in table order */
+    size_t ncolumns;        /* with columns != NULL; 0 = no column (counting rows) */
+    const colstore_pred *where; /* NULL = every row */
+    int32_t time_key_min;   /* partitions with time_key in [min, max] (YYYYMMDD); 0 = no */
+    int32_t time_key_max;   /* bound. Ignored for dimensions */
+    size_t first_partition; /* partitions [first, first + count) of the table in the */
+    size_t partition_count; /* snapshot (see colstore_partition_describe); count 0 = to the end */
+} colstore_scan_options;
+#define COLSTORE_SCAN_OPTIONS_INIT {sizeof(colstore_scan_options), NULL, 0, NULL, 0, 0, 0, 0}
+
+typedef struct colstore_scan colstore_scan;   /* opaque */
+typedef struct colstore_batch colstore_batch; /* opaque */
+
+/* colstore_scan_open() - a scan of `table` in snap: the partitions in range and in the
+ * time_key bounds, less those whose zone maps (per-column min/max and NULL counts) prove that
+ * no row passes `where`; only the projected columns and those `where` reads are decoded; rows
+ * that fail are never copied. opts may be NULL (every column and row). COLSTORE_EINVAL for an
+ * unknown table or column, a predicate a column's type does not take. Release with
+ * colstore_scan_close(). A scan belongs to one thread; many scans may share a snapshot (a
+ * parallel scan: each worker opens its own on a share of the partitions). */
+COLSTORE_API int colstore_scan_open(colstore_snapshot *snap,
+                                    const char *table,
+                                    const colstore_scan_options *opts,
+                                    colstore_scan **out,
+                                    colstore_error *err);
+/* colstore_scan_next() - the next batch (the passing rows of one partition, in key order), or
+ * *out = NULL at the end. A batch stays valid until the next call or colstore_scan_close().
+ * COLSTORE_ECORRUPT when the store is damaged. */
+COLSTORE_API int colstore_scan_next(colstore_scan *scan,
+                                    const colstore_batch **out,
+                                    colstore_error *err);
+/* colstore_scan_partitions() - how many partitions the scan reads (after pruning), and
+ * colstore_scan_partition() the snapshot index of the k-th (for first_partition of a
+ * one-partition scan: how a parallel leader hands partitions to its workers). */
+COLSTORE_API size_t colstore_scan_partitions(const colstore_scan *scan);
+COLSTORE_API size_t colstore_scan_partition(const colstore_scan *scan, size_t k);
+
+typedef struct colstore_scan_stats {
+    size_t size;                    /* sizeof(colstore_scan_stats) */
+    uint64_t partitions_total;      /* partitions of the table in the snapshot */
+    uint64_t partitions_out_of_range; /* outside first_partition / partition_count */
+    uint64_t partitions_pruned_time; /* outside the time_key bounds */
+    uint64_t partitions_pruned_zone; /* skipped by zone maps */
+    uint64_t partitions_scanned;    /* read so far */
+    uint64_t rows_scanned;          /* rows of the partitions read */
+    uint64_t rows_returned;         /* rows that passed */
+    uint64_t predicates;            /* conditions (leaves of `where`) in the engine */
+    uint64_t columns_decoded;       /* column segments decoded */
+} colstore_scan_stats;
+#define COLSTORE_SCAN_STATS_INIT {sizeof(colstore_scan_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+/* colstore_scan_get_stats() - counts for EXPLAIN, as of now. */
+COLSTORE_API int colstore_scan_get_stats(const colstore_scan *scan,
+                                         colstore_scan_stats *out,
+                                         colstore_error *err);
+/* colstore_scan_close() - release the scan and its batches. NULL is a no-op. */
+COLSTORE_API void colstore_scan_close(colstore_scan *scan);
+
+COLSTORE_API size_t colstore_batch_rows(const colstore_batch *b);
+COLSTORE_API size_t colstore_batch_columns(const colstore_batch *b); /* projected columns */
+COLSTORE_API int32_t colstore_batch_time_key(const colstore_batch *b); /* 0: a dimension */
+COLSTORE_API size_t colstore_batch_partition(const colstore_batch *b); /* snapshot index */
+
+/* The values of one projected column of a batch, in place (valid as long as the batch). */
+typedef struct colstore_column_data {
+    size_t size;           /* sizeof(colstore_column_data) */
+    int type;              /* enum colstore_type, as colstore_column_describe() */
+    int scale;             /* NUMERIC */
+    size_t rows;
+    const uint8_t *nulls;  /* NULL when no row is NULL; else nulls[r] is 1 for a NULL row */
+    const int64_t *values; /* SMALLINT, INTEGER, BIGINT; NUMERIC unscaled; DATE days; TIMESTAMP
+                            * microseconds (UTC); 0 on NULL rows */
+    const uint8_t *bools;  /* BOOL: 0 or 1 */
+    const uint64_t *offsets; /* TEXT, JSONB, TEXT_ARRAY: row r is data[offsets[r] ..
+                              * offsets[r + 1]), as PostgreSQL prints it, not NUL-terminated */
+    const char *data;
+} colstore_column_data;
+#define COLSTORE_COLUMN_DATA_INIT {sizeof(colstore_column_data), 0, 0, 0, NULL, NULL, NULL, NULL, NULL}
+
+/* colstore_batch_column() - projected column `col` (< colstore_batch_columns()) of b. */
+COLSTORE_API int colstore_batch_column(const colstore_batch *b,
+                                       size_t col,
+                                       colstore_column_data *out,
+                                       colstore_error *err);
+
+/* colstore_scan_arrow() - the same scan as an Arrow C Stream: the schema is a struct of the
+ * projected columns, each batch one struct array (one partition; a dimension in one batch).
+ * Types: SMALLINT int16, INTEGER int32, BIGINT int64, NUMERIC decimal128(p, s), DATE date32,
+ * TIMESTAMP timestamp[us, UTC], TEXT utf8, BOOL bool, JSONB utf8 with the extension
+ * "arrow.json", TEXT_ARRAY list<utf8> (one-dimensional arrays; a multi-dimensional value is
+ * an error of get_next). The stream owns its scan and keeps the snapshot alive; the caller
+ * releases it (and each array) through their release callbacks. For one partition, set
+ * first_partition and partition_count = 1. */
+COLSTORE_API int colstore_scan_arrow(colstore_snapshot *snap,
+                                     const char *table,
+                                     const colstore_scan_options *opts,
+                                     struct ArrowArrayStream *out,
+                                     colstore_error *err);
 
 #ifdef __cplusplus
 }

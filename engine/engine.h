@@ -6,6 +6,7 @@
 #define CS_ENGINE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "engine/colstore.h"
 #include "storage/base/status.h"
@@ -15,7 +16,37 @@ struct colstore_store {
     struct cs_store *st;
     unsigned flags;
     pthread_mutex_t write_mu; /* serializes loads from threads of this process */
+    atomic_uint refs;         /* the caller's (until colstore_close) + one per snapshot */
 };
+
+/* A pinned snapshot behind colstore_snapshot: keeps its store handle alive, and is kept alive
+ * by the scans and Arrow streams reading it. */
+struct colstore_snapshot {
+    colstore_store *store;
+    struct cs_snap *snap;
+    atomic_uint refs; /* the caller's (until colstore_snapshot_close) + one per scan */
+};
+
+/* cs_engine_store_ref() / _unref() - take / drop a reference; the last one closes the store. */
+void cs_engine_store_ref(colstore_store *s);
+void cs_engine_store_unref(colstore_store *s);
+/* cs_engine_snap_ref() / _unref() - the same for a snapshot. */
+void cs_engine_snap_ref(colstore_snapshot *s);
+void cs_engine_snap_unref(colstore_snapshot *s);
+
+/* cs_engine_ok() - clear err (may be NULL) and return COLSTORE_OK. */
+int cs_engine_ok(colstore_error *err);
+
+/* cs_engine_table() - the visible-column view of a table: the schema definition and, for each
+ * public column index, the schema column. NULL (and COLSTORE_EINVAL in err) when unknown. */
+struct cs_engine_table {
+    const struct cs_table_def *def;
+    size_t ncols;            /* visible columns */
+    int col[CS_MAX_COLS];    /* public index -> schema column */
+};
+int cs_engine_table(const char *table, struct cs_engine_table *out, colstore_error *err);
+/* cs_engine_col_type() - the public type (enum colstore_type) of a schema column. */
+int cs_engine_col_type(const struct cs_column_def *c);
 
 /* cs_engine_error() - copy an internal error into the public one (err may be NULL); returns
  * the code. */

@@ -71,15 +71,14 @@ static int fill_params(const colstore_report_params *in,
     return COLSTORE_OK;
 }
 
-int colstore_report(colstore_store *store,
-                    const char *name,
-                    const colstore_report_params *params,
-                    colstore_result **out,
-                    colstore_error *err)
+/* run_report() - report `name` on snap (NULL: a snapshot of the store's newest version). */
+static int run_report(colstore_store *store,
+                      struct cs_snap *snap,
+                      const char *name,
+                      const colstore_report_params *params,
+                      colstore_result **out,
+                      colstore_error *err)
 {
-    if (out != NULL) *out = NULL;
-    if (store == NULL || name == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "report: store, name and out are required");
     size_t i = 0;
     while (i < sizeof(reports) / sizeof(reports[0]) && strcmp(reports[i].name, name) != 0) i++;
     if (i == sizeof(reports) / sizeof(reports[0]))
@@ -90,20 +89,40 @@ int colstore_report(colstore_store *store,
     colstore_result *res = calloc(1, sizeof(*res));
     if (res == NULL) return cs_engine_fail(err, COLSTORE_ENOMEM, "out of memory");
     struct cs_error e = {0};
-    struct cs_snap *snap = NULL;
-    rc = cs_snap_open(store->st, &snap, &e);
-    if (rc == CS_OK) rc = reports[i].fn(snap, &p, &res->r, &e);
-    cs_snap_close(snap);
+    struct cs_snap *own = NULL;
+    rc = snap != NULL ? CS_OK : cs_snap_open(store->st, &own, &e);
+    if (rc == CS_OK) rc = reports[i].fn(snap != NULL ? snap : own, &p, &res->r, &e);
+    cs_snap_close(own);
     if (rc != CS_OK) {
         free(res);
         return cs_engine_error(err, &e);
     }
     *out = res;
-    if (err != NULL) {
-        err->code = COLSTORE_OK;
-        err->message[0] = '\0';
-    }
-    return COLSTORE_OK;
+    return cs_engine_ok(err);
+}
+
+int colstore_report(colstore_store *store,
+                    const char *name,
+                    const colstore_report_params *params,
+                    colstore_result **out,
+                    colstore_error *err)
+{
+    if (out != NULL) *out = NULL;
+    if (store == NULL || name == NULL || out == NULL)
+        return cs_engine_fail(err, COLSTORE_EINVAL, "report: store, name and out are required");
+    return run_report(store, NULL, name, params, out, err);
+}
+
+int colstore_snapshot_report(colstore_snapshot *snap,
+                             const char *name,
+                             const colstore_report_params *params,
+                             colstore_result **out,
+                             colstore_error *err)
+{
+    if (out != NULL) *out = NULL;
+    if (snap == NULL || name == NULL || out == NULL)
+        return cs_engine_fail(err, COLSTORE_EINVAL, "report: snapshot, name and out are required");
+    return run_report(snap->store, snap->snap, name, params, out, err);
 }
 
 void colstore_result_free(colstore_result *r)

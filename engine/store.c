@@ -25,6 +25,7 @@ int colstore_open(const char *path, unsigned flags, colstore_store **out_store, 
     }
     s->flags = flags;
     pthread_mutex_init(&s->write_mu, NULL);
+    atomic_init(&s->refs, 1);
     *out_store = s;
     if (err != NULL) {
         err->code = COLSTORE_OK;
@@ -33,10 +34,21 @@ int colstore_open(const char *path, unsigned flags, colstore_store **out_store, 
     return COLSTORE_OK;
 }
 
+void cs_engine_store_ref(colstore_store *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+}
+
+void cs_engine_store_unref(colstore_store *s)
+{
+    if (atomic_fetch_sub(&s->refs, 1) != 1) return;
+    cs_store_close(s->st);
+    pthread_mutex_destroy(&s->write_mu);
+    free(s);
+}
+
 void colstore_close(colstore_store *store)
 {
     if (store == NULL) return;
-    cs_store_close(store->st);
-    pthread_mutex_destroy(&store->write_mu);
-    free(store);
+    cs_engine_store_unref(store); /* open snapshots keep it until they are closed */
 }

@@ -286,7 +286,7 @@ static bool gather(struct cs_col *dst, const struct cs_col *src, const uint32_t 
         dst->off[0] = 0;
         for (size_t j = 0; j < n; j++) {
             const uint64_t a = src->off[sel[j]], len = src->off[sel[j] + 1] - a;
-            memcpy(dst->data + at, src->data + a, (size_t)len);
+            if (len > 0) memcpy(dst->data + at, src->data + a, (size_t)len);
             at += len;
             dst->off[j + 1] = at;
         }

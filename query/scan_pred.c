@@ -415,10 +415,16 @@ static bool cmp_holds(int c, int cmp)
     }
 }
 
+/* memcmp() that takes the NULL data pointer of a column of empty strings. */
+static int bytes_cmp(const char *a, const char *b, size_t n)
+{
+    return n == 0 ? 0 : memcmp(a, b, n);
+}
+
 /* Bytewise comparison (COLLATE "C"). */
 static int str_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-    const int c = memcmp(a, b, alen < blen ? alen : blen);
+    const int c = bytes_cmp(a, b, alen < blen ? alen : blen);
     if (c != 0) return c;
     return (alen > blen) - (alen < blen);
 }
@@ -430,7 +436,7 @@ static void cmp_str_vec(
         size_t len;
         const char *s = cs_col_str(c, from + i, &len);
         if (p->cmp == CS_CMP_EQ || p->cmp == CS_CMP_NE) {
-            const bool eq = len == p->len && memcmp(s, p->s, len) == 0;
+            const bool eq = len == p->len && bytes_cmp(s, p->s, len) == 0;
             out[i] = tv(eq == (p->cmp == CS_CMP_EQ));
         } else {
             out[i] = tv(cmp_holds(str_cmp(s, len, p->s, p->len), p->cmp));
@@ -462,7 +468,7 @@ in_vec(const struct cs_col *c, size_t from, size_t n, const struct cs_scan_pred 
             size_t len;
             const char *s = cs_col_str(c, from + i, &len);
             for (size_t j = 0; j < p->nk && !hit; j++)
-                hit = p->sklen[j] == len && memcmp(p->sk[j], s, len) == 0;
+                hit = p->sklen[j] == len && bytes_cmp(p->sk[j], s, len) == 0;
         } else {
             const int64_t x = c->kind == CS_K_BOOL ? c->b8[from + i] : c->i64[from + i];
             hit = in_sorted(p->ik, p->nk, x);
