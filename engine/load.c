@@ -7,6 +7,7 @@
  *   see a partial load.
  */
 #include "engine/load.h"
+#include "engine/load_rejects.h"
 #include "engine/session.h"
 
 #include <errno.h>
@@ -109,16 +110,9 @@ static int load_common(colstore_store *store,
     int rc = check_args(store, table, opts, &t, err);
     if (rc != COLSTORE_OK) return rc;
 
+    const char *rejects_path = opts != NULL ? opts->rejects_path : NULL;
     FILE *rejects = NULL;
-    if (opts != NULL && opts->rejects_path != NULL) {
-        rejects = fopen(opts->rejects_path, "w");
-        if (rejects == NULL)
-            return cs_engine_fail(err, COLSTORE_EIO, "could not open rejects file \"%s\": %s",
-                                  opts->rejects_path, strerror(errno));
-    }
     struct cs_parse_opts po = {0};
-    fill_parse_opts(src, opts, rejects, &po);
-
     struct cs_load ld = {.t = t, .opts = opts};
     if (src->fd >= 0) {
         struct stat sb;
@@ -127,20 +121,23 @@ static int load_common(colstore_store *store,
         ld.bytes_total = src->len;
     }
 
+    /* The rejects file is opened only under the writer lock: a load that cannot start leaves
+     * it untouched; its lines are on disk before the commit, or nothing commits. */
     struct cs_session sess;
     rc = cs_session_begin(store, &sess, CS_SESSION_ONE_FACT_TABLE, &ld.e);
     if (rc == CS_OK) {
+        if (rejects_path != NULL)
+            rc = cs_rejects_open(store->st, rejects_path, src->fd, NULL, 0, &rejects, &ld.e);
         ld.sess = &sess;
         ld.snap = sess.snap;
-        rc = run_load(&ld, src, &po);
+        fill_parse_opts(src, opts, rejects, &po);
+        if (rc == CS_OK) rc = run_load(&ld, src, &po);
+        if (rc == CS_OK) rc = cs_rejects_sync(rejects, rejects_path, &ld.e);
         const int frc = cs_session_finish(&sess, rc == CS_OK, &ld.e);
         if (rc == CS_OK) rc = frc;
         ld.sess = NULL;
     }
-
-    if (rejects != NULL && fclose(rejects) != 0 && rc == CS_OK)
-        rc = cs_error_set(&ld.e, CS_EIO, "could not write rejects file \"%s\": %s",
-                          opts->rejects_path, strerror(errno));
+    rc = cs_rejects_close(rejects, rejects_path, rc, &ld.e);
     ld.stats.seconds = mono_s() - t0;
     if (stats != NULL) *stats = ld.stats;
     if (rc != CS_OK) return cs_engine_error(err, &ld.e);

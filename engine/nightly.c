@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/nightly.h"
+#include "engine/load_rejects.h"
 #include "storage/base/limits.h"
 
 static const int op_tables[CS_NI_COUNT] = {CS_T_OP_AGENTS, CS_T_OP_QUERIES, CS_T_OP_APPROVALS,
@@ -189,24 +190,20 @@ int colstore_nightly(colstore_store *store,
     if (rc != CS_OK) return cs_engine_error(err, &n.e);
     n.sess = &sess;
     FILE *rejects = NULL;
-    if (opts->rejects_path != NULL) {
-        rejects = fopen(opts->rejects_path, "w");
-        if (rejects == NULL)
-            rc = cs_error_set(&n.e, CS_EIO, "could not open rejects file \"%s\": %s",
-                              opts->rejects_path, strerror(errno));
+    if (opts->rejects_path != NULL) { /* under the lock; never an input, never in the store */
+        const char *paths[CS_NI_COUNT];
+        for (int i = 0; i < CS_NI_COUNT; i++)
+            paths[i] = ins[i]->path;
+        rc = cs_rejects_open(store->st, opts->rejects_path, -1, paths, CS_NI_COUNT, &rejects, &n.e);
     }
     for (int i = 0; i < CS_NI_COUNT && rc == CS_OK; i++) {
         if (input_present(ins[i])) rc = parse_source(&n, i, ins[i], rejects, &fds[i]);
     }
     if (rc == CS_OK) rc = run_night(&n);
-    if (rejects != NULL && rc == CS_OK && (fflush(rejects) != 0 || fsync(fileno(rejects)) != 0))
-        rc = cs_error_set(&n.e, CS_EIO, "could not write rejects file \"%s\": %s",
-                          opts->rejects_path, strerror(errno));
+    if (rc == CS_OK) rc = cs_rejects_sync(rejects, opts->rejects_path, &n.e);
     const int frc = cs_session_finish(&sess, rc == CS_OK, &n.e);
     if (rc == CS_OK) rc = frc;
-    if (rejects != NULL && fclose(rejects) != 0 && rc == CS_OK)
-        rc = cs_error_set(&n.e, CS_EIO, "could not write rejects file \"%s\": %s",
-                          opts->rejects_path, strerror(errno));
+    rc = cs_rejects_close(rejects, opts->rejects_path, rc, &n.e);
     n.stats.agents = n.src[CS_NI_AGENTS].counts;
     n.stats.queries = n.src[CS_NI_QUERIES].counts;
     n.stats.approvals = n.src[CS_NI_APPROVALS].counts;

@@ -68,11 +68,17 @@ struct cs_txn {
     bool broken; /* a write failed: the data file's layout is unknown, commit refuses */
 };
 
-static int take_lock(const char *dir, int *fd, struct cs_error *err)
+int cs_take_lock(int dfd, const char *dir, int *fd, struct cs_error *err)
 {
-    char path[CS_PATH_MAX];
-    int rc = cs_sio_path(path, err, dir, CS_LOCK_NAME);
-    if (rc == CS_OK) rc = cs_sio_open(path, O_RDWR | O_CREAT, fd, err);
+    bool missing = false;
+    int rc = cs_sio_openat(dfd, dir, CS_LOCK_NAME, CS_SIO_RDWR_FILE, fd, &missing, err);
+    if (rc != CS_OK && missing) {
+        rc = cs_sio_openat(dfd, dir, CS_LOCK_NAME, CS_SIO_CREATE_NEW, fd, NULL, err);
+        /* another process may have created it meanwhile */
+        if (rc != CS_OK &&
+            cs_sio_openat(dfd, dir, CS_LOCK_NAME, CS_SIO_RDWR_FILE, fd, NULL, NULL) == CS_OK)
+            rc = CS_OK;
+    }
     if (rc != CS_OK) return rc;
     if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
@@ -81,65 +87,68 @@ static int take_lock(const char *dir, int *fd, struct cs_error *err)
         if (e == EWOULDBLOCK) {
             return cs_error_set(err, CS_EBUSY, "store \"%s\" is locked by another writer", dir);
         }
-        return cs_error_set(err, CS_EIO, "could not lock \"%s\": %s", path, strerror(e));
+        return cs_error_set(err, CS_EIO, "could not lock \"%s/%s\": %s", dir, CS_LOCK_NAME,
+                            strerror(e));
     }
     return CS_OK;
 }
 
-static int write_current(const char *dir, uint64_t v, bool *renamed, struct cs_error *err)
+/* write_current() - CURRENT.tmp (new), then renamed over CURRENT: the commit point. */
+static int write_current(int dfd, const char *dir, uint64_t v, bool *renamed, struct cs_error *err)
 {
-    char tmp[CS_PATH_MAX], cur[CS_PATH_MAX], text[32];
-    int rc = cs_sio_path(tmp, err, dir, CS_CURRENT_NAME ".tmp");
-    if (rc == CS_OK) rc = cs_sio_path(cur, err, dir, CS_CURRENT_NAME);
-    if (rc != CS_OK) return rc;
+    char text[32];
     int n = snprintf(text, sizeof(text), "MANIFEST-%012" PRIu64 "\n", v);
     assert(n == 22);
-    rc = cs_sio_write_file(tmp, text, (size_t)n, "current_tmp_written", err);
+    int rc =
+        cs_sio_write_new(dfd, dir, CS_CURRENT_TMP, text, (size_t)n, "current_tmp_written", err);
     if (rc != CS_OK) return rc;
     cs_store_kill_point("current_tmp_synced");
-    rc = cs_sio_rename(tmp, cur, err);
+    rc = cs_sio_renameat(dfd, dir, CS_CURRENT_TMP, CS_CURRENT_NAME, err);
     if (rc != CS_OK) return rc;
     *renamed = true;
     cs_store_kill_point("renamed");
-    rc = cs_sio_fsync_dir(dir, err);
+    rc = cs_sio_fsync(dfd, dir, err);
     cs_store_kill_point("dir_synced");
     return rc;
 }
 
-static int write_manifest(const char *dir, const struct cs_manifest *m, struct cs_error *err)
+static int
+write_manifest(int dfd, const char *dir, const struct cs_manifest *m, struct cs_error *err)
 {
-    char path[CS_PATH_MAX];
-    int rc = cs_sio_path(path, err, dir, "MANIFEST-%012" PRIu64, m->version);
-    if (rc != CS_OK) return rc;
+    char name[32];
+    (void)snprintf(name, sizeof(name), "MANIFEST-%012" PRIu64, m->version);
     uint8_t *buf;
     size_t len;
-    rc = cs_man_encode(m, &buf, &len, err);
+    int rc = cs_man_encode(m, &buf, &len, err);
     if (rc != CS_OK) return rc;
-    rc = cs_sio_write_file(path, buf, len, "manifest_written", err);
+    rc = cs_sio_write_new(dfd, dir, name, buf, len, "manifest_written", err);
     free(buf);
-    if (rc == CS_OK) rc = cs_sio_fsync_dir(dir, err);
+    if (rc == CS_OK) rc = cs_sio_fsync(dfd, dir, err);
     cs_store_kill_point("manifest_synced");
     return rc;
 }
 
-int cs_store_create_empty(const char *dir, struct cs_error *err)
+int cs_store_create_empty(int dfd, const char *dir, struct cs_error *err)
 {
-    char path[CS_PATH_MAX];
-    int rc = cs_sio_path(path, err, dir, CS_DATA_DIR);
+    int rc = cs_sio_mkdirat(dfd, dir, CS_DATA_DIR, err);
     if (rc != CS_OK) return rc;
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        return cs_error_set(err, CS_EIO, "could not create \"%s\": %s", path, strerror(errno));
-    }
     int lock_fd;
-    rc = take_lock(dir, &lock_fd, err);
+    rc = cs_take_lock(dfd, dir, &lock_fd, err);
     if (rc != CS_OK) return rc;
-    rc = cs_sio_path(path, err, dir, CS_CURRENT_NAME);
-    if (rc == CS_OK && access(path, F_OK) != 0) { /* another creator may have won */
+    struct stat sb;
+    if (!cs_sio_statat(dfd, CS_CURRENT_NAME, &sb)) { /* another creator may have won */
+        /* What an interrupted creation left (store.c checked it holds no data). */
+        rc = cs_sio_unlinkat(dfd, dir, CS_CURRENT_TMP, err);
+        if (rc == CS_OK) rc = cs_sio_unlinkat(dfd, dir, "MANIFEST-000000000000", err);
         struct cs_manifest m = {0};
         cs_man_index(&m);
-        rc = write_manifest(dir, &m, err);
+        if (rc == CS_OK) rc = write_manifest(dfd, dir, &m, err);
         bool renamed = false;
-        if (rc == CS_OK) rc = write_current(dir, 0, &renamed, err);
+        if (rc == CS_OK) rc = write_current(dfd, dir, 0, &renamed, err);
+        if (rc != CS_OK && !renamed) {
+            (void)cs_sio_unlinkat(dfd, dir, CS_CURRENT_TMP, NULL);
+            (void)cs_sio_unlinkat(dfd, dir, "MANIFEST-000000000000", NULL);
+        }
     }
     (void)close(lock_fd);
     return rc;
@@ -179,15 +188,16 @@ static bool keep_has(const struct keep_set *k, uint64_t id)
 }
 
 /* old_manifest() - delete MANIFEST-<v> unless a snapshot pins it; then keep its files. */
-static void old_manifest(const char *path, struct keep_set *k)
+static void old_manifest(int dfd, const char *dir, const char *name, struct keep_set *k)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
+    int fd;
+    if (cs_sio_openat(dfd, dir, name, CS_SIO_READ_FILE, &fd, NULL, NULL) != CS_OK) return;
     if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        (void)unlink(path); /* while locked: a reader that locks it next sees st_nlink == 0 */
+        /* while locked: a reader that locks it next sees st_nlink == 0 */
+        (void)cs_sio_unlinkat(dfd, dir, name, NULL);
     } else {
         struct cs_manifest m;
-        if (cs_man_load_fd(fd, path, &m, NULL) == CS_OK) {
+        if (cs_man_load_fd(fd, name, &m, NULL) == CS_OK) {
             keep_add(k, &m);
             cs_man_free(&m);
         } else {
@@ -210,61 +220,54 @@ static bool parse_name(const char *name, const char *prefix, const char *suffix,
     return true;
 }
 
-static bool is_tmp(const char *name)
+/* clean_store_dir() - the store directory: only the engine's own names are touched:
+ * CURRENT.tmp, MANIFEST-<v> newer than the live one (a killed writer's), older ones no
+ * snapshot pins. */
+static void clean_store_dir(const struct cs_store *st, uint64_t live, struct keep_set *k)
 {
-    size_t n = strlen(name);
-    return n > 4 && strcmp(name + n - 4, ".tmp") == 0;
-}
-
-static void clean_store_dir(const char *dir, uint64_t live, struct keep_set *k)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) {
+    DIR *d;
+    if (cs_sio_opendir(st->dfd, st->dir, &d, NULL) != CS_OK) {
         k->all = true;
         return;
     }
-    struct dirent *e;
-    char path[CS_PATH_MAX];
+    const struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         uint64_t v;
-        if (cs_sio_path(path, NULL, dir, "%s", e->d_name) != CS_OK) continue;
-        if (is_tmp(e->d_name)) {
-            (void)unlink(path);
+        if (strcmp(e->d_name, CS_CURRENT_TMP) == 0) {
+            (void)cs_sio_unlinkat(st->dfd, st->dir, e->d_name, NULL);
         } else if (parse_name(e->d_name, "MANIFEST-", "", &v) && v != live) {
             if (v > live) {
-                (void)unlink(path); /* written by a writer killed before its commit point */
+                (void)cs_sio_unlinkat(st->dfd, st->dir, e->d_name, NULL);
             } else {
-                old_manifest(path, k);
+                old_manifest(st->dfd, st->dir, e->d_name, k);
             }
         }
     }
     (void)closedir(d);
 }
 
-static void clean_data_dir(const char *dir, const struct keep_set *k)
+/* clean_data_dir() - data/<id>.cseg that no remaining manifest names; nothing else. */
+static void clean_data_dir(const struct cs_store *st, const struct keep_set *k)
 {
-    char ddir[CS_PATH_MAX], path[CS_PATH_MAX];
-    if (cs_sio_path(ddir, NULL, dir, CS_DATA_DIR) != CS_OK) return;
-    DIR *d = opendir(ddir);
-    if (d == NULL) return;
-    struct dirent *e;
+    DIR *d;
+    if (cs_sio_opendir(st->ddfd, st->data_dir, &d, NULL) != CS_OK) return;
+    const struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         uint64_t id;
-        bool dead =
-            is_tmp(e->d_name) || (parse_name(e->d_name, "", ".cseg", &id) && !keep_has(k, id));
-        if (dead && cs_sio_path(path, NULL, ddir, "%s", e->d_name) == CS_OK) (void)unlink(path);
+        if (parse_name(e->d_name, "", ".cseg", &id) && !keep_has(k, id))
+            (void)cs_sio_unlinkat(st->ddfd, st->data_dir, e->d_name, NULL);
     }
     (void)closedir(d);
 }
 
 /* cleanup() - best effort: a failure leaves garbage for the next writer, never damage.
  * Only the lock holder calls it, with `live` the version CURRENT names. */
-static void cleanup(const char *dir, const struct cs_manifest *live)
+static void cleanup(const struct cs_store *st, const struct cs_manifest *live)
 {
     struct keep_set k = {NULL, 0, 0, false};
     keep_add(&k, live);
-    clean_store_dir(dir, live->version, &k);
-    clean_data_dir(dir, &k);
+    clean_store_dir(st, live->version, &k);
+    if (!k.all) clean_data_dir(st, &k);
     free(k.ids);
 }
 
@@ -284,7 +287,7 @@ int cs_txn_begin(struct cs_store *st, struct cs_txn **out, struct cs_error *err)
     if (rc == CS_OK) {
         txn->st = st;
         txn->data_fd = -1;
-        rc = take_lock(st->dir, &txn->lock_fd, err);
+        rc = cs_take_lock(st->dfd, st->dir, &txn->lock_fd, err);
         if (rc != CS_OK) txn->lock_fd = -1;
     }
     if (rc == CS_OK) rc = cs_snap_open(st, &txn->base, err);
@@ -293,8 +296,9 @@ int cs_txn_begin(struct cs_store *st, struct cs_txn **out, struct cs_error *err)
         if (txn == NULL) atomic_store(&st->txn_active, false);
         return rc;
     }
-    cleanup(st->dir, txn->base->m); /* leftovers of a writer killed mid-commit */
+    cleanup(st, txn->base->m); /* leftovers of a writer killed mid-commit */
     txn->id = txn->base->m->version + 1;
+    cs_store_kill_point("begun");
     *out = txn;
     return CS_OK;
 }
@@ -308,8 +312,10 @@ void cs_txn_abort(struct cs_txn *txn)
 {
     if (txn == NULL) return;
     if (txn->data_fd >= 0) {
+        char name[64];
+        cs_sio_data_file(name, txn->id);
         (void)close(txn->data_fd);
-        (void)unlink(txn->data_path);
+        (void)cs_sio_unlinkat(txn->st->ddfd, txn->st->data_dir, name, NULL);
     }
     cs_snap_close(txn->base);
     if (txn->lock_fd >= 0) (void)close(txn->lock_fd);
@@ -323,10 +329,11 @@ void cs_txn_abort(struct cs_txn *txn)
 static int open_data_file(struct cs_txn *txn, struct cs_error *err)
 {
     char name[64];
-    cs_sio_data_name(name, txn->id);
-    int rc = cs_sio_path(txn->data_path, err, txn->st->dir, "%s", name);
+    cs_sio_data_file(name, txn->id);
+    int rc = cs_sio_path(txn->data_path, err, txn->st->data_dir, "%s", name);
     if (rc != CS_OK) return rc;
-    rc = cs_sio_open(txn->data_path, O_RDWR | O_CREAT | O_TRUNC, &txn->data_fd, err);
+    rc = cs_sio_openat(txn->st->ddfd, txn->st->data_dir, name, CS_SIO_CREATE_NEW, &txn->data_fd,
+                       NULL, err);
     if (rc != CS_OK) return rc;
     uint8_t hdr[CS_DATA_HEADER_SIZE];
     cs_data_header_encode(hdr, txn->id);
@@ -467,7 +474,6 @@ int cs_txn_put_part(struct cs_txn *txn,
     return rc;
 }
 
-/* read_put() - decode the block that put p wrote into this transaction's data file. */
 /* read_put() - decode the columns of pending partition p that `want` names (bit c: column c;
  * every column when want is ~0) into b. */
 static int read_put(struct cs_txn *txn,
@@ -481,17 +487,7 @@ static int read_put(struct cs_txn *txn,
     }
     uint8_t *blk = malloc((size_t)p->len);
     if (blk == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
-    size_t got = 0;
-    int rc = CS_OK;
-    while (rc == CS_OK && got < p->len) {
-        ssize_t n = pread(txn->data_fd, blk + got, (size_t)p->len - got, (off_t)(p->off + got));
-        if (n <= 0) {
-            rc = cs_error_set(err, CS_EIO, "could not read \"%s\": %s", txn->data_path,
-                              n == 0 ? "unexpected end of file" : strerror(errno));
-        } else {
-            got += (size_t)n;
-        }
-    }
+    int rc = cs_sio_pread_all(txn->data_fd, blk, (size_t)p->len, p->off, txn->data_path, err);
     const uint8_t *cols = NULL;
     if (rc == CS_OK) rc = cs_part_header_check(blk, (size_t)p->len, p, txn->data_path, &cols, err);
     for (int c = 0; rc == CS_OK && c < b->table->ncols; c++) {
@@ -685,25 +681,26 @@ static int sync_data(struct cs_txn *txn, struct cs_error *err)
     int rc = cs_sio_fsync(txn->data_fd, txn->data_path, err);
     int fd = txn->data_fd;
     txn->data_fd = -1;
-    if (close(fd) != 0 && rc == CS_OK) {
-        rc = cs_error_set(err, CS_EIO, "could not close \"%s\": %s", txn->data_path,
-                          strerror(errno));
-    }
-    char ddir[CS_PATH_MAX];
-    if (rc == CS_OK) rc = cs_sio_path(ddir, err, txn->st->dir, CS_DATA_DIR);
-    if (rc == CS_OK) rc = cs_sio_fsync_dir(ddir, err);
+    const int crc = cs_sio_close(fd, txn->data_path, rc == CS_OK ? err : NULL);
+    if (rc == CS_OK) rc = crc;
+    if (rc == CS_OK) rc = cs_sio_fsync(txn->st->ddfd, txn->st->data_dir, err);
     cs_store_kill_point("data_synced");
     return rc;
 }
 
-/* discard() - undo the files of a commit that failed before its commit point. */
+/* discard() - undo the files of a commit that failed before its commit point (all of them
+ * created by this transaction: the names are made with O_EXCL). */
 static void discard(struct cs_txn *txn)
 {
-    char path[CS_PATH_MAX];
-    if (txn->data_path[0] != '\0') (void)unlink(txn->data_path);
-    if (cs_sio_path(path, NULL, txn->st->dir, "MANIFEST-%012" PRIu64, txn->id) == CS_OK) {
-        (void)unlink(path);
+    const struct cs_store *st = txn->st;
+    char name[64];
+    if (txn->data_path[0] != '\0') {
+        cs_sio_data_file(name, txn->id);
+        (void)cs_sio_unlinkat(st->ddfd, st->data_dir, name, NULL);
     }
+    (void)snprintf(name, sizeof(name), "MANIFEST-%012" PRIu64, txn->id);
+    (void)cs_sio_unlinkat(st->dfd, st->dir, name, NULL);
+    (void)cs_sio_unlinkat(st->dfd, st->dir, CS_CURRENT_TMP, NULL);
 }
 
 int cs_txn_commit(struct cs_txn *txn, struct cs_error *err)
@@ -721,12 +718,12 @@ int cs_txn_commit(struct cs_txn *txn, struct cs_error *err)
     bool renamed = false;
     int rc = sync_data(txn, err);
     if (rc == CS_OK) rc = build_manifest(txn, &m, err);
-    if (rc == CS_OK) rc = write_manifest(txn->st->dir, &m, err);
-    if (rc == CS_OK) rc = write_current(txn->st->dir, m.version, &renamed, err);
+    if (rc == CS_OK) rc = write_manifest(txn->st->dfd, txn->st->dir, &m, err);
+    if (rc == CS_OK) rc = write_current(txn->st->dfd, txn->st->dir, m.version, &renamed, err);
     if (renamed) {
         cs_snap_close(txn->base); /* unpin the old version before cleaning up */
         txn->base = NULL;
-        cleanup(txn->st->dir, &m);
+        cleanup(txn->st, &m);
         cs_store_kill_point("cleaned");
     } else {
         discard(txn);

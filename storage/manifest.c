@@ -190,34 +190,36 @@ void cs_man_free(struct cs_manifest *m)
 int cs_man_load_fd(int fd, const char *path, struct cs_manifest *m, struct cs_error *err)
 {
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        return cs_error_set(err, CS_EIO, "could not stat \"%s\": %s", path, strerror(errno));
-    }
+    int rc = cs_sio_fstat(fd, path, &sb, err);
+    if (rc != CS_OK) return rc;
     if (sb.st_size < 0 || (uint64_t)sb.st_size > CS_MAN_MAX_BYTES) {
         return cs_error_set(err, CS_ECORRUPT, "%s: manifest size %lld is impossible", path,
                             (long long)sb.st_size);
     }
     uint8_t *buf;
-    int rc = cs_sio_read_all(fd, (size_t)sb.st_size, &buf, path, err);
+    rc = cs_sio_read_all(fd, (size_t)sb.st_size, &buf, path, err);
     if (rc != CS_OK) return rc;
     rc = cs_man_decode(buf, (size_t)sb.st_size, path, m, err);
     free(buf);
     return rc;
 }
 
-int cs_read_current(const char *dir, uint64_t *version, struct cs_error *err)
+int cs_read_current(
+    int dfd, const char *dir, uint64_t *version, bool *missing, struct cs_error *err)
 {
     char path[CS_PATH_MAX];
     int rc = cs_sio_path(path, err, dir, CS_CURRENT_NAME);
     if (rc != CS_OK) return rc;
     int fd;
-    rc = cs_sio_open(path, O_RDONLY, &fd, err);
+    bool absent = false;
+    rc = cs_sio_openat(dfd, dir, CS_CURRENT_NAME, CS_SIO_READ_FILE, &fd, &absent, err);
+    if (missing != NULL) *missing = absent;
     if (rc != CS_OK) return rc;
     char text[64];
-    ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
-    int saved = errno;
+    size_t n = 0;
+    rc = cs_sio_pread_some(fd, text, sizeof(text) - 1, 0, &n, path, err);
     (void)close(fd);
-    if (n < 0) return cs_error_set(err, CS_EIO, "could not read \"%s\": %s", path, strerror(saved));
+    if (rc != CS_OK) return rc;
     text[n] = '\0';
     /* Exactly "MANIFEST-" + 12 digits + "\n" (docs/storage-format.md §2). */
     unsigned long long v = 0;

@@ -48,6 +48,12 @@ int cs_store_open(const char *dir, unsigned flags, struct cs_store **out, struct
 void cs_store_close(struct cs_store *st);
 /* cs_store_dir() - the directory the store was opened on. */
 const char *cs_store_dir(const struct cs_store *st);
+/* cs_store_check_foreign() - CS_EINVAL ("<what> "<path>" is inside the store") when `path`
+ * (NULL: not checked) lies in the store directory or below it, or when the file open as fd
+ * (-1: not checked) is the store directory or one of its files (a hard link or symlink to
+ * one included). For files the engine writes on a user's behalf (rejects, backups). */
+int cs_store_check_foreign(
+    struct cs_store *st, const char *path, int fd, const char *what, struct cs_error *err);
 
 /* Partition description, valid while its snapshot is open. */
 struct cs_part_info {

@@ -1,6 +1,5 @@
 /*
- * Private to the store implementation (store.c, store_io.c, manifest.c, commit.c,
- * verify.c): the in-memory manifest, the snapshot and store structures, the byte layouts
+ * Private to the store implementation (store*.c, manifest.c, commit.c, verify.c): the in-memory manifest, the snapshot and store structures, the byte layouts
  * of docs/storage-format.md as constants, and the I/O helpers every file operation goes
  * through. Only those files include it (and tests/storage/test_crash_store.c, for the
  * kill-point hook cs_store_test_hook).
@@ -16,6 +15,7 @@
 
 #include "storage/base/status.h"
 #include "storage/store.h"
+#include "storage/store_io.h"
 
 /* docs/storage-format.md §3: data files. */
 #define CS_DATA_MAGIC       "CSDATA01"
@@ -34,6 +34,7 @@
 #define CS_MAN_MAX_BYTES   (1u << 30)
 #define CS_CURRENT_NAME    "CURRENT"
 #define CS_LOCK_NAME       "LOCK"
+#define CS_CURRENT_TMP     "CURRENT.tmp"
 #define CS_DATA_DIR        "data"
 #define CS_PATH_MAX        4096u
 /* A snapshot retries this often when commits keep deleting the manifest it just read. */
@@ -118,6 +119,9 @@ struct cs_snap {
 
 struct cs_store {
     char *dir;
+    char *data_dir; /* "<dir>/data", for messages */
+    int dfd;        /* the store directory, open: every file is reached through it */
+    int ddfd;       /* its data/ directory (not a symlink) */
     unsigned flags;
     atomic_bool txn_active; /* one transaction per handle; other handles: the LOCK file */
     pthread_mutex_t cache_mu;
@@ -136,23 +140,11 @@ void cs_put_u64(uint8_t *p, uint64_t v);
 uint32_t cs_get_u32(const uint8_t *p);
 uint64_t cs_get_u64(const uint8_t *p);
 
-/* --- I/O helpers: each failure is CS_EIO "could not <verb> "<path>": <strerror>" --- */
-int cs_sio_open(const char *path, int flags, int *fd, struct cs_error *err);
-int cs_sio_write_all(int fd, const void *buf, size_t len, const char *path, struct cs_error *err);
-int cs_sio_fsync(int fd, const char *path, struct cs_error *err);
-int cs_sio_fsync_dir(const char *dir, struct cs_error *err);
-int cs_sio_rename(const char *from, const char *to, struct cs_error *err);
-/* cs_sio_read_all() - the whole of fd (size bytes) into a new malloc'd buffer. */
-int cs_sio_read_all(int fd, size_t size, uint8_t **out, const char *path, struct cs_error *err);
-/* cs_sio_write_file() - create path (truncating), write buf, fsync, close; kill_point (or
- * NULL) is passed to cs_store_kill_point() between the write and the fsync. */
-int cs_sio_write_file(
-    const char *path, const void *buf, size_t len, const char *kill_point, struct cs_error *err);
-/* cs_sio_path() - "<dir>/<fmt...>" into buf (CS_PATH_MAX); CS_EINVAL when too long. */
-int cs_sio_path(char *buf, struct cs_error *err, const char *dir, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* --- data file names --- */
 /* cs_sio_data_name() - "data/%012llu.cseg" of a data file id (relative to the store). */
 void cs_sio_data_name(char buf[64], uint64_t id);
+/* cs_sio_data_file() - "%012llu.cseg" (relative to the data directory). */
+void cs_sio_data_file(char buf[64], uint64_t id);
 
 /* --- manifest.c --- */
 /* cs_man_encode() - m as bytes (new malloc'd buffer). */
@@ -165,8 +157,10 @@ void cs_man_free(struct cs_manifest *m);
 void cs_man_index(struct cs_manifest *m);
 /* cs_man_load_fd() - read and decode the manifest open as fd (size bounded, then checked). */
 int cs_man_load_fd(int fd, const char *path, struct cs_manifest *m, struct cs_error *err);
-/* cs_read_current() - the version CURRENT names; CS_ECORRUPT when malformed. */
-int cs_read_current(const char *dir, uint64_t *version, struct cs_error *err);
+/* cs_read_current() - the version CURRENT (under dfd, the directory `dir`) names;
+ * CS_ECORRUPT when malformed or not a regular file. *missing: CURRENT does not exist. */
+int cs_read_current(
+    int dfd, const char *dir, uint64_t *version, bool *missing, struct cs_error *err);
 
 /* Data file and partition headers (docs/storage-format.md §3, §4). */
 void cs_data_header_encode(uint8_t out[CS_DATA_HEADER_SIZE], uint64_t id);
@@ -184,7 +178,24 @@ int cs_part_header_check(const uint8_t *blk,
 void cs_part_col(
     const uint8_t *cols, int col, uint64_t *off, uint64_t *len, struct cs_seg_stats *stats);
 
-/* --- store.c, commit.c --- */
+/* --- store_snap.c, store_map.c, store_read.c, store_pread.c, commit.c --- */
+/* cs_mref_put() - drop a reference to a parsed manifest (NULL: no-op). */
+void cs_mref_put(struct cs_mref *r);
+/* cs_smap_release() - drop one reference to sm (NULL: none), then unmap every mapping that
+ * no snapshot uses and that is stale or no longer named by the newest manifest. */
+void cs_smap_release(struct cs_store *st, struct cs_smap *sm);
+/* cs_smap_unmap_all() - unmap every mapping of st (no snapshot may be open). */
+void cs_smap_unmap_all(struct cs_store *st);
+/* cs_snap_data_path() - "<store>/data/<id>.cseg" of data file fi, for messages. */
+void cs_snap_data_path(const struct cs_snap *snap, uint32_t fi, char path[CS_PATH_MAX]);
+/* cs_snap_view_pread() - cs_snap_view_col() of a CS_OPEN_PREAD snapshot. */
+int cs_snap_view_pread(struct cs_snap *snap,
+                       int table,
+                       size_t i,
+                       int col,
+                       int kind,
+                       struct cs_seg_view *v,
+                       struct cs_error *err);
 /* cs_snap_open_fresh() - cs_snap_open() that re-reads the manifest from disk (verify). */
 int cs_snap_open_fresh(struct cs_store *st, struct cs_snap **out, struct cs_error *err);
 /* cs_snap_block() - the mapped block of partition p and the data file's path (in path_buf). */
@@ -196,8 +207,11 @@ int cs_snap_block(struct cs_snap *snap,
                   struct cs_error *err);
 /* cs_snap_map_file() - map data file fi of snap (once; thread-safe). */
 int cs_snap_map_file(struct cs_snap *snap, uint32_t fi, const uint8_t **base, struct cs_error *err);
-/* cs_store_create_empty() - write version 0 (empty manifest, CURRENT) under the lock. */
-int cs_store_create_empty(const char *dir, struct cs_error *err);
+/* cs_store_create_empty() - make the directory open as dfd a store at version 0 (empty
+ * manifest, CURRENT), under the writer lock; nothing when another creator won. */
+int cs_store_create_empty(int dfd, const char *dir, struct cs_error *err);
+/* cs_take_lock() - the writer lock (LOCK_EX|LOCK_NB on LOCK, created when missing). */
+int cs_take_lock(int dfd, const char *dir, int *fd, struct cs_error *err);
 /* cs_store_kill_point() - the commit's test hook (no-op when cs_store_test_hook is NULL). */
 void cs_store_kill_point(const char *point);
 

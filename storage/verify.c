@@ -77,8 +77,12 @@ verify_part(struct vctx *v, struct cs_snap *snap, const struct cs_mpart *p, cons
 /* walk_block() - check the block at base[pos..size) on its own (magic, header checksum, every
  * segment back to back); *next is where the following block starts. NULL when all is well,
  * else what is wrong (e for a segment's own message). */
-static const char *walk_block(const uint8_t *base, uint64_t pos, uint64_t size, const char *rel,
-                              uint64_t *next, struct cs_error *e)
+static const char *walk_block(const uint8_t *base,
+                              uint64_t pos,
+                              uint64_t size,
+                              const char *rel,
+                              uint64_t *next,
+                              struct cs_error *e)
 {
     if (size - pos < CS_PART_FIXED_SIZE) return "truncated block header";
     const uint8_t *blk = base + pos;
@@ -148,7 +152,7 @@ int cs_store_verify(struct cs_store *st, cs_verify_cb cb, void *ctx, struct cs_e
     if (rc == CS_ECORRUPT) {
         uint64_t ver;
         char rel[64] = CS_CURRENT_NAME;
-        if (cs_read_current(st->dir, &ver, NULL) == CS_OK) {
+        if (cs_read_current(st->dfd, st->dir, &ver, NULL, NULL) == CS_OK) {
             (void)snprintf(rel, sizeof(rel), "MANIFEST-%012" PRIu64, ver);
         }
         report(&v, rel, e.message);

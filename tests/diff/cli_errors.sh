@@ -240,6 +240,55 @@ else
   fail "nightly: re-run: exit $rc: $(cat "$err")"
 fi
 
+# Store safety (issue 10): nothing deletes or overwrites what the engine did not create.
+listing() { (cd "$1" && find . -printf '%p %y %s\n' | sort); }
+snapshot "$work/before-safety"
+rm -rf "$work/s1" && cp -a "$store" "$work/s1" && rm "$work/s1/CURRENT"
+listing "$work/s1" >"$work/before.lst"
+run rc "$COLLOAD" --store "$work/s1" dim_agent "$gen/dim_agent.copy"
+expect_rc "load into a store without CURRENT" 4 "$rc" "$err"
+listing "$work/s1" >"$work/after.lst"
+same "store without CURRENT: nothing deleted" "$work/before.lst" "$work/after.lst"
+if grep -q "damaged store.*To recover" "$err"; then pass "store without CURRENT: says how to recover"; else
+  fail "store without CURRENT: no recovery hint: $(head -c 300 "$err")"; fi
+mkdir -p "$work/userdir" && echo draft >"$work/userdir/draft.tmp" && echo notes >"$work/userdir/notes"
+listing "$work/userdir" >"$work/before.lst"
+run rc "$COLLOAD" --store "$work/userdir" dim_agent "$gen/dim_agent.copy"
+expect_rc "load into a non-empty directory that is not a store" 2 "$rc" "$err"
+listing "$work/userdir" >"$work/after.lst"
+same "non-store directory: untouched" "$work/before.lst" "$work/after.lst"
+mkdir -p "$work/planted" && echo precious >"$work/victim"
+ln -s "$work/victim" "$work/planted/MANIFEST-000000000000"
+run rc "$COLLOAD" --store "$work/planted" dim_agent "$gen/dim_agent.copy"
+expect_rc "symlink planted as MANIFEST-000000000000" 4 "$rc" "$err"
+rm "$work/planted/MANIFEST-000000000000" && ln -s "$work/victim" "$work/planted/CURRENT.tmp"
+run rc "$COLLOAD" --store "$work/planted" dim_agent "$gen/dim_agent.copy"
+expect_rc "symlink planted as CURRENT.tmp" 2 "$rc" "$err"
+rm -rf "$work/s1" && cp -a "$store" "$work/s1" && rm "$work/s1/LOCK" && ln -s "$work/lock-target" "$work/s1/LOCK"
+run rc "$COLLOAD" --store "$work/s1" dim_agent "$gen/dim_agent.copy"
+expect_rc "LOCK is a symlink" 4 "$rc" "$err"
+if [[ $(cat "$work/victim") == precious && ! -e $work/lock-target ]]; then pass "symlinks: nothing written outside the store"; else
+  fail "symlinks: a file outside the store was written or created"; fi
+# --rejects: the input, the store, a held lock, an unwritable file
+cp "$gen/fact_training.csv" "$work/ft.csv" && echo '999999,bad' >>"$work/ft.csv"
+cp "$work/ft.csv" "$work/ft.orig"
+run rc "$COLLOAD" --store "$store" --rejects "$work/ft.csv" fact_training "$work/ft.csv"
+expect_rc "--rejects names the input" 2 "$rc" "$err"
+same "--rejects names the input: input untouched" "$work/ft.orig" "$work/ft.csv"
+run rc "$COLLOAD" --store "$store" --rejects "$store/CURRENT" fact_training "$work/ft.csv"
+expect_rc "--rejects inside the store" 2 "$rc" "$err"
+echo "yesterday" >"$work/rej.txt"
+if command -v flock >/dev/null; then
+  run rc flock -n "$store/LOCK" "$COLLOAD" --store "$store" --rejects "$work/rej.txt" fact_training "$work/ft.csv"
+  expect_rc "--rejects while another writer holds the lock" 3 "$rc" "$err"
+  if [[ $(cat "$work/rej.txt") == yesterday ]]; then pass "--rejects untouched while locked"; else
+    fail "--rejects emptied while another writer held the lock"; fi
+fi
+run rc "$COLLOAD" --store "$store" --rejects /dev/full fact_training "$work/ft.csv"
+expect_rc "--rejects /dev/full" 3 "$rc" "$err"
+unchanged "store safety cases" "$work/before-safety"
+run rc "$COLQUERY" --store "$store" verify; expect_rc "verify after the store safety cases" 0 "$rc" "$err"
+
 # A damaged store: a flipped byte and a truncated file are found, exit 4.
 damage() { # damage NAME HOW
   rm -rf "$work/damaged"

@@ -1,0 +1,152 @@
+/*
+ * Reading columns of a snapshot's partitions (store.h): the checked block header of a
+ * partition, zone maps, decoding a column, and column views in place over the mapping
+ * (store_map.c) or, for CS_OPEN_PREAD handles, over bytes read with pread (store_pread.c).
+ */
+#include "storage/store_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/base/schema.h"
+#include "storage/segment.h"
+
+/* locate() - the checked block header of partition i of table and its column directory. */
+static int locate(struct cs_snap *snap,
+                  int table,
+                  size_t i,
+                  int col,
+                  const struct cs_mpart **part,
+                  const uint8_t **blk,
+                  const uint8_t **cols,
+                  char path[CS_PATH_MAX],
+                  struct cs_error *err)
+{
+    if (i >= cs_snap_part_count(snap, table)) {
+        return cs_error_set(err, CS_EINVAL, "no partition %zu in table %d", i, table);
+    }
+    const struct cs_mpart *p = &snap->m->parts[snap->m->first[table] + i];
+    if (col < 0 || col >= p->ncols) {
+        return cs_error_set(err, CS_EINVAL, "no column %d in table %d", col, table);
+    }
+    const char *file;
+    int rc = cs_snap_block(snap, p, blk, &file, path, err);
+    if (rc != CS_OK) return rc;
+    *part = p;
+    const size_t pi = snap->m->first[table] + i;
+    if (atomic_load_explicit(&snap->header_ok[pi], memory_order_acquire)) {
+        *cols = *blk + CS_PART_FIXED_SIZE; /* as cs_part_header_check() found it */
+        return CS_OK;
+    }
+    rc = cs_part_header_check(*blk, (size_t)p->len, p, file, cols, err);
+    if (rc == CS_OK) atomic_store_explicit(&snap->header_ok[pi], 1, memory_order_release);
+    return rc;
+}
+
+int cs_snap_col_stats(struct cs_snap *snap,
+                      int table,
+                      size_t i,
+                      int col,
+                      struct cs_seg_stats *out,
+                      struct cs_error *err)
+{
+    const struct cs_mpart *p = NULL;
+    const uint8_t *blk = NULL, *cols = NULL;
+    char path[CS_PATH_MAX];
+    int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
+    if (rc != CS_OK) return rc;
+    uint64_t off, len;
+    cs_part_col(cols, col, &off, &len, out);
+    return CS_OK;
+}
+
+int cs_snap_read_col(
+    struct cs_snap *snap, int table, size_t i, int col, struct cs_col *out, struct cs_error *err)
+{
+    const struct cs_mpart *p = NULL;
+    const uint8_t *blk = NULL, *cols = NULL;
+    char path[CS_PATH_MAX];
+    int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
+    if (rc != CS_OK) return rc;
+    const struct cs_table_def *t = cs_schema_table(table);
+    if (out->kind != cs_type_kind(t->cols[col].type)) {
+        return cs_error_set(err, CS_EINVAL, "%s.%s: column of kind %d read into kind %d", t->name,
+                            t->cols[col].name, cs_type_kind(t->cols[col].type), out->kind);
+    }
+    uint64_t off, len;
+    struct cs_seg_stats stats;
+    cs_part_col(cols, col, &off, &len, &stats);
+    rc = cs_seg_decode(blk + off, (size_t)len, out, path, err);
+    if (rc != CS_OK) return rc;
+    if (out->len != p->rows) {
+        return cs_error_set(err, CS_ECORRUPT,
+                            "%s: %s/%" PRId32 " column %s has %zu rows, not %" PRIu32, path,
+                            t->name, p->time_key, t->cols[col].name, out->len, p->rows);
+    }
+    return CS_OK;
+}
+
+int cs_snap_read_part(
+    struct cs_snap *snap, int table, size_t i, struct cs_batch *b, struct cs_error *err)
+{
+    if (b->table == NULL || b->table->id != table) {
+        return cs_error_set(err, CS_EINVAL, "batch is not of table %d", table);
+    }
+    cs_batch_reset(b);
+    for (int c = 0; c < b->table->ncols; c++) {
+        int rc = cs_snap_read_col(snap, table, i, c, &b->cols[c], err);
+        if (rc != CS_OK) {
+            cs_batch_reset(b);
+            return rc;
+        }
+    }
+    b->rows = cs_snap_part(snap, table, i).rows;
+    return CS_OK;
+}
+
+/* ------------------------------------------------------------------ CS_OPEN_PREAD reads */
+
+int cs_snap_view_col(struct cs_snap *snap,
+                     int table,
+                     size_t i,
+                     int col,
+                     int kind,
+                     struct cs_seg_view *v,
+                     struct cs_error *err)
+{
+    if (snap->pread) return cs_snap_view_pread(snap, table, i, col, kind, v, err);
+    const struct cs_mpart *p = NULL;
+    const uint8_t *blk = NULL, *cols = NULL;
+    char path[CS_PATH_MAX];
+    int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
+    if (rc != CS_OK) return rc;
+    const struct cs_table_def *t = cs_schema_table(table);
+    if (kind != cs_type_kind(t->cols[col].type)) {
+        return cs_error_set(err, CS_EINVAL, "%s.%s: column of kind %d read as kind %d", t->name,
+                            t->cols[col].name, cs_type_kind(t->cols[col].type), kind);
+    }
+    uint64_t off, len;
+    struct cs_seg_stats stats;
+    cs_part_col(cols, col, &off, &len, &stats);
+    const size_t plen = strnlen(path, sizeof(v->file) - 1);
+    memcpy(v->file, path, plen);
+    v->file[plen] = '\0';
+    struct cs_smap *sm = snap->maps[p->file].smap;
+    const uint64_t at = p->off + off;
+    const bool trusted = cs_smap_checked(sm, at);
+    rc = trusted ? cs_seg_view_open_trusted(blk + off, (size_t)len, kind, v, path, err)
+                 : cs_seg_view_open(blk + off, (size_t)len, kind, v, path, err);
+    if (rc != CS_OK) return rc;
+    if (!trusted) {
+        cs_store_kill_point("view-checksum"); /* tests count the checksums computed */
+        cs_smap_set_checked(sm, at);
+    }
+    if (v->rows != p->rows) {
+        return cs_error_set(err, CS_ECORRUPT,
+                            "%s: %s/%" PRId32 " column %s has %zu rows, not %" PRIu32, path,
+                            t->name, p->time_key, t->cols[col].name, v->rows, p->rows);
+    }
+    return CS_OK;
+}
