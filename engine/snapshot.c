@@ -172,7 +172,7 @@ int colstore_table_describe(colstore_snapshot *snap,
                             colstore_error *err)
 {
     if (out == NULL) return cs_engine_fail(err, COLSTORE_EINVAL, "table_describe: out is required");
-    struct cs_engine_table et;
+    struct cs_engine_table et = {0};
     int rc = cs_engine_table(table, &et, err);
     if (rc != COLSTORE_OK) return rc;
     const struct cs_table_def *t = et.def;
@@ -194,7 +194,7 @@ int colstore_column_describe(const char *table,
 {
     if (out == NULL)
         return cs_engine_fail(err, COLSTORE_EINVAL, "column_describe: out is required");
-    struct cs_engine_table et;
+    struct cs_engine_table et = {0};
     int rc = cs_engine_table(table, &et, err);
     if (rc != COLSTORE_OK) return rc;
     if (col >= et.ncols)
@@ -222,7 +222,7 @@ int colstore_column_index(const char *table, const char *column, size_t *out, co
 {
     if (column == NULL || out == NULL)
         return cs_engine_fail(err, COLSTORE_EINVAL, "column_index: column and out are required");
-    struct cs_engine_table et;
+    struct cs_engine_table et = {0};
     int rc = cs_engine_table(table, &et, err);
     if (rc != COLSTORE_OK) return rc;
     char names[512] = "";
@@ -248,7 +248,7 @@ int colstore_partition_describe(colstore_snapshot *snap,
     if (snap == NULL || out == NULL)
         return cs_engine_fail(err, COLSTORE_EINVAL,
                               "partition_describe: snap and out are required");
-    struct cs_engine_table et;
+    struct cs_engine_table et = {0};
     int rc = cs_engine_table(table, &et, err);
     if (rc != COLSTORE_OK) return rc;
     const size_t n = cs_snap_part_count(snap->snap, et.def->id);
