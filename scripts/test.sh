@@ -5,8 +5,9 @@
 #     ASan+UBSan (Debug) in build-ci/asan and with TSan (Debug) in build-ci/tsan; runs ctest
 #     in the first two, and the multi-threaded tests under TSan;
 #  3. starts a private PostgreSQL 15 (scripts/pg-start.sh) and runs the differential tests
-#     tests/diff/run.sh and the CLI tests tests/diff/cli_errors.sh against the plain build,
-#     and the quick differential test and the CLI tests against the ASan build;
+#     tests/diff/run.sh and tests/diff/nightly.sh and the CLI tests tests/diff/cli_errors.sh
+#     against the plain build, and the quick differential tests and the CLI tests against the
+#     ASan build;
 #  4. stops the server. Every step runs even when an earlier one fails; the exit code is
 #     non-zero when any failed, and a summary lists them.
 # Environment: JOBS (2), COLSTORE_CI_BUILD (build-ci), the COLSTORE_PG_* of scripts/pg-env.sh.
@@ -66,10 +67,14 @@ step "start PostgreSQL 15" bash "$repo/scripts/pg-start.sh"
 step "differential test vs PostgreSQL (plain)" env COLSTORE_BIN_DIR="$builds/plain/tools" \
   bash "$repo/tests/diff/run.sh"
 step "CLI errors (plain)" env COLSTORE_BIN_DIR="$builds/plain/tools" bash "$repo/tests/diff/cli_errors.sh"
+step "nightly job vs PostgreSQL's SQL ETL (plain)" env COLSTORE_BIN_DIR="$builds/plain/tools" \
+  bash "$repo/tests/diff/nightly.sh"
 step "differential test vs PostgreSQL, quick (ASan+UBSan)" env COLSTORE_BIN_DIR="$builds/asan/tools" \
   bash "$repo/tests/diff/run.sh" --quick
 step "CLI errors (ASan+UBSan)" env COLSTORE_BIN_DIR="$builds/asan/tools" \
   bash "$repo/tests/diff/cli_errors.sh"
+step "nightly job vs PostgreSQL, quick (ASan+UBSan)" env COLSTORE_BIN_DIR="$builds/asan/tools" \
+  bash "$repo/tests/diff/nightly.sh" --quick
 stop_pg
 trap - EXIT
 
