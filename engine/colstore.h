@@ -205,6 +205,31 @@ COLSTORE_API int colstore_nightly(colstore_store *store,
                                   colstore_nightly_stats *stats,
                                   colstore_error *err);
 
+/* ---- The nightly job straight from PostgreSQL (SPEC 3.4) ---- */
+
+typedef struct colstore_pull_options {
+    size_t size;          /* sizeof(colstore_pull_options): set by COLSTORE_PULL_OPTIONS_INIT */
+    const char *conninfo; /* libpq connection string; NULL: libpq's environment (PGHOST, ...) */
+    int64_t load_time_us; /* as colstore_nightly_options; 0 = now */
+    const char *since;    /* "YYYY-MM-DD": also every row created on or after it (a re-sync) */
+    const char *overlap;  /* PostgreSQL interval re-read before the load time; NULL: "2 days" */
+    const char *rejects_path;
+} colstore_pull_options;
+
+#define COLSTORE_PULL_OPTIONS_INIT {sizeof(colstore_pull_options), NULL, 0, NULL, NULL, NULL}
+
+/* colstore_pull() - the nightly job of colstore_nightly() on the operational tables of a live
+ * PostgreSQL server (SPEC 3.4): one REPEATABLE READ READ ONLY transaction with TimeZone UTC;
+ * agents whole; of each fact table the rows whose id is above the largest operational id the
+ * store holds for it, plus those created in the overlap before the load time (and since
+ * `since`), streamed with COPY ... TO STDOUT into the same parser; one commit. The library
+ * loads libpq (libpq.so.5) only when this runs. A failed connection, query or COPY commits
+ * nothing: COLSTORE_EIO with what failed (a password never appears in a message). */
+COLSTORE_API int colstore_pull(colstore_store *store,
+                               const colstore_pull_options *opts,
+                               colstore_nightly_stats *stats,
+                               colstore_error *err);
+
 /* ---- Reports (SPEC 4) ---- */
 
 typedef struct colstore_report_params {

@@ -42,27 +42,24 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Parse input `in` (present) of source i whole into n->src[i]; *fd is the file opened for it. */
+/* Parse input `in` of source i whole into n->src[i]; *fd is the file opened for it. */
 static int
-parse_source(struct cs_night *n, int i, const colstore_nightly_input *in, FILE *rejects, int *fd)
+parse_source(struct cs_night *n, int i, const struct cs_night_input *in, FILE *rejects, int *fd)
 {
     struct cs_night_src *s = &n->src[i];
-    const char *name = in->name != NULL ? in->name : in->path != NULL ? in->path : "<buffer>";
-    if (in->path != NULL && strcmp(in->path, "-") == 0 && in->name == NULL) name = "<stdin>";
     struct cs_parse_opts po = {0};
-    int fmt = in->format;
-    if (fmt == COLSTORE_FORMAT_AUTO)
-        fmt = ends_with(name, ".csv") ? COLSTORE_FORMAT_CSV : COLSTORE_FORMAT_TEXT;
-    po.format = fmt == COLSTORE_FORMAT_CSV ? CS_FMT_CSV : CS_FMT_TEXT;
-    po.header = po.format == CS_FMT_CSV && !in->no_header;
-    po.filename = name;
+    po.format = in->format;
+    po.header = in->header;
+    po.filename = in->name;
     po.rejects = rejects;
     po.now_us = n->load_time;
     s->t = cs_schema_op_table(op_tables[i]);
     cs_batch_init(&s->rows, s->t);
     s->present = true;
     int rc;
-    if (in->path != NULL) {
+    if (in->fn != NULL) {
+        rc = cs_parser_open_fn(s->t, in->fn, in->fn_ctx, &po, &s->parser, &n->e);
+    } else if (in->path != NULL) {
         if (strcmp(in->path, "-") == 0) {
             *fd = STDIN_FILENO;
         } else {
@@ -153,6 +150,49 @@ static void copy_stats(colstore_nightly_stats *out, const colstore_nightly_stats
     memcpy((char *)out + sizeof(size_t), (const char *)in + sizeof(size_t), size - sizeof(size_t));
 }
 
+int cs_nightly_run(colstore_store *store,
+                   int64_t load_time,
+                   const char *rejects_path,
+                   const struct cs_night_input in[CS_NI_COUNT],
+                   colstore_nightly_stats *stats,
+                   struct cs_error *e)
+{
+    const double t0 = mono_s();
+    struct cs_night n;
+    memset(&n, 0, sizeof(n));
+    n.stats.size = sizeof(n.stats);
+    n.load_time = load_time;
+    int fds[CS_NI_COUNT] = {-1, -1, -1, -1};
+    struct cs_session sess;
+    int rc = cs_session_begin(store, &sess, 0, e);
+    if (rc != CS_OK) return rc;
+    n.sess = &sess;
+    FILE *rejects = NULL;
+    if (rejects_path != NULL) { /* under the lock; never an input, never in the store */
+        const char *paths[CS_NI_COUNT];
+        for (int i = 0; i < CS_NI_COUNT; i++)
+            paths[i] = in[i].present ? in[i].path : NULL;
+        rc = cs_rejects_open(store->st, rejects_path, -1, paths, CS_NI_COUNT, &rejects, &n.e);
+    }
+    for (int i = 0; i < CS_NI_COUNT && rc == CS_OK; i++) {
+        if (in[i].present) rc = parse_source(&n, i, &in[i], rejects, &fds[i]);
+    }
+    if (rc == CS_OK) rc = run_night(&n);
+    if (rc == CS_OK) rc = cs_rejects_sync(rejects, rejects_path, &n.e);
+    const int frc = cs_session_finish(&sess, rc == CS_OK, &n.e);
+    if (rc == CS_OK) rc = frc;
+    rc = cs_rejects_close(rejects, rejects_path, rc, &n.e);
+    n.stats.agents = n.src[CS_NI_AGENTS].counts;
+    n.stats.queries = n.src[CS_NI_QUERIES].counts;
+    n.stats.approvals = n.src[CS_NI_APPROVALS].counts;
+    n.stats.feedback = n.src[CS_NI_FEEDBACK].counts;
+    night_free(&n, fds);
+    n.stats.seconds = mono_s() - t0;
+    *stats = n.stats;
+    if (rc != CS_OK) *e = n.e;
+    return rc;
+}
+
 static bool input_present(const colstore_nightly_input *in)
 {
     return in->path != NULL || in->buf != NULL;
@@ -163,7 +203,6 @@ int colstore_nightly(colstore_store *store,
                      colstore_nightly_stats *stats,
                      colstore_error *err)
 {
-    const double t0 = mono_s();
     if (store == NULL || opts == NULL)
         return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: store and options are required");
     if (opts->size < offsetof(colstore_nightly_options, feedback) + sizeof(opts->feedback))
@@ -175,43 +214,32 @@ int colstore_nightly(colstore_store *store,
         return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: the store was opened read-only");
     const colstore_nightly_input *ins[CS_NI_COUNT] = {&opts->agents, &opts->queries,
                                                       &opts->approvals, &opts->feedback};
+    struct cs_night_input in[CS_NI_COUNT];
+    memset(in, 0, sizeof(in));
     for (int i = 0; i < CS_NI_COUNT; i++) {
-        if (ins[i]->format < COLSTORE_FORMAT_AUTO || ins[i]->format > COLSTORE_FORMAT_CSV)
+        const colstore_nightly_input *x = ins[i];
+        if (x->format < COLSTORE_FORMAT_AUTO || x->format > COLSTORE_FORMAT_CSV)
             return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: invalid format %d",
-                                  (int)ins[i]->format);
+                                  (int)x->format);
+        in[i].present = input_present(x);
+        in[i].path = x->path;
+        in[i].buf = x->buf;
+        in[i].len = x->len;
+        const char *name = x->name != NULL ? x->name : x->path != NULL ? x->path : "<buffer>";
+        if (x->path != NULL && strcmp(x->path, "-") == 0 && x->name == NULL) name = "<stdin>";
+        in[i].name = name;
+        int fmt = x->format;
+        if (fmt == COLSTORE_FORMAT_AUTO)
+            fmt = ends_with(name, ".csv") ? COLSTORE_FORMAT_CSV : COLSTORE_FORMAT_TEXT;
+        in[i].format = fmt == COLSTORE_FORMAT_CSV ? CS_FMT_CSV : CS_FMT_TEXT;
+        in[i].header = in[i].format == CS_FMT_CSV && !x->no_header;
     }
-    struct cs_night n;
-    memset(&n, 0, sizeof(n));
-    n.stats.size = sizeof(n.stats);
-    n.load_time = opts->load_time_us != 0 ? opts->load_time_us : now_us();
-    int fds[CS_NI_COUNT] = {-1, -1, -1, -1};
-    struct cs_session sess;
-    int rc = cs_session_begin(store, &sess, 0, &n.e);
-    if (rc != CS_OK) return cs_engine_error(err, &n.e);
-    n.sess = &sess;
-    FILE *rejects = NULL;
-    if (opts->rejects_path != NULL) { /* under the lock; never an input, never in the store */
-        const char *paths[CS_NI_COUNT];
-        for (int i = 0; i < CS_NI_COUNT; i++)
-            paths[i] = ins[i]->path;
-        rc = cs_rejects_open(store->st, opts->rejects_path, -1, paths, CS_NI_COUNT, &rejects, &n.e);
-    }
-    for (int i = 0; i < CS_NI_COUNT && rc == CS_OK; i++) {
-        if (input_present(ins[i])) rc = parse_source(&n, i, ins[i], rejects, &fds[i]);
-    }
-    if (rc == CS_OK) rc = run_night(&n);
-    if (rc == CS_OK) rc = cs_rejects_sync(rejects, opts->rejects_path, &n.e);
-    const int frc = cs_session_finish(&sess, rc == CS_OK, &n.e);
-    if (rc == CS_OK) rc = frc;
-    rc = cs_rejects_close(rejects, opts->rejects_path, rc, &n.e);
-    n.stats.agents = n.src[CS_NI_AGENTS].counts;
-    n.stats.queries = n.src[CS_NI_QUERIES].counts;
-    n.stats.approvals = n.src[CS_NI_APPROVALS].counts;
-    n.stats.feedback = n.src[CS_NI_FEEDBACK].counts;
-    night_free(&n, fds);
-    n.stats.seconds = mono_s() - t0;
-    copy_stats(stats, &n.stats);
-    if (rc != CS_OK) return cs_engine_error(err, &n.e);
+    colstore_nightly_stats st;
+    struct cs_error e = {0};
+    const int64_t lt = opts->load_time_us != 0 ? opts->load_time_us : now_us();
+    const int rc = cs_nightly_run(store, lt, opts->rejects_path, in, &st, &e);
+    copy_stats(stats, &st);
+    if (rc != CS_OK) return cs_engine_error(err, &e);
     if (err != NULL) {
         err->code = COLSTORE_OK;
         err->message[0] = '\0';

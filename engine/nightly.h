@@ -53,6 +53,27 @@ struct cs_night {
     struct cs_error e;
 };
 
+/* One export of the night: a file (path, "-" for stdin), memory (buf, len), or a stream (fn). */
+struct cs_night_input {
+    bool present;
+    const char *path;
+    const void *buf;
+    size_t len;
+    cs_read_fn fn;
+    void *fn_ctx;
+    const char *name; /* for messages */
+    int format;       /* CS_FMT_TEXT or CS_FMT_CSV */
+    bool header;
+};
+
+/* cs_nightly_run() - the night (nightly.c); stats' counters filled whatever the outcome. */
+int cs_nightly_run(colstore_store *store,
+                   int64_t load_time,
+                   const char *rejects_path,
+                   const struct cs_night_input in[CS_NI_COUNT],
+                   colstore_nightly_stats *stats,
+                   struct cs_error *e);
+
 /* nightly_dims.c */
 int cs_dim_edit_open(struct cs_night *n, int table, struct cs_dim_edit *d);
 void cs_dim_edit_free(struct cs_dim_edit *d);

@@ -79,6 +79,18 @@ int cs_parser_open_mem(const struct cs_table_def *t,
                        const struct cs_parse_opts *opts,
                        struct cs_parser **out,
                        struct cs_error *err);
+/* A byte source the parser pulls from: fill buf[0..cap) and return the bytes written (> 0),
+ * 0 at the end of the input, or -1 with err set (its code: CS_EIO usually). */
+typedef long (*cs_read_fn)(void *ctx, char *buf, size_t cap, struct cs_error *err);
+
+/* cs_parser_open_fn() - parse the export that fn produces (a libpq COPY stream, ...), read on
+ * the caller's thread as the parse goes. */
+int cs_parser_open_fn(const struct cs_table_def *t,
+                      cs_read_fn fn,
+                      void *ctx,
+                      const struct cs_parse_opts *opts,
+                      struct cs_parser **out,
+                      struct cs_error *err);
 /* cs_parser_next() - reset `out` (a batch of the parser's table) and fill it with up to
  * max_rows rows; out->line_no is filled. Rows, errors, rejects and counters are the same
  * whether the parse runs in parallel or not. Returns CS_OK with out->rows == 0 at the end.

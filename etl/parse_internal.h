@@ -32,7 +32,9 @@
 _Static_assert(CS_READ_BUF_BYTES >= 4 * CS_MAX_LINE_BYTES, "a record and a read fit");
 
 struct cs_reader {
-    int fd;            /* -1 for memory input */
+    int fd;            /* -1 for memory (and callback) input */
+    cs_read_fn fn;     /* callback input (a COPY stream), or NULL */
+    void *fn_ctx;
     char *buf;         /* owned buffer of fd input, NULL for memory input */
     const char *data;  /* buf, or the caller's memory */
     size_t cap;        /* bytes of buf */
@@ -53,6 +55,9 @@ struct cs_record {
 
 /* cs_reader_init_fd() - an fd reader (fd is not closed by the reader). CS_ENOMEM on failure. */
 int cs_reader_init_fd(struct cs_reader *r, int fd, const char *filename, struct cs_error *err);
+/* cs_reader_init_fn() - a reader pulling bytes from fn (see cs_parser_open_fn). */
+int cs_reader_init_fn(struct cs_reader *r, cs_read_fn fn, void *ctx, const char *filename,
+                      struct cs_error *err);
 /* cs_reader_init_mem() - a reader of buf[0..len) (not copied). */
 void cs_reader_init_mem(struct cs_reader *r, const char *buf, size_t len, const char *filename);
 void cs_reader_free(struct cs_reader *r);

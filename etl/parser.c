@@ -126,7 +126,7 @@ static int par_workers(const struct cs_parser *p, size_t len)
 static int parser_start(struct cs_parser *p, struct cs_parser **out, struct cs_error *err)
 {
     int rc = p->header ? read_header(p, err) : CS_OK;
-    if (rc == CS_OK && !p->done && p->rd.fd < 0) {
+    if (rc == CS_OK && !p->done && p->rd.fd < 0 && p->rd.fn == NULL) {
         const int workers = par_workers(p, p->rd.end);
         const size_t block = p->block_bytes > 0 ? p->block_bytes : CS_PARSE_BLOCK_BYTES;
         if (workers > 0)
@@ -171,6 +171,24 @@ int cs_parser_open_fd(const struct cs_table_def *t,
     struct cs_parser *p;
     int rc = parser_new(t, opts, &p, err);
     if (rc == CS_OK && !map_input(p, fd)) rc = cs_reader_init_fd(&p->rd, fd, p->filename, err);
+    if (rc != CS_OK) {
+        cs_parser_close(p);
+        *out = NULL;
+        return rc;
+    }
+    return parser_start(p, out, err);
+}
+
+int cs_parser_open_fn(const struct cs_table_def *t,
+                      cs_read_fn fn,
+                      void *ctx,
+                      const struct cs_parse_opts *opts,
+                      struct cs_parser **out,
+                      struct cs_error *err)
+{
+    struct cs_parser *p;
+    int rc = parser_new(t, opts, &p, err);
+    if (rc == CS_OK) rc = cs_reader_init_fn(&p->rd, fn, ctx, p->filename, err);
     if (rc != CS_OK) {
         cs_parser_close(p);
         *out = NULL;

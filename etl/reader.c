@@ -31,6 +31,15 @@ int cs_reader_init_fd(struct cs_reader *r, int fd, const char *filename, struct 
     return CS_OK;
 }
 
+int cs_reader_init_fn(
+    struct cs_reader *r, cs_read_fn fn, void *ctx, const char *filename, struct cs_error *err)
+{
+    int rc = cs_reader_init_fd(r, -1, filename, err);
+    r->fn = fn;
+    r->fn_ctx = ctx;
+    return rc;
+}
+
 void cs_reader_init_mem(struct cs_reader *r, const char *buf, size_t len, const char *filename)
 {
     memset(r, 0, sizeof(*r));
@@ -55,6 +64,13 @@ static int fill(struct cs_reader *r, struct cs_error *err)
         r->consumed += r->pos;
         r->end -= r->pos;
         r->pos = 0;
+    }
+    if (r->fn != NULL) {
+        const long k = r->fn(r->fn_ctx, r->buf + r->end, r->cap - r->end, err);
+        if (k < 0) return err != NULL && err->code != CS_OK ? err->code : CS_EIO;
+        if (k == 0) r->eof = true;
+        r->end += (size_t)k;
+        return CS_OK;
     }
     for (;;) {
         const ssize_t k = read(r->fd, r->buf + r->end, r->cap - r->end);

@@ -31,6 +31,11 @@ if ! pg_as_owner "$COLSTORE_PG_BIN/initdb" -D "$COLSTORE_PG_DIR/data" -U postgre
   echo "pg-start: initdb failed" >&2
   exit 3
 fi
+# One role must give a password even on the local socket: the pull tests check a wrong one
+# fails cleanly and is never printed (everyone else is trusted, as initdb -A trust set up).
+hba=$COLSTORE_PG_DIR/data/pg_hba.conf
+{ echo "local all colstore_pw scram-sha-256"; cat "$hba"; } >"$hba.new" && mv "$hba.new" "$hba"
+[[ $(id -u) -eq 0 ]] && chown postgres: "$hba"
 # A throwaway test server: durability off, everything else default.
 opts="-p $COLSTORE_PG_PORT -k $COLSTORE_PG_DIR -c listen_addresses='' -c fsync=off"
 opts+=" -c synchronous_commit=off -c full_page_writes=off -c TimeZone=UTC -c DateStyle=ISO"

@@ -5,6 +5,8 @@
  *           [--load-time TS] TABLE FILE|-
  *   colload --store DIR nightly [--load-time TS] [--agents F] [--queries F] [--approvals F]
  *           [--feedback F] [--rejects FILE]
+ *   colload --store DIR pull [--dsn CONNINFO] [--load-time TS] [--since DATE]
+ *           [--overlap INTERVAL] [--rejects FILE]
  *
  * One invocation is one atomic commit. Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O,
  * 4 damaged store.
@@ -24,6 +26,8 @@ static const char usage[] =
     "       colload --store DIR nightly [--load-time TIMESTAMPTZ] [--agents F] [--queries F]\n"
     "               [--approvals F] [--feedback F] [--format text|csv] [--no-header]\n"
     "               [--rejects FILE]\n"
+    "       colload --store DIR pull [--dsn CONNINFO] [--load-time TIMESTAMPTZ]\n"
+    "               [--since DATE] [--overlap INTERVAL] [--rejects FILE]\n"
     "\n"
     "Load a PostgreSQL export (COPY text or CSV) of TABLE into the store, in one atomic commit.\n"
     "TABLE is one of dim_agent, dim_time, dim_conversation, dim_user, fact_agent_query,\n"
@@ -40,6 +44,11 @@ static const char usage[] =
     "conversations and users; rows whose id is already stored are skipped, so a re-run is\n"
     "harmless), and the daily aggregates of every day touched. Any subset of the four; '-'\n"
     "reads one of them from standard input. --load-time is the SCD-2 change time (now).\n"
+    "\n"
+    "pull: the same night straight from a live PostgreSQL server (libpq), in one snapshot:\n"
+    "agents whole, and the rows whose id is above the largest the store holds, plus those\n"
+    "created in the --overlap (default '2 days') before the load time, or since --since DATE.\n"
+    "--dsn is a libpq connection string (default: libpq's PGHOST, PGDATABASE, ...).\n"
     "\n"
     "Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O or system error, 4 damaged store.\n";
 
@@ -76,6 +85,7 @@ static void on_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows
 struct args {
     const char *store, *format, *rejects, *load_time, *table, *file;
     const char *night[4]; /* --agents --queries --approvals --feedback */
+    const char *dsn, *since, *overlap;
     bool no_header;
 };
 
@@ -108,6 +118,12 @@ static int parse_args(int argc, char **argv, struct args *a)
             dst = &a->night[2];
         else if (strcmp(s, "--feedback") == 0)
             dst = &a->night[3];
+        else if (strcmp(s, "--dsn") == 0)
+            dst = &a->dsn;
+        else if (strcmp(s, "--since") == 0)
+            dst = &a->since;
+        else if (strcmp(s, "--overlap") == 0)
+            dst = &a->overlap;
         if (dst != NULL) {
             if (++i >= argc) return fprintf(stderr, "colload: %s needs a value\n", s), -1;
             *dst = argv[i];
@@ -119,14 +135,14 @@ static int parse_args(int argc, char **argv, struct args *a)
             return fprintf(stderr, "colload: unexpected argument %s\n", s), -1;
         }
     }
-    const bool nightly = npos >= 1 && strcmp(a->table, "nightly") == 0;
-    if (npos == 1 && strcmp(a->table, "pull") == 0) {
-        fprintf(stderr, "colload: %s: not available in this version (see docs/cli.md)\n", a->table);
-        return -1;
-    }
+    const bool pull = npos >= 1 && strcmp(a->table, "pull") == 0;
+    const bool nightly = npos >= 1 && (strcmp(a->table, "nightly") == 0 || pull);
     const bool any_night = a->night[0] || a->night[1] || a->night[2] || a->night[3];
-    if (nightly && npos != 1)
-        return fprintf(stderr, "colload: nightly takes no FILE (use --queries F, ...)\n"), -1;
+    if (pull && any_night)
+        return fprintf(stderr, "colload: pull reads the server, not --queries F, ...\n"), -1;
+    if (!pull && (a->dsn || a->since || a->overlap))
+        return fprintf(stderr, "colload: --dsn/--since/--overlap go with pull\n"), -1;
+    if (nightly && npos != 1) return fprintf(stderr, "colload: %s takes no FILE\n", a->table), -1;
     if (!nightly && any_night)
         return fprintf(stderr,
                        "colload: --agents/--queries/--approvals/--feedback go with nightly\n"),
@@ -168,6 +184,50 @@ static void print_counts(const char *table, const colstore_nightly_counts *c)
             (unsigned long long)c->skipped, (unsigned long long)c->rejected);
 }
 
+static void print_summary(const char *what, const colstore_nightly_stats *st)
+{
+    fprintf(stderr, "colload: %s: ", what);
+    fprintf(stderr, "agents %llu read, %llu new or changed, %llu unchanged, %llu rejected; ",
+            (unsigned long long)st->agents.read, (unsigned long long)st->agents.loaded,
+            (unsigned long long)st->agents.skipped, (unsigned long long)st->agents.rejected);
+    print_counts("agent_queries", &st->queries);
+    print_counts("agent_approvals", &st->approvals);
+    print_counts("agent_feedback", &st->feedback);
+    fprintf(stderr,
+            "%llu agent versions added, %llu conversations and %llu users new, "
+            "%llu days touched, %.2f s\n",
+            (unsigned long long)st->versions_added, (unsigned long long)st->conversations_added,
+            (unsigned long long)st->users_added, (unsigned long long)st->days_touched, st->seconds);
+}
+
+/* colload pull: colstore_pull(), one summary line. */
+static int run_pull(const struct args *a, const colstore_load_options *lo)
+{
+    colstore_pull_options o = COLSTORE_PULL_OPTIONS_INIT;
+    o.conninfo = a->dsn;
+    o.load_time_us = lo->load_time_us;
+    o.since = a->since;
+    o.overlap = a->overlap;
+    o.rejects_path = a->rejects;
+    colstore_error err;
+    colstore_store *store = NULL;
+    int rc = colstore_open(a->store, COLSTORE_WRITABLE | COLSTORE_CREATE, &store, &err);
+    if (rc != COLSTORE_OK) {
+        fprintf(stderr, "colload: %s\n", err.message);
+        return cli_exit_code(rc);
+    }
+    colstore_nightly_stats st = COLSTORE_NIGHTLY_STATS_INIT;
+    rc = colstore_pull(store, &o, &st, &err);
+    colstore_close(store);
+    if (rc != COLSTORE_OK) {
+        fprintf(stderr, "colload: %s\n", err.message);
+        fputs("colload: nothing was loaded\n", stderr);
+        return cli_exit_code(rc);
+    }
+    print_summary("pull", &st);
+    return CLI_OK;
+}
+
 /* colload nightly: the four exports into colstore_nightly(), one summary line. */
 static int run_nightly(const struct args *a, const colstore_load_options *lo)
 {
@@ -196,18 +256,7 @@ static int run_nightly(const struct args *a, const colstore_load_options *lo)
             fputs("colload: nothing was loaded\n", stderr);
         return cli_exit_code(rc);
     }
-    fputs("colload: nightly: ", stderr);
-    fprintf(stderr, "agents %llu read, %llu new or changed, %llu unchanged, %llu rejected; ",
-            (unsigned long long)st.agents.read, (unsigned long long)st.agents.loaded,
-            (unsigned long long)st.agents.skipped, (unsigned long long)st.agents.rejected);
-    print_counts("agent_queries", &st.queries);
-    print_counts("agent_approvals", &st.approvals);
-    print_counts("agent_feedback", &st.feedback);
-    fprintf(stderr,
-            "%llu agent versions added, %llu conversations and %llu users new, "
-            "%llu days touched, %.2f s\n",
-            (unsigned long long)st.versions_added, (unsigned long long)st.conversations_added,
-            (unsigned long long)st.users_added, (unsigned long long)st.days_touched, st.seconds);
+    print_summary("nightly", &st);
     return CLI_OK;
 }
 
@@ -220,6 +269,7 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     if (strcmp(a.table, "nightly") == 0) return run_nightly(&a, &o);
+    if (strcmp(a.table, "pull") == 0) return run_pull(&a, &o);
     struct progress pg = {isatty(STDERR_FILENO) != 0, now_s(), 0};
     o.progress = on_progress;
     o.progress_ctx = &pg;

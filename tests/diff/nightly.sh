@@ -12,9 +12,14 @@
 #     `colload nightly` loads each into its own store;
 #  3. after every night: `colquery dump` of every table (both formats) equals PostgreSQL's
 #     export, and every report for several windows equals psql --csv of reference.sql;
-#  4. the nights include a re-run of a night (nothing changes), an empty night (four empty
+#  4. a third store follows by `colload pull` from PostgreSQL's operational tables (which keep
+#     every night's rows), compared the same way;
+#  5. the nights include a re-run of a night (nothing changes), an empty night (four empty
 #     exports), and a bad night (an unknown agent, and a resolved_at before created_at) that
-#     PostgreSQL rolls back and colload refuses with exit 1, both stores left unchanged.
+#     PostgreSQL rolls back and colload refuses with exit 1, the stores left unchanged;
+#  6. pull failures, each exit 3 with a clear message and the store unchanged: server down, a
+#     wrong password (never printed), a missing operational table, the backend terminated in
+#     the middle of a COPY.
 # --quick: fewer rows and nights (the ASan run).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,9 +52,9 @@ ops=$work/ops
 "$COLGEN" --ops --out "$ops" --rows "$rows" --nights "$nights" --seed 11 --start "$start" --format text
 psql_ -d "$db" -c "COPY dim_time FROM STDIN" <"$ops/dim_time.copy"
 
-s_text=$work/store-text s_csv=$work/store-csv
+s_text=$work/store-text s_csv=$work/store-csv s_pull=$work/store-pull
 err=$work/err
-for s in "$s_text" "$s_csv"; do
+for s in "$s_text" "$s_csv" "$s_pull"; do
   rc=0; "$COLLOAD" --store "$s" dim_time "$ops/dim_time.copy" >/dev/null 2>"$err" || rc=$?
   expect_rc "load dim_time into $(basename "$s")" 0 "$rc" "$err"
 done
@@ -91,7 +96,7 @@ compare() { # TAG DAY: every table and the reports, both stores against PostgreS
   pg_export "$db" "$work/pg"
   psql_ -d "$db" -c "COPY (SELECT * FROM agg_agent_daily_performance ORDER BY agent_key, time_key) TO STDOUT" \
     >"$work/pg/agg_agent_daily_performance.copy"
-  for s in "$s_text" "$s_csv"; do
+  for s in "$s_text" "$s_csv" "$s_pull"; do
     for t in "${tables[@]}" agg_agent_daily_performance; do
       for fmt in text csv; do
         ext=copy; [[ $fmt == csv ]] && ext=csv
@@ -145,13 +150,17 @@ night() {
       --feedback "$x/agent_feedback.$ext" >/dev/null 2>"$err" || rc=$?
     expect_rc "$tag: colload nightly $(basename "$s")" "$want" "$rc" "$err"
   done
-  # the operational tables keep every row (what a pull reads)
+  # the operational tables keep every row of the good nights (what a pull reads)
+  [[ $want -ne 0 ]] && return 0
   psql_ -d "$db" -c "INSERT INTO agents SELECT * FROM stage_agents ON CONFLICT (agent_name) DO UPDATE
       SET agent_type = EXCLUDED.agent_type, capabilities = EXCLUDED.capabilities,
       sla_target_seconds = EXCLUDED.sla_target_seconds, cost_per_query_usd = EXCLUDED.cost_per_query_usd;
     INSERT INTO agent_queries SELECT * FROM stage_queries ON CONFLICT DO NOTHING;
     INSERT INTO agent_approvals SELECT * FROM stage_approvals ON CONFLICT DO NOTHING;
     INSERT INTO agent_feedback SELECT * FROM stage_feedback ON CONFLICT DO NOTHING" >/dev/null
+  rc=0
+  "$COLLOAD" --store "$s_pull" pull --dsn "dbname=$db" --load-time "$lt" >/dev/null 2>"$err" || rc=$?
+  expect_rc "$tag: colload pull" 0 "$rc" "$err"
 }
 
 for ((k = 1; k <= nights; k++)); do
@@ -184,8 +193,59 @@ for ((k = 1; k <= nights; k++)); do
     compare "empty night" "$d"
   fi
 done
-for s in "$s_text" "$s_csv"; do
+for s in "$s_text" "$s_csv" "$s_pull"; do
   rc=0; "$COLQUERY" --store "$s" verify >/dev/null 2>"$err" || rc=$?
   expect_rc "verify $(basename "$s")" 0 "$rc" "$err"
 done
+
+# Pull failures: exit 3, a clear message, nothing committed.
+snap_pull() { local t; for t in "${tables[@]}" agg_agent_daily_performance; do
+  "$COLQUERY" --store "$s_pull" dump "$t"; done >"$1"; }
+snap_pull "$work/pull-before"
+pull_fails() { # NAME WANT_MESSAGE DSN
+  local rc=0
+  "$COLLOAD" --store "$s_pull" pull --dsn "$3" >/dev/null 2>"$err" || rc=$?
+  expect_rc "pull: $1: exit 3" 3 "$rc" "$err"
+  if grep -q -- "$2" "$err"; then pass "pull: $1: message"; else fail "pull: $1: message: $(cat "$err")"; fi
+  snap_pull "$work/pull-after"
+  same "pull: $1: store unchanged" "$work/pull-before" "$work/pull-after"
+}
+pull_fails "server down" "could not connect" "host=$work/no-server port=1 dbname=$db"
+psql_ -d postgres -c "DROP ROLE IF EXISTS colstore_pw; CREATE ROLE colstore_pw LOGIN PASSWORD 'right-Secret-42'" >/dev/null
+pull_fails "wrong password" "password authentication failed" "dbname=$db user=colstore_pw password=wrong-Secret-17"
+if grep -q 'wrong-Secret-17' "$err"; then fail "pull: the password was printed"; else pass "pull: the password is not printed"; fi
+odb=${db}_other
+pg_fresh_db "$odb"
+psql_ -d "$odb" -f "$repo/tests/sql/nightly_schema.sql" >/dev/null
+psql_ -d "$odb" -c "DROP TABLE agent_feedback" >/dev/null
+pull_fails "missing table" 'relation "agent_feedback" does not exist' "dbname=$odb"
+# the backend terminated in the middle of a COPY: agent_queries streams its rows, then stalls
+psql_ -d "$odb" -c "CREATE TABLE agent_feedback (LIKE stage_feedback);
+  ALTER TABLE agent_queries RENAME TO q_rows;
+  CREATE FUNCTION stall() RETURNS SETOF q_rows LANGUAGE plpgsql AS \$\$
+    BEGIN PERFORM pg_sleep(60); END \$\$;
+  CREATE VIEW agent_queries AS SELECT * FROM q_rows UNION ALL SELECT * FROM stall()" >/dev/null
+psql_ -d "$odb" -c "COPY q_rows FROM STDIN" <"$ops/night-001/agent_queries.copy"
+rc=0
+"$COLLOAD" --store "$s_pull" pull --dsn "dbname=$odb application_name=colload_pull_test" \
+  >/dev/null 2>"$err" &
+pid=$!
+killed=0
+for _ in $(seq 1 100); do # until the COPY of agent_queries waits in stall()
+  if [[ $(psql_ -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE
+       application_name = 'colload_pull_test' AND query LIKE 'COPY%agent_queries%'
+       AND wait_event = 'PgSleep'") == 1 ]]; then
+    psql_ -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE application_name = 'colload_pull_test'" >/dev/null
+    killed=1
+    break
+  fi
+  sleep 0.1
+done
+wait "$pid" || rc=$?
+if ((killed)); then pass "pull: the backend was terminated mid-COPY"; else fail "pull: the COPY never stalled"; fi
+expect_rc "pull: terminated mid-COPY: exit 3" 3 "$rc" "$err"
+if grep -q "COPY of agent_queries" "$err"; then pass "pull: terminated: message"; else fail "pull: terminated: message: $(cat "$err")"; fi
+snap_pull "$work/pull-after"
+same "pull: terminated: store unchanged" "$work/pull-before" "$work/pull-after"
 finish
