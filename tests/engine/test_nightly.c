@@ -404,3 +404,23 @@ Test(nightly, options_size_and_arguments)
     cr_expect_eq(colstore_nightly(NULL, &o, NULL, &err), COLSTORE_EINVAL);
     colstore_close(st);
 }
+
+Test(nightly, pull_without_a_server_fails_cleanly)
+{
+    colstore_store *st = time_only();
+    colstore_error err;
+    colstore_pull_options o = COLSTORE_PULL_OPTIONS_INIT;
+    o.conninfo = "host=/nonexistent-colstore-dir port=1 dbname=x password=s3cr3t-pw";
+    o.load_time_us = LT1;
+    colstore_nightly_stats s = COLSTORE_NIGHTLY_STATS_INIT;
+    cr_assert_eq(colstore_pull(st, &o, &s, &err), COLSTORE_EIO, "%s", err.message);
+    cr_expect(strstr(err.message, "pull: could not connect") != NULL, "%s", err.message);
+    cr_expect(strstr(err.message, "s3cr3t-pw") == NULL, "%s", err.message);
+    expect_dump(st, "dim_agent", "");
+    o.since = "2025-13-01";
+    cr_expect_eq(colstore_pull(st, &o, &s, &err), COLSTORE_EINVAL);
+    o.since = NULL;
+    o.size = 8;
+    cr_expect_eq(colstore_pull(st, &o, &s, &err), COLSTORE_EINVAL);
+    colstore_close(st);
+}
