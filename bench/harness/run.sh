@@ -21,7 +21,8 @@
 # binaries, npm (for DuckDB).
 #
 # Output: a markdown report on stdout and in bench/harness/results/<date>.md, the raw figures
-# (hyperfine JSON, /usr/bin/time -v output, logs) in bench/harness/results/<date>/.
+# (hyperfine JSON, /usr/bin/time -v output, logs) in bench/harness/results/<date>/, the ratios
+# in bench/harness/results/ratios.tsv and their chart in docs/benchmark-ratios.svg.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -456,5 +457,8 @@ done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw/machine.txt"
 bash "$here/render.sh" "$raw" >"$results_md"
 cat "$results_md"
+# the ratios of every task, with the nightly job's (nightly.sh), drawn for docs/
+bash "$here/ratios.sh" "$raw" "$here/results/ratios.tsv"
+bash "$here/chart.sh" "$here/results/ratios.tsv" "$repo/docs/benchmark-ratios.svg"
 ((keep)) || { rm -rf "$store_text" "$duck"; }
 log "done: $results_md"
