@@ -2,17 +2,24 @@
  * colstore.h - the public C API of the colstore analytics engine. This header is the whole
  * contract: anything not declared here is not API.
  *
- * A store is a directory holding the warehouse's tables (SPEC 2): fact tables as day
+ * A store is a directory holding the warehouse's tables (docs/tables.md): fact tables as day
  * partitions of LZ4-compressed column segments, dimensions, and the materialized daily
  * aggregates, committed atomically through a manifest.
  *
  * Conventions
  * - Every function that can fail returns COLSTORE_OK (0) or a COLSTORE_E* code and, when the
- *   caller passes a colstore_error, describes the failure there. Codes equal the CLI exit codes.
+ *   caller passes a colstore_error, describes the failure there (and clears it on success).
+ *   Codes 1-4 equal the CLI exit codes.
+ * - Option structs (colstore_load_options, colstore_report_params) start with `size_t size`,
+ *   set by their COLSTORE_*_INIT macro to the size the caller was compiled with: the library
+ *   reads the fields that fit in it and takes the defaults for the rest, so a program built
+ *   against an older header keeps working with a newer library. Always start from the INIT
+ *   macro; never memset such a struct to zero.
  * - Ownership: a pointer returned through an out-parameter is owned by the caller and released
  *   with the matching close or free function; a `const char *` returned by a getter stays
  *   valid until the object it came from is released.
- * - The library never prints, never exits, never aborts, and keeps no global state.
+ * - The library never prints, never exits, never aborts, and keeps no mutable global state
+ *   (beyond internal switches that only its own tests set).
  * - Thread safety: a colstore_store may be shared by any number of threads; report runs on one
  *   store proceed in parallel, each on its own snapshot. Loads on one store are serialized
  *   (one writer per store, across processes too: a second writer gets COLSTORE_EBUSY). A
@@ -30,12 +37,17 @@
 extern "C" {
 #endif
 
+/* The project's version is set here and nowhere else: CMakeLists.txt reads these three lines. */
 #define COLSTORE_VERSION_MAJOR 0 /* incompatible API changes */
-#define COLSTORE_VERSION_MINOR 1 /* additions */
+#define COLSTORE_VERSION_MINOR 2 /* additions */
 #define COLSTORE_VERSION_PATCH 0 /* fixes */
-#define COLSTORE_VERSION_NUMBER                                                                  \
+#define COLSTORE_VERSION_NUMBER \
     (COLSTORE_VERSION_MAJOR * 10000 + COLSTORE_VERSION_MINOR * 100 + COLSTORE_VERSION_PATCH)
-#define COLSTORE_VERSION_STRING "0.1.0"
+#define COLSTORE_STR_(x) #x
+#define COLSTORE_STR(x)  COLSTORE_STR_(x)
+#define COLSTORE_VERSION_STRING          \
+    COLSTORE_STR(COLSTORE_VERSION_MAJOR) \
+    "." COLSTORE_STR(COLSTORE_VERSION_MINOR) "." COLSTORE_STR(COLSTORE_VERSION_PATCH)
 
 #if defined(__GNUC__)
 #    define COLSTORE_API __attribute__((visibility("default")))
@@ -45,18 +57,23 @@ extern "C" {
 
 /* colstore_version_number() - COLSTORE_VERSION_NUMBER of the library actually linked. */
 COLSTORE_API int colstore_version_number(void);
-/* colstore_version() - "0.1.0" of the library actually linked. */
+/* colstore_version() - COLSTORE_VERSION_STRING ("0.2.0") of the library actually linked. */
 COLSTORE_API const char *colstore_version(void);
 
-/* Status codes (also the CLI exit codes of SPEC 3.3; 2 is usage). */
+/* Status codes. 0-4 are also the CLI exit codes (docs/cli.md); the tools exit 3 for 5-8.
+ * EINPUT is about data a person supplied: an export line, or the value of a parameter (a date
+ * that is no date, a negative day count). EINVAL is a program's mistake: a NULL argument, an
+ * unknown table or report name, a bad flag or enum value, an option struct of a wrong size. */
 enum {
     COLSTORE_OK = 0,
-    COLSTORE_EINPUT = 1,   /* bad input: an export line, a parameter */
-    COLSTORE_EINVAL = 2,   /* caller mistake: NULL, closed handle, unknown table or report */
-    COLSTORE_EIO = 3,      /* the operating system refused (open, write, fsync, no space) */
-    COLSTORE_ECORRUPT = 4, /* the store is damaged: checksum, size or offset mismatch */
-    COLSTORE_ENOMEM = 5,   /* out of memory */
-    COLSTORE_EBUSY = 6,    /* another writer holds the store */
+    COLSTORE_EINPUT = 1,    /* bad input: an export line, a parameter's value */
+    COLSTORE_EINVAL = 2,    /* caller mistake: NULL, bad enum or size, unknown table or report */
+    COLSTORE_EIO = 3,       /* the operating system refused (open, write, fsync, no space) */
+    COLSTORE_ECORRUPT = 4,  /* the store is damaged: checksum, size or offset mismatch */
+    COLSTORE_ENOMEM = 5,    /* out of memory (or another resource: threads) */
+    COLSTORE_EBUSY = 6,     /* another writer holds the store */
+    COLSTORE_ECANCELED = 7, /* the caller's progress callback asked to stop; nothing committed */
+    COLSTORE_ELIMIT = 8,    /* a value is beyond what the engine computes (an overflowing sum) */
 };
 
 typedef struct colstore_error {
@@ -72,8 +89,8 @@ typedef struct colstore_result colstore_result; /* opaque */
 
 /* Open flags. */
 #define COLSTORE_READ_ONLY 0u
-#define COLSTORE_WRITABLE 1u
-#define COLSTORE_CREATE 2u /* with COLSTORE_WRITABLE: create an empty store if missing */
+#define COLSTORE_WRITABLE  1u
+#define COLSTORE_CREATE    2u /* with COLSTORE_WRITABLE: create an empty store if missing */
 /* For a handle that serves one short task and is then closed (a command-line run): reports
  * read column segments with pread() into their own buffers instead of mapping the data files,
  * which spares a short process the kernel's work of mapping, and at exit unmapping, every page
@@ -82,16 +99,14 @@ typedef struct colstore_result colstore_result; /* opaque */
 
 /* colstore_open() - open the store in directory `path`. Sets *out_store (release with
  * colstore_close()); on failure sets it to NULL and returns the code. */
-COLSTORE_API int colstore_open(const char *path,
-                               unsigned flags,
-                               colstore_store **out_store,
-                               colstore_error *err);
+COLSTORE_API int
+colstore_open(const char *path, unsigned flags, colstore_store **out_store, colstore_error *err);
 /* colstore_close() - release a store; results obtained from it stay valid, and open snapshots
  * (and their scans and streams) keep the store open until they are released. NULL is a
  * no-op. */
 COLSTORE_API void colstore_close(colstore_store *store);
 
-/* ---- Loading (SPEC 3.1) ---- */
+/* ---- Loading (docs/loading.md) ---- */
 
 enum colstore_format {
     COLSTORE_FORMAT_AUTO = 0, /* from the file name: .csv is CSV, anything else COPY text */
@@ -99,18 +114,32 @@ enum colstore_format {
     COLSTORE_FORMAT_CSV = 2,  /* COPY CSV */
 };
 
+/* Progress callback of a load: called from the loading thread now and then. Return 0 to go
+ * on; anything else cancels the load: it stops soon after, commits nothing and returns
+ * COLSTORE_ECANCELED. */
+typedef int (*colstore_progress_fn)(void *ctx,
+                                    uint64_t bytes_read,
+                                    uint64_t bytes_total, /* 0 when unknown (a pipe) */
+                                    uint64_t rows);
+
 typedef struct colstore_load_options {
-    int format;            /* enum colstore_format */
-    bool no_header;        /* CSV without a header line: columns in DDL order */
-    const char *rejects_path; /* NULL: the first bad line fails the load, nothing commits */
-    int64_t load_time_us;  /* DEFAULT now(), in UTC microseconds; 0 = the current time */
+    size_t size;                 /* sizeof(colstore_load_options): COLSTORE_LOAD_OPTIONS_INIT */
+    enum colstore_format format; /* COLSTORE_FORMAT_AUTO */
+    bool no_header;              /* CSV without a header line: columns in DDL order */
+    const char *rejects_path;    /* NULL: the first bad line fails the load, nothing commits */
+    int64_t load_time_us;        /* DEFAULT now(), in UTC microseconds; 0 = the current time */
     /* Fact rows held in memory before the days that are complete are written out; bounds the
      * load's memory (about 120 bytes a row). 0 = the default (524288). */
     size_t max_staged_rows;
-    /* Progress callback (may be NULL): called from the loading thread now and then. */
-    void (*progress)(void *ctx, uint64_t bytes_read, uint64_t bytes_total, uint64_t rows);
+    colstore_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 } colstore_load_options;
+
+/* The defaults of every option: start from this, then set what you need. */
+#define COLSTORE_LOAD_OPTIONS_INIT                                                         \
+    {                                                                                      \
+        sizeof(colstore_load_options), COLSTORE_FORMAT_AUTO, false, NULL, 0, 0, NULL, NULL \
+    }
 
 typedef struct colstore_load_stats {
     uint64_t rows_read;     /* data rows parsed */
@@ -150,6 +179,15 @@ COLSTORE_API int colstore_load_buffer(colstore_store *store,
                                       colstore_load_stats *stats,
                                       colstore_error *err);
 
+/* colstore_parse_date() - "YYYY-MM-DD" (a real date, years 1..9999) → days since 1970-01-01.
+ * COLSTORE_EINPUT when it is not one. */
+COLSTORE_API int colstore_parse_date(const char *text, int32_t *out_days, colstore_error *err);
+
+/* colstore_parse_timestamptz() - a timestamptz as an export holds it ("2025-06-01 03:00:00+00",
+ * other offsets, 'T', fractions) → UTC microseconds since 1970, validated exactly as export
+ * values are (2025-02-30 is refused). For load_time_us. COLSTORE_EINPUT when it is not one. */
+COLSTORE_API int colstore_parse_timestamptz(const char *text, int64_t *out_us, colstore_error *err);
+
 /* ---- The nightly job (SPEC 3.2): operational exports into the warehouse ---- */
 
 /* One operational export: a file (path, "-" for standard input), or memory (buf, len), or
@@ -164,8 +202,8 @@ typedef struct colstore_nightly_input {
 } colstore_nightly_input;
 
 typedef struct colstore_nightly_options {
-    size_t size;          /* sizeof(colstore_nightly_options): set by COLSTORE_NIGHTLY_OPTIONS_INIT */
-    int64_t load_time_us; /* the load time (SCD-2 valid_from/valid_to, new users); 0 = now */
+    size_t size; /* sizeof(colstore_nightly_options): set by COLSTORE_NIGHTLY_OPTIONS_INIT */
+    int64_t load_time_us;     /* the load time (SCD-2 valid_from/valid_to, new users); 0 = now */
     const char *rejects_path; /* NULL: the first bad line fails the night, nothing commits */
     colstore_nightly_input agents;    /* agents: current agent definitions (SCD-2) */
     colstore_nightly_input queries;   /* agent_queries -> fact_agent_query */
@@ -173,7 +211,13 @@ typedef struct colstore_nightly_options {
     colstore_nightly_input feedback;  /* agent_feedback -> fact_training */
 } colstore_nightly_options;
 
-#define COLSTORE_NIGHTLY_OPTIONS_INIT {sizeof(colstore_nightly_options), 0, NULL, {0}, {0}, {0}, {0}}
+#define COLSTORE_NIGHTLY_OPTIONS_INIT                             \
+    {                                                             \
+        sizeof(colstore_nightly_options), 0, NULL, {0}, {0}, {0}, \
+        {                                                         \
+            0                                                     \
+        }                                                         \
+    }
 
 /* Per export: rows parsed, new rows stored, rows already stored (skipped), rows rejected. */
 typedef struct colstore_nightly_counts {
@@ -181,16 +225,20 @@ typedef struct colstore_nightly_counts {
 } colstore_nightly_counts;
 
 typedef struct colstore_nightly_stats {
-    size_t size; /* sizeof(colstore_nightly_stats): set by the caller (COLSTORE_NIGHTLY_STATS_INIT) */
+    size_t
+        size; /* sizeof(colstore_nightly_stats): set by the caller (COLSTORE_NIGHTLY_STATS_INIT) */
     colstore_nightly_counts agents; /* loaded = agents new or changed */
     colstore_nightly_counts queries, approvals, feedback;
-    uint64_t versions_added;  /* dim_agent rows inserted (new agents and changed ones) */
+    uint64_t versions_added; /* dim_agent rows inserted (new agents and changed ones) */
     uint64_t conversations_added, users_added;
-    uint64_t days_touched;    /* days whose facts and daily aggregates changed */
+    uint64_t days_touched; /* days whose facts and daily aggregates changed */
     double seconds;
 } colstore_nightly_stats;
 
-#define COLSTORE_NIGHTLY_STATS_INIT {sizeof(colstore_nightly_stats), {0}, {0}, {0}, {0}, 0, 0, 0, 0, 0}
+#define COLSTORE_NIGHTLY_STATS_INIT                                       \
+    {                                                                     \
+        sizeof(colstore_nightly_stats), {0}, {0}, {0}, {0}, 0, 0, 0, 0, 0 \
+    }
 
 /* colstore_nightly() - apply one night's operational exports (any subset) in one atomic commit
  * (SPEC 3.2): agents as SCD-2 first, then the facts, each resolved to the agent version valid
@@ -216,7 +264,10 @@ typedef struct colstore_pull_options {
     const char *rejects_path;
 } colstore_pull_options;
 
-#define COLSTORE_PULL_OPTIONS_INIT {sizeof(colstore_pull_options), NULL, 0, NULL, NULL, NULL}
+#define COLSTORE_PULL_OPTIONS_INIT                               \
+    {                                                            \
+        sizeof(colstore_pull_options), NULL, 0, NULL, NULL, NULL \
+    }
 
 /* colstore_pull() - the nightly job of colstore_nightly() on the operational tables of a live
  * PostgreSQL server (SPEC 3.4): one REPEATABLE READ READ ONLY transaction with TimeZone UTC;
@@ -230,12 +281,13 @@ COLSTORE_API int colstore_pull(colstore_store *store,
                                colstore_nightly_stats *stats,
                                colstore_error *err);
 
-/* ---- Reports (SPEC 4) ---- */
+/* ---- Reports (docs/reports.md) ---- */
 
 typedef struct colstore_report_params {
+    size_t size;       /* sizeof(colstore_report_params): COLSTORE_REPORT_PARAMS_INIT */
     const char *as_of; /* "YYYY-MM-DD"; NULL = today (UTC) */
-    int days;          /* window [as_of - days, as_of]; negative = the report's default (7 or 30);
-                        * 0 is the one day as_of */
+    int days;          /* window [as_of - days, as_of]; -1 = the report's default (7 or 30);
+                        * 0 is the one day as_of; other negative values are bad input */
     int year;          /* approval-queue; 0 = the current UTC year */
     const char *from;  /* daily-agg; NULL = yesterday (UTC) */
     const char *to;    /* daily-agg; NULL = yesterday (UTC) */
@@ -243,12 +295,17 @@ typedef struct colstore_report_params {
 } colstore_report_params;
 
 /* The defaults of every parameter: start from this, then set what you need. */
-#define COLSTORE_REPORT_PARAMS_INIT {NULL, -1, 0, NULL, NULL, false}
+#define COLSTORE_REPORT_PARAMS_INIT                                    \
+    {                                                                  \
+        sizeof(colstore_report_params), NULL, -1, 0, NULL, NULL, false \
+    }
 
 /* colstore_report() - run report `name` ("agent-performance", "approval-queue",
  * "training-quality", "daily-agg") on the newest committed data. params may be NULL
- * (defaults). Sets *out (release with colstore_result_free()). A malformed parameter (a date
- * that is not YYYY-MM-DD, days or year out of range) is COLSTORE_EINVAL. */
+ * (defaults). Sets *out (release with colstore_result_free()). A parameter's value that is
+ * wrong (a date that is not YYYY-MM-DD, days or year out of range) is COLSTORE_EINPUT, with a
+ * message naming the parameter ("as_of: invalid date ..."); an unknown report name or a
+ * params->size smaller than the first version's is COLSTORE_EINVAL. */
 COLSTORE_API int colstore_report(colstore_store *store,
                                  const char *name,
                                  const colstore_report_params *params,
@@ -258,13 +315,14 @@ COLSTORE_API int colstore_report(colstore_store *store,
 /* Column types of results and tables. Result columns use INT for every integer; table
  * columns (colstore_column_describe, scans) use SMALLINT / INTEGER / BIGINT. */
 enum colstore_type {
-    COLSTORE_TYPE_NULL = 0,      /* a colstore_value that is SQL NULL */
-    COLSTORE_TYPE_INT = 1,       /* integer or bigint: colstore_result_int() */
-    COLSTORE_TYPE_NUMERIC = 2,   /* exact decimal: colstore_result_text(), or _double() */
-    COLSTORE_TYPE_DATE = 3,      /* "YYYY-MM-DD": colstore_result_text() */
+    COLSTORE_TYPE_NULL = 0,    /* a colstore_value that is SQL NULL */
+    COLSTORE_TYPE_INT = 1,     /* integer or bigint: colstore_result_int() */
+    COLSTORE_TYPE_NUMERIC = 2, /* exact decimal: colstore_result_text(), or _double() */
+    COLSTORE_TYPE_DATE = 3,    /* colstore_result_date(), or text "YYYY-MM-DD" */
     COLSTORE_TYPE_TEXT = 4,
     COLSTORE_TYPE_BOOL = 5,
-    COLSTORE_TYPE_TIMESTAMP = 6, /* timestamptz */
+    COLSTORE_TYPE_TIMESTAMPTZ = 6, /* colstore_result_timestamptz(), or text as PostgreSQL */
+    COLSTORE_TYPE_TIMESTAMP = 6,   /* the name before 0.2 */
     COLSTORE_TYPE_SMALLINT = 7,
     COLSTORE_TYPE_INTEGER = 8,
     COLSTORE_TYPE_BIGINT = 9,
@@ -276,8 +334,11 @@ COLSTORE_API size_t colstore_result_columns(const colstore_result *r);
 COLSTORE_API size_t colstore_result_rows(const colstore_result *r);
 /* Name and type of column col; NULL / 0 when col is out of range. */
 COLSTORE_API const char *colstore_result_column_name(const colstore_result *r, size_t col);
-COLSTORE_API int colstore_result_column_type(const colstore_result *r, size_t col);
+COLSTORE_API enum colstore_type colstore_result_column_type(const colstore_result *r, size_t col);
 COLSTORE_API int colstore_result_column_scale(const colstore_result *r, size_t col);
+/* colstore_result_column_index() - the index of the column called `name` (exact, case
+ * sensitive), or -1 when there is none. */
+COLSTORE_API int colstore_result_column_index(const colstore_result *r, const char *name);
 /* colstore_result_is_null() - whether (row, col) is NULL (true when out of range). */
 COLSTORE_API bool colstore_result_is_null(const colstore_result *r, size_t row, size_t col);
 /* colstore_result_int() - the value of an INT/BOOL cell, or a NUMERIC cell's unscaled digits
@@ -285,8 +346,15 @@ COLSTORE_API bool colstore_result_is_null(const colstore_result *r, size_t row, 
 COLSTORE_API int64_t colstore_result_int(const colstore_result *r, size_t row, size_t col);
 /* colstore_result_double() - any numeric cell as a double (NaN for NULL or text). */
 COLSTORE_API double colstore_result_double(const colstore_result *r, size_t row, size_t col);
-/* colstore_result_text() - the cell as PostgreSQL prints it ("" for NULL); the pointer stays
- * valid until the next call on r or colstore_result_free(). */
+/* colstore_result_date() - a DATE cell as days since 1970-01-01 (2025-01-01 is 20089); 0 for
+ * NULL, out of range or another type (check colstore_result_is_null()). */
+COLSTORE_API int32_t colstore_result_date(const colstore_result *r, size_t row, size_t col);
+/* colstore_result_timestamptz() - a TIMESTAMPTZ cell as microseconds since 1970-01-01 00:00:00
+ * UTC; 0 for NULL, out of range or another type. */
+COLSTORE_API int64_t colstore_result_timestamptz(const colstore_result *r, size_t row, size_t col);
+/* colstore_result_text() - the cell as PostgreSQL prints it ("" for NULL or out of range).
+ * Every returned string stays valid until colstore_result_free(r), as sqlite keeps a column's
+ * text: two calls may appear in one printf. NULL only when memory runs out. */
 COLSTORE_API const char *colstore_result_text(colstore_result *r, size_t row, size_t col);
 
 enum colstore_output {
@@ -297,18 +365,18 @@ enum colstore_output {
 /* colstore_result_write() - print r to out. */
 COLSTORE_API int colstore_result_write(const colstore_result *r,
                                        FILE *out,
-                                       int output,
+                                       enum colstore_output output,
                                        colstore_error *err);
 /* colstore_result_free() - release r. NULL is a no-op. */
 COLSTORE_API void colstore_result_free(colstore_result *r);
 
-/* ---- Dump (SPEC 4: every stored table back as a PostgreSQL export) ---- */
+/* ---- Dump: every stored table back as a PostgreSQL export ---- */
 
 /* colstore_dump() - write table as `COPY (SELECT * FROM t ORDER BY key) TO STDOUT` prints it,
  * format COLSTORE_FORMAT_TEXT or COLSTORE_FORMAT_CSV (with HEADER). */
 COLSTORE_API int colstore_dump(colstore_store *store,
                                const char *table,
-                               int format,
+                               enum colstore_format format,
                                FILE *out,
                                colstore_error *err);
 
@@ -327,8 +395,8 @@ COLSTORE_API int colstore_verify(colstore_store *store,
 #ifndef ARROW_C_DATA_INTERFACE
 #    define ARROW_C_DATA_INTERFACE
 #    define ARROW_FLAG_DICTIONARY_ORDERED 1
-#    define ARROW_FLAG_NULLABLE 2
-#    define ARROW_FLAG_MAP_KEYS_SORTED 4
+#    define ARROW_FLAG_NULLABLE           2
+#    define ARROW_FLAG_MAP_KEYS_SORTED    4
 struct ArrowSchema {
     const char *format;
     const char *name;
@@ -386,9 +454,8 @@ typedef struct colstore_snapshot colstore_snapshot; /* opaque */
 
 /* colstore_snapshot_open() - pin the newest committed version. Release with
  * colstore_snapshot_close(). */
-COLSTORE_API int colstore_snapshot_open(colstore_store *store,
-                                        colstore_snapshot **out,
-                                        colstore_error *err);
+COLSTORE_API int
+colstore_snapshot_open(colstore_store *store, colstore_snapshot **out, colstore_error *err);
 /* colstore_snapshot_open_version() - pin version `version`: the newest, or an older one that
  * another snapshot (in this or another process) still pins, so that cooperating processes
  * (a query's parallel workers) read exactly the state their leader pinned. COLSTORE_EINVAL
@@ -422,22 +489,25 @@ COLSTORE_API const char *colstore_table_name(size_t i);
 #define COLSTORE_NO_COLUMN ((size_t)-1)
 
 typedef struct colstore_table_info {
-    size_t size;           /* sizeof(colstore_table_info) */
-    const char *name;      /* static */
-    bool partitioned;      /* one partition per day (time_key): facts and the aggregate */
-    size_t columns;        /* columns, in DDL order (what SELECT * shows) */
-    size_t key_columns;    /* columns of the primary key: 1, or 2 (agent_key, time_key) */
-    size_t key[2];         /* their indexes */
-    size_t time_column;    /* index of time_key, COLSTORE_NO_COLUMN for a dimension */
+    size_t size;        /* sizeof(colstore_table_info) */
+    const char *name;   /* static */
+    bool partitioned;   /* one partition per day (time_key): facts and the aggregate */
+    size_t columns;     /* columns, in DDL order (what SELECT * shows) */
+    size_t key_columns; /* columns of the primary key: 1, or 2 (agent_key, time_key) */
+    size_t key[2];      /* their indexes */
+    size_t time_column; /* index of time_key, COLSTORE_NO_COLUMN for a dimension */
     /* From the snapshot; 0 when none was given. */
-    uint64_t rows;         /* exact, from the manifest */
+    uint64_t rows; /* exact, from the manifest */
     size_t partitions;
     int32_t first_time_key; /* YYYYMMDD of the first and last partition (0: none, or a
                              * dimension) */
     int32_t last_time_key;
-    uint64_t bytes;        /* stored bytes of its partitions */
+    uint64_t bytes; /* stored bytes of its partitions */
 } colstore_table_info;
-#define COLSTORE_TABLE_INFO_INIT {sizeof(colstore_table_info), NULL, false, 0, 0, {0, 0}, 0, 0, 0, 0, 0, 0}
+#define COLSTORE_TABLE_INFO_INIT                                                 \
+    {                                                                            \
+        sizeof(colstore_table_info), NULL, false, 0, 0, {0, 0}, 0, 0, 0, 0, 0, 0 \
+    }
 
 /* colstore_table_describe() - table `table` (and, when snap is not NULL, its size in that
  * snapshot) into *out. COLSTORE_EINVAL for an unknown table. */
@@ -458,7 +528,10 @@ typedef struct colstore_column_info {
     bool key;       /* part of the primary key */
     bool generated; /* computed by the engine (fact_training.overall_score) */
 } colstore_column_info;
-#define COLSTORE_COLUMN_INFO_INIT {sizeof(colstore_column_info), NULL, 0, {0}, 0, 0, false, false, false}
+#define COLSTORE_COLUMN_INFO_INIT                                             \
+    {                                                                         \
+        sizeof(colstore_column_info), NULL, 0, {0}, 0, 0, false, false, false \
+    }
 
 /* colstore_column_describe() - column `col` (< colstore_table_info.columns) of `table`. */
 COLSTORE_API int colstore_column_describe(const char *table,
@@ -467,10 +540,8 @@ COLSTORE_API int colstore_column_describe(const char *table,
                                           colstore_error *err);
 /* colstore_column_index() - *out = the index of column `column` of `table`. COLSTORE_EINVAL
  * naming the table's columns when there is none. */
-COLSTORE_API int colstore_column_index(const char *table,
-                                       const char *column,
-                                       size_t *out,
-                                       colstore_error *err);
+COLSTORE_API int
+colstore_column_index(const char *table, const char *column, size_t *out, colstore_error *err);
 
 typedef struct colstore_partition_info {
     size_t size;      /* sizeof(colstore_partition_info) */
@@ -478,7 +549,10 @@ typedef struct colstore_partition_info {
     uint64_t rows;
     uint64_t bytes;
 } colstore_partition_info;
-#define COLSTORE_PARTITION_INFO_INIT {sizeof(colstore_partition_info), 0, 0, 0}
+#define COLSTORE_PARTITION_INFO_INIT             \
+    {                                            \
+        sizeof(colstore_partition_info), 0, 0, 0 \
+    }
 
 /* colstore_partition_describe() - partition i (< colstore_table_info.partitions, ordered by
  * time_key) of `table` in snap. */
@@ -497,9 +571,9 @@ COLSTORE_API int colstore_partition_describe(colstore_snapshot *snap,
  * bytewise, as COLLATE "C"; = and <> do not depend on a collation). JSONB and TEXT_ARRAY
  * columns take IS [NOT] NULL only. */
 typedef struct colstore_value {
-    int type;    /* enum colstore_type; COLSTORE_TYPE_NULL is SQL NULL */
-    int scale;   /* NUMERIC: the value is i / 10^scale (0..38) */
-    int64_t i;   /* integers; NUMERIC unscaled; DATE days since 1970-01-01; TIMESTAMP
+    int type;      /* enum colstore_type; COLSTORE_TYPE_NULL is SQL NULL */
+    int scale;     /* NUMERIC: the value is i / 10^scale (0..38) */
+    int64_t i;     /* integers; NUMERIC unscaled; DATE days since 1970-01-01; TIMESTAMP
                   * microseconds since 1970-01-01 00:00 UTC; BOOL 0 or 1 */
     const char *s; /* TEXT: len bytes (need not be NUL-terminated) */
     size_t len;
@@ -512,17 +586,17 @@ enum colstore_op {
     COLSTORE_OP_LE = 4,
     COLSTORE_OP_GT = 5,
     COLSTORE_OP_GE = 6,
-    COLSTORE_OP_BETWEEN = 7,     /* value <= column AND column <= value2 */
-    COLSTORE_OP_IN = 8,          /* column IN (values[0..nvalues)); NULLs allowed in the list */
-    COLSTORE_OP_IS_NULL = 9,     /* column IS NULL */
+    COLSTORE_OP_BETWEEN = 7, /* value <= column AND column <= value2 */
+    COLSTORE_OP_IN = 8,      /* column IN (values[0..nvalues)); NULLs allowed in the list */
+    COLSTORE_OP_IS_NULL = 9, /* column IS NULL */
     COLSTORE_OP_IS_NOT_NULL = 10,
-    COLSTORE_OP_BOOL = 11,       /* a boolean column as a condition: WHERE approved */
-    COLSTORE_OP_IS_TRUE = 12,    /* boolean column IS TRUE (never NULL) */
+    COLSTORE_OP_BOOL = 11,    /* a boolean column as a condition: WHERE approved */
+    COLSTORE_OP_IS_TRUE = 12, /* boolean column IS TRUE (never NULL) */
     COLSTORE_OP_IS_FALSE = 13,
-    COLSTORE_OP_AND = 14,        /* args[0..nargs), nargs >= 1 */
+    COLSTORE_OP_AND = 14, /* args[0..nargs), nargs >= 1 */
     COLSTORE_OP_OR = 15,
-    COLSTORE_OP_NOT = 16,        /* args[0], nargs == 1 */
-    COLSTORE_OP_TRUE = 17,       /* constants */
+    COLSTORE_OP_NOT = 16,  /* args[0], nargs == 1 */
+    COLSTORE_OP_TRUE = 17, /* constants */
     COLSTORE_OP_FALSE = 18,
 };
 
@@ -530,10 +604,10 @@ enum colstore_op {
  * NULL is unknown, NOT unknown is unknown); a row is returned when the tree is TRUE. The
  * tree is read by colstore_scan_open() and not kept. */
 typedef struct colstore_pred {
-    int op;                 /* enum colstore_op */
-    size_t column;          /* comparisons: the column's index in the table */
-    colstore_value value;   /* EQ .. GE; BETWEEN's low end */
-    colstore_value value2;  /* BETWEEN's high end */
+    int op;                       /* enum colstore_op */
+    size_t column;                /* comparisons: the column's index in the table */
+    colstore_value value;         /* EQ .. GE; BETWEEN's low end */
+    colstore_value value2;        /* BETWEEN's high end */
     const colstore_value *values; /* IN */
     size_t nvalues;
     const struct colstore_pred *args; /* AND, OR, NOT */
@@ -541,17 +615,20 @@ typedef struct colstore_pred {
 } colstore_pred;
 
 typedef struct colstore_scan_options {
-    size_t size;            /* sizeof(colstore_scan_options): start from the INIT macro */
-    const size_t *columns;  /* projection: column indexes in the order wanted (repeats
+    size_t size;                /* sizeof(colstore_scan_options): start from the INIT macro */
+    const size_t *columns;      /* projection: column indexes in the order wanted (repeats
                              * allowed); NULL = every column in table order */
-    size_t ncolumns;        /* with columns != NULL; 0 = no column (counting rows) */
+    size_t ncolumns;            /* with columns != NULL; 0 = no column (counting rows) */
     const colstore_pred *where; /* NULL = every row */
-    int32_t time_key_min;   /* partitions with time_key in [min, max] (YYYYMMDD); 0 = no */
-    int32_t time_key_max;   /* bound. Ignored for dimensions */
-    size_t first_partition; /* partitions [first, first + count) of the table in the */
+    int32_t time_key_min;       /* partitions with time_key in [min, max] (YYYYMMDD); 0 = no */
+    int32_t time_key_max;       /* bound. Ignored for dimensions */
+    size_t first_partition;     /* partitions [first, first + count) of the table in the */
     size_t partition_count; /* snapshot (see colstore_partition_describe); count 0 = to the end */
 } colstore_scan_options;
-#define COLSTORE_SCAN_OPTIONS_INIT {sizeof(colstore_scan_options), NULL, 0, NULL, 0, 0, 0, 0}
+#define COLSTORE_SCAN_OPTIONS_INIT                               \
+    {                                                            \
+        sizeof(colstore_scan_options), NULL, 0, NULL, 0, 0, 0, 0 \
+    }
 
 typedef struct colstore_scan colstore_scan;   /* opaque */
 typedef struct colstore_batch colstore_batch; /* opaque */
@@ -571,9 +648,8 @@ COLSTORE_API int colstore_scan_open(colstore_snapshot *snap,
 /* colstore_scan_next() - the next batch (the passing rows of one partition, in key order), or
  * *out = NULL at the end. A batch stays valid until the next call or colstore_scan_close().
  * COLSTORE_ECORRUPT when the store is damaged. */
-COLSTORE_API int colstore_scan_next(colstore_scan *scan,
-                                    const colstore_batch **out,
-                                    colstore_error *err);
+COLSTORE_API int
+colstore_scan_next(colstore_scan *scan, const colstore_batch **out, colstore_error *err);
 /* colstore_scan_partitions() - how many partitions the scan reads (after pruning), and
  * colstore_scan_partition() the snapshot index of the k-th (for first_partition of a
  * one-partition scan: how a parallel leader hands partitions to its workers). */
@@ -581,46 +657,51 @@ COLSTORE_API size_t colstore_scan_partitions(const colstore_scan *scan);
 COLSTORE_API size_t colstore_scan_partition(const colstore_scan *scan, size_t k);
 
 typedef struct colstore_scan_stats {
-    size_t size;                    /* sizeof(colstore_scan_stats) */
-    uint64_t partitions_total;      /* partitions of the table in the snapshot */
+    size_t size;                      /* sizeof(colstore_scan_stats) */
+    uint64_t partitions_total;        /* partitions of the table in the snapshot */
     uint64_t partitions_out_of_range; /* outside first_partition / partition_count */
-    uint64_t partitions_pruned_time; /* outside the time_key bounds */
-    uint64_t partitions_pruned_zone; /* skipped by zone maps */
-    uint64_t partitions_scanned;    /* read so far */
-    uint64_t rows_scanned;          /* rows of the partitions read */
-    uint64_t rows_returned;         /* rows that passed */
-    uint64_t predicates;            /* conditions (leaves of `where`) in the engine */
-    uint64_t columns_decoded;       /* column segments decoded */
+    uint64_t partitions_pruned_time;  /* outside the time_key bounds */
+    uint64_t partitions_pruned_zone;  /* skipped by zone maps */
+    uint64_t partitions_scanned;      /* read so far */
+    uint64_t rows_scanned;            /* rows of the partitions read */
+    uint64_t rows_returned;           /* rows that passed */
+    uint64_t predicates;              /* conditions (leaves of `where`) in the engine */
+    uint64_t columns_decoded;         /* column segments decoded */
 } colstore_scan_stats;
-#define COLSTORE_SCAN_STATS_INIT {sizeof(colstore_scan_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0}
+#define COLSTORE_SCAN_STATS_INIT                               \
+    {                                                          \
+        sizeof(colstore_scan_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0 \
+    }
 
 /* colstore_scan_get_stats() - counts for EXPLAIN, as of now. */
-COLSTORE_API int colstore_scan_get_stats(const colstore_scan *scan,
-                                         colstore_scan_stats *out,
-                                         colstore_error *err);
+COLSTORE_API int
+colstore_scan_get_stats(const colstore_scan *scan, colstore_scan_stats *out, colstore_error *err);
 /* colstore_scan_close() - release the scan and its batches. NULL is a no-op. */
 COLSTORE_API void colstore_scan_close(colstore_scan *scan);
 
 COLSTORE_API size_t colstore_batch_rows(const colstore_batch *b);
-COLSTORE_API size_t colstore_batch_columns(const colstore_batch *b); /* projected columns */
+COLSTORE_API size_t colstore_batch_columns(const colstore_batch *b);   /* projected columns */
 COLSTORE_API int32_t colstore_batch_time_key(const colstore_batch *b); /* 0: a dimension */
 COLSTORE_API size_t colstore_batch_partition(const colstore_batch *b); /* snapshot index */
 
 /* The values of one projected column of a batch, in place (valid as long as the batch). */
 typedef struct colstore_column_data {
-    size_t size;           /* sizeof(colstore_column_data) */
-    int type;              /* enum colstore_type, as colstore_column_describe() */
-    int scale;             /* NUMERIC */
+    size_t size; /* sizeof(colstore_column_data) */
+    int type;    /* enum colstore_type, as colstore_column_describe() */
+    int scale;   /* NUMERIC */
     size_t rows;
-    const uint8_t *nulls;  /* NULL when no row is NULL; else nulls[r] is 1 for a NULL row */
-    const int64_t *values; /* SMALLINT, INTEGER, BIGINT; NUMERIC unscaled; DATE days; TIMESTAMP
+    const uint8_t *nulls;    /* NULL when no row is NULL; else nulls[r] is 1 for a NULL row */
+    const int64_t *values;   /* SMALLINT, INTEGER, BIGINT; NUMERIC unscaled; DATE days; TIMESTAMP
                             * microseconds (UTC); 0 on NULL rows */
-    const uint8_t *bools;  /* BOOL: 0 or 1 */
+    const uint8_t *bools;    /* BOOL: 0 or 1 */
     const uint64_t *offsets; /* TEXT, JSONB, TEXT_ARRAY: row r is data[offsets[r] ..
                               * offsets[r + 1]), as PostgreSQL prints it, not NUL-terminated */
     const char *data;
 } colstore_column_data;
-#define COLSTORE_COLUMN_DATA_INIT {sizeof(colstore_column_data), 0, 0, 0, NULL, NULL, NULL, NULL, NULL}
+#define COLSTORE_COLUMN_DATA_INIT                                           \
+    {                                                                       \
+        sizeof(colstore_column_data), 0, 0, 0, NULL, NULL, NULL, NULL, NULL \
+    }
 
 /* colstore_batch_column() - projected column `col` (< colstore_batch_columns()) of b. */
 COLSTORE_API int colstore_batch_column(const colstore_batch *b,
@@ -641,6 +722,14 @@ COLSTORE_API int colstore_scan_arrow(colstore_snapshot *snap,
                                      const colstore_scan_options *opts,
                                      struct ArrowArrayStream *out,
                                      colstore_error *err);
+
+/* colstore_result_to_arrow_stream() - r as an Arrow C stream: get_schema gives the struct
+ * schema of colstore_result_to_arrow(), get_next the rows as one struct array and then the end
+ * of the stream (a released array). The caller owns the stream (release it with its release
+ * callback); it holds copies and stays valid after colstore_result_free(r). */
+COLSTORE_API int colstore_result_to_arrow_stream(const colstore_result *r,
+                                                 struct ArrowArrayStream *out,
+                                                 colstore_error *err);
 
 #ifdef __cplusplus
 }

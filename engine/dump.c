@@ -14,8 +14,12 @@
 #include "etl/dump.h"
 #include "etl/parse.h"
 
-static int stream_parts(struct cs_snap *snap, const struct cs_table_def *t, size_t n, int fmt,
-                        FILE *out, struct cs_error *e)
+static int stream_parts(struct cs_snap *snap,
+                        const struct cs_table_def *t,
+                        size_t n,
+                        int fmt,
+                        FILE *out,
+                        struct cs_error *e)
 {
     struct cs_batch b;
     cs_batch_init(&b, t);
@@ -40,8 +44,12 @@ static int cmp_key_ref(const void *pa, const void *pb)
 }
 
 /* Rows of every partition, ordered by key: all partitions are read into memory. */
-static int sorted_parts(struct cs_snap *snap, const struct cs_table_def *t, size_t n, int fmt,
-                        FILE *out, struct cs_error *e)
+static int sorted_parts(struct cs_snap *snap,
+                        const struct cs_table_def *t,
+                        size_t n,
+                        int fmt,
+                        FILE *out,
+                        struct cs_error *e)
 {
     struct cs_batch *parts = calloc(n, sizeof(*parts));
     size_t total = 0;
@@ -56,7 +64,8 @@ static int sorted_parts(struct cs_snap *snap, const struct cs_table_def *t, size
     size_t k = 0;
     for (size_t i = 0; i < n && rc == CS_OK; i++) {
         for (size_t r = 0; r < parts[i].rows; r++)
-            refs[k++] = (struct key_ref){parts[i].cols[t->key_col].i64[r], (uint32_t)i, (uint32_t)r};
+            refs[k++] =
+                (struct key_ref){parts[i].cols[t->key_col].i64[r], (uint32_t)i, (uint32_t)r};
     }
     if (rc == CS_OK) qsort(refs, total, sizeof(*refs), cmp_key_ref);
     struct cs_batch one;
@@ -70,13 +79,14 @@ static int sorted_parts(struct cs_snap *snap, const struct cs_table_def *t, size
     }
     cs_batch_free(&one);
     free(refs);
-    for (size_t i = 0; parts != NULL && i < n; i++) cs_batch_free(&parts[i]);
+    for (size_t i = 0; parts != NULL && i < n; i++)
+        cs_batch_free(&parts[i]);
     free(parts);
     return rc;
 }
 
-static int dump_snap(struct cs_snap *snap, const struct cs_table_def *t, int fmt, FILE *out,
-                     struct cs_error *e)
+static int dump_snap(
+    struct cs_snap *snap, const struct cs_table_def *t, int fmt, FILE *out, struct cs_error *e)
 {
     int rc = cs_dump_header(out, t, fmt, e);
     const size_t n = cs_snap_part_count(snap, t->id);
@@ -93,28 +103,36 @@ static int dump_snap(struct cs_snap *snap, const struct cs_table_def *t, int fmt
     return ordered ? stream_parts(snap, t, n, fmt, out, e) : sorted_parts(snap, t, n, fmt, out, e);
 }
 
-int colstore_dump(colstore_store *store, const char *table, int format, FILE *out,
+int colstore_dump(colstore_store *store,
+                  const char *table,
+                  enum colstore_format format,
+                  FILE *out,
                   colstore_error *err)
 {
-    if (store == NULL || table == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "dump: store, table and out are required");
-    const struct cs_table_def *t = cs_schema_find_table(table);
-    if (t == NULL) return cs_engine_fail(err, COLSTORE_EINVAL, "dump: unknown table \"%s\"", table);
-    if (format != COLSTORE_FORMAT_TEXT && format != COLSTORE_FORMAT_CSV)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "dump: format must be text or csv");
-    const int fmt = format == COLSTORE_FORMAT_CSV ? CS_FMT_CSV : CS_FMT_TEXT;
     struct cs_error e = {0};
     struct cs_snap *snap = NULL;
-    int rc = cs_snap_open(store->st, &snap, &e);
-    if (rc == CS_OK) rc = dump_snap(snap, t, fmt, out, &e);
-    cs_snap_close(snap);
-    if (rc == CS_OK && fflush(out) != 0) rc = cs_error_set(&e, CS_EIO, "dump: write failed");
-    if (rc != CS_OK) return cs_engine_error(err, &e);
-    if (err != NULL) {
-        err->code = COLSTORE_OK;
-        err->message[0] = '\0';
+    int rc = CS_OK;
+    const struct cs_table_def *t = NULL;
+    if (store == NULL || table == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "dump: store, table and out are required");
+        goto done;
     }
-    return COLSTORE_OK;
+    t = cs_schema_find_table(table);
+    if (t == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "dump: unknown table \"%s\"", table);
+        goto done;
+    }
+    if (format != COLSTORE_FORMAT_TEXT && format != COLSTORE_FORMAT_CSV) {
+        rc = cs_error_set(&e, CS_EINVAL, "dump: format must be COLSTORE_FORMAT_TEXT or _CSV");
+        goto done;
+    }
+    rc = cs_snap_open(store->st, &snap, &e);
+    if (rc != CS_OK) goto done;
+    rc = dump_snap(snap, t, format == COLSTORE_FORMAT_CSV ? CS_FMT_CSV : CS_FMT_TEXT, out, &e);
+    if (rc == CS_OK && fflush(out) != 0) rc = cs_error_set(&e, CS_EIO, "dump: write failed");
+done:
+    cs_snap_close(snap);
+    return cs_engine_return(err, rc, &e);
 }
 
 int colstore_verify(colstore_store *store,
@@ -122,13 +140,8 @@ int colstore_verify(colstore_store *store,
                     void *ctx,
                     colstore_error *err)
 {
-    if (store == NULL) return cs_engine_fail(err, COLSTORE_EINVAL, "verify: store is required");
     struct cs_error e = {0};
-    int rc = cs_store_verify(store->st, cb, ctx, &e);
-    if (rc != CS_OK) return cs_engine_error(err, &e);
-    if (err != NULL) {
-        err->code = COLSTORE_OK;
-        err->message[0] = '\0';
-    }
-    return COLSTORE_OK;
+    int rc = store == NULL ? cs_error_set(&e, CS_EINVAL, "verify: store is required")
+                           : cs_store_verify(store->st, cb, ctx, &e);
+    return cs_engine_return(err, rc, &e);
 }

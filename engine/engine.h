@@ -1,6 +1,11 @@
 /*
  * Internal declarations shared by the engine's files: the store handle behind colstore.h and
  * the mapping of internal errors (struct cs_error) onto colstore_error.
+ *
+ * The error idiom of every entry point: a local `struct cs_error e = {0}`, failures recorded
+ * with cs_error_set(&e, CS_E..., ...) (the one way to make an error, in every layer), a single
+ * exit through `goto done` where `return cs_engine_return(err, rc, &e);` copies the error out —
+ * or clears *err on success.
  */
 #ifndef CS_ENGINE_H
 #define CS_ENGINE_H
@@ -34,8 +39,6 @@ void cs_engine_store_unref(colstore_store *s);
 void cs_engine_snap_ref(colstore_snapshot *s);
 void cs_engine_snap_unref(colstore_snapshot *s);
 
-/* cs_engine_ok() - clear err (may be NULL) and return COLSTORE_OK. */
-int cs_engine_ok(colstore_error *err);
 
 /* cs_engine_table() - the visible-column view of a table: the schema definition and, for each
  * public column index, the schema column. NULL (and COLSTORE_EINVAL in err) when unknown. */
@@ -48,13 +51,32 @@ int cs_engine_table(const char *table, struct cs_engine_table *out, colstore_err
 /* cs_engine_col_type() - the public type (enum colstore_type) of a schema column. */
 int cs_engine_col_type(const struct cs_column_def *c);
 
-/* cs_engine_error() - copy an internal error into the public one (err may be NULL); returns
- * the code. */
+/* Older forms, kept for the files not yet moved to the idiom above (snapshot.c, scan_api.c,
+ * scan_arrow.c): each is cs_engine_return() underneath. cs_engine_ok(err) is
+ * cs_engine_return(err, CS_OK, NULL); cs_engine_error(err, e) is cs_engine_return(err,
+ * e->code, e); cs_engine_fail() is cs_error_set() then cs_engine_return(). */
+int cs_engine_ok(colstore_error *err);
 int cs_engine_error(colstore_error *err, const struct cs_error *e);
-
-/* cs_engine_fail() - record a code and a printf-style message in the public error. */
 int cs_engine_fail(colstore_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* cs_engine_return() - the end of every entry point: rc == CS_OK clears *err; otherwise e is
+ * copied into *err (err may be NULL). Returns rc. */
+int cs_engine_return(colstore_error *err, int rc, const struct cs_error *e);
+
+/* cs_engine_read_options() - copy a caller's option struct (first member `size_t size`) into
+ * dst, which holds the defaults and is dst_size bytes (this library's version). A size below
+ * min_size (the first version's) or fields beyond dst_size that are not zero (a newer header
+ * asking for something this library cannot do) are CS_EINVAL. */
+int cs_engine_read_options(void *dst,
+                           size_t dst_size,
+                           const void *src,
+                           size_t min_size,
+                           const char *what,
+                           struct cs_error *e);
+
+struct cs_result;
+/* cs_engine_result() - the query layer's result behind a public one. */
+const struct cs_result *cs_engine_result(const colstore_result *r);
 
 /* cs_engine_parse_date() - "YYYY-MM-DD" → day number; false when it is not a date. */
 bool cs_engine_parse_date(const char *s, int64_t *days);

@@ -38,11 +38,17 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-void cs_load_progress(struct cs_load *ld)
+/* The first version of colstore_load_options ended with progress_ctx. */
+#define LOAD_OPTIONS_V1_SIZE (offsetof(colstore_load_options, progress_ctx) + sizeof(void *))
+
+int cs_load_progress(struct cs_load *ld)
 {
-    if (ld->opts == NULL || ld->opts->progress == NULL) return;
-    ld->opts->progress(ld->opts->progress_ctx, cs_parser_bytes(ld->parser), ld->bytes_total,
-                       ld->stats.rows_read);
+    if (ld->opts->progress == NULL) return CS_OK;
+    if (ld->opts->progress(ld->opts->progress_ctx, cs_parser_bytes(ld->parser), ld->bytes_total,
+                           ld->stats.rows_read) == 0)
+        return CS_OK;
+    return cs_error_set(&ld->e, CS_ECANCELED, "%s: load canceled by the progress callback",
+                        ld->t->name);
 }
 
 struct load_source {
@@ -52,22 +58,29 @@ struct load_source {
     const char *name;
 };
 
+/* The arguments every entry point checks: *o receives the options (defaults when NULL). */
 static int check_args(colstore_store *store,
                       const char *table,
                       const colstore_load_options *opts,
                       const struct cs_table_def **t,
-                      colstore_error *err)
+                      colstore_load_options *o,
+                      struct cs_error *e)
 {
+    *o = (colstore_load_options)COLSTORE_LOAD_OPTIONS_INIT;
     if (store == NULL || table == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "load: store and table are required");
+        return cs_error_set(e, CS_EINVAL, "load: store and table are required");
     if (!(store->flags & COLSTORE_WRITABLE))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "load: the store was opened read-only");
+        return cs_error_set(e, CS_EINVAL, "load: the store was opened read-only");
     *t = cs_schema_find_table(table);
     if (*t == NULL || (*t)->id == CS_T_AGG_DAILY)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "load: unknown table \"%s\"", table);
-    if (opts != NULL && (opts->format < COLSTORE_FORMAT_AUTO || opts->format > COLSTORE_FORMAT_CSV))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "load: invalid format %d", opts->format);
-    return COLSTORE_OK;
+        return cs_error_set(e, CS_EINVAL, "load: unknown table \"%s\"", table);
+    if (opts == NULL) return CS_OK;
+    int rc = cs_engine_read_options(o, sizeof(*o), opts, LOAD_OPTIONS_V1_SIZE,
+                                    "colstore_load_options", e);
+    if (rc != CS_OK) return rc;
+    if (o->format < COLSTORE_FORMAT_AUTO || o->format > COLSTORE_FORMAT_CSV)
+        return cs_error_set(e, CS_EINVAL, "load: invalid format %d", (int)o->format);
+    return CS_OK;
 }
 
 static void fill_parse_opts(const struct load_source *src,
@@ -75,13 +88,14 @@ static void fill_parse_opts(const struct load_source *src,
                             FILE *rejects,
                             struct cs_parse_opts *po)
 {
-    int fmt = opts != NULL ? opts->format : COLSTORE_FORMAT_AUTO;
-    if (fmt == COLSTORE_FORMAT_AUTO) fmt = ends_with(src->name, ".csv") ? CS_FMT_CSV : CS_FMT_TEXT;
+    enum colstore_format fmt = opts->format;
+    if (fmt == COLSTORE_FORMAT_AUTO)
+        fmt = ends_with(src->name, ".csv") ? COLSTORE_FORMAT_CSV : COLSTORE_FORMAT_TEXT;
     po->format = fmt == COLSTORE_FORMAT_CSV ? CS_FMT_CSV : CS_FMT_TEXT;
-    po->header = po->format == CS_FMT_CSV && !(opts != NULL && opts->no_header);
+    po->header = po->format == CS_FMT_CSV && !opts->no_header;
     po->filename = src->name;
     po->rejects = rejects;
-    po->now_us = opts != NULL && opts->load_time_us != 0 ? opts->load_time_us : now_us();
+    po->now_us = opts->load_time_us != 0 ? opts->load_time_us : now_us();
 }
 
 static int
@@ -97,23 +111,20 @@ run_load(struct cs_load *ld, const struct load_source *src, const struct cs_pars
     return rc;
 }
 
-static int load_common(colstore_store *store,
-                       const char *table,
-                       const struct load_source *src,
-                       const colstore_load_options *opts,
-                       colstore_load_stats *stats,
-                       colstore_error *err)
+/* One load, from arguments already checked (t, o); errors in ld.e, stats in *stats. */
+static int load_checked(colstore_store *store,
+                        const struct cs_table_def *t,
+                        const struct load_source *src,
+                        const colstore_load_options *o,
+                        colstore_load_stats *stats,
+                        struct cs_error *e)
 {
     const double t0 = mono_s();
-    if (stats != NULL) memset(stats, 0, sizeof(*stats));
-    const struct cs_table_def *t = NULL;
-    int rc = check_args(store, table, opts, &t, err);
-    if (rc != COLSTORE_OK) return rc;
-
-    const char *rejects_path = opts != NULL ? opts->rejects_path : NULL;
+    const char *rejects_path = o->rejects_path;
     FILE *rejects = NULL;
     struct cs_parse_opts po = {0};
-    struct cs_load ld = {.t = t, .opts = opts};
+    struct cs_load ld = {.t = t, .opts = o};
+    int rc = CS_OK;
     if (src->fd >= 0) {
         struct stat sb;
         if (fstat(src->fd, &sb) == 0 && S_ISREG(sb.st_mode)) ld.bytes_total = (uint64_t)sb.st_size;
@@ -130,7 +141,7 @@ static int load_common(colstore_store *store,
             rc = cs_rejects_open(store->st, rejects_path, src->fd, NULL, 0, &rejects, &ld.e);
         ld.sess = &sess;
         ld.snap = sess.snap;
-        fill_parse_opts(src, opts, rejects, &po);
+        fill_parse_opts(src, o, rejects, &po);
         if (rc == CS_OK) rc = run_load(&ld, src, &po);
         if (rc == CS_OK) rc = cs_rejects_sync(rejects, rejects_path, &ld.e);
         const int frc = cs_session_finish(&sess, rc == CS_OK, &ld.e);
@@ -138,14 +149,10 @@ static int load_common(colstore_store *store,
         ld.sess = NULL;
     }
     rc = cs_rejects_close(rejects, rejects_path, rc, &ld.e);
+    if (rc != CS_OK) *e = ld.e;
     ld.stats.seconds = mono_s() - t0;
     if (stats != NULL) *stats = ld.stats;
-    if (rc != CS_OK) return cs_engine_error(err, &ld.e);
-    if (err != NULL) {
-        err->code = COLSTORE_OK;
-        err->message[0] = '\0';
-    }
-    return COLSTORE_OK;
+    return rc;
 }
 
 int colstore_load_fd(colstore_store *store,
@@ -156,9 +163,17 @@ int colstore_load_fd(colstore_store *store,
                      colstore_load_stats *stats,
                      colstore_error *err)
 {
-    if (fd < 0) return cs_engine_fail(err, COLSTORE_EINVAL, "load: invalid file descriptor");
-    struct load_source src = {fd, NULL, 0, name != NULL ? name : "<fd>"};
-    return load_common(store, table, &src, opts, stats, err);
+    struct cs_error e = {0};
+    const struct cs_table_def *t = NULL;
+    colstore_load_options o;
+    if (stats != NULL) memset(stats, 0, sizeof(*stats));
+    int rc = check_args(store, table, opts, &t, &o, &e);
+    if (rc == CS_OK && fd < 0) rc = cs_error_set(&e, CS_EINVAL, "load: invalid file descriptor");
+    if (rc == CS_OK) {
+        struct load_source src = {fd, NULL, 0, name != NULL ? name : "<fd>"};
+        rc = load_checked(store, t, &src, &o, stats, &e);
+    }
+    return cs_engine_return(err, rc, &e);
 }
 
 int colstore_load_buffer(colstore_store *store,
@@ -170,9 +185,19 @@ int colstore_load_buffer(colstore_store *store,
                          colstore_load_stats *stats,
                          colstore_error *err)
 {
-    if (buf == NULL && len > 0) return cs_engine_fail(err, COLSTORE_EINVAL, "load: buffer is NULL");
-    struct load_source src = {-1, buf != NULL ? buf : "", len, name != NULL ? name : "<buffer>"};
-    return load_common(store, table, &src, opts, stats, err);
+    struct cs_error e = {0};
+    const struct cs_table_def *t = NULL;
+    colstore_load_options o;
+    if (stats != NULL) memset(stats, 0, sizeof(*stats));
+    int rc = check_args(store, table, opts, &t, &o, &e);
+    if (rc == CS_OK && buf == NULL && len > 0)
+        rc = cs_error_set(&e, CS_EINVAL, "load: buffer is NULL");
+    if (rc == CS_OK) {
+        struct load_source src = {-1, buf != NULL ? buf : "", len,
+                                  name != NULL ? name : "<buffer>"};
+        rc = load_checked(store, t, &src, &o, stats, &e);
+    }
+    return cs_engine_return(err, rc, &e);
 }
 
 int colstore_load_path(colstore_store *store,
@@ -182,20 +207,27 @@ int colstore_load_path(colstore_store *store,
                        colstore_load_stats *stats,
                        colstore_error *err)
 {
-    if (path == NULL) return cs_engine_fail(err, COLSTORE_EINVAL, "load: path is required");
+    struct cs_error e = {0};
     const struct cs_table_def *t = NULL;
-    int arc = check_args(store, table, opts, &t, err);
-    if (arc != COLSTORE_OK) return arc;
+    colstore_load_options o;
+    int fd = -1;
+    if (stats != NULL) memset(stats, 0, sizeof(*stats));
+    int rc = check_args(store, table, opts, &t, &o, &e);
+    if (rc == CS_OK && path == NULL) rc = cs_error_set(&e, CS_EINVAL, "load: path is required");
+    if (rc != CS_OK) goto done;
     if (strcmp(path, "-") == 0) {
         struct load_source src = {STDIN_FILENO, NULL, 0, "<stdin>"};
-        return load_common(store, table, &src, opts, stats, err);
+        rc = load_checked(store, t, &src, &o, stats, &e);
+        goto done;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cs_engine_fail(err, COLSTORE_EIO, "could not open \"%s\": %s", path,
-                              strerror(errno));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = cs_error_set(&e, CS_EIO, "could not open \"%s\": %s", path, strerror(errno));
+        goto done;
+    }
     struct load_source src = {fd, NULL, 0, path};
-    int rc = load_common(store, table, &src, opts, stats, err);
-    close(fd);
-    return rc;
+    rc = load_checked(store, t, &src, &o, stats, &e);
+done:
+    if (fd >= 0) close(fd);
+    return cs_engine_return(err, rc, &e);
 }

@@ -1,5 +1,5 @@
 /*
- * One load = one transaction (SPEC 3.1): parse an export (etl/), check it against the store
+ * One load = one transaction (docs/loading.md): parse an export (etl/), check it against the store
  * (foreign keys, key conflicts, natural-key uniqueness), merge the new rows into their
  * partitions, refresh the daily aggregates of every day touched (query/), commit (storage/).
  *
@@ -23,7 +23,7 @@ struct cs_load {
     struct cs_session *sess;
     struct cs_snap *snap; /* the version the load starts from (the session's) */
     struct cs_parser *parser;
-    const colstore_load_options *opts;
+    const colstore_load_options *opts; /* never NULL: the caller's options read by size */
     uint64_t bytes_total;
     colstore_load_stats stats;
     struct cs_error e;
@@ -46,7 +46,8 @@ int cs_merge_by_key(const struct cs_batch *old,
                     struct cs_batch *out,
                     struct cs_error *err);
 
-/* cs_load_progress() - report progress through opts->progress, if any. */
-void cs_load_progress(struct cs_load *ld);
+/* cs_load_progress() - report progress through opts->progress, if any. CS_ECANCELED (in
+ * ld->e) when the callback asks to stop. */
+int cs_load_progress(struct cs_load *ld);
 
 #endif

@@ -99,7 +99,7 @@ static int parse_all(struct cs_load *ld, struct cs_batch *all)
             }
         }
         ld->stats.rows_read += chunk.rows;
-        cs_load_progress(ld);
+        if (rc == CS_OK) rc = cs_load_progress(ld);
         if (rc != CS_OK) break;
     }
     cs_batch_free(&chunk);

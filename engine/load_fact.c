@@ -518,7 +518,7 @@ static int load_loop(struct fact_load *fl)
         rc = stage_chunk(fl, &chunk, &max_tk);
         if (rc == CS_OK && fl->staged >= fl->flush_rows) rc = flush_days(fl, max_tk);
         if (rc == CS_OK && fl->staged >= 2 * fl->flush_rows) rc = flush_days(fl, INT32_MAX);
-        cs_load_progress(fl->ld);
+        if (rc == CS_OK) rc = cs_load_progress(fl->ld);
         if (rc != CS_OK) break;
     }
     cs_batch_free(&chunk);
@@ -529,8 +529,7 @@ static int load_loop(struct fact_load *fl)
 int cs_load_fact(struct cs_load *ld)
 {
     struct fact_load fl = {.ld = ld, .flush_rows = CS_LOAD_FLUSH_ROWS};
-    if (ld->opts != NULL && ld->opts->max_staged_rows > 0)
-        fl.flush_rows = ld->opts->max_staged_rows;
+    if (ld->opts->max_staged_rows > 0) fl.flush_rows = ld->opts->max_staged_rows;
     cs_keyset_init(&fl.seen);
     int rc = base_init(&fl);
     if (rc == CS_OK) rc = fk_init(&fl);

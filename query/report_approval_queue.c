@@ -55,7 +55,7 @@ static int aq_part(void *state, size_t item, struct cs_error *err)
                               err);
     if (rc != CS_OK) return rc;
     if (!cs_seg_view_sum_i64(v, &res_sum)) {
-        return cs_error_set(err, CS_EINPUT, "fact_approval.resolution_time_seconds: sum overflows");
+        return cs_error_set(err, CS_ELIMIT, "fact_approval.resolution_time_seconds: the sum overflows 64 bits");
     }
     res_count = (int64_t)(v->rows - v->null_count);
     rc = cs_snap_view_col(w->snap, CS_T_FACT_APPROVAL, part, CS_FA_SLA_MET, CS_K_BOOL, v, err);

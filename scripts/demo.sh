@@ -28,7 +28,7 @@ ls -l "$demo/exports"
 echo "== load into $demo/store"
 export COLSTORE_DIR=$demo/store
 for t in dim_agent dim_time dim_conversation dim_user fact_agent_query fact_approval fact_training; do
-  "$bin/colload" "$t" "$demo/exports/$t.csv"
+  "$bin/colload" --create "$t" "$demo/exports/$t.csv"
 done
 echo "store: $(du -sh "$COLSTORE_DIR" | cut -f1)"
 

@@ -2,19 +2,173 @@
 #include "tools/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* getopt_long values: option i is CLI_OPT_BASE + i, clear of every short option character. */
+#define CLI_OPT_BASE 256
+
 int cli_exit_code(int code)
 {
     switch (code) {
-    case COLSTORE_OK: return CLI_OK;
-    case COLSTORE_EINPUT: return CLI_INPUT;
-    case COLSTORE_EINVAL: return CLI_USAGE;
-    case COLSTORE_ECORRUPT: return CLI_CORRUPT;
-    default: return CLI_IO; /* EIO, ENOMEM, EBUSY: the system, not the input */
+    case COLSTORE_OK:
+        return CLI_OK;
+    case COLSTORE_EINPUT:
+        return CLI_INPUT;
+    case COLSTORE_EINVAL:
+        return CLI_USAGE;
+    case COLSTORE_ECORRUPT:
+        return CLI_CORRUPT;
+    default:
+        return CLI_IO; /* EIO, ENOMEM, EBUSY, ECANCELED: the system, not the input */
     }
+}
+
+static void vsay(const struct cli *c, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", c->prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage(const struct cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(c, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help'.\n", c->prog);
+    return CLI_USAGE;
+}
+
+int cli_error(const struct cli *c, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(c, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int cli_fail(const struct cli *c, int rc, const colstore_error *err)
+{
+    if (err != NULL && err->message[0] != '\0')
+        fprintf(stderr, "%s: %s\n", c->prog, err->message);
+    else
+        fprintf(stderr, "%s: failed with status %d\n", c->prog, rc);
+    return cli_exit_code(rc);
+}
+
+int cli_parse(struct cli *c, int argc, char **argv)
+{
+    struct option lo[CLI_MAX_OPTS + 3];
+    if (c->nopt > CLI_MAX_OPTS) return cli_error(c, CLI_USAGE, "internal: too many options");
+    for (int i = 0; i < c->nopt; i++) {
+        lo[i] = (struct option){c->opt[i].name, c->opt[i].arg ? required_argument : no_argument,
+                                NULL, CLI_OPT_BASE + i};
+        c->val[i] = NULL;
+    }
+    lo[c->nopt] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[c->nopt + 1] = (struct option){"version", no_argument, NULL, 'V'};
+    lo[c->nopt + 2] = (struct option){NULL, 0, NULL, 0};
+    /* glibc's messages ("unrecognized option '--csv'", "option '--store' requires an argument")
+     * start with argv[0]: make that the tool's name, not its path. */
+    if (argc > 0) argv[0] = (char *)c->prog;
+    opterr = 1;
+    optind = 1;
+    for (;;) {
+        int k = getopt_long(argc, argv, "hV", lo, NULL);
+        if (k == -1) break;
+        if (k == 'h') {
+            fputs(c->usage, stdout);
+            return CLI_OK;
+        }
+        if (k == 'V') {
+            printf("%s (colstore) %s\n", c->prog, COLSTORE_VERSION_STRING);
+            return CLI_OK;
+        }
+        if (k < CLI_OPT_BASE || k >= CLI_OPT_BASE + c->nopt) {
+            fprintf(stderr, "Try '%s --help'.\n", c->prog);
+            return CLI_USAGE;
+        }
+        c->val[k - CLI_OPT_BASE] = optarg != NULL ? optarg : "";
+    }
+    c->pos = argv + optind;
+    c->npos = argc - optind;
+    return -1;
+}
+
+bool cli_given(const struct cli *c, int id)
+{
+    return id >= 0 && id < c->nopt && c->val[id] != NULL;
+}
+
+int cli_only(const struct cli *c, uint64_t allowed, const char *what)
+{
+    for (int i = 0; i < c->nopt; i++) {
+        if (c->val[i] != NULL && !(allowed & CLI_BIT(i)))
+            return cli_usage(c, "--%s does not apply to %s", c->opt[i].name, what);
+    }
+    return -1;
+}
+
+/* Edit distance (insert, delete, substitute, transpose adjacent) of two short strings. */
+static size_t distance(const char *a, const char *b)
+{
+    enum { MAXN = 64 };
+    const size_t n = strlen(a), m = strlen(b);
+    if (n >= MAXN || m >= MAXN) return SIZE_MAX;
+    size_t d[MAXN][MAXN];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= m; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][m];
+}
+
+const char *cli_nearest(const char *s, const char *const *names, int n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (int i = 0; i < n; i++) {
+        const size_t d = distance(s, names[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    /* a typo: a few edits, fewer than a third of the name */
+    const size_t len = strlen(s);
+    return best != NULL && best_d <= 3 && best_d * 3 <= len + 2 ? best : NULL;
+}
+
+int cli_unknown_name(
+    const struct cli *c, const char *kind, const char *name, const char *const *names, int n)
+{
+    const char *near = cli_nearest(name, names, n);
+    if (near != NULL)
+        fprintf(stderr, "%s: unknown %s \"%s\"; did you mean \"%s\"?\n", c->prog, kind, name, near);
+    else
+        fprintf(stderr, "%s: unknown %s \"%s\"\n", c->prog, kind, name);
+    fprintf(stderr, "%s: valid names:", c->prog);
+    for (int i = 0; i < n; i++)
+        fprintf(stderr, " %s", names[i]);
+    fprintf(stderr, "\nTry '%s --help'.\n", c->prog);
+    return CLI_USAGE;
 }
 
 const char *cli_store_dir(const char *opt)
@@ -32,40 +186,5 @@ bool cli_parse_int(const char *s, long lo, long hi, long *out)
     long v = strtol(s, &end, 10);
     if (errno != 0 || *end != '\0' || v < lo || v > hi) return false;
     *out = v;
-    return true;
-}
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-bool cli_parse_utc(const char *s, int64_t *out_us)
-{
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    if (s == NULL || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3) return false;
-    const char *p = s + n;
-    if (*p == ' ' || *p == 'T') {
-        int k = 0;
-        if (sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &k) != 3) return false;
-        p += 1 + k;
-    }
-    long frac = 0;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (digits < 6) frac = frac * 10 + (*p - '0');
-        }
-        for (; digits < 6; digits++) frac *= 10;
-    }
-    if (strcmp(p, "+00") == 0 || strcmp(p, "Z") == 0) p += strlen(p);
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
-        return false;
-    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
-    *out_us = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000) + frac;
     return true;
 }

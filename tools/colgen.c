@@ -23,8 +23,9 @@
  *
  * Exit codes as for every colstore tool: 0 success, 2 usage, 3 I/O error.
  *
- * This file links nothing but libc and libm, on purpose: it is the independent half of the
- * differential tests, so it shares no code with the engine it checks.
+ * This file links nothing but libc, libm and the argument parsing of tools/cli.c, on purpose:
+ * it is the independent half of the differential tests, so it shares no code with the engine
+ * it checks.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "tools/cli.h"
 
 #define EXIT_USAGE 2
 #define EXIT_IO    3
@@ -1668,21 +1671,33 @@ static int ops_main(struct ops *g)
 
 /* ---------------------------------------------------------------- main */
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: colgen --out DIR --rows N [--seed S] [--start YYYY-MM-DD] [--days D]\n"
-               "              [--format text|csv|both]\n"
-               "       colgen --ops --out DIR --rows N --nights K [--seed S] [--start YYYY-MM-DD]\n"
-               "              [--format text|csv|both]\n"
-               "Writes PostgreSQL exports of the seven warehouse tables: DIR/<table>.copy (COPY\n"
-               "text) and/or DIR/<table>.csv (CSV with header). N is the row count of\n"
-               "fact_agent_query; approvals N/10, training N/20, conversations N/100.\n"
-               "Defaults: --seed 1 --start 2025-01-01 --days 365 --format both.\n"
-               "--ops: the nightly job's operational exports instead: DIR/dim_time.* and\n"
-               "DIR/night-NNN/{agents,agent_queries,agent_approvals,agent_feedback}.* and\n"
-               "load_time for K nights from --start; N queries a night (approvals N/10,\n"
-               "feedback N/20), late rows, rows sent again, an agent change and a new agent.\n");
-}
+static const char usage[] =
+    "usage: colgen --out DIR --rows N [--seed S] [--start YYYY-MM-DD] [--days D]\n"
+    "              [--format text|csv|both]\n"
+    "       colgen --ops --out DIR --rows N --nights K [--seed S] [--start YYYY-MM-DD]\n"
+    "              [--format text|csv|both]\n"
+    "\n"
+    "Write PostgreSQL exports of the seven warehouse tables: DIR/<table>.copy (COPY text)\n"
+    "and/or DIR/<table>.csv (CSV with a header). N is the row count of fact_agent_query;\n"
+    "approvals N/10, training N/20, conversations N/100.\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR         the directory to write (created when missing)\n"
+    "  --rows N          rows of fact_agent_query (0..1000000000)\n"
+    "  --seed S          the seed of every random choice (default 1)\n"
+    "  --start DATE      the first day of facts (default 2025-01-01)\n"
+    "  --days D          days of facts (1..36500, default 365)\n"
+    "  --format F        text, csv or both (default both)\n"
+    "  --ops             the nightly job's operational exports instead: DIR/dim_time.* and\n"
+    "                    DIR/night-NNN/{agents,agent_queries,agent_approvals,agent_feedback}.*\n"
+    "                    and load_time for K nights from --start; N queries a night\n"
+    "                    (approvals N/10, feedback N/20), late rows, rows sent again, an\n"
+    "                    agent change and a new agent\n"
+    "  --nights K        with --ops: the number of nights (1..36500)\n"
+    "  -h, --help        print this help and exit\n"
+    "  -V, --version     print the version and exit\n"
+    "\n"
+    "Exit codes: 0 ok, 2 usage, 3 I/O error.\n";
 
 static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
@@ -1694,62 +1709,62 @@ static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
     return true;
 }
 
-static void bad_usage(const char *msg, const char *arg)
+enum { O_OUT, O_ROWS, O_SEED, O_START, O_DAYS, O_FORMAT, O_OPS, O_NIGHTS, O_COUNT };
+static const struct cli_opt opts[O_COUNT] = {
+    [O_OUT] = {"out", "DIR"},      [O_ROWS] = {"rows", "N"},     [O_SEED] = {"seed", "S"},
+    [O_START] = {"start", "DATE"}, [O_DAYS] = {"days", "D"},     [O_FORMAT] = {"format", "FORMAT"},
+    [O_OPS] = {"ops", NULL},       [O_NIGHTS] = {"nights", "K"},
+};
+
+/* Options into w; -1 when they are all good, else the exit code (message printed). */
+static int read_options(struct cli *c, struct world *w)
 {
-    fprintf(stderr, "colgen: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    usage(stderr);
-    exit(EXIT_USAGE);
+    int64_t n;
+    if (c->npos > 0) return cli_usage(c, "unexpected argument %s", c->pos[0]);
+    if (!cli_given(c, O_OUT) || !cli_given(c, O_ROWS))
+        return cli_usage(c, "--out and --rows are required");
+    w->dir = c->val[O_OUT];
+    if (!parse_i64(c->val[O_ROWS], 0, INT64_C(1000000000), &w->rows))
+        return cli_usage(c, "--rows: invalid value \"%s\" (0..1000000000)", c->val[O_ROWS]);
+    if (cli_given(c, O_SEED)) {
+        if (!parse_i64(c->val[O_SEED], 0, INT64_MAX, &n))
+            return cli_usage(c, "--seed: invalid value \"%s\"", c->val[O_SEED]);
+        w->seed = (uint64_t)n;
+    }
+    if (cli_given(c, O_START) && !parse_date(c->val[O_START], &w->start_day))
+        return cli_usage(c, "--start: invalid date \"%s\" (YYYY-MM-DD)", c->val[O_START]);
+    if (cli_given(c, O_DAYS)) {
+        if (!parse_i64(c->val[O_DAYS], 1, 36500, &n))
+            return cli_usage(c, "--days: invalid value \"%s\" (1..36500)", c->val[O_DAYS]);
+        w->days = (int)n;
+    }
+    const char *f = c->val[O_FORMAT];
+    if (f == NULL || strcmp(f, "both") == 0)
+        w->formats = 3;
+    else if (strcmp(f, "text") == 0)
+        w->formats = 1;
+    else if (strcmp(f, "csv") == 0)
+        w->formats = 2;
+    else
+        return cli_usage(c, "--format must be text, csv or both, not \"%s\"", f);
+    return -1;
 }
 
 int main(int argc, char **argv)
 {
     struct world w = {.seed = 1, .rows = -1, .days = 365, .formats = 3};
     if (!parse_date("2025-01-01", &w.start_day)) return EXIT_USAGE;
-    bool ops = false;
+    struct cli c = {.prog = "colgen", .usage = usage, .opt = opts, .nopt = O_COUNT};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc < 0) rc = read_options(&c, &w);
+    if (rc >= 0) return rc;
     int64_t nights = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--ops") == 0) {
-            ops = true;
-            continue;
-        }
-        if (i + 1 >= argc) bad_usage("missing value or unknown option", a);
-        const char *v = argv[++i];
-        int64_t n;
-        if (strcmp(a, "--out") == 0) {
-            w.dir = v;
-        } else if (strcmp(a, "--rows") == 0) {
-            if (!parse_i64(v, 0, INT64_C(1000000000), &w.rows)) bad_usage("bad --rows", v);
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!parse_i64(v, 0, INT64_MAX, &n)) bad_usage("bad --seed", v);
-            w.seed = (uint64_t)n;
-        } else if (strcmp(a, "--start") == 0) {
-            if (!parse_date(v, &w.start_day)) bad_usage("bad --start (YYYY-MM-DD)", v);
-        } else if (strcmp(a, "--days") == 0) {
-            if (!parse_i64(v, 1, 36500, &n)) bad_usage("bad --days (1..36500)", v);
-            w.days = (int)n;
-        } else if (strcmp(a, "--nights") == 0) {
-            if (!parse_i64(v, 1, 36500, &nights)) bad_usage("bad --nights (1..36500)", v);
-        } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "text") == 0)
-                w.formats = 1;
-            else if (strcmp(v, "csv") == 0)
-                w.formats = 2;
-            else if (strcmp(v, "both") == 0)
-                w.formats = 3;
-            else
-                bad_usage("bad --format (text, csv or both)", v);
-        } else {
-            bad_usage("unknown option", a);
-        }
-    }
-    if (w.dir == NULL || w.rows < 0) bad_usage("--out and --rows are required", NULL);
-    if (ops != (nights > 0)) bad_usage("--ops and --nights go together", NULL);
-    if (ops) {
+    if (cli_given(&c, O_NIGHTS) && !parse_i64(c.val[O_NIGHTS], 1, 36500, &nights))
+        return cli_usage(&c, "--nights: invalid value \"%s\" (1..36500)", c.val[O_NIGHTS]);
+    if (cli_given(&c, O_OPS) != (nights > 0))
+        return cli_usage(&c, "--ops and --nights go together");
+    if (cli_given(&c, O_OPS)) {
+        if (cli_given(&c, O_DAYS)) return cli_usage(&c, "--days does not apply to --ops");
         struct ops g = {.seed = w.seed,
                         .per_night = w.rows,
                         .start_day = w.start_day,

@@ -1,15 +1,15 @@
 /*
- * colload: load PostgreSQL exports of warehouse tables into a store (SPEC 3.1, 5).
+ * colload: load PostgreSQL exports of warehouse tables into a store (docs/cli.md).
  *
- *   colload --store DIR [--format text|csv] [--no-header] [--rejects FILE]
+ *   colload [--store DIR] [--create] [--format text|csv] [--no-header] [--rejects FILE]
  *           [--load-time TS] TABLE FILE|-
- *   colload --store DIR nightly [--load-time TS] [--agents F] [--queries F] [--approvals F]
- *           [--feedback F] [--rejects FILE]
- *   colload --store DIR pull [--dsn CONNINFO] [--load-time TS] [--since DATE]
+ *   colload [--store DIR] [--create] nightly [--load-time TS] [--agents F] [--queries F]
+ *           [--approvals F] [--feedback F] [--rejects FILE]
+ *   colload [--store DIR] [--create] pull [--dsn CONNINFO] [--load-time TS] [--since DATE]
  *           [--overlap INTERVAL] [--rejects FILE]
  *
  * One invocation is one atomic commit. Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O,
- * 4 damaged store.
+ * 4 damaged store. The first operand is a table, or a subcommand from `commands` below.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,23 +21,32 @@
 #include "tools/cli.h"
 
 static const char usage[] =
-    "usage: colload --store DIR [--format text|csv] [--no-header] [--rejects FILE]\n"
-    "               [--load-time TIMESTAMPTZ] TABLE FILE|-\n"
-    "       colload --store DIR nightly [--load-time TIMESTAMPTZ] [--agents F] [--queries F]\n"
-    "               [--approvals F] [--feedback F] [--format text|csv] [--no-header]\n"
-    "               [--rejects FILE]\n"
-    "       colload --store DIR pull [--dsn CONNINFO] [--load-time TIMESTAMPTZ]\n"
+    "usage: colload [--store DIR] [--create] [--format text|csv] [--no-header]\n"
+    "               [--rejects FILE] [--load-time TIMESTAMPTZ] TABLE FILE|-\n"
+    "       colload [--store DIR] [--create] nightly [--load-time TIMESTAMPTZ] [--agents F]\n"
+    "               [--queries F] [--approvals F] [--feedback F] [--format text|csv]\n"
+    "               [--no-header] [--rejects FILE]\n"
+    "       colload [--store DIR] [--create] pull [--dsn CONNINFO] [--load-time TIMESTAMPTZ]\n"
     "               [--since DATE] [--overlap INTERVAL] [--rejects FILE]\n"
     "\n"
     "Load a PostgreSQL export (COPY text or CSV) of TABLE into the store, in one atomic commit.\n"
     "TABLE is one of dim_agent, dim_time, dim_conversation, dim_user, fact_agent_query,\n"
     "fact_approval, fact_training. FILE '-' reads standard input.\n"
     "\n"
-    "  --store DIR       the store (created when missing); default $COLSTORE_DIR\n"
+    "Options:\n"
+    "  --store DIR       the store; default $COLSTORE_DIR\n"
+    "  --create          create the store if DIR does not exist or is empty\n"
     "  --format F        text (COPY text) or csv; default from the file name: .csv is csv\n"
     "  --no-header       the CSV export has no header line (columns in DDL order)\n"
-    "  --rejects FILE    write bad lines (verbatim, with the reason) to FILE and load the rest\n"
+    "  --rejects FILE    write bad lines (verbatim, with the reason) to FILE, load the rest\n"
+    "                    and exit 1 when any line was rejected\n"
     "  --load-time TS    the value of DEFAULT now(), e.g. '2025-06-01 03:00:00+00'\n"
+    "  --agents F        nightly: the export of the operational table agents\n"
+    "  --queries F       nightly: agent_queries\n"
+    "  --approvals F     nightly: agent_approvals\n"
+    "  --feedback F      nightly: agent_feedback\n"
+    "  -h, --help        print this help and exit\n"
+    "  -V, --version     print the version and exit\n"
     "\n"
     "nightly: apply one night's exports of the operational tables in one atomic commit:\n"
     "agents (SCD-2 of dim_agent), agent_queries, agent_approvals, agent_feedback (new facts,\n"
@@ -50,7 +59,49 @@ static const char usage[] =
     "created in the --overlap (default '2 days') before the load time, or since --since DATE.\n"
     "--dsn is a libpq connection string (default: libpq's PGHOST, PGDATABASE, ...).\n"
     "\n"
-    "Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O or system error, 4 damaged store.\n";
+    "Exit codes: 0 ok, 1 bad input (or rows rejected), 2 usage, 3 I/O or system error,\n"
+    "4 damaged store.\n";
+
+/* Options: an index in `opts` is the option's id. */
+enum {
+    O_STORE,
+    O_CREATE,
+    O_FORMAT,
+    O_NO_HEADER,
+    O_REJECTS,
+    O_LOAD_TIME,
+    O_AGENTS, /* nightly's four exports, in this order */
+    O_QUERIES,
+    O_APPROVALS,
+    O_FEEDBACK,
+    O_DSN, /* pull */
+    O_SINCE,
+    O_OVERLAP,
+    O_COUNT
+};
+static const struct cli_opt opts[O_COUNT] = {
+    [O_STORE] = {"store", "DIR"},          [O_CREATE] = {"create", NULL},
+    [O_FORMAT] = {"format", "FORMAT"},     [O_NO_HEADER] = {"no-header", NULL},
+    [O_REJECTS] = {"rejects", "FILE"},     [O_LOAD_TIME] = {"load-time", "TIMESTAMPTZ"},
+    [O_AGENTS] = {"agents", "FILE"},       [O_QUERIES] = {"queries", "FILE"},
+    [O_APPROVALS] = {"approvals", "FILE"}, [O_FEEDBACK] = {"feedback", "FILE"},
+    [O_DSN] = {"dsn", "CONNINFO"},         [O_SINCE] = {"since", "DATE"},
+    [O_OVERLAP] = {"overlap", "INTERVAL"},
+};
+#define LOAD_OPTS                                                                        \
+    (CLI_BIT(O_CREATE) | CLI_BIT(O_FORMAT) | CLI_BIT(O_NO_HEADER) | CLI_BIT(O_REJECTS) | \
+     CLI_BIT(O_LOAD_TIME))
+#define PULL_OPTS                                                                     \
+    (CLI_BIT(O_CREATE) | CLI_BIT(O_REJECTS) | CLI_BIT(O_LOAD_TIME) | CLI_BIT(O_DSN) | \
+     CLI_BIT(O_SINCE) | CLI_BIT(O_OVERLAP))
+#define NIGHTLY_OPTS                                                             \
+    (LOAD_OPTS | CLI_BIT(O_AGENTS) | CLI_BIT(O_QUERIES) | CLI_BIT(O_APPROVALS) | \
+     CLI_BIT(O_FEEDBACK))
+
+static const char *const tables[] = {"dim_agent",    "dim_time",         "dim_conversation",
+                                     "dim_user",     "fact_agent_query", "fact_approval",
+                                     "fact_training"};
+#define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
 struct progress {
     bool tty;
@@ -65,11 +116,11 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void on_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows)
+static int on_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows)
 {
     struct progress *pg = ctx;
     const double t = now_s();
-    if (!pg->tty || t - pg->last < 0.2) return;
+    if (!pg->tty || t - pg->last < 0.2) return 0;
     pg->last = t;
     const double el = t - pg->t0 > 1e-9 ? t - pg->t0 : 1e-9;
     const double mbs = (double)bytes / 1e6 / el;
@@ -80,108 +131,98 @@ static void on_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows
     } else {
         fprintf(stderr, "\r%llu rows, %.1f MB/s   ", (unsigned long long)rows, mbs);
     }
-}
-
-struct args {
-    const char *store, *format, *rejects, *load_time, *table, *file;
-    const char *night[4]; /* --agents --queries --approvals --feedback */
-    const char *dsn, *since, *overlap;
-    bool no_header;
-};
-
-static int parse_args(int argc, char **argv, struct args *a)
-{
-    const char **pos[] = {&a->table, &a->file};
-    size_t npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        const char **dst = NULL;
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            fputs(usage, stdout);
-            exit(0);
-        } else if (strcmp(s, "--no-header") == 0) {
-            a->no_header = true;
-            continue;
-        } else if (strcmp(s, "--store") == 0)
-            dst = &a->store;
-        else if (strcmp(s, "--format") == 0)
-            dst = &a->format;
-        else if (strcmp(s, "--rejects") == 0)
-            dst = &a->rejects;
-        else if (strcmp(s, "--load-time") == 0)
-            dst = &a->load_time;
-        else if (strcmp(s, "--agents") == 0)
-            dst = &a->night[0];
-        else if (strcmp(s, "--queries") == 0)
-            dst = &a->night[1];
-        else if (strcmp(s, "--approvals") == 0)
-            dst = &a->night[2];
-        else if (strcmp(s, "--feedback") == 0)
-            dst = &a->night[3];
-        else if (strcmp(s, "--dsn") == 0)
-            dst = &a->dsn;
-        else if (strcmp(s, "--since") == 0)
-            dst = &a->since;
-        else if (strcmp(s, "--overlap") == 0)
-            dst = &a->overlap;
-        if (dst != NULL) {
-            if (++i >= argc) return fprintf(stderr, "colload: %s needs a value\n", s), -1;
-            *dst = argv[i];
-        } else if (s[0] == '-' && s[1] != '\0') {
-            return fprintf(stderr, "colload: unknown option %s\n", s), -1;
-        } else if (npos < 2) {
-            *pos[npos++] = s;
-        } else {
-            return fprintf(stderr, "colload: unexpected argument %s\n", s), -1;
-        }
-    }
-    const bool pull = npos >= 1 && strcmp(a->table, "pull") == 0;
-    const bool nightly = npos >= 1 && (strcmp(a->table, "nightly") == 0 || pull);
-    const bool any_night = a->night[0] || a->night[1] || a->night[2] || a->night[3];
-    if (pull && any_night)
-        return fprintf(stderr, "colload: pull reads the server, not --queries F, ...\n"), -1;
-    if (!pull && (a->dsn || a->since || a->overlap))
-        return fprintf(stderr, "colload: --dsn/--since/--overlap go with pull\n"), -1;
-    if (nightly && npos != 1) return fprintf(stderr, "colload: %s takes no FILE\n", a->table), -1;
-    if (!nightly && any_night)
-        return fprintf(stderr,
-                       "colload: --agents/--queries/--approvals/--feedback go with nightly\n"),
-               -1;
-    if (!nightly && npos != 2) return fprintf(stderr, "colload: TABLE and FILE are required\n"), -1;
-    int stdin_uses = 0;
-    for (int i = 0; i < 4; i++)
-        stdin_uses += a->night[i] != NULL && strcmp(a->night[i], "-") == 0;
-    if (stdin_uses > 1) return fprintf(stderr, "colload: only one export can be '-'\n"), -1;
-    a->store = cli_store_dir(a->store);
-    if (a->store == NULL)
-        return fprintf(stderr, "colload: --store DIR (or COLSTORE_DIR) is required\n"), -1;
     return 0;
 }
 
-static int build_options(const struct args *a, colstore_load_options *o)
+/* The options loads share, into *o; -1 when they are good, else the exit code. */
+static int load_options(struct cli *c, colstore_load_options *o)
 {
-    memset(o, 0, sizeof(*o));
-    o->no_header = a->no_header;
-    o->rejects_path = a->rejects;
-    if (a->format == NULL)
+    colstore_error err;
+    o->no_header = cli_given(c, O_NO_HEADER);
+    o->rejects_path = c->val[O_REJECTS];
+    const char *fmt = c->val[O_FORMAT];
+    if (fmt == NULL)
         o->format = COLSTORE_FORMAT_AUTO;
-    else if (strcmp(a->format, "text") == 0)
+    else if (strcmp(fmt, "text") == 0)
         o->format = COLSTORE_FORMAT_TEXT;
-    else if (strcmp(a->format, "csv") == 0)
+    else if (strcmp(fmt, "csv") == 0)
         o->format = COLSTORE_FORMAT_CSV;
     else
-        return fprintf(stderr, "colload: --format must be text or csv\n"), -1;
-    if (a->load_time != NULL && !cli_parse_utc(a->load_time, &o->load_time_us))
-        return fprintf(stderr, "colload: --load-time: invalid timestamp \"%s\"\n", a->load_time),
-               -1;
-    return 0;
+        return cli_usage(c, "--format must be text or csv, not \"%s\"", fmt);
+    if (cli_given(c, O_LOAD_TIME) &&
+        colstore_parse_timestamptz(c->val[O_LOAD_TIME], &o->load_time_us, &err) != COLSTORE_OK)
+        return cli_error(c, CLI_INPUT, "--load-time: %s", err.message);
+    return -1;
 }
 
-static void print_counts(const char *table, const colstore_nightly_counts *c)
+/* Open the store for writing: created only with --create. -1 when open, else the exit code. */
+static int open_store(struct cli *c, colstore_store **store)
+{
+    const char *dir = cli_store_dir(c->val[O_STORE]);
+    if (dir == NULL) return cli_usage(c, "--store DIR (or COLSTORE_DIR) is required");
+    colstore_error err;
+    const unsigned flags = COLSTORE_WRITABLE | (cli_given(c, O_CREATE) ? COLSTORE_CREATE : 0u);
+    int rc = colstore_open(dir, flags, store, &err);
+    if (rc == COLSTORE_OK) return -1;
+    if (!cli_given(c, O_CREATE) && access(dir, F_OK) != 0)
+        return cli_error(c, CLI_IO, "no store at %s (add --create to make a new one)", dir);
+    return cli_fail(c, rc, &err);
+}
+
+/* colload TABLE FILE: one load. */
+static int cmd_load(struct cli *c)
+{
+    if (c->npos < 2) return cli_usage(c, "TABLE and FILE are required");
+    if (c->npos > 2) return cli_usage(c, "unexpected argument %s", c->pos[2]);
+    const char *table = c->pos[0], *file = c->pos[1];
+    int t = 0;
+    while (t < NTABLES && strcmp(tables[t], table) != 0)
+        t++;
+    if (t == NTABLES) return cli_unknown_name(c, "table", table, tables, NTABLES);
+    int rc = cli_only(c, LOAD_OPTS | CLI_BIT(O_STORE), "a table load");
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
+    if (rc < 0) rc = load_options(c, &o);
+    colstore_store *store = NULL;
+    if (rc < 0) rc = open_store(c, &store);
+    if (rc >= 0) return rc;
+
+    struct progress pg = {isatty(STDERR_FILENO) != 0, now_s(), 0};
+    o.progress = on_progress;
+    o.progress_ctx = &pg;
+    colstore_error err;
+    colstore_load_stats st;
+    rc = colstore_load_path(store, table, file, &o, &st, &err);
+    colstore_close(store);
+    if (pg.tty && pg.last > 0) fputs("\r\033[K", stderr);
+    if (rc != COLSTORE_OK) {
+        cli_fail(c, rc, &err);
+        if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL)
+            fputs("colload: nothing was loaded\n", stderr);
+        return cli_exit_code(rc);
+    }
+    if (st.rows_read == 0 && st.rows_rejected == 0) {
+        fprintf(stderr, "colload: %s: empty export, nothing to load (%.2f s)\n", table, st.seconds);
+        return CLI_OK;
+    }
+    fprintf(stderr,
+            "colload: %s: %llu rows read, %llu loaded, %llu already stored, %llu rejected, "
+            "%llu partitions written, %.2f s\n",
+            table, (unsigned long long)st.rows_read, (unsigned long long)st.rows_loaded,
+            (unsigned long long)st.rows_skipped, (unsigned long long)st.rows_rejected,
+            (unsigned long long)st.partitions_written, st.seconds);
+    if (st.rows_rejected > 0) {
+        fprintf(stderr, "colload: %llu line(s) rejected, see %s; the other rows are committed\n",
+                (unsigned long long)st.rows_rejected, o.rejects_path);
+        return CLI_INPUT;
+    }
+    return CLI_OK;
+}
+
+static void print_counts(const char *table, const colstore_nightly_counts *n)
 {
     fprintf(stderr, "%s %llu read, %llu new, %llu skipped, %llu rejected; ", table,
-            (unsigned long long)c->read, (unsigned long long)c->loaded,
-            (unsigned long long)c->skipped, (unsigned long long)c->rejected);
+            (unsigned long long)n->read, (unsigned long long)n->loaded,
+            (unsigned long long)n->skipped, (unsigned long long)n->rejected);
 }
 
 static void print_summary(const char *what, const colstore_nightly_stats *st)
@@ -200,27 +241,27 @@ static void print_summary(const char *what, const colstore_nightly_stats *st)
             (unsigned long long)st->users_added, (unsigned long long)st->days_touched, st->seconds);
 }
 
-/* colload pull: colstore_pull(), one summary line. */
-static int run_pull(const struct args *a, const colstore_load_options *lo)
+/* colload pull: the night straight from PostgreSQL through colstore_pull(). */
+static int cmd_pull(struct cli *c)
 {
-    colstore_pull_options o = COLSTORE_PULL_OPTIONS_INIT;
-    o.conninfo = a->dsn;
-    o.load_time_us = lo->load_time_us;
-    o.since = a->since;
-    o.overlap = a->overlap;
-    o.rejects_path = a->rejects;
-    colstore_error err;
+    if (c->npos > 1) return cli_usage(c, "pull takes no FILE");
+    colstore_load_options lo = COLSTORE_LOAD_OPTIONS_INIT;
+    int rc = load_options(c, &lo);
     colstore_store *store = NULL;
-    int rc = colstore_open(a->store, COLSTORE_WRITABLE | COLSTORE_CREATE, &store, &err);
-    if (rc != COLSTORE_OK) {
-        fprintf(stderr, "colload: %s\n", err.message);
-        return cli_exit_code(rc);
-    }
+    if (rc < 0) rc = open_store(c, &store);
+    if (rc >= 0) return rc;
+    colstore_pull_options o = COLSTORE_PULL_OPTIONS_INIT;
+    o.conninfo = c->val[O_DSN];
+    o.load_time_us = lo.load_time_us;
+    o.since = c->val[O_SINCE];
+    o.overlap = c->val[O_OVERLAP];
+    o.rejects_path = lo.rejects_path;
+    colstore_error err;
     colstore_nightly_stats st = COLSTORE_NIGHTLY_STATS_INIT;
     rc = colstore_pull(store, &o, &st, &err);
     colstore_close(store);
     if (rc != COLSTORE_OK) {
-        fprintf(stderr, "colload: %s\n", err.message);
+        cli_fail(c, rc, &err);
         fputs("colload: nothing was loaded\n", stderr);
         return cli_exit_code(rc);
     }
@@ -229,24 +270,28 @@ static int run_pull(const struct args *a, const colstore_load_options *lo)
 }
 
 /* colload nightly: the four exports into colstore_nightly(), one summary line. */
-static int run_nightly(const struct args *a, const colstore_load_options *lo)
+static int cmd_nightly(struct cli *c)
 {
+    if (c->npos > 1) return cli_usage(c, "nightly takes no FILE (use --queries F, ...)");
+    int stdin_uses = 0;
+    for (int i = O_AGENTS; i <= O_FEEDBACK; i++)
+        stdin_uses += c->val[i] != NULL && strcmp(c->val[i], "-") == 0;
+    if (stdin_uses > 1) return cli_usage(c, "only one export can be '-'");
+    colstore_load_options lo = COLSTORE_LOAD_OPTIONS_INIT;
+    int rc = load_options(c, &lo);
+    colstore_store *store = NULL;
+    if (rc < 0) rc = open_store(c, &store);
+    if (rc >= 0) return rc;
     colstore_nightly_options o = COLSTORE_NIGHTLY_OPTIONS_INIT;
-    o.load_time_us = lo->load_time_us;
-    o.rejects_path = a->rejects;
+    o.load_time_us = lo.load_time_us;
+    o.rejects_path = lo.rejects_path;
     colstore_nightly_input *in[4] = {&o.agents, &o.queries, &o.approvals, &o.feedback};
     for (int i = 0; i < 4; i++) {
-        in[i]->path = a->night[i];
-        in[i]->format = (enum colstore_format)lo->format;
-        in[i]->no_header = lo->no_header;
+        in[i]->path = c->val[O_AGENTS + i];
+        in[i]->format = lo.format;
+        in[i]->no_header = lo.no_header;
     }
     colstore_error err;
-    colstore_store *store = NULL;
-    int rc = colstore_open(a->store, COLSTORE_WRITABLE | COLSTORE_CREATE, &store, &err);
-    if (rc != COLSTORE_OK) {
-        fprintf(stderr, "colload: %s\n", err.message);
-        return cli_exit_code(rc);
-    }
     colstore_nightly_stats st = COLSTORE_NIGHTLY_STATS_INIT;
     rc = colstore_nightly(store, &o, &st, &err);
     colstore_close(store);
@@ -260,47 +305,26 @@ static int run_nightly(const struct args *a, const colstore_load_options *lo)
     return CLI_OK;
 }
 
+/* Subcommands: the first operand. Anything else is a table name (cmd_load). */
+static const struct command {
+    const char *name;
+    int (*run)(struct cli *c);
+    uint64_t options; /* the options that apply */
+} commands[] = {
+    {"nightly", cmd_nightly, NIGHTLY_OPTS},
+    {"pull", cmd_pull, PULL_OPTS},
+};
+
 int main(int argc, char **argv)
 {
-    struct args a = {0};
-    colstore_load_options o;
-    if (parse_args(argc, argv, &a) != 0 || build_options(&a, &o) != 0) {
-        fputs("Try 'colload --help'.\n", stderr);
-        return CLI_USAGE;
+    struct cli c = {.prog = "colload", .usage = usage, .opt = opts, .nopt = O_COUNT};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc >= 0) return rc;
+    if (c.npos == 0) return cli_usage(&c, "TABLE and FILE are required");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(c.pos[0], commands[i].name) != 0) continue;
+        rc = cli_only(&c, commands[i].options | CLI_BIT(O_STORE), commands[i].name);
+        return rc >= 0 ? rc : commands[i].run(&c);
     }
-    if (strcmp(a.table, "nightly") == 0) return run_nightly(&a, &o);
-    if (strcmp(a.table, "pull") == 0) return run_pull(&a, &o);
-    struct progress pg = {isatty(STDERR_FILENO) != 0, now_s(), 0};
-    o.progress = on_progress;
-    o.progress_ctx = &pg;
-
-    colstore_error err;
-    colstore_store *store = NULL;
-    int rc = colstore_open(a.store, COLSTORE_WRITABLE | COLSTORE_CREATE, &store, &err);
-    if (rc != COLSTORE_OK) {
-        fprintf(stderr, "colload: %s\n", err.message);
-        return cli_exit_code(rc);
-    }
-    colstore_load_stats st;
-    rc = colstore_load_path(store, a.table, a.file, &o, &st, &err);
-    colstore_close(store);
-    if (pg.tty && pg.last > 0) fputs("\r\033[K", stderr);
-    if (rc != COLSTORE_OK) {
-        fprintf(stderr, "colload: %s\n", err.message);
-        if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL)
-            fputs("colload: nothing was loaded\n", stderr);
-        return cli_exit_code(rc);
-    }
-    if (st.rows_read == 0) {
-        fprintf(stderr, "colload: %s: empty export, nothing to load (%.2f s)\n", a.table,
-                st.seconds);
-        return CLI_OK;
-    }
-    fprintf(stderr,
-            "colload: %s: %llu rows read, %llu loaded, %llu already stored, %llu rejected, "
-            "%llu partitions written, %.2f s\n",
-            a.table, (unsigned long long)st.rows_read, (unsigned long long)st.rows_loaded,
-            (unsigned long long)st.rows_skipped, (unsigned long long)st.rows_rejected,
-            (unsigned long long)st.partitions_written, st.seconds);
-    return CLI_OK;
+    return cmd_load(&c);
 }

@@ -1,10 +1,13 @@
 /*
- * colquery: the standard reports, dumps and integrity checks of a store (SPEC 4, 5).
+ * colquery: the standard reports, dumps and integrity checks of a store (docs/cli.md).
  *
- *   colquery --store DIR [--format table|csv|json] REPORT [--as-of D] [--days N] [--year Y]
+ *   colquery [--store DIR] [--format table|csv|json] REPORT [--as-of D] [--days N] [--year Y]
  *            [--from D] [--to D] [--recompute]
- *   colquery --store DIR dump TABLE [--format text|csv]
- *   colquery --store DIR verify
+ *   colquery [--store DIR] dump TABLE [--format text|csv]
+ *   colquery [--store DIR] verify
+ *
+ * The first operand is a command (`commands` below): a report or a subcommand. Each command
+ * lists the options that apply to it; any other option is a usage error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,84 +17,140 @@
 #include "tools/cli.h"
 
 static const char usage[] =
-    "usage: colquery --store DIR [--format table|csv|json] REPORT [options]\n"
-    "       colquery --store DIR dump TABLE [--format text|csv]\n"
-    "       colquery --store DIR verify\n"
+    "usage: colquery [--store DIR] [--format table|csv|json] REPORT [options]\n"
+    "       colquery [--store DIR] dump TABLE [--format text|csv]\n"
+    "       colquery [--store DIR] verify\n"
     "\n"
-    "Reports (SPEC 4; numbers equal PostgreSQL's reference queries):\n"
+    "Reports (their numbers equal PostgreSQL's reference queries, docs/reports.md):\n"
     "  agent-performance   --as-of DATE (today, UTC) --days N (7)\n"
     "  approval-queue      --year Y (the current UTC year)\n"
     "  training-quality    --as-of DATE (today, UTC) --days N (30)\n"
     "  daily-agg           --from DATE --to DATE (both yesterday, UTC) [--recompute]\n"
     "\n"
-    "  --store DIR     the store; default $COLSTORE_DIR\n"
-    "  --format F      reports: table (default), csv (as psql --csv), json;\n"
-    "                  dump: text (default, as COPY) or csv (as COPY ... CSV HEADER)\n"
+    "Commands:\n"
+    "  dump TABLE          TABLE as `COPY (SELECT * FROM TABLE ORDER BY key) TO STDOUT` prints it\n"
+    "  verify              read every file of the store and check every checksum and size\n"
     "\n"
-    "dump writes TABLE as `COPY (SELECT * FROM TABLE ORDER BY key) TO STDOUT` prints it.\n"
-    "verify reads every file of the store and checks every checksum and size.\n"
+    "Options:\n"
+    "  --store DIR         the store; default $COLSTORE_DIR\n"
+    "  --format F          reports: table (default, as psql), csv (as psql --csv), json;\n"
+    "                      dump: text (default, as COPY) or csv (as COPY ... CSV HEADER)\n"
+    "  --as-of DATE        the last day of the window (YYYY-MM-DD)\n"
+    "  --days N            the window is [as-of - N, as-of]\n"
+    "  --year Y            approval-queue's year\n"
+    "  --from DATE         daily-agg's first day\n"
+    "  --to DATE           daily-agg's last day\n"
+    "  --recompute         daily-agg from the facts instead of the materialized rows\n"
+    "  -h, --help          print this help and exit\n"
+    "  -V, --version       print the version and exit\n"
     "\n"
-    "Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O or system error, 4 damaged store.\n";
+    "Exit codes: 0 ok, 1 bad input (a parameter's value), 2 usage, 3 I/O or system error,\n"
+    "4 damaged store.\n";
 
-struct args {
-    const char *store, *format, *cmd, *table;
-    colstore_report_params p;
+enum { O_STORE, O_FORMAT, O_AS_OF, O_DAYS, O_YEAR, O_FROM, O_TO, O_RECOMPUTE, O_COUNT };
+static const struct cli_opt opts[O_COUNT] = {
+    [O_STORE] = {"store", "DIR"},  [O_FORMAT] = {"format", "FORMAT"},
+    [O_AS_OF] = {"as-of", "DATE"}, [O_DAYS] = {"days", "N"},
+    [O_YEAR] = {"year", "YEAR"},   [O_FROM] = {"from", "DATE"},
+    [O_TO] = {"to", "DATE"},       [O_RECOMPUTE] = {"recompute", NULL},
 };
 
-static int value_opt(const char *s, const char *v, struct args *a)
+/* What a command gets: the parsed command line and the open store. */
+struct ctx {
+    struct cli *c;
+    colstore_store *store;
+    colstore_error err;
+};
+
+/* A date option's value, checked here so that the message names the flag. */
+static int date_opt(struct ctx *q, int id, const char **out, int32_t *days)
 {
-    long n;
-    if (strcmp(s, "--store") == 0) a->store = v;
-    else if (strcmp(s, "--format") == 0) a->format = v;
-    else if (strcmp(s, "--as-of") == 0) a->p.as_of = v;
-    else if (strcmp(s, "--from") == 0) a->p.from = v;
-    else if (strcmp(s, "--to") == 0) a->p.to = v;
-    else if (strcmp(s, "--days") == 0) {
-        if (!cli_parse_int(v, 0, 100000, &n))
-            return fprintf(stderr, "colquery: --days: invalid number \"%s\"\n", v), -1;
-        a->p.days = (int)n;
-    } else if (strcmp(s, "--year") == 0) {
-        if (!cli_parse_int(v, 1, 9999, &n))
-            return fprintf(stderr, "colquery: --year: invalid year \"%s\"\n", v), -1;
-        a->p.year = (int)n;
-    } else {
-        return 1;
-    }
-    return 0;
+    *out = q->c->val[id];
+    if (*out == NULL) return -1;
+    if (colstore_parse_date(*out, days, &q->err) == COLSTORE_OK) return -1;
+    return cli_error(q->c, CLI_INPUT, "--%s: %s", opts[id].name, q->err.message);
 }
 
-static int parse_args(int argc, char **argv, struct args *a)
+static int int_opt(struct ctx *q, int id, long lo, long hi, int *out)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            fputs(usage, stdout);
-            exit(0);
-        }
-        if (strcmp(s, "--recompute") == 0) {
-            a->p.recompute = true;
-            continue;
-        }
-        if (s[0] == '-' && s[1] == '-') {
-            if (i + 1 >= argc) return fprintf(stderr, "colquery: %s needs a value\n", s), -1;
-            int rc = value_opt(s, argv[i + 1], a);
-            if (rc < 0) return -1;
-            if (rc > 0) return fprintf(stderr, "colquery: unknown option %s\n", s), -1;
-            i++;
-        } else if (a->cmd == NULL) {
-            a->cmd = s;
-        } else if (strcmp(a->cmd, "dump") == 0 && a->table == NULL) {
-            a->table = s;
-        } else {
-            return fprintf(stderr, "colquery: unexpected argument %s\n", s), -1;
-        }
-    }
-    if (a->cmd == NULL) return fprintf(stderr, "colquery: a REPORT, dump or verify is required\n"), -1;
-    if (strcmp(a->cmd, "dump") == 0 && a->table == NULL)
-        return fprintf(stderr, "colquery: dump needs a TABLE\n"), -1;
-    a->store = cli_store_dir(a->store);
-    if (a->store == NULL) return fprintf(stderr, "colquery: --store DIR (or COLSTORE_DIR) is required\n"), -1;
-    return 0;
+    long n;
+    if (q->c->val[id] == NULL) return -1;
+    if (!cli_parse_int(q->c->val[id], lo, hi, &n))
+        return cli_error(q->c, CLI_INPUT, "--%s: invalid value \"%s\" (a whole number %ld..%ld)",
+                         opts[id].name, q->c->val[id], lo, hi);
+    *out = (int)n;
+    return -1;
+}
+
+static int output_format(struct ctx *q, enum colstore_output *out)
+{
+    const char *f = q->c->val[O_FORMAT];
+    if (f == NULL || strcmp(f, "table") == 0)
+        *out = COLSTORE_OUTPUT_TABLE;
+    else if (strcmp(f, "csv") == 0)
+        *out = COLSTORE_OUTPUT_CSV;
+    else if (strcmp(f, "json") == 0)
+        *out = COLSTORE_OUTPUT_JSON;
+    else
+        return cli_usage(q->c, "--format must be table, csv or json, not \"%s\"", f);
+    return -1;
+}
+
+/* The exit code of a library call's rc (its message printed when it failed). */
+static int done(struct ctx *q, int rc)
+{
+    return rc == COLSTORE_OK ? CLI_OK : cli_fail(q->c, rc, &q->err);
+}
+
+static int run_report(struct ctx *q, const char *name)
+{
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+    enum colstore_output out = COLSTORE_OUTPUT_TABLE;
+    int rc = output_format(q, &out);
+    int32_t as_of = 0, from = 0, to = 0;
+    if (rc < 0) rc = date_opt(q, O_AS_OF, &p.as_of, &as_of);
+    if (rc < 0) rc = date_opt(q, O_FROM, &p.from, &from);
+    if (rc < 0) rc = date_opt(q, O_TO, &p.to, &to);
+    if (rc < 0 && p.from != NULL && p.to != NULL && from > to)
+        rc = cli_error(q->c, CLI_INPUT, "--from %s is after --to %s: the range is empty", p.from,
+                       p.to);
+    if (rc < 0) rc = int_opt(q, O_DAYS, 0, 100000, &p.days);
+    if (rc < 0) rc = int_opt(q, O_YEAR, 1, 9999, &p.year);
+    if (rc >= 0) return rc;
+    p.recompute = cli_given(q->c, O_RECOMPUTE);
+    colstore_result *res = NULL;
+    rc = colstore_report(q->store, name, &p, &res, &q->err);
+    if (rc == COLSTORE_OK) rc = colstore_result_write(res, stdout, out, &q->err);
+    colstore_result_free(res);
+    return done(q, rc);
+}
+
+static int cmd_agent_performance(struct ctx *q)
+{
+    return run_report(q, "agent-performance");
+}
+static int cmd_approval_queue(struct ctx *q)
+{
+    return run_report(q, "approval-queue");
+}
+static int cmd_training_quality(struct ctx *q)
+{
+    return run_report(q, "training-quality");
+}
+static int cmd_daily_agg(struct ctx *q)
+{
+    return run_report(q, "daily-agg");
+}
+
+static int cmd_dump(struct ctx *q)
+{
+    enum colstore_format fmt = COLSTORE_FORMAT_TEXT;
+    const char *f = q->c->val[O_FORMAT];
+    if (f != NULL && strcmp(f, "csv") == 0)
+        fmt = COLSTORE_FORMAT_CSV;
+    else if (f != NULL && strcmp(f, "text") != 0)
+        return cli_usage(q->c, "dump --format must be text or csv, not \"%s\"", f);
+    return done(q, colstore_dump(q->store, q->c->pos[1], fmt, stdout, &q->err));
 }
 
 static void on_damage(void *ctx, const char *file, const char *reason)
@@ -101,67 +160,69 @@ static void on_damage(void *ctx, const char *file, const char *reason)
     printf("%s: %s\n", file, reason);
 }
 
-static int run_dump(colstore_store *store, const struct args *a, colstore_error *err)
-{
-    int fmt = COLSTORE_FORMAT_TEXT;
-    if (a->format != NULL && strcmp(a->format, "csv") == 0) fmt = COLSTORE_FORMAT_CSV;
-    else if (a->format != NULL && strcmp(a->format, "text") != 0)
-        return fprintf(stderr, "colquery: dump --format must be text or csv\n"), -2;
-    return colstore_dump(store, a->table, fmt, stdout, err);
-}
-
-static int run_verify(colstore_store *store, colstore_error *err)
+static int cmd_verify(struct ctx *q)
 {
     int damaged = 0;
-    int rc = colstore_verify(store, on_damage, &damaged, err);
-    if (rc == COLSTORE_OK) printf("ok: every file of the store checked\n");
-    else if (rc == COLSTORE_ECORRUPT && damaged > 0) printf("%d damaged file(s)\n", damaged);
-    return rc;
+    int rc = colstore_verify(q->store, on_damage, &damaged, &q->err);
+    if (rc == COLSTORE_OK)
+        printf("ok: every file of the store checked\n");
+    else if (rc == COLSTORE_ECORRUPT && damaged > 0)
+        printf("%d damaged file(s)\n", damaged);
+    return done(q, rc);
 }
 
-static int run_report(colstore_store *store, const struct args *a, colstore_error *err)
+#define REPORT_OPTS (CLI_BIT(O_FORMAT))
+#define WINDOW_OPTS (REPORT_OPTS | CLI_BIT(O_AS_OF) | CLI_BIT(O_DAYS))
+
+static const struct command {
+    const char *name;
+    int (*run)(struct ctx *q);
+    uint64_t options; /* the options that apply (--store always does) */
+    int operands;     /* after the command's name */
+    const char *operand_name;
+} commands[] = {
+    {"agent-performance", cmd_agent_performance, WINDOW_OPTS, 0, NULL},
+    {"approval-queue", cmd_approval_queue, REPORT_OPTS | CLI_BIT(O_YEAR), 0, NULL},
+    {"training-quality", cmd_training_quality, WINDOW_OPTS, 0, NULL},
+    {"daily-agg", cmd_daily_agg,
+     REPORT_OPTS | CLI_BIT(O_FROM) | CLI_BIT(O_TO) | CLI_BIT(O_RECOMPUTE), 0, NULL},
+    {"dump", cmd_dump, CLI_BIT(O_FORMAT), 1, "TABLE"},
+    {"verify", cmd_verify, 0, 0, NULL},
+};
+#define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
+
+static int run_command(struct cli *c, const struct command *cmd)
 {
-    int out = COLSTORE_OUTPUT_TABLE;
-    if (a->format == NULL || strcmp(a->format, "table") == 0) out = COLSTORE_OUTPUT_TABLE;
-    else if (strcmp(a->format, "csv") == 0) out = COLSTORE_OUTPUT_CSV;
-    else if (strcmp(a->format, "json") == 0) out = COLSTORE_OUTPUT_JSON;
-    else return fprintf(stderr, "colquery: --format must be table, csv or json\n"), -2;
-    colstore_result *res = NULL;
-    int rc = colstore_report(store, a->cmd, &a->p, &res, err);
-    if (rc == COLSTORE_OK) rc = colstore_result_write(res, stdout, out, err);
-    colstore_result_free(res);
+    int rc = cli_only(c, cmd->options | CLI_BIT(O_STORE), cmd->name);
+    if (rc >= 0) return rc;
+    if (c->npos - 1 < cmd->operands)
+        return cli_usage(c, "%s needs a %s", cmd->name, cmd->operand_name);
+    if (c->npos - 1 > cmd->operands)
+        return cli_usage(c, "unexpected argument %s", c->pos[cmd->operands + 1]);
+    const char *dir = cli_store_dir(c->val[O_STORE]);
+    if (dir == NULL) return cli_usage(c, "--store DIR (or COLSTORE_DIR) is required");
+    struct ctx q = {.c = c};
+    /* one command, then exit: segments are read, not mapped */
+    rc = colstore_open(dir, COLSTORE_READ_ONLY | COLSTORE_READ_ONCE, &q.store, &q.err);
+    if (rc != COLSTORE_OK) return cli_fail(c, rc, &q.err);
+    rc = cmd->run(&q);
+    colstore_close(q.store);
+    if (fflush(stdout) != 0 && rc == CLI_OK)
+        return cli_error(c, CLI_IO, "could not write the output");
     return rc;
 }
 
 int main(int argc, char **argv)
 {
-    struct args a;
-    memset(&a, 0, sizeof(a));
-    a.p.days = -1; /* the report's default */
-    if (parse_args(argc, argv, &a) != 0) {
-        fputs("Try 'colquery --help'.\n", stderr);
-        return CLI_USAGE;
+    struct cli c = {.prog = "colquery", .usage = usage, .opt = opts, .nopt = O_COUNT};
+    int rc = cli_parse(&c, argc, argv);
+    if (rc >= 0) return rc;
+    if (c.npos == 0) return cli_usage(&c, "a REPORT, dump or verify is required");
+    for (int i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(c.pos[0], commands[i].name) == 0) return run_command(&c, &commands[i]);
     }
-    colstore_error err = {0};
-    colstore_store *store = NULL;
-    /* one command, then exit: segments are read, not mapped */
-    int rc = colstore_open(a.store, COLSTORE_READ_ONLY | COLSTORE_READ_ONCE, &store, &err);
-    if (rc != COLSTORE_OK) {
-        fprintf(stderr, "colquery: %s\n", err.message);
-        return cli_exit_code(rc);
-    }
-    if (strcmp(a.cmd, "dump") == 0) rc = run_dump(store, &a, &err);
-    else if (strcmp(a.cmd, "verify") == 0) rc = run_verify(store, &err);
-    else rc = run_report(store, &a, &err);
-    colstore_close(store);
-    if (rc == -2) return CLI_USAGE;
-    if (fflush(stdout) != 0 && rc == COLSTORE_OK) {
-        fprintf(stderr, "colquery: could not write the output\n");
-        return CLI_IO;
-    }
-    if (rc != COLSTORE_OK) {
-        if (err.message[0] != '\0') fprintf(stderr, "colquery: %s\n", err.message);
-        return cli_exit_code(rc);
-    }
-    return CLI_OK;
+    const char *names[NCOMMANDS];
+    for (int i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i].name;
+    return cli_unknown_name(&c, "report or command", c.pos[0], names, NCOMMANDS);
 }

@@ -41,7 +41,7 @@ struct cfg {
 
 static int bench_one(colstore_store *st, const char *report, const struct cfg *c)
 {
-    colstore_report_params p = {0};
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
     const char *name = report;
     if (!strcmp(report, "agent-performance")) {
         p.as_of = c->as_of;

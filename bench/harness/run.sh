@@ -161,9 +161,9 @@ cs_load() {
   local fmt=$1 ext=$2 store=$3 rep=$4 t t0 total=0 rss=0 r
   rm -rf "$store"
   for t in "${tables[@]}"; do
-    [[ $rep == 1 ]] && cmdlog "$colload --store $store $t $exports/$t.$ext"
+    [[ $rep == 1 ]] && cmdlog "$colload --store $store --create $t $exports/$t.$ext"
     t0=$(now)
-    if ! /usr/bin/time -v -o "$raw/time.colload.$fmt.$t" "$colload" --store "$store" "$t" "$exports/$t.$ext" \
+    if ! /usr/bin/time -v -o "$raw/time.colload.$fmt.$t" "$colload" --store "$store" --create "$t" "$exports/$t.$ext" \
       2>>"$work/colload.$fmt.log"; then
       echo "run.sh: colload $t ($fmt) failed:" >&2
       tail -3 "$work/colload.$fmt.log" >&2

@@ -46,6 +46,8 @@ const char *cs_status_name(int code)
     case CS_ECORRUPT: return "damaged store";
     case CS_ENOMEM: return "out of memory";
     case CS_EBUSY: return "store is locked by another writer";
+    case CS_ECANCELED: return "canceled";
+    case CS_ELIMIT: return "value out of the engine's range";
     default: return "unknown error";
     }
 }

@@ -1,8 +1,8 @@
 /*
  * Internal status codes and the error value every layer fills in.
  *
- * The numbers mirror COLSTORE_* in engine/colstore.h (engine/error_map.c asserts it) and
- * the CLI exit codes of SPEC 3.3: 0 success, 1 bad input, 2 usage, 3 I/O, 4 damaged store.
+ * The numbers mirror COLSTORE_* in engine/colstore.h (engine/error_map.c asserts it); 0-4 are
+ * also the CLI exit codes (docs/cli.md): 0 success, 1 bad input, 2 usage, 3 I/O, 4 damaged store.
  */
 #ifndef CS_STATUS_H
 #define CS_STATUS_H
@@ -17,6 +17,8 @@ enum cs_status {
     CS_ECORRUPT = 4, /* a store file failed a checksum, a size or an offset check */
     CS_ENOMEM = 5,   /* allocation failed */
     CS_EBUSY = 6,    /* another writer holds the store's lock */
+    CS_ECANCELED = 7, /* the caller asked to stop (a load's progress callback) */
+    CS_ELIMIT = 8,    /* a value beyond what the engine computes (a sum over int64) */
 };
 
 #define CS_ERROR_MESSAGE_SIZE 1024

@@ -29,8 +29,13 @@ run() { # run OUT_RC CMD...: runs a command with stderr to $err, its exit code i
   "$@" >"$work/out" 2>"$err" || rc_=$?
 }
 
+# A load does not create a store unless asked (a mistyped --store is an error, not a new store).
+run rc "$COLLOAD" --store "$store" dim_agent "$gen/dim_agent.copy"
+expect_rc "load into a missing store without --create" 3 "$rc" "$err"
+expect_msg "no store without --create: message" "no store at $store (add --create" "$err"
+if [[ -e $store ]]; then fail "a load without --create made a store"; else pass "a load without --create made no store"; fi
 for t in "${tables[@]}"; do
-  run rc "$COLLOAD" --store "$store" "$t" "$gen/$t.copy"
+  run rc "$COLLOAD" --store "$store" --create "$t" "$gen/$t.copy"
   expect_rc "initial load of $t" 0 "$rc" "$err"
 done
 
@@ -151,15 +156,64 @@ run rc "$COLLOAD" --store "$store" fact_agent_query "$work/no-such-file.copy"
 expect_rc "colload missing file" 3 "$rc" "$err"
 run rc "$COLQUERY"; expect_rc "colquery without arguments" 2 "$rc" "$err"
 run rc "$COLQUERY" --store "$store" no-such-report; expect_rc "colquery unknown report" 2 "$rc" "$err"
+# A parameter's value that is wrong is bad input (exit 1), named by its flag.
 run rc "$COLQUERY" --store "$store" agent-performance --as-of 2025-02-30
-expect_rc "colquery bad --as-of" 2 "$rc" "$err"
-run rc "$COLQUERY" --store "$store" approval-queue --year abc; expect_rc "colquery bad --year" 2 "$rc" "$err"
+expect_rc "colquery bad --as-of" 1 "$rc" "$err"
+expect_msg "colquery bad --as-of: message" '--as-of: invalid date "2025-02-30"' "$err"
+run rc "$COLQUERY" --store "$store" approval-queue --year abc; expect_rc "colquery bad --year" 1 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" approval-queue --year 0; expect_rc "colquery --year 0" 1 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" agent-performance --days -1; expect_rc "colquery --days -1" 1 "$rc" "$err"
+expect_msg "colquery --days -1: message" '--days: invalid value "-1"' "$err"
+run rc "$COLQUERY" --store "$store" daily-agg --from 2025-03-05 --to 2025-03-01
+expect_rc "daily-agg --from after --to" 1 "$rc" "$err"
+expect_msg "daily-agg --from after --to: message" "--from 2025-03-05 is after --to 2025-03-01" "$err"
+f=$work/lt.copy
+row dim_user 0=900100 1=loadtime-user >"$f"
+run rc "$COLLOAD" --store "$store" --load-time '2025-02-30 00:00:00+00' dim_user "$f"
+expect_rc "colload impossible --load-time" 1 "$rc" "$err"
+expect_msg "colload impossible --load-time: message" '--load-time: invalid timestamptz "2025-02-30 00:00:00+00"' "$err"
+unchanged "colload impossible --load-time"
+
+# Argument syntax (getopt_long): --opt=value, --, abbreviations, standard messages.
+"$COLQUERY" --store "$store" daily-agg --from 2025-03-02 --to 2025-03-03 --format csv >"$work/a.csv" 2>"$err"
+run rc "$COLQUERY" --store="$store" --format=csv daily-agg --from=2025-03-02 --to=2025-03-03
+expect_rc "colquery --opt=value" 0 "$rc" "$err"
+same "colquery --opt=value gives the same output" "$work/a.csv" "$work/out"
+run rc "$COLQUERY" --store "$store" --format csv --from 2025-03-02 --to 2025-03-03 -- daily-agg
+expect_rc "colquery with --" 0 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" --csv approval-queue
+expect_rc "colquery --csv (no such option)" 2 "$rc" "$err"
+expect_msg "an unknown option is named as unrecognized" "colquery: unrecognized option '--csv'" "$err"
+run rc "$COLQUERY" --store "$store" approval-queue --year
+expect_rc "colquery --year without a value" 2 "$rc" "$err"
+expect_msg "a missing value is named" "option '--year' requires an argument" "$err"
+run rc "$COLQUERY" --store "$store" agent-performance --year 2025
+expect_rc "an option that does not apply to the report" 2 "$rc" "$err"
+expect_msg "an option that does not apply: message" "--year does not apply to agent-performance" "$err"
+run rc "$COLQUERY" --store "$store" verify --recompute
+expect_rc "an option that does not apply to verify" 2 "$rc" "$err"
+run rc "$COLQUERY" --store "$store" agent-perfomance
+expect_rc "colquery misspelled report" 2 "$rc" "$err"
+expect_msg "misspelled report: suggestion" 'unknown report or command "agent-perfomance"; did you mean "agent-performance"?' "$err"
+run rc "$COLLOAD" --store "$store" fact_agent_qeury "$gen/fact_agent_query.copy"
+expect_rc "colload misspelled table" 2 "$rc" "$err"
+expect_msg "misspelled table: suggestion" 'did you mean "fact_agent_query"?' "$err"
+for tool in "$COLLOAD" "$COLQUERY" "$COLGEN"; do
+  run rc "$tool" --version; expect_rc "$(basename "$tool") --version" 0 "$rc" "$err"
+  if grep -qE "^$(basename "$tool") \(colstore\) [0-9]+\.[0-9]+\.[0-9]+$" "$work/out"; then
+    pass "$(basename "$tool") --version prints its version"
+  else
+    fail "$(basename "$tool") --version printed: $(head -c 200 "$work/out")"
+  fi
+done
+run rc "$COLGEN" --out "$work/g2" --rows 10 --bogus 1; expect_rc "colgen unknown option" 2 "$rc" "$err"
+run rc "$COLGEN" --out="$work/g2" --rows=10 --days=2 --format=text; expect_rc "colgen --opt=value" 0 "$rc" "$err"
 run rc "$COLQUERY" --store "$store" --format xml approval-queue --year 2025
 expect_rc "colquery unknown --format" 2 "$rc" "$err"
 run rc "$COLQUERY" --store "$store" dump no_such_table; expect_rc "dump unknown table" "1|2" "$rc" "$err"
 run rc "$COLQUERY" --store "$work/no-such-store" approval-queue --year 2025
 expect_rc "colquery on a missing store" 3 "$rc" "$err"
-for tool in "$COLLOAD" "$COLQUERY"; do
+for tool in "$COLLOAD" "$COLQUERY" "$COLGEN"; do
   run rc "$tool" --help; expect_rc "$(basename "$tool") --help" 0 "$rc" "$err"
   if [[ -s $work/out ]]; then pass "$(basename "$tool") --help prints usage"; else fail "$(basename "$tool") --help prints nothing"; fi
 done
@@ -191,7 +245,8 @@ f=$work/rejects-in.copy
 bad_line=$(row fact_agent_query 0=900005 6=oops)
 { row fact_agent_query 0=900003; printf '%s\n' "$bad_line"; row fact_agent_query 0=900004; } >"$f"
 run rc "$COLLOAD" --store "$store" --rejects "$work/rejects.txt" fact_agent_query "$f"
-expect_rc "--rejects with one bad line" "0|1" "$rc" "$err"
+expect_rc "--rejects with one bad line exits 1 (for cron)" 1 "$rc" "$err"
+expect_msg "--rejects: the summary counts the rejected line" "1 rejected" "$err"
 if [[ -f $work/rejects.txt ]] && grep -qF -- "$bad_line" "$work/rejects.txt"; then
   pass "--rejects: the bad line is in the rejects file verbatim"
 else

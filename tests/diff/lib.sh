@@ -48,6 +48,16 @@ expect_rc() {
   return 0
 }
 
+# expect_msg NAME TEXT FILE: FILE (a captured stderr) contains TEXT literally.
+expect_msg() {
+  if grep -qF -- "$2" "$3"; then
+    pass "$1"
+  else
+    fail "$1: expected '$2' in: $(head -c 300 "$3")"
+  fi
+  return 0
+}
+
 have_engine() {
   [[ -x $COLLOAD && -x $COLQUERY ]]
 }

@@ -98,11 +98,11 @@ engine_checks() { # NAME DIR(pg exports) DB START DAYS
   done
   for pass_no in 1 2; do # the second pass must change nothing
     for t in "${tables[@]}"; do
-      rc=0; "$COLLOAD" --store "$s_text" --format text "$t" "$pgx/$t.copy" >/dev/null 2>"$err" || rc=$?
+      rc=0; "$COLLOAD" --store "$s_text" --create --format text "$t" "$pgx/$t.copy" >/dev/null 2>"$err" || rc=$?
       expect_rc "$name: load$pass_no text $t" 0 "$rc" "$err"
-      rc=0; "$COLLOAD" --store "$s_csv" "$t" "$pgx/$t.csv" >/dev/null 2>"$err" || rc=$?
+      rc=0; "$COLLOAD" --store "$s_csv" --create "$t" "$pgx/$t.csv" >/dev/null 2>"$err" || rc=$?
       expect_rc "$name: load$pass_no csv $t" 0 "$rc" "$err"
-      rc=0; "$COLLOAD" --store "$s_plain" "$t" "$plain/$t.txt" >/dev/null 2>"$err" || rc=$?
+      rc=0; "$COLLOAD" --store "$s_plain" --create "$t" "$plain/$t.txt" >/dev/null 2>"$err" || rc=$?
       expect_rc "$name: load$pass_no plain-copy $t" 0 "$rc" "$err"
     done
     for store in "$s_text" "$s_csv" "$s_plain"; do

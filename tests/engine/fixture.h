@@ -133,7 +133,7 @@ static inline char *fx_report_csv(colstore_store *st, const char *name,
 }
 
 /* fx_dump() - dump a table as text or csv (caller frees). */
-static inline char *fx_dump(colstore_store *st, const char *table, int format)
+static inline char *fx_dump(colstore_store *st, const char *table, enum colstore_format format)
 {
     char *buf = NULL;
     size_t len = 0;

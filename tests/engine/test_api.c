@@ -29,8 +29,12 @@ Test(api, reports_equal_hand_computed_values)
     char *dir;
     colstore_store *st = open_loaded(&dir);
     colstore_error err;
-    colstore_report_params p = {.days = -1, .as_of = "2025-03-03", .year = 2025, .from = "2025-03-01",
-                                .to = "2025-03-03"};
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+    p.days = -1;
+    p.as_of = "2025-03-03";
+    p.year = 2025;
+    p.from = "2025-03-01";
+    p.to = "2025-03-03";
     char *csv = fx_report_csv(st, "agent-performance", &p, &err);
     cr_assert_not_null(csv, "%s", err.message);
     cr_assert_str_eq(csv, fx_agent_performance_csv);
@@ -61,7 +65,9 @@ Test(api, result_cursor_gives_numbers_and_text)
     char *dir;
     colstore_store *st = open_loaded(&dir);
     colstore_error err;
-    colstore_report_params p = {.days = -1, .as_of = "2025-03-03"};
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+    p.days = -1;
+    p.as_of = "2025-03-03";
     colstore_result *r = NULL;
     cr_assert_eq(colstore_report(st, "agent-performance", &p, &r, &err), COLSTORE_OK, "%s",
                  err.message);
@@ -254,12 +260,16 @@ Test(api, bad_arguments_are_errors_not_crashes)
     colstore_result *r = NULL;
     cr_assert_eq(colstore_report(w, "no-such-report", NULL, &r, &err), COLSTORE_EINVAL);
     cr_assert_null(r);
-    colstore_report_params p = {.days = -1, .as_of = "2025-02-30"};
-    cr_assert_eq(colstore_report(w, "agent-performance", &p, &r, &err), COLSTORE_EINVAL);
-    cr_assert_str_eq(err.message, "--as-of: invalid date \"2025-02-30\"");
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+    p.days = -1;
+    p.as_of = "2025-02-30";
+    /* a parameter's value is bad input, named as the parameter (not a CLI flag) */
+    cr_assert_eq(colstore_report(w, "agent-performance", &p, &r, &err), COLSTORE_EINPUT);
+    cr_assert_str_eq(err.message, "as_of: invalid date \"2025-02-30\" (expected YYYY-MM-DD)");
     cr_assert_eq(colstore_dump(w, "no_such_table", COLSTORE_FORMAT_TEXT, stdout, &err),
                  COLSTORE_EINVAL);
-    cr_assert_eq(colstore_dump(w, "dim_agent", 42, stdout, &err), COLSTORE_EINVAL);
+    cr_assert_eq(colstore_dump(w, "dim_agent", (enum colstore_format)42, stdout, &err),
+                 COLSTORE_EINVAL);
     colstore_close(w);
 
     colstore_store *ro = NULL;
@@ -336,13 +346,14 @@ Test(api, zero_days_is_the_single_day_as_of)
     free(dir);
 }
 
-static void count_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows)
+static int count_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t rows)
 {
     uint64_t *seen = ctx;
     seen[0]++;
     seen[1] = bytes;
     seen[2] = total;
     seen[3] = rows;
+    return 0;
 }
 
 Test(api, progress_callback_reports_bytes_and_rows)
@@ -352,7 +363,9 @@ Test(api, progress_callback_reports_bytes_and_rows)
     colstore_error err;
     cr_assert_eq(colstore_open(dir, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err), COLSTORE_OK);
     uint64_t seen[4] = {0};
-    colstore_load_options o = {.progress = count_progress, .progress_ctx = seen};
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
+    o.progress = count_progress;
+    o.progress_ctx = seen;
     cr_assert_eq(colstore_load_buffer(st, "dim_time", fx_dim_time, strlen(fx_dim_time), "t", &o,
                                       NULL, &err),
                  COLSTORE_OK, "%s", err.message);
@@ -372,7 +385,8 @@ Test(api, load_time_fills_default_now_columns)
     cr_assert_eq(colstore_open(dir, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err), COLSTORE_OK);
     /* a CSV export without valid_from / valid_to / is_current: their defaults apply */
     const char users[] = "user_key,user_id,user_type,team\n7,zoe,annotator,\n";
-    colstore_load_options o = {.load_time_us = INT64_C(1748746800000000)}; /* 2025-06-01 03:00 */
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
+    o.load_time_us = INT64_C(1748746800000000); /* 2025-06-01 03:00 */
     cr_assert_eq(colstore_load_buffer(st, "dim_user", users, strlen(users), "u.csv", &o, NULL,
                                       &err),
                  COLSTORE_OK, "%s", err.message);

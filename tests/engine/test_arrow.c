@@ -10,8 +10,12 @@ static colstore_result *report(const char *name, char **dir)
     colstore_error err;
     cr_assert_eq(colstore_open(*dir, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err), COLSTORE_OK);
     cr_assert_eq(fx_load_all(st, &err), COLSTORE_OK, "%s", err.message);
-    colstore_report_params p = {.days = -1, .as_of = "2025-03-03", .year = 2025, .from = "2025-03-01",
-                                .to = "2025-03-03"};
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+    p.days = -1;
+    p.as_of = "2025-03-03";
+    p.year = 2025;
+    p.from = "2025-03-01";
+    p.to = "2025-03-03";
     colstore_result *r = NULL;
     cr_assert_eq(colstore_report(st, name, &p, &r, &err), COLSTORE_OK, "%s", err.message);
     colstore_close(st); /* results outlive the store */

@@ -33,7 +33,8 @@ Test(load_stream, late_rows_merge_into_days_already_written)
 {
     char *dir;
     colstore_store *st = dims_only(&dir);
-    colstore_load_options o = {.max_staged_rows = 1};
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
+    o.max_staged_rows = 1;
     colstore_load_stats stats;
     colstore_error err;
     int rc = colstore_load_buffer(st, "fact_agent_query", shuffled, strlen(shuffled), "q", &o,
@@ -45,7 +46,10 @@ Test(load_stream, late_rows_merge_into_days_already_written)
     cr_assert_str_eq(dump, fx_fact_agent_query);
     free(dump);
     /* the materialized aggregates equal a recomputation */
-    colstore_report_params p = {.days = -1, .from = "2025-03-01", .to = "2025-03-03"};
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+    p.days = -1;
+    p.from = "2025-03-01";
+    p.to = "2025-03-03";
     char *stored = fx_report_csv(st, "daily-agg", &p, &err);
     p.recompute = true;
     char *fresh = fx_report_csv(st, "daily-agg", &p, &err);
@@ -68,7 +72,8 @@ Test(load_stream, duplicate_key_inside_one_export)
 {
     char *dir;
     colstore_store *st = dims_only(&dir);
-    colstore_load_options o = {.max_staged_rows = 1};
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
+    o.max_staged_rows = 1;
     colstore_load_stats stats;
     colstore_error err;
     const char same[] =

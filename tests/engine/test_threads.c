@@ -52,7 +52,9 @@ static char *time_export(void)
 
 static long total_rows(colstore_store *st, colstore_error *err)
 {
-    colstore_report_params p = {.as_of = "2025-03-31", .days = 40};
+    colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
+    p.as_of = "2025-03-31";
+    p.days = 40;
     colstore_result *r = NULL;
     if (colstore_report(st, "agent-performance", &p, &r, err) != COLSTORE_OK) return -1;
     long total = 0;
