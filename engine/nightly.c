@@ -198,29 +198,49 @@ static bool input_present(const colstore_nightly_input *in)
     return in->path != NULL || in->buf != NULL;
 }
 
+/* The first version of colstore_nightly_options ended with `feedback`. */
+#define NIGHTLY_OPTIONS_V1_SIZE \
+    (offsetof(colstore_nightly_options, feedback) + sizeof(colstore_nightly_input))
+
+/* The arguments of colstore_nightly(): *o receives the caller's options read by size. */
+static int check_nightly_args(colstore_store *store,
+                              const colstore_nightly_options *opts,
+                              colstore_nightly_options *o,
+                              struct cs_error *e)
+{
+    *o = (colstore_nightly_options)COLSTORE_NIGHTLY_OPTIONS_INIT;
+    if (store == NULL || opts == NULL)
+        return cs_error_set(e, CS_EINVAL, "nightly: store and options are required");
+    int rc = cs_engine_read_options(o, sizeof(*o), opts, NIGHTLY_OPTIONS_V1_SIZE,
+                                    "colstore_nightly_options", e);
+    if (rc != CS_OK) return rc;
+    if (!(store->flags & COLSTORE_WRITABLE))
+        return cs_error_set(e, CS_EINVAL, "nightly: the store was opened read-only");
+    const colstore_nightly_input *ins[CS_NI_COUNT] = {&o->agents, &o->queries, &o->approvals,
+                                                      &o->feedback};
+    for (int i = 0; i < CS_NI_COUNT; i++) {
+        if (ins[i]->format < COLSTORE_FORMAT_AUTO || ins[i]->format > COLSTORE_FORMAT_CSV)
+            return cs_error_set(e, CS_EINVAL, "nightly: invalid format %d", (int)ins[i]->format);
+    }
+    return CS_OK;
+}
+
 int colstore_nightly(colstore_store *store,
-                     const colstore_nightly_options *opts,
+                     const colstore_nightly_options *caller_opts,
                      colstore_nightly_stats *stats,
                      colstore_error *err)
 {
-    if (store == NULL || opts == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: store and options are required");
-    if (opts->size < offsetof(colstore_nightly_options, feedback) + sizeof(opts->feedback))
-        return cs_engine_fail(err, COLSTORE_EINVAL,
-                              "nightly: options size %zu is too small "
-                              "(use COLSTORE_NIGHTLY_OPTIONS_INIT)",
-                              opts->size);
-    if (!(store->flags & COLSTORE_WRITABLE))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: the store was opened read-only");
+    colstore_nightly_options opts_copy;
+    struct cs_error e = {0};
+    int rc = check_nightly_args(store, caller_opts, &opts_copy, &e);
+    if (rc != CS_OK) return cs_engine_return(err, rc, &e);
+    const colstore_nightly_options *opts = &opts_copy;
     const colstore_nightly_input *ins[CS_NI_COUNT] = {&opts->agents, &opts->queries,
                                                       &opts->approvals, &opts->feedback};
     struct cs_night_input in[CS_NI_COUNT];
     memset(in, 0, sizeof(in));
     for (int i = 0; i < CS_NI_COUNT; i++) {
         const colstore_nightly_input *x = ins[i];
-        if (x->format < COLSTORE_FORMAT_AUTO || x->format > COLSTORE_FORMAT_CSV)
-            return cs_engine_fail(err, COLSTORE_EINVAL, "nightly: invalid format %d",
-                                  (int)x->format);
         in[i].present = input_present(x);
         in[i].path = x->path;
         in[i].buf = x->buf;
@@ -235,14 +255,8 @@ int colstore_nightly(colstore_store *store,
         in[i].header = in[i].format == CS_FMT_CSV && !x->no_header;
     }
     colstore_nightly_stats st;
-    struct cs_error e = {0};
     const int64_t lt = opts->load_time_us != 0 ? opts->load_time_us : now_us();
-    const int rc = cs_nightly_run(store, lt, opts->rejects_path, in, &st, &e);
+    rc = cs_nightly_run(store, lt, opts->rejects_path, in, &st, &e);
     copy_stats(stats, &st);
-    if (rc != CS_OK) return cs_engine_error(err, &e);
-    if (err != NULL) {
-        err->code = COLSTORE_OK;
-        err->message[0] = '\0';
-    }
-    return COLSTORE_OK;
+    return cs_engine_return(err, rc, &e);
 }
