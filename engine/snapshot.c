@@ -9,15 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cs_engine_ok(colstore_error *err)
-{
-    if (err != NULL) {
-        err->code = COLSTORE_OK;
-        err->message[0] = '\0';
-    }
-    return COLSTORE_OK;
-}
-
 /* ---- snapshots ---- */
 
 void cs_engine_snap_ref(colstore_snapshot *s)
