@@ -80,7 +80,7 @@ static void assert_unchanged(void)
 
 static int load_with_rejects(const char *input, const char *rejects, colstore_error *err)
 {
-    colstore_load_options o = {0};
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
     o.format = COLSTORE_FORMAT_TEXT;
     o.rejects_path = rejects;
     return colstore_load_path(st, "fact_agent_query", input, &o, NULL, err);
@@ -174,7 +174,7 @@ Test(rejects, existing_file_replaced_after_the_checks, .init = setup, .fini = te
                         "and a second one\n");
     colstore_error err;
     colstore_load_stats stats;
-    colstore_load_options o = {0};
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
     o.format = COLSTORE_FORMAT_TEXT;
     o.rejects_path = rejects;
     cr_assert_eq(colstore_load_path(st, "fact_agent_query", input, &o, &stats, &err), COLSTORE_OK,
