@@ -55,7 +55,7 @@ psql_ -d "$db" -c "COPY dim_time FROM STDIN" <"$ops/dim_time.copy"
 s_text=$work/store-text s_csv=$work/store-csv s_pull=$work/store-pull
 err=$work/err
 for s in "$s_text" "$s_csv" "$s_pull"; do
-  rc=0; "$COLLOAD" --store "$s" dim_time "$ops/dim_time.copy" >/dev/null 2>"$err" || rc=$?
+  rc=0; "$COLLOAD" --store "$s" --create dim_time "$ops/dim_time.copy" >/dev/null 2>"$err" || rc=$?
   expect_rc "load dim_time into $(basename "$s")" 0 "$rc" "$err"
 done
 
@@ -159,7 +159,7 @@ night() {
     INSERT INTO agent_approvals SELECT * FROM stage_approvals ON CONFLICT DO NOTHING;
     INSERT INTO agent_feedback SELECT * FROM stage_feedback ON CONFLICT DO NOTHING" >/dev/null
   rc=0
-  "$COLLOAD" --store "$s_pull" pull --dsn "dbname=$db" --load-time "$lt" >/dev/null 2>"$err" || rc=$?
+  "$COLLOAD" --store "$s_pull" --create pull --dsn "dbname=$db" --load-time "$lt" >/dev/null 2>"$err" || rc=$?
   expect_rc "$tag: colload pull" 0 "$rc" "$err"
 }
 
@@ -204,7 +204,7 @@ snap_pull() { local t; for t in "${tables[@]}" agg_agent_daily_performance; do
 snap_pull "$work/pull-before"
 pull_fails() { # NAME WANT_MESSAGE DSN
   local rc=0
-  "$COLLOAD" --store "$s_pull" pull --dsn "$3" >/dev/null 2>"$err" || rc=$?
+  "$COLLOAD" --store "$s_pull" --create pull --dsn "$3" >/dev/null 2>"$err" || rc=$?
   expect_rc "pull: $1: exit 3" 3 "$rc" "$err"
   if grep -q -- "$2" "$err"; then pass "pull: $1: message"; else fail "pull: $1: message: $(cat "$err")"; fi
   snap_pull "$work/pull-after"
@@ -227,7 +227,7 @@ psql_ -d "$odb" -c "CREATE TABLE agent_feedback (LIKE stage_feedback);
   CREATE VIEW agent_queries AS SELECT * FROM q_rows UNION ALL SELECT * FROM stall()" >/dev/null
 psql_ -d "$odb" -c "COPY q_rows FROM STDIN" <"$ops/night-001/agent_queries.copy"
 rc=0
-"$COLLOAD" --store "$s_pull" pull --dsn "dbname=$odb application_name=colload_pull_test" \
+"$COLLOAD" --store "$s_pull" --create pull --dsn "dbname=$odb application_name=colload_pull_test" \
   >/dev/null 2>"$err" &
 pid=$!
 killed=0
