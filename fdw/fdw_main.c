@@ -1,0 +1,25 @@
+/*
+ * colstore_fdw: the store as PostgreSQL foreign tables (docs/sql.md). This file is the
+ * module's entry: the magic block and the handler that hands PostgreSQL the callbacks defined
+ * in the other files (fdw_import.c, fdw_plan.c, fdw_scan.c, fdw_modify.c).
+ */
+#include "fdw/fdw.h"
+
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+#include "nodes/nodes.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(colstore_fdw_handler);
+
+Datum colstore_fdw_handler(PG_FUNCTION_ARGS)
+{
+    (void)fcinfo;
+    FdwRoutine *r = makeNode(FdwRoutine);
+    cs_fdw_plan_routines(r);
+    cs_fdw_scan_routines(r);
+    cs_fdw_import_routines(r);
+    cs_fdw_modify_routines(r);
+    PG_RETURN_POINTER(r);
+}

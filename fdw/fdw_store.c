@@ -1,0 +1,146 @@
+/*
+ * This backend's store handles, one per foreign server. A handle maps the store's data files,
+ * so queries after the first find their pages mapped already; it is opened on first use and
+ * kept for the life of the backend. ALTER SERVER (a new `store`) marks the handles stale: a
+ * stale handle is closed once no running query holds it, and the next query opens the new
+ * path. A query holds a handle from its first scan until its memory context goes away, which
+ * also happens on an error or a cancel, so a handle is never leaked nor closed under a scan.
+ */
+#include "fdw/fdw.h"
+
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+struct cs_fdw_store {
+    struct cs_fdw_store *next;
+    Oid serverid;
+    char *path; /* in TopMemoryContext */
+    colstore_store *store;
+    int holders; /* queries holding the handle */
+    bool stale;  /* the server changed: close when no query holds it */
+};
+
+static struct cs_fdw_store *handles;
+static bool callback_registered;
+
+static void close_handle(struct cs_fdw_store *h)
+{
+    struct cs_fdw_store **pp = &handles;
+    while (*pp != h)
+        pp = &(*pp)->next;
+    *pp = h->next;
+    colstore_close(h->store);
+    pfree(h->path);
+    pfree(h);
+}
+
+static void on_server_change(Datum arg, int cacheid, uint32 hashvalue)
+{
+    (void)arg;
+    (void)cacheid;
+    (void)hashvalue;
+    /* Which server changed is not worth finding out: every handle is reopened lazily. */
+    struct cs_fdw_store *h = handles;
+    while (h != NULL) {
+        struct cs_fdw_store *next = h->next;
+        h->stale = true;
+        if (h->holders == 0) close_handle(h);
+        h = next;
+    }
+}
+
+struct holder {
+    MemoryContextCallback cb;
+    struct cs_fdw_store *h;
+};
+
+static void release_handle(void *arg)
+{
+    struct cs_fdw_store *h = ((struct holder *)arg)->h;
+    h->holders--;
+    if (h->stale && h->holders == 0) close_handle(h);
+}
+
+static struct cs_fdw_store *open_handle(Oid serverid, const char *path)
+{
+    colstore_error err;
+    colstore_store *st = NULL;
+    if (colstore_open(path, COLSTORE_READ_ONLY, &st, &err) != COLSTORE_OK)
+        cs_fdw_raise(&err, "opening the store of a colstore_fdw server");
+    struct cs_fdw_store *h = MemoryContextAllocZero(TopMemoryContext, sizeof(*h));
+    h->serverid = serverid;
+    h->path = MemoryContextStrdup(TopMemoryContext, path);
+    h->store = st;
+    h->next = handles;
+    handles = h;
+    return h;
+}
+
+colstore_store *cs_fdw_store_acquire(Oid serverid, MemoryContext owner)
+{
+    if (!callback_registered) {
+        CacheRegisterSyscacheCallback(FOREIGNSERVEROID, on_server_change, (Datum)0);
+        callback_registered = true;
+    }
+    char *path = cs_fdw_server_store(serverid);
+    struct cs_fdw_store *h = handles;
+    while (h != NULL && (h->serverid != serverid || h->stale || strcmp(h->path, path) != 0))
+        h = h->next;
+    /* Allocated first: once the handle is counted, nothing can fail before the release is
+     * registered. */
+    struct holder *hold = MemoryContextAllocZero(owner, sizeof(*hold));
+    if (h == NULL) h = open_handle(serverid, path);
+    hold->h = h;
+    hold->cb.func = release_handle;
+    hold->cb.arg = hold;
+    h->holders++;
+    MemoryContextRegisterResetCallback(owner, &hold->cb);
+    return h->store;
+}
+
+/* ---- One snapshot per query ---- */
+
+/* The snapshots of running queries, one per (query, server): every scan of a query (a fact
+ * table and its dimensions, subqueries, both sides of a self-join) reads the same committed
+ * state, whatever loads commit while it runs. Closed with the query's memory. */
+struct query_snap {
+    MemoryContextCallback cb;
+    struct query_snap *next;
+    MemoryContext query_cxt;
+    Oid serverid;
+    colstore_snapshot *snap;
+};
+
+static struct query_snap *query_snaps;
+
+static void close_query_snap(void *arg)
+{
+    struct query_snap *q = arg;
+    struct query_snap **pp = &query_snaps;
+    while (*pp != NULL && *pp != q)
+        pp = &(*pp)->next;
+    if (*pp == q) *pp = q->next;
+    colstore_snapshot_close(q->snap);
+}
+
+colstore_snapshot *
+cs_fdw_query_snapshot(MemoryContext query_cxt, Oid serverid, bool have_version, uint64 version)
+{
+    for (struct query_snap *q = query_snaps; q != NULL; q = q->next)
+        if (q->query_cxt == query_cxt && q->serverid == serverid) return q->snap;
+    colstore_store *store = cs_fdw_store_acquire(serverid, query_cxt);
+    struct query_snap *q = MemoryContextAllocZero(query_cxt, sizeof(*q));
+    colstore_error err;
+    int rc = have_version ? colstore_snapshot_open_version(store, version, &q->snap, &err)
+                          : colstore_snapshot_open(store, &q->snap, &err);
+    if (rc != COLSTORE_OK) cs_fdw_raise(&err, "opening a snapshot of the store");
+    q->query_cxt = query_cxt;
+    q->serverid = serverid;
+    q->cb.func = close_query_snap;
+    q->cb.arg = q;
+    MemoryContextRegisterResetCallback(query_cxt, &q->cb);
+    q->next = query_snaps;
+    query_snaps = q;
+    return q->snap;
+}

@@ -1,0 +1,138 @@
+# Sourced by the foreign-table tests (tests/fdw/*.sh): the build under test, installing the
+# extension, a data set loaded both natively and into a store, and comparisons between the
+# native tables (search_path=public) and the foreign ones (search_path=analytics).
+#   COLSTORE_BUILD_DIR       the CMake build holding tools/ and fdw/ (default: build)
+#   COLSTORE_FDW_NO_INSTALL  1: do not install the extension (it is installed already)
+here_fdw=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build_dir=${COLSTORE_BUILD_DIR:-$(cd "$here_fdw/../.." && pwd)/build}
+export COLSTORE_BIN_DIR=${COLSTORE_BIN_DIR:-$build_dir/tools}
+# shellcheck source=tests/diff/lib.sh
+source "$here_fdw/../diff/lib.sh"
+# Debian's interpreter, which has python3-psycopg (not whatever python3 comes first in PATH).
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+all_tables=("${tables[@]}" agg_agent_daily_performance)
+
+key_of() {
+  case $1 in
+    dim_agent) echo agent_key ;;
+    dim_time) echo time_key ;;
+    dim_conversation) echo conv_key ;;
+    dim_user) echo user_key ;;
+    fact_agent_query) echo query_key ;;
+    fact_approval) echo approval_key ;;
+    fact_training) echo training_key ;;
+    agg_agent_daily_performance) echo "agent_key, time_key" ;;
+  esac
+}
+
+day() { date -u -d "$1 $2 days" +%F; } # day 2025-01-01 -3 → 2024-12-29
+
+fdw_setup() {
+  if [[ ! -f $build_dir/fdw/colstore_fdw.so ]]; then
+    echo "$(basename "$0"): no $build_dir/fdw/colstore_fdw.so (build it, or set COLSTORE_BUILD_DIR)" >&2
+    exit 2
+  fi
+  if [[ ${COLSTORE_FDW_NO_INSTALL:-0} != 1 ]]; then
+    cmake --install "$build_dir" --component colstore_fdw >/dev/null
+  fi
+  if ! "$PYTHON" -c 'import psycopg' 2>/dev/null; then
+    echo "$(basename "$0"): $PYTHON has no psycopg (apt-get install python3-psycopg)" >&2
+    exit 2
+  fi
+}
+
+# split_reference: reference.sql's four statements into $work/ref-NAME.sql.
+split_reference() {
+  awk -v dir="$work" '
+    /^-- (agent-performance|approval-queue|training-quality|daily-agg)  \(/ { out = dir "/ref-" $2 ".sql" }
+    out != "" { print > out }' "$repo/tests/sql/reference.sql"
+}
+
+# psql_in SCHEMA ARGS...: psql with search_path set to SCHEMA.
+psql_in() {
+  local schema=$1
+  shift
+  PGOPTIONS="-c client_min_messages=warning -c search_path=$schema" psql -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# fdw_dataset NAME SEED ROWS START DAYS DB: exports → native tables of DB and a store, whose
+# tables are imported into DB's schema analytics through server `warehouse`.
+fdw_dataset() {
+  local name=$1 seed=$2 rows=$3 start=$4 ndays=$5 db=$6 t
+  local gen=$work/$name/gen store=$work/$name/store
+  mkdir -p "$gen"
+  "$COLGEN" --out "$gen" --rows "$rows" --seed "$seed" --start "$start" --days "$ndays" \
+    --format text >/dev/null || return 1
+  pg_fresh_db "$db"
+  pg_load "$db" text "$gen"
+  psql_ -d "$db" -v from="$(day "$start" -7)" -v to="$(day "$start" $((ndays + 6)))" \
+    -f "$work/ref-daily-agg.sql" >/dev/null || return 1
+  for t in "${tables[@]}"; do
+    "$COLLOAD" --store "$store" --format text "$t" "$gen/$t.copy" >/dev/null || return 1
+  done
+  # the server runs as another user (postgres) when the tests run as root
+  chmod a+rX "$work" "$work/$name" && chmod -R a+rX "$store"
+  psql_ -d "$db" <<SQL || return 1
+CREATE EXTENSION colstore_fdw;
+CREATE SERVER warehouse FOREIGN DATA WRAPPER colstore_fdw OPTIONS (store '$store');
+CREATE SCHEMA analytics;
+IMPORT FOREIGN SCHEMA colstore FROM SERVER warehouse INTO analytics;
+SQL
+}
+
+# both_copy NAME DB SQL: the SQL's output under search_path public and analytics, byte-equal.
+both_copy() {
+  local name=$1 db=$2 sql=$3 rc=0
+  psql_in public -d "$db" -c "$sql" >"$work/native.out" 2>&1 || rc=$?
+  psql_in analytics -d "$db" -c "$sql" >"$work/foreign.out" 2>&1 || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    fail "$name: failed"
+    head -n 5 "$work/native.out" "$work/foreign.out" >&2
+    return 0
+  fi
+  same "$name" "$work/native.out" "$work/foreign.out"
+}
+
+# both_ref NAME DB REPORT PSQL_VARS...: a statement of reference.sql, unchanged, through
+# psql --csv on the native tables and on the foreign ones.
+both_ref() {
+  local name=$1 db=$2 rep=$3 rc=0
+  shift 3
+  psql_in public --csv "$@" -d "$db" -f "$work/ref-$rep.sql" >"$work/native.out" 2>&1 || rc=$?
+  psql_in analytics --csv "$@" -d "$db" -f "$work/ref-$rep.sql" >"$work/foreign.out" 2>&1 || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    fail "$name: failed"
+    head -n 5 "$work/native.out" "$work/foreign.out" >&2
+    return 0
+  fi
+  same "$name" "$work/native.out" "$work/foreign.out"
+}
+
+# compare_queries NAME DB FILE: every query of FILE (one a line) native vs foreign.
+compare_queries() {
+  local name=$1 db=$2 file=$3 line
+  while IFS= read -r line; do
+    case $line in
+      "ok "*) passed=$((passed + 1)); [[ ${VERBOSE:-0} == 1 ]] && echo "ok   $name: ${line#ok }" ;;
+      "FAIL "*) fail "$name: ${line#FAIL }" ;;
+      *) echo "$line" >&2 ;;
+    esac
+  done < <("$PYTHON" "$here_fdw/compare.py" --dsn "dbname=$db" --native public --foreign analytics \
+    ${COMPARE_ARGS:-} "$file" 2>&1 || true)
+}
+
+# explain_checks NAME DB START: EXPLAIN shows pushed conditions and pruned partitions.
+explain_checks() {
+  local name=$1 db=$2 start=$3 tk
+  tk=$(date -u -d "$start 3 days" +%Y%m%d)
+  local out=$work/explain.out
+  psql_in analytics -d "$db" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+    SELECT count(*) FROM fact_agent_query WHERE time_key BETWEEN $tk AND $tk + 1 AND latency_ms > 100" >"$out" 2>&1 || true
+  if grep -q "Engine Filter: .*latency_ms > 100" "$out" && grep -Eq "Partitions: 2 of [0-9]+ read" "$out"; then
+    pass "$name: EXPLAIN shows the pushed filter and 2 partitions read"
+  else
+    fail "$name: EXPLAIN does not show the pushed filter and 2 partitions read"
+    sed 's/^/    /' "$out" >&2
+  fi
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The foreign tables against native tables, byte for byte (docs/sql.md, docs/testing.md).
+#
+#   tests/fdw/run.sh [--quick]     (COLSTORE_BUILD_DIR=build by default)
+#
+# Installs colstore_fdw from the build (cmake --install BUILD --component colstore_fdw; skipped
+# with COLSTORE_FDW_NO_INSTALL=1), starts the private server when none runs, and for each data
+# set below:
+#  1. generates exports with colgen, loads them into native tables (COPY FROM, the seed's DDL
+#     and indexes) and into a store (colload); the native agg_agent_daily_performance is filled
+#     by reference.sql's daily-agg statement over the whole range;
+#  2. in the same database, imports the store's tables into schema `analytics`
+#     (IMPORT FOREIGN SCHEMA colstore FROM SERVER warehouse INTO analytics);
+#  3. compares, between search_path=public (native) and search_path=analytics (foreign):
+#     `COPY (SELECT * FROM t ORDER BY key) TO STDOUT` of every table, in text and CSV; the three
+#     report statements of reference.sql, unchanged, through psql --csv for several windows;
+#     and generated ad-hoc queries (tests/fdw/gen_queries.py: filters, joins, GROUP BY,
+#     aggregates, ORDER BY, LIMIT, NULLs), each through COPY (...) TO STDOUT;
+#  4. checks EXPLAIN: the conditions pushed, partitions pruned by time_key.
+# The BI-style browse (bi_browse.py) runs on the first data set. --quick: the first data set,
+# fewer queries.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/fdw/lib.sh
+source "$here/lib.sh"
+
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+# name seed rows start days queries
+datasets=(
+  "base 1 4000 2025-01-01 60 120"   # SCD-2 cuts, one-row and empty days, NULL-heavy columns
+  "yearend 3 3000 2025-12-05 50 60" # two years, ISO week 1 in December
+  "denser 11 6000 2028-02-20 20 40" # ~300 rows a day, 2028-02-29
+)
+((quick)) && datasets=("base 1 4000 2025-01-01 60 60")
+
+fdw_setup
+make_work
+trap cleanup_lib EXIT
+pg_ensure
+split_reference
+
+for ds in "${datasets[@]}"; do
+  read -r name seed rows start ndays nq <<<"$ds"
+  db=colstore_fdw_$name
+  if ! fdw_dataset "$name" "$seed" "$rows" "$start" "$ndays" "$db"; then
+    fail "$name: data set could not be prepared"
+    continue
+  fi
+
+  for t in "${all_tables[@]}"; do
+    q="SELECT * FROM $t ORDER BY $(key_of "$t")"
+    both_copy "$name: SELECT * FROM $t ORDER BY key (text)" "$db" "COPY ($q) TO STDOUT"
+    both_copy "$name: SELECT * FROM $t ORDER BY key (csv)" "$db" "COPY ($q) TO STDOUT WITH (FORMAT csv, HEADER)"
+  done
+
+  last=$(day "$start" $((ndays - 1)))
+  mid=$(day "$start" $((ndays / 2)))
+  for as_of in "$last" "$mid" "$(day "$start" 2)" "$(day "$start" -10)"; do
+    for days in 7 30 0; do
+      both_ref "$name: agent-performance as_of=$as_of days=$days" "$db" agent-performance \
+        -v as_of="$as_of" -v days="$days"
+      both_ref "$name: training-quality as_of=$as_of days=$days" "$db" training-quality \
+        -v as_of="$as_of" -v days="$days"
+    done
+  done
+  for year in $((${start%%-*} - 1)) "${start%%-*}" "${last%%-*}"; do
+    both_ref "$name: approval-queue year=$year" "$db" approval-queue -v year="$year"
+  done
+
+  "$PYTHON" "$here/gen_queries.py" --dsn "dbname=$db" --seed "$seed" --count "$nq" >"$work/$name.queries.sql"
+  compare_queries "$name: generated" "$db" "$work/$name.queries.sql"
+
+  explain_checks "$name" "$db" "$start"
+  if [[ $name == base || $quick == 1 ]]; then
+    rc=0
+    "$PYTHON" "$here/bi_browse.py" --dsn "dbname=$db" --schema analytics --native public \
+      >"$work/bi.out" 2>&1 || rc=$?
+    if [[ $rc -eq 0 ]]; then pass "$name: BI browse"; else fail "$name: BI browse"; sed 's/^/    /' "$work/bi.out" | head -n 40 >&2; fi
+  fi
+  psql_ -d postgres -c "DROP DATABASE \"$db\""
+done
+
+finish
