@@ -40,10 +40,11 @@ struct cs_fdw_store;
 colstore_store *cs_fdw_store_acquire(Oid serverid, MemoryContext owner);
 
 /* cs_fdw_query_snapshot() - the snapshot every scan of server serverid in the query whose
- * memory is query_cxt reads: opened by the first scan (the newest version, or `version` when
- * have_version: a parallel worker reads its leader's), closed with query_cxt. */
-colstore_snapshot *
-cs_fdw_query_snapshot(MemoryContext query_cxt, Oid serverid, bool have_version, uint64 version);
+ * memory is query_cxt reads: opened by the first scan (the newest version; in a parallel
+ * worker, its leader's), closed with query_cxt. */
+colstore_snapshot *cs_fdw_query_snapshot(MemoryContext query_cxt, Oid serverid);
+/* cs_fdw_define_settings() - the module's settings (_PG_init). */
+void cs_fdw_define_settings(void);
 
 /* cs_fdw_raise() - report an engine error as a PostgreSQL ERROR with the engine's message and
  * the SQLSTATE of its code (fdw_error.c); `what` says what was being done. */

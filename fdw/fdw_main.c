@@ -11,6 +11,13 @@
 
 PG_MODULE_MAGIC;
 
+PGDLLEXPORT void _PG_init(void);
+
+void _PG_init(void)
+{
+    cs_fdw_define_settings();
+}
+
 PG_FUNCTION_INFO_V1(colstore_fdw_handler);
 
 Datum colstore_fdw_handler(PG_FUNCTION_ARGS)

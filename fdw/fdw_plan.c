@@ -19,6 +19,7 @@
 #include "foreign/fdwapi.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/cost.h"
+#include "optimizer/paths.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
@@ -86,6 +87,34 @@ static void get_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
     baserel->fdw_private = ps;
 }
 
+/* Rows a participant of a parallel scan reads before the parallel machinery pays. */
+#define CS_FDW_PARALLEL_MIN_ROWS 100000.0
+
+/* A parallel-aware path: the participants claim the kept partitions one at a time (fdw_scan.c),
+ * so the table's work divides by the participants, as PostgreSQL divides a seq scan's. */
+static void add_partial_path_if_worth(
+    PlannerInfo *root, RelOptInfo *baserel, const struct plan_state *ps, Cost startup, Cost run)
+{
+    if (!baserel->consider_parallel || !ps->table.partitioned || ps->parts_kept < 2 ||
+        ps->scanned_rows < CS_FDW_PARALLEL_MIN_ROWS)
+        return;
+    int workers = ps->scanned_rows >= 3 * CS_FDW_PARALLEL_MIN_ROWS ? 2 : 1;
+    workers = Min(workers, max_parallel_workers_per_gather);
+    workers = Min(workers, (int)ps->parts_kept - 1);
+    if (workers <= 0) return;
+    /* PostgreSQL's divisor: the leader helps less the more workers there are */
+    double divisor = workers;
+    double leader = 1.0 - 0.3 * workers;
+    if (parallel_leader_participation && leader > 0) divisor += leader;
+    Path *path =
+        (Path *)create_foreignscan_path(root, baserel, NULL, clamp_row_est(baserel->rows / divisor),
+                                        startup, startup + run / divisor, NIL, NULL, NULL, NIL);
+    path->parallel_aware = true;
+    path->parallel_safe = true;
+    path->parallel_workers = workers;
+    add_partial_path(baserel, path);
+}
+
 static void add_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
     (void)foreigntableid;
@@ -100,6 +129,7 @@ static void add_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
     Path *path = (Path *)create_foreignscan_path(root, baserel, NULL, baserel->rows, startup,
                                                  startup + run, NIL, NULL, NULL, NIL);
     add_path(baserel, path);
+    add_partial_path_if_worth(root, baserel, ps, startup, run);
 }
 
 /* The attribute numbers the executor must fill: the target list's and the local quals'. */

@@ -14,7 +14,9 @@
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
+#include "access/parallel.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -33,10 +35,18 @@
 #define CS_FDW_EPOCH_DAYS 10957
 #define CS_FDW_EPOCH_US   INT64CONST(946684800000000)
 
-/* The engine scan, closed on every path (see the file comment). */
+/* The engine scans, closed on every path (see the file comment). */
 struct engine_scan {
     MemoryContextCallback cb;
-    colstore_scan *scan;
+    colstore_scan *scan; /* the scan being read */
+    colstore_scan *list; /* parallel: the partitions the participants share out */
+};
+
+/* Shared by the participants of a parallel scan (dynamic shared memory): the next partition
+ * to claim, and the counts EXPLAIN ANALYZE shows. */
+struct parallel_shared {
+    pg_atomic_uint32 next;
+    pg_atomic_uint64 parts_scanned, rows_scanned, rows_returned;
 };
 
 struct scan_state {
@@ -50,11 +60,18 @@ struct scan_state {
     List *value_states;             /* ExprState of each non-Const value, by qnode */
     colstore_snapshot *snap;
     struct engine_scan *es;
+    MemoryContext pred_cxt;         /* the built predicate, kept for the scan's life */
+    colstore_scan_options opts;     /* projection, predicate and time bounds */
+    bool started;                   /* the engine scans are open */
+    struct parallel_shared *shared; /* parallel-aware: the partitions are shared out */
+    size_t nlist;                   /* parallel: partitions in es->list */
     const colstore_batch *batch;
     size_t row, rows;
     colstore_column_data *data; /* nproj: the batch's columns */
     colstore_scan_stats stats;  /* of the scans already closed (rescans) */
     int plan_parts_kept, plan_parts_total;
+    bool par_done; /* a parallel scan's counts, summed over its participants */
+    uint64 par_parts, par_rows_scanned, par_rows_returned;
     FmgrInfo json_in, array_in;
     Oid array_ioparam;
 };
@@ -63,7 +80,9 @@ static void close_engine_scan(void *arg)
 {
     struct engine_scan *es = arg;
     colstore_scan_close(es->scan);
+    colstore_scan_close(es->list);
     es->scan = NULL;
+    es->list = NULL;
 }
 
 /* ---- the engine's predicate ---- */
@@ -257,17 +276,81 @@ static void init_projection(struct scan_state *ss, List *attnos)
     ss->nproj = j;
 }
 
-static void open_engine_scan(ForeignScanState *node, struct scan_state *ss)
+/* Narrow [*lo, *hi] by a built top-level condition on time_key (comparison or IN list). */
+static void time_bounds(const colstore_pred *p, int64 *lo, int64 *hi)
 {
-    EState *estate = node->ss.ps.state;
-    MemoryContext tmp =
-        AllocSetContextCreate(estate->es_query_cxt, "colstore predicate", ALLOCSET_SMALL_SIZES);
-    MemoryContext old = MemoryContextSwitchTo(tmp);
-    colstore_pred *where = NULL;
+    if (p->op == COLSTORE_OP_IN) {
+        int64 mn = PG_INT64_MAX, mx = PG_INT64_MIN;
+        for (size_t i = 0; i < p->nvalues; i++) {
+            if (p->values[i].type == COLSTORE_TYPE_NULL) continue;
+            mn = Min(mn, p->values[i].i);
+            mx = Max(mx, p->values[i].i);
+        }
+        *lo = Max(*lo, mn);
+        *hi = Min(*hi, mx);
+        return;
+    }
+    if (p->value.type == COLSTORE_TYPE_NULL) return;
+    const int64 v = p->value.i;
+    switch (p->op) {
+    case COLSTORE_OP_EQ:
+        *lo = Max(*lo, v);
+        *hi = Min(*hi, v);
+        break;
+    case COLSTORE_OP_LT:
+        if (v > PG_INT64_MIN) *hi = Min(*hi, v - 1);
+        break;
+    case COLSTORE_OP_LE:
+        *hi = Min(*hi, v);
+        break;
+    case COLSTORE_OP_GT:
+        if (v < PG_INT64_MAX) *lo = Max(*lo, v + 1);
+        break;
+    case COLSTORE_OP_GE:
+        *lo = Max(*lo, v);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The scan's time_key bounds from the built conditions: partitions outside are not read (0
+ * means no bound; an empty range prunes every partition). */
+static void set_time_bounds(const struct scan_state *ss,
+                            const colstore_pred *args,
+                            int n,
+                            colstore_scan_options *opts)
+{
+    if (ss->table.rel.time_attno <= 0) return;
+    int64 lo = PG_INT64_MIN, hi = PG_INT64_MAX;
+    int i = 0;
+    ListCell *lc;
+    foreach (lc, ss->qnodes) {
+        const struct cs_fdw_qnode *q = lfirst(lc);
+        if ((q->kind == CS_FDW_Q_CMP || q->kind == CS_FDW_Q_IN) &&
+            q->col->attno == ss->table.rel.time_attno && i < n)
+            time_bounds(&args[i], &lo, &hi);
+        i++;
+    }
+    if (lo > hi || hi < 1) {
+        opts->time_key_min = 1;
+        opts->time_key_max = -1;
+        return;
+    }
+    opts->time_key_min = lo > 1 ? (int32)Min(lo, PG_INT32_MAX) : 0;
+    opts->time_key_max = hi < PG_INT32_MAX ? (int32)hi : 0;
+}
+
+/* The predicate and options of the engine scans, evaluated for this (re)scan. */
+static void build_options(ForeignScanState *node, struct scan_state *ss)
+{
+    MemoryContextReset(ss->pred_cxt);
+    MemoryContext old = MemoryContextSwitchTo(ss->pred_cxt);
+    colstore_pred *where = NULL, *args = NULL;
     int n = list_length(ss->qnodes);
     if (n > 0) {
         struct pred_builder b = {node->ss.ps.ps_ExprContext};
-        colstore_pred *args = palloc0(sizeof(*args) * n);
+        args = palloc0(sizeof(*args) * n);
         int i = 0;
         ListCell *lc;
         foreach (lc, ss->qnodes)
@@ -277,17 +360,66 @@ static void open_engine_scan(ForeignScanState *node, struct scan_state *ss)
         where->args = args;
         where->nargs = (size_t)n;
     }
-    colstore_scan_options opts = COLSTORE_SCAN_OPTIONS_INIT;
-    opts.columns = ss->proj_ecol;
-    opts.ncolumns = (size_t)ss->nproj;
-    opts.where = where;
-    colstore_error err;
-    int rc = colstore_scan_open(ss->snap, ss->table.name, &opts, &ss->es->scan, &err);
     MemoryContextSwitchTo(old);
-    MemoryContextDelete(tmp);
-    if (rc != COLSTORE_OK) cs_fdw_raise(&err, "starting a scan of the store");
+    ss->opts = (colstore_scan_options)COLSTORE_SCAN_OPTIONS_INIT;
+    ss->opts.columns = ss->proj_ecol;
+    ss->opts.ncolumns = (size_t)ss->nproj;
+    ss->opts.where = where;
+    set_time_bounds(ss, args, n, &ss->opts);
+}
+
+static void open_scan(struct scan_state *ss, const colstore_scan_options *opts, colstore_scan **out)
+{
+    colstore_error err;
+    if (colstore_scan_open(ss->snap, ss->table.name, opts, out, &err) != COLSTORE_OK)
+        cs_fdw_raise(&err, "starting a scan of the store");
+}
+
+/* Open the engine scans: one over every kept partition, or — in a parallel scan — the list of
+ * kept partitions, which each participant computes alike from the same snapshot and predicate
+ * and then claims from one at a time. */
+static void start_scan(ForeignScanState *node, struct scan_state *ss)
+{
+    if (ss->snap == NULL)
+        ss->snap = cs_fdw_query_snapshot(node->ss.ps.state->es_query_cxt, ss->table.opts.serverid);
+    build_options(node, ss);
+    if (ss->shared == NULL) {
+        open_scan(ss, &ss->opts, &ss->es->scan);
+    } else {
+        colstore_scan_options list_opts = ss->opts;
+        list_opts.ncolumns = 0;
+        open_scan(ss, &list_opts, &ss->es->list);
+        ss->nlist = colstore_scan_partitions(ss->es->list);
+    }
+    ss->started = true;
     ss->batch = NULL;
     ss->row = ss->rows = 0;
+}
+
+static void add_stats(colstore_scan_stats *sum, const colstore_scan *scan);
+
+static void share_stats(struct parallel_shared *sh, const colstore_scan *scan)
+{
+    colstore_scan_stats s = COLSTORE_SCAN_STATS_INIT;
+    if (scan == NULL || colstore_scan_get_stats(scan, &s, NULL) != COLSTORE_OK) return;
+    pg_atomic_fetch_add_u64(&sh->parts_scanned, s.partitions_scanned);
+    pg_atomic_fetch_add_u64(&sh->rows_scanned, s.rows_scanned);
+    pg_atomic_fetch_add_u64(&sh->rows_returned, s.rows_returned);
+}
+
+/* Parallel: close the partition just read and open the next one nobody has claimed. */
+static bool claim_partition(struct scan_state *ss)
+{
+    share_stats(ss->shared, ss->es->scan);
+    colstore_scan_close(ss->es->scan);
+    ss->es->scan = NULL;
+    uint32 k = pg_atomic_fetch_add_u32(&ss->shared->next, 1);
+    if (k >= ss->nlist) return false;
+    colstore_scan_options one = ss->opts;
+    one.first_partition = colstore_scan_partition(ss->es->list, k);
+    one.partition_count = 1;
+    open_scan(ss, &one, &ss->es->scan);
+    return true;
 }
 
 static void begin_scan(ForeignScanState *node, int eflags)
@@ -315,22 +447,34 @@ static void begin_scan(ForeignScanState *node, int eflags)
     fmgr_info(F_ARRAY_IN, &ss->array_in);
     if (eflags & EXEC_FLAG_EXPLAIN_ONLY) return;
 
+    ss->pred_cxt =
+        AllocSetContextCreate(estate->es_query_cxt, "colstore predicate", ALLOCSET_SMALL_SIZES);
     ss->es = MemoryContextAllocZero(estate->es_query_cxt, sizeof(*ss->es));
     ss->es->cb.func = close_engine_scan;
     ss->es->cb.arg = ss->es;
     MemoryContextRegisterResetCallback(estate->es_query_cxt, &ss->es->cb);
-    ss->snap = cs_fdw_query_snapshot(estate->es_query_cxt, ss->table.opts.serverid, false, 0);
-    open_engine_scan(node, ss);
+    /* The query's snapshot is taken now, at executor start, in the leader; a parallel worker
+     * takes its leader's (published before the workers start) at its first row. */
+    if (!IsParallelWorker())
+        ss->snap = cs_fdw_query_snapshot(estate->es_query_cxt, ss->table.opts.serverid);
 }
 
-static bool next_batch(struct scan_state *ss)
+static bool next_batch(ForeignScanState *node, struct scan_state *ss)
 {
     colstore_error err;
+    if (!ss->started) start_scan(node, ss);
     for (;;) {
         CHECK_FOR_INTERRUPTS();
+        if (ss->es->scan == NULL) {
+            if (ss->shared == NULL || !claim_partition(ss)) return false;
+        }
         if (colstore_scan_next(ss->es->scan, &ss->batch, &err) != COLSTORE_OK)
             cs_fdw_raise(&err, "reading the store");
-        if (ss->batch == NULL) return false;
+        if (ss->batch == NULL) {
+            if (ss->shared == NULL) return false;
+            if (!claim_partition(ss)) return false;
+            continue;
+        }
         ss->rows = colstore_batch_rows(ss->batch);
         ss->row = 0;
         if (ss->rows == 0) continue;
@@ -388,7 +532,7 @@ static TupleTableSlot *iterate(ForeignScanState *node)
     struct scan_state *ss = node->fdw_state;
     TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
     ExecClearTuple(slot);
-    if (ss->row >= ss->rows && !next_batch(ss)) return slot;
+    if (ss->row >= ss->rows && !next_batch(node, ss)) return slot;
     const size_t r = ss->row++;
     memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
     for (int j = 0; j < ss->nproj; j++) {
@@ -414,22 +558,86 @@ static void add_stats(colstore_scan_stats *sum, const colstore_scan *scan)
     sum->predicates = s.predicates;
 }
 
+static void stop_scan(struct scan_state *ss)
+{
+    add_stats(&ss->stats, ss->es->scan);
+    add_stats(&ss->stats, ss->es->list);
+    if (ss->shared != NULL) share_stats(ss->shared, ss->es->scan);
+    close_engine_scan(ss->es);
+    ss->started = false;
+}
+
 static void rescan(ForeignScanState *node)
 {
     struct scan_state *ss = node->fdw_state;
-    add_stats(&ss->stats, ss->es->scan);
-    colstore_scan_close(ss->es->scan);
-    ss->es->scan = NULL;
-    open_engine_scan(node, ss);
+    if (ss->es != NULL && ss->started) stop_scan(ss);
 }
 
 static void end_scan(ForeignScanState *node)
 {
     struct scan_state *ss = node->fdw_state;
     if (ss == NULL || ss->es == NULL) return;
-    add_stats(&ss->stats, ss->es->scan);
-    colstore_scan_close(ss->es->scan);
-    ss->es->scan = NULL;
+    if (ss->started) stop_scan(ss);
+}
+
+/* ---- parallel scans ---- */
+
+static bool parallel_safe(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
+{
+    (void)root;
+    (void)rel;
+    (void)rte;
+    return true; /* each participant reads the files itself, on its leader's snapshot */
+}
+
+static Size estimate_dsm(ForeignScanState *node, ParallelContext *pcxt)
+{
+    (void)node;
+    (void)pcxt;
+    return sizeof(struct parallel_shared);
+}
+
+static void init_shared(struct parallel_shared *sh)
+{
+    pg_atomic_init_u32(&sh->next, 0);
+    pg_atomic_init_u64(&sh->parts_scanned, 0);
+    pg_atomic_init_u64(&sh->rows_scanned, 0);
+    pg_atomic_init_u64(&sh->rows_returned, 0);
+}
+
+static void init_dsm(ForeignScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+    (void)pcxt;
+    struct scan_state *ss = node->fdw_state;
+    ss->shared = coordinate;
+    init_shared(ss->shared);
+}
+
+static void reinit_dsm(ForeignScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+    (void)node;
+    (void)pcxt;
+    init_shared(coordinate);
+}
+
+static void init_worker(ForeignScanState *node, shm_toc *toc, void *coordinate)
+{
+    (void)toc;
+    struct scan_state *ss = node->fdw_state;
+    ss->shared = coordinate;
+}
+
+/* Before the shared memory goes away: keep the participants' counts for EXPLAIN ANALYZE. */
+static void shutdown_scan(ForeignScanState *node)
+{
+    struct scan_state *ss = node->fdw_state;
+    if (ss == NULL || ss->shared == NULL || IsParallelWorker()) return;
+    if (ss->started) stop_scan(ss);
+    ss->par_parts = pg_atomic_read_u64(&ss->shared->parts_scanned);
+    ss->par_rows_scanned = pg_atomic_read_u64(&ss->shared->rows_scanned);
+    ss->par_rows_returned = pg_atomic_read_u64(&ss->shared->rows_returned);
+    ss->par_done = true;
+    ss->shared = NULL;
 }
 
 /* ---- EXPLAIN ---- */
@@ -438,6 +646,12 @@ static void explain_partitions(const struct scan_state *ss, ExplainState *es)
 {
     colstore_scan_stats s = ss->stats;
     if (ss->es != NULL) add_stats(&s, ss->es->scan);
+    if (ss->es != NULL) add_stats(&s, ss->es->list);
+    if (ss->par_done) { /* the list scan counted the pruning; the participants the reading */
+        s.partitions_scanned = ss->par_parts;
+        s.rows_scanned = ss->par_rows_scanned;
+        s.rows_returned = ss->par_rows_returned;
+    }
     if (es->format == EXPLAIN_FORMAT_TEXT) {
         char buf[256];
         snprintf(buf, sizeof(buf), "%llu of %llu read (%llu pruned by time_key, %llu by zone maps)",
@@ -485,4 +699,10 @@ void cs_fdw_scan_routines(FdwRoutine *r)
     r->ReScanForeignScan = rescan;
     r->EndForeignScan = end_scan;
     r->ExplainForeignScan = explain;
+    r->IsForeignScanParallelSafe = parallel_safe;
+    r->EstimateDSMForeignScan = estimate_dsm;
+    r->InitializeDSMForeignScan = init_dsm;
+    r->ReInitializeDSMForeignScan = reinit_dsm;
+    r->InitializeWorkerForeignScan = init_worker;
+    r->ShutdownForeignScan = shutdown_scan;
 }

@@ -8,6 +8,10 @@
  */
 #include "fdw/fdw.h"
 
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "lib/stringinfo.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -124,16 +128,66 @@ static void close_query_snap(void *arg)
     colstore_snapshot_close(q->snap);
 }
 
-colstore_snapshot *
-cs_fdw_query_snapshot(MemoryContext query_cxt, Oid serverid, bool have_version, uint64 version)
+/* The versions this backend's current queries read, published for parallel workers as the
+ * hidden setting colstore_fdw.snapshots ("serverid:version,..."): a parallel worker receives its
+ * leader's settings, so every colstore scan it runs — the parallel one and any other, such as
+ * a dimension scanned under a parallel hash join — reads the leader's snapshot. */
+static char *published;
+
+static void publish_version(Oid serverid, uint64 version)
+{
+    StringInfoData buf;
+    initStringInfo(&buf);
+    appendStringInfo(&buf, "%u:" UINT64_FORMAT, serverid, version);
+    /* keep the other servers' entries */
+    const char *cur = published != NULL ? published : "";
+    while (*cur != '\0') {
+        const char *end = strchr(cur, ',');
+        size_t len = end != NULL ? (size_t)(end - cur) : strlen(cur);
+        if ((Oid)strtoul(cur, NULL, 10) != serverid) appendStringInfo(&buf, ",%.*s", (int)len, cur);
+        cur += len + (end != NULL ? 1 : 0);
+    }
+    (void)set_config_option("colstore_fdw.snapshots", buf.data, PGC_USERSET, PGC_S_SESSION,
+                            GUC_ACTION_SET, true, 0, false);
+    pfree(buf.data);
+}
+
+static bool published_version(Oid serverid, uint64 *version)
+{
+    for (const char *cur = published != NULL ? published : ""; *cur != '\0';) {
+        char *after;
+        Oid id = (Oid)strtoul(cur, &after, 10);
+        if (*after != ':') return false;
+        uint64 v = strtou64(after + 1, &after, 10);
+        if (id == serverid) {
+            *version = v;
+            return true;
+        }
+        cur = *after == ',' ? after + 1 : after;
+    }
+    return false;
+}
+
+void cs_fdw_define_settings(void)
+{
+    DefineCustomStringVariable(
+        "colstore_fdw.snapshots", "Store versions read by the current queries (internal).", NULL,
+        &published, "", PGC_USERSET,
+        GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_RESET_ALL, NULL, NULL,
+        NULL);
+}
+
+colstore_snapshot *cs_fdw_query_snapshot(MemoryContext query_cxt, Oid serverid)
 {
     for (struct query_snap *q = query_snaps; q != NULL; q = q->next)
         if (q->query_cxt == query_cxt && q->serverid == serverid) return q->snap;
     colstore_store *store = cs_fdw_store_acquire(serverid, query_cxt);
     struct query_snap *q = MemoryContextAllocZero(query_cxt, sizeof(*q));
     colstore_error err;
-    int rc = have_version ? colstore_snapshot_open_version(store, version, &q->snap, &err)
-                          : colstore_snapshot_open(store, &q->snap, &err);
+    uint64 version = 0;
+    const bool worker = IsParallelWorker() && published_version(serverid, &version);
+    int rc = worker ? colstore_snapshot_open_version(store, version, &q->snap, &err)
+                    : colstore_snapshot_open(store, &q->snap, &err);
     if (rc != COLSTORE_OK) cs_fdw_raise(&err, "opening a snapshot of the store");
     q->query_cxt = query_cxt;
     q->serverid = serverid;
@@ -142,5 +196,7 @@ cs_fdw_query_snapshot(MemoryContext query_cxt, Oid serverid, bool have_version, 
     MemoryContextRegisterResetCallback(query_cxt, &q->cb);
     q->next = query_snaps;
     query_snaps = q;
+    if (!IsParallelWorker() && !IsInParallelMode())
+        publish_version(serverid, colstore_snapshot_version(q->snap));
     return q->snap;
 }

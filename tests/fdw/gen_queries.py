@@ -86,7 +86,12 @@ def literal(text, dtype):
         return text
     if dtype == "boolean":
         return "true" if text == "true" else "false"
-    q = "'" + text.replace("'", "''") + "'"
+    if any(ch in text for ch in "\\\n\t\r"):
+        esc = (text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+               .replace("\t", "\\t").replace("\r", "\\r"))
+        q = "E'" + esc + "'"
+    else:
+        q = "'" + text.replace("'", "''") + "'"
     if dtype == "date":
         return q + "::date"
     if dtype == "timestamp with time zone":
@@ -183,7 +188,7 @@ class Gen:
             return f"count(*) FILTER (WHERE {ref}{b})"
         if bools:
             b = self.pick(bools)
-            return (f"round(100.0 * count(*) FILTER (WHERE {ref}{b} = true) / count(*), 2)")
+            return (f"round(100.0 * count(*) FILTER (WHERE {ref}{b} = true) / nullif(count(*), 0), 2)")
         return "count(*)"
 
     def group_expr(self, t, alias):
