@@ -12,6 +12,8 @@ packages=(
   libcriterion-dev                            # unit and integration tests
   libbenchmark-dev hyperfine                  # micro-benchmarks, whole-process timings
   libpq-dev postgresql postgresql-client      # pull from Postgres; the differential tests' server
+  postgresql-server-dev-15                    # colstore_fdw: PostgreSQL's server headers, pg_config
+  python3 python3-psycopg                     # the foreign-table tests' query runner and BI browse
   ca-certificates
 )
 

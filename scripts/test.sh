@@ -6,8 +6,9 @@
 #     in the first two, and the multi-threaded tests under TSan;
 #  3. starts a private PostgreSQL 15 (scripts/pg-start.sh) and runs the differential tests
 #     tests/diff/run.sh and tests/diff/nightly.sh and the CLI tests tests/diff/cli_errors.sh
-#     against the plain build, and the quick differential tests and the CLI tests against the
-#     ASan build;
+#     against the plain build, installs colstore_fdw from the plain build into that server's
+#     PostgreSQL and runs the foreign-table tests (tests/fdw/run.sh, tests/fdw/faults.sh), and
+#     the quick differential tests and the CLI tests against the ASan build;
 #  4. stops the server. Every step runs even when an earlier one fails; the exit code is
 #     non-zero when any failed, and a summary lists them.
 # Environment: JOBS (2), COLSTORE_CI_BUILD (build-ci), the COLSTORE_PG_* of scripts/pg-env.sh.
@@ -69,6 +70,11 @@ step "differential test vs PostgreSQL (plain)" env COLSTORE_BIN_DIR="$builds/pla
 step "CLI errors (plain)" env COLSTORE_BIN_DIR="$builds/plain/tools" bash "$repo/tests/diff/cli_errors.sh"
 step "nightly job vs PostgreSQL's SQL ETL (plain)" env COLSTORE_BIN_DIR="$builds/plain/tools" \
   bash "$repo/tests/diff/nightly.sh"
+# colstore_fdw: installed from the plain build into the server's directories (as root in CI)
+step "foreign tables vs native tables (colstore_fdw)" env COLSTORE_BUILD_DIR="$builds/plain" \
+  bash "$repo/tests/fdw/run.sh"
+step "foreign tables: a damaged store, 1000 cancels (colstore_fdw)" \
+  env COLSTORE_BUILD_DIR="$builds/plain" bash "$repo/tests/fdw/faults.sh"
 step "differential test vs PostgreSQL, quick (ASan+UBSan)" env COLSTORE_BIN_DIR="$builds/asan/tools" \
   bash "$repo/tests/diff/run.sh" --quick
 step "CLI errors (ASan+UBSan)" env COLSTORE_BIN_DIR="$builds/asan/tools" \

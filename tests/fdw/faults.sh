@@ -36,19 +36,8 @@ CREATE SCHEMA damaged;
 IMPORT FOREIGN SCHEMA colstore FROM SERVER damaged INTO damaged;
 SQL
 
-run_py() { # NAME ARGS...: a faults.py run, its ok/FAIL lines counted
-  local name=$1 line
-  shift
-  while IFS= read -r line; do
-    case $line in
-      "ok   "*) pass "$name: ${line#ok   }" ;;
-      "FAIL "*) fail "$name: ${line#FAIL }" ;;
-      *) echo "    $line" >&2 ;;
-    esac
-  done < <("$PYTHON" "$here/faults.py" "$@" 2>&1 || true)
-}
-run_py damage damage --dsn "dbname=$db" --schema damaged --store "$store" --backup "$work/faults/backup"
-run_py cancels cancels --dsn "dbname=$db" --schema analytics --count "$count"
+py_checks damage "$here/faults.py" damage --dsn "dbname=$db" --schema damaged --store "$store" --backup "$work/faults/backup"
+py_checks cancels "$here/faults.py" cancels --dsn "dbname=$db" --schema analytics --count "$count"
 
 if [[ -f $COLSTORE_PG_DIR/log ]] &&
   tail -c +"$((log_start + 1))" "$COLSTORE_PG_DIR/log" | grep -E "terminated by signal|was terminated|PANIC" >&2; then

@@ -136,3 +136,20 @@ explain_checks() {
     sed 's/^/    /' "$out" >&2
   fi
 }
+
+# py_checks NAME SCRIPT ARGS...: a Python check script printing `ok   ...` / `FAIL ...` lines; a
+# script that exits non-zero without a FAIL line (a traceback) fails too.
+py_checks() {
+  local name=$1 line rc=0 fails=$failed out=$work/py.out
+  shift
+  "$PYTHON" "$@" >"$out" 2>&1 || rc=$?
+  while IFS= read -r line; do
+    case $line in
+      "ok   "*) pass "$name: ${line#ok   }" ;;
+      "FAIL "*) fail "$name: ${line#FAIL }" ;;
+      *) [[ -n $line && ($rc -ne 0 || ${VERBOSE:-0} == 1) ]] && echo "    $line" >&2 ;;
+    esac
+  done <"$out"
+  if [[ $rc -ne 0 && $failed -eq $fails ]]; then fail "$name: $(basename "$1") exited $rc"; fi
+  return 0
+}
