@@ -22,15 +22,17 @@ if grep -q '^libpq' <<<"$needed"; then bad "the module needs libpq"; else ok; fi
 
 defined=$(mktemp)
 trap 'rm -f "$defined"' EXIT
-{
-  nm -D --defined-only "$postgres"
-  for lib in $needed; do
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
-    [[ -n $path ]] && nm -D --defined-only "$path"
-  done
-  # the backend's own libraries (libc, libm, ...) as the loader will see them
-  for path in $(ldd "$postgres" | awk '/=>/ {print $3}'); do nm -D --defined-only "$path"; done
-} 2>/dev/null | awk '{print $3}' | sed 's/@.*//' | sort -u >"$defined"
+libs=("$postgres")
+for lib in $needed; do
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}' || true)
+  [[ -n $path ]] && libs+=("$path")
+done
+# the backend's own libraries (libc, libm, ...) as the loader will see them
+while read -r path; do [[ -f $path ]] && libs+=("$path"); done < <(ldd "$postgres" | awk '/=>/ {print $3}' || true)
+for path in "${libs[@]}"; do
+  nm -D --defined-only "$path" 2>/dev/null || echo "check_fdw_module: cannot read the symbols of $path" >&2
+done | awk '{print $3}' | sed 's/@.*//' | sort -u >"$defined"
+if [[ ! -s $defined ]]; then bad "no symbols read from $postgres and the libraries"; fi
 missing=$(nm -D --undefined-only "$mod" | awk '{print $2}' | sed 's/@.*//' | sort -u |
   comm -23 - "$defined" | grep -v -e '^__gmon_start__$' -e '^_ITM_' -e '^__cxa_finalize$' || true)
 if [[ -z $missing ]]; then ok; else bad "undefined symbols nothing provides:"; printf '  %s\n' $missing; fi
