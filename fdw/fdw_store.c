@@ -8,6 +8,8 @@
  */
 #include "fdw/fdw.h"
 
+#include <sys/stat.h>
+
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "lib/stringinfo.h"
@@ -23,6 +25,8 @@ struct cs_fdw_store {
     colstore_store *store;
     int holders; /* queries holding the handle */
     bool stale;  /* the server changed: close when no query holds it */
+    dev_t dev;   /* the directory the handle opened (a store replaced by another */
+    ino_t ino;   /* directory at the same path is opened anew) */
 };
 
 static struct cs_fdw_store *handles;
@@ -66,7 +70,7 @@ static void release_handle(void *arg)
     if (h->stale && h->holders == 0) close_handle(h);
 }
 
-static struct cs_fdw_store *open_handle(Oid serverid, const char *path)
+static struct cs_fdw_store *open_handle(Oid serverid, const char *path, const struct stat *sb)
 {
     colstore_error err;
     colstore_store *st = NULL;
@@ -76,6 +80,8 @@ static struct cs_fdw_store *open_handle(Oid serverid, const char *path)
     h->serverid = serverid;
     h->path = MemoryContextStrdup(TopMemoryContext, path);
     h->store = st;
+    h->dev = sb->st_dev;
+    h->ino = sb->st_ino;
     h->next = handles;
     handles = h;
     return h;
@@ -88,13 +94,24 @@ colstore_store *cs_fdw_store_acquire(Oid serverid, MemoryContext owner)
         callback_registered = true;
     }
     char *path = cs_fdw_server_store(serverid);
+    /* A handle keeps its directory open: a store removed and restored (or replaced) at the
+     * same path is another directory, and gets a new handle. */
+    struct stat sb;
+    if (stat(path, &sb) != 0) memset(&sb, 0, sizeof(sb));
     struct cs_fdw_store *h = handles;
-    while (h != NULL && (h->serverid != serverid || h->stale || strcmp(h->path, path) != 0))
-        h = h->next;
+    while (h != NULL && (h->serverid != serverid || h->stale || strcmp(h->path, path) != 0 ||
+                         h->dev != sb.st_dev || h->ino != sb.st_ino)) {
+        struct cs_fdw_store *next = h->next;
+        if (h->serverid == serverid && (h->dev != sb.st_dev || h->ino != sb.st_ino)) {
+            h->stale = true;
+            if (h->holders == 0) close_handle(h);
+        }
+        h = next;
+    }
     /* Allocated first: once the handle is counted, nothing can fail before the release is
      * registered. */
     struct holder *hold = MemoryContextAllocZero(owner, sizeof(*hold));
-    if (h == NULL) h = open_handle(serverid, path);
+    if (h == NULL) h = open_handle(serverid, path, &sb);
     hold->h = h;
     hold->cb.func = release_handle;
     hold->cb.arg = hold;
