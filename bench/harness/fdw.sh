@@ -77,7 +77,7 @@ cmdlog "colgen --out EXPORTS --rows $rows --seed 1 --start $start_date --days $n
 if [[ ! -f $store/.complete ]]; then
   log "colload into $store"
   rm -rf "$store"
-  for t in "${tables[@]}"; do "$build/tools/colload" --store "$store" "$t" "$exports/$t.csv" 2>>"$raw/colload.log"; done
+  for t in "${tables[@]}"; do "$build/tools/colload" --store "$store" --create "$t" "$exports/$t.csv" 2>>"$raw/colload.log"; done
   touch "$store/.complete"
 fi
 cmdlog "colload --store STORE TABLE EXPORTS/TABLE.csv   # each table"

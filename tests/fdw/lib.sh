@@ -69,7 +69,7 @@ fdw_dataset() {
   psql_ -d "$db" -v from="$(day "$start" -7)" -v to="$(day "$start" $((ndays + 6)))" \
     -f "$work/ref-daily-agg.sql" >/dev/null || return 1
   for t in "${tables[@]}"; do
-    "$COLLOAD" --store "$store" --format text "$t" "$gen/$t.copy" >/dev/null 2>&1 || return 1
+    "$COLLOAD" --store "$store" --create --format text "$t" "$gen/$t.copy" >/dev/null 2>&1 || return 1
   done
   # the server runs as another user (postgres) when the tests run as root
   chmod a+rX "$work" "$work/$name" && chmod -R a+rX "$store"
