@@ -731,6 +731,56 @@ COLSTORE_API int colstore_result_to_arrow_stream(const colstore_result *r,
                                                  struct ArrowArrayStream *out,
                                                  colstore_error *err);
 
+/* ---- Export to Parquet ---- */
+
+enum colstore_export_format {
+    COLSTORE_EXPORT_PARQUET = 1,
+};
+
+enum colstore_compression {
+    COLSTORE_COMPRESSION_LZ4_RAW = 0, /* LZ4_RAW pages where that pays (the default) */
+    COLSTORE_COMPRESSION_NONE = 1,
+};
+
+typedef struct colstore_export_options {
+    size_t size;               /* sizeof(colstore_export_options): start from the INIT macro */
+    int format;                /* enum colstore_export_format */
+    const char *const *tables; /* the tables to export; NULL = every table */
+    size_t ntables;
+    const char *from;          /* "YYYY-MM-DD": first day of the fact partitions and aggregate */
+    const char *to;            /* rows exported, and the last; NULL = unbounded. Dimensions are
+                                * exported whole */
+    int compression;           /* enum colstore_compression */
+    unsigned threads;          /* files written at once; 0 = 2 */
+    size_t row_group_rows;     /* rows of a Parquet row group; 0 = 1,048,576 */
+} colstore_export_options;
+#define COLSTORE_EXPORT_OPTIONS_INIT {sizeof(colstore_export_options), COLSTORE_EXPORT_PARQUET, NULL, 0, NULL, NULL, COLSTORE_COMPRESSION_LZ4_RAW, 0, 0}
+
+typedef struct colstore_export_stats {
+    size_t size;     /* sizeof(colstore_export_stats) */
+    uint64_t files;  /* Parquet files written */
+    uint64_t rows;
+    uint64_t bytes;  /* of the Parquet files */
+    double seconds;
+} colstore_export_stats;
+#define COLSTORE_EXPORT_STATS_INIT {sizeof(colstore_export_stats), 0, 0, 0, 0.0}
+
+/* colstore_export() - write the snapshot's tables as Parquet under directory out_dir: each fact
+ * table Hive-partitioned by day (out_dir/fact_agent_query/time_key=20250101/part-0.parquet),
+ * the dimensions and agg_agent_daily_performance as single files (out_dir/dim_agent.parquet),
+ * every column with its PostgreSQL name and type (docs/export-formats.md has the mapping).
+ * out_dir must be missing (it is created, its parent must exist), empty, or a previous export
+ * of this function: then the files that export created (listed in out_dir/_colstore_export)
+ * are removed first, and nothing else in it is touched; a file in the way is never
+ * overwritten (COLSTORE_EIO). Every file is synced; `_SUCCESS` is written last, so its
+ * presence means the export is complete. On failure the files of this run are removed and
+ * there is no `_SUCCESS`. opts and stats may be NULL. */
+COLSTORE_API int colstore_export(colstore_snapshot *snap,
+                                 const char *out_dir,
+                                 const colstore_export_options *opts,
+                                 colstore_export_stats *stats,
+                                 colstore_error *err);
+
 #ifdef __cplusplus
 }
 #endif

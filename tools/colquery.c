@@ -5,6 +5,8 @@
  *            [--from D] [--to D] [--recompute]
  *   colquery [--store DIR] dump TABLE [--format text|csv]
  *   colquery [--store DIR] verify
+ *   colquery [--store DIR] export --format parquet --out DIR [--from D] [--to D]
+ *            [--compression lz4|none] [TABLE...]
  *
  * The first operand is a command (`commands` below): a report or a subcommand. Each command
  * lists the options that apply to it; any other option is a usage error.
@@ -20,6 +22,8 @@ static const char usage[] =
     "usage: colquery [--store DIR] [--format table|csv|json] REPORT [options]\n"
     "       colquery [--store DIR] dump TABLE [--format text|csv]\n"
     "       colquery [--store DIR] verify\n"
+    "       colquery [--store DIR] export --format parquet --out DIR [--from DATE] [--to DATE]\n"
+    "                [--compression lz4|none] [TABLE...]\n"
     "\n"
     "Reports (their numbers equal PostgreSQL's reference queries, docs/reports.md):\n"
     "  agent-performance   --as-of DATE (today, UTC) --days N (7)\n"
@@ -30,16 +34,23 @@ static const char usage[] =
     "Commands:\n"
     "  dump TABLE          TABLE as `COPY (SELECT * FROM TABLE ORDER BY key) TO STDOUT` prints it\n"
     "  verify              read every file of the store and check every checksum and size\n"
+    "  export [TABLE...]   the tables (all, or those named) as Parquet under --out: fact tables\n"
+    "                      Hive-partitioned by day (OUT/fact_agent_query/time_key=20250101/\n"
+    "                      part-0.parquet), the others as OUT/TABLE.parquet, _SUCCESS last.\n"
+    "                      --out must be missing, empty or a previous export (replaced)\n"
     "\n"
     "Options:\n"
     "  --store DIR         the store; default $COLSTORE_DIR\n"
     "  --format F          reports: table (default, as psql), csv (as psql --csv), json;\n"
-    "                      dump: text (default, as COPY) or csv (as COPY ... CSV HEADER)\n"
+    "                      dump: text (default, as COPY) or csv (as COPY ... CSV HEADER);\n"
+    "                      export: parquet\n"
+    "  --out DIR           export: the output directory\n"
+    "  --compression C     export: lz4 (LZ4_RAW pages where that pays, the default) or none\n"
     "  --as-of DATE        the last day of the window (YYYY-MM-DD)\n"
     "  --days N            the window is [as-of - N, as-of]\n"
     "  --year Y            approval-queue's year\n"
-    "  --from DATE         daily-agg's first day\n"
-    "  --to DATE           daily-agg's last day\n"
+    "  --from DATE         daily-agg's first day; export: the first day of the facts\n"
+    "  --to DATE           daily-agg's last day; export: the last day of the facts\n"
     "  --recompute         daily-agg from the facts instead of the materialized rows\n"
     "  -h, --help          print this help and exit\n"
     "  -V, --version       print the version and exit\n"
@@ -47,12 +58,16 @@ static const char usage[] =
     "Exit codes: 0 ok, 1 bad input (a parameter's value), 2 usage, 3 I/O or system error,\n"
     "4 damaged store.\n";
 
-enum { O_STORE, O_FORMAT, O_AS_OF, O_DAYS, O_YEAR, O_FROM, O_TO, O_RECOMPUTE, O_COUNT };
+enum {
+    O_STORE, O_FORMAT, O_AS_OF, O_DAYS, O_YEAR, O_FROM, O_TO, O_RECOMPUTE, O_OUT, O_COMPRESSION,
+    O_COUNT
+};
 static const struct cli_opt opts[O_COUNT] = {
     [O_STORE] = {"store", "DIR"},  [O_FORMAT] = {"format", "FORMAT"},
     [O_AS_OF] = {"as-of", "DATE"}, [O_DAYS] = {"days", "N"},
     [O_YEAR] = {"year", "YEAR"},   [O_FROM] = {"from", "DATE"},
     [O_TO] = {"to", "DATE"},       [O_RECOMPUTE] = {"recompute", NULL},
+    [O_OUT] = {"out", "DIR"},      [O_COMPRESSION] = {"compression", "lz4|none"},
 };
 
 /* What a command gets: the parsed command line and the open store. */
@@ -171,6 +186,41 @@ static int cmd_verify(struct ctx *q)
     return done(q, rc);
 }
 
+static int cmd_export(struct ctx *q)
+{
+    const char *f = q->c->val[O_FORMAT];
+    if (f != NULL && strcmp(f, "parquet") != 0)
+        return cli_usage(q->c, "export --format must be parquet, not \"%s\"", f);
+    if (q->c->val[O_OUT] == NULL) return cli_usage(q->c, "export needs --out DIR");
+    colstore_export_options o = COLSTORE_EXPORT_OPTIONS_INIT;
+    const char *comp = q->c->val[O_COMPRESSION];
+    if (comp != NULL && strcmp(comp, "none") == 0)
+        o.compression = COLSTORE_COMPRESSION_NONE;
+    else if (comp != NULL && strcmp(comp, "lz4") != 0)
+        return cli_usage(q->c, "--compression must be lz4 or none, not \"%s\"", comp);
+    int32_t from = 0, to = 0;
+    int rc = date_opt(q, O_FROM, &o.from, &from);
+    if (rc < 0) rc = date_opt(q, O_TO, &o.to, &to);
+    if (rc < 0 && o.from != NULL && o.to != NULL && from > to)
+        rc = cli_error(q->c, CLI_INPUT, "--from %s is after --to %s: the range is empty", o.from,
+                       o.to);
+    if (rc >= 0) return rc;
+    if (q->c->npos > 1) {
+        o.tables = (const char *const *)q->c->pos + 1;
+        o.ntables = (size_t)(q->c->npos - 1);
+    }
+    colstore_snapshot *snap = NULL;
+    colstore_export_stats st = COLSTORE_EXPORT_STATS_INIT;
+    rc = colstore_snapshot_open(q->store, &snap, &q->err);
+    if (rc == COLSTORE_OK) rc = colstore_export(snap, q->c->val[O_OUT], &o, &st, &q->err);
+    colstore_snapshot_close(snap);
+    if (rc == COLSTORE_OK)
+        fprintf(stderr, "colquery: exported %llu rows into %llu files, %llu bytes, in %.2f s\n",
+                (unsigned long long)st.rows, (unsigned long long)st.files,
+                (unsigned long long)st.bytes, st.seconds);
+    return done(q, rc);
+}
+
 #define REPORT_OPTS (CLI_BIT(O_FORMAT))
 #define WINDOW_OPTS (REPORT_OPTS | CLI_BIT(O_AS_OF) | CLI_BIT(O_DAYS))
 
@@ -178,7 +228,7 @@ static const struct command {
     const char *name;
     int (*run)(struct ctx *q);
     uint64_t options; /* the options that apply (--store always does) */
-    int operands;     /* after the command's name */
+    int operands;     /* after the command's name; -1: any number */
     const char *operand_name;
 } commands[] = {
     {"agent-performance", cmd_agent_performance, WINDOW_OPTS, 0, NULL},
@@ -188,6 +238,9 @@ static const struct command {
      REPORT_OPTS | CLI_BIT(O_FROM) | CLI_BIT(O_TO) | CLI_BIT(O_RECOMPUTE), 0, NULL},
     {"dump", cmd_dump, CLI_BIT(O_FORMAT), 1, "TABLE"},
     {"verify", cmd_verify, 0, 0, NULL},
+    {"export", cmd_export,
+     CLI_BIT(O_FORMAT) | CLI_BIT(O_OUT) | CLI_BIT(O_FROM) | CLI_BIT(O_TO) | CLI_BIT(O_COMPRESSION),
+     -1, "TABLE"},
 };
 #define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
 
@@ -195,9 +248,9 @@ static int run_command(struct cli *c, const struct command *cmd)
 {
     int rc = cli_only(c, cmd->options | CLI_BIT(O_STORE), cmd->name);
     if (rc >= 0) return rc;
-    if (c->npos - 1 < cmd->operands)
+    if (cmd->operands >= 0 && c->npos - 1 < cmd->operands)
         return cli_usage(c, "%s needs a %s", cmd->name, cmd->operand_name);
-    if (c->npos - 1 > cmd->operands)
+    if (cmd->operands >= 0 && c->npos - 1 > cmd->operands)
         return cli_usage(c, "unexpected argument %s", c->pos[cmd->operands + 1]);
     const char *dir = cli_store_dir(c->val[O_STORE]);
     if (dir == NULL) return cli_usage(c, "--store DIR (or COLSTORE_DIR) is required");
@@ -217,7 +270,7 @@ int main(int argc, char **argv)
     struct cli c = {.prog = "colquery", .usage = usage, .opt = opts, .nopt = O_COUNT};
     int rc = cli_parse(&c, argc, argv);
     if (rc >= 0) return rc;
-    if (c.npos == 0) return cli_usage(&c, "a REPORT, dump or verify is required");
+    if (c.npos == 0) return cli_usage(&c, "a REPORT, dump, verify or export is required");
     for (int i = 0; i < NCOMMANDS; i++) {
         if (strcmp(c.pos[0], commands[i].name) == 0) return run_command(&c, &commands[i]);
     }
