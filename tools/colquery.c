@@ -59,7 +59,16 @@ static const char usage[] =
     "4 damaged store.\n";
 
 enum {
-    O_STORE, O_FORMAT, O_AS_OF, O_DAYS, O_YEAR, O_FROM, O_TO, O_RECOMPUTE, O_OUT, O_COMPRESSION,
+    O_STORE,
+    O_FORMAT,
+    O_AS_OF,
+    O_DAYS,
+    O_YEAR,
+    O_FROM,
+    O_TO,
+    O_RECOMPUTE,
+    O_OUT,
+    O_COMPRESSION,
     O_COUNT
 };
 static const struct cli_opt opts[O_COUNT] = {

@@ -39,9 +39,12 @@ trap 'rm -f "$duck_dir/.colstore_read_parquet.mjs"' EXIT
 
 "$bin_dir/colgen" --out "$work/exp" --rows 12000 --seed 9 --start 2025-12-20 --days 25 \
   --format text >/dev/null || { echo "colgen failed"; exit 1; }
+create=--create
 for t in dim_agent dim_time dim_conversation dim_user fact_agent_query fact_approval fact_training; do
-  "$bin_dir/colload" --store "$work/st" "$t" "$work/exp/$t.copy" 2>/dev/null ||
+  # shellcheck disable=SC2086
+  "$bin_dir/colload" --store "$work/st" $create "$t" "$work/exp/$t.copy" 2>/dev/null ||
     { echo "colload $t failed"; exit 1; }
+  create=
 done
 mkdir -p "$work/dump"
 for t in $tables; do
