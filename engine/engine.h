@@ -39,26 +39,17 @@ void cs_engine_store_unref(colstore_store *s);
 void cs_engine_snap_ref(colstore_snapshot *s);
 void cs_engine_snap_unref(colstore_snapshot *s);
 
-
 /* cs_engine_table() - the visible-column view of a table: the schema definition and, for each
  * public column index, the schema column. NULL (and COLSTORE_EINVAL in err) when unknown. */
 struct cs_engine_table {
     const struct cs_table_def *def;
-    size_t ncols;            /* visible columns */
-    int col[CS_MAX_COLS];    /* public index -> schema column */
+    size_t ncols;         /* visible columns */
+    int col[CS_MAX_COLS]; /* public index -> schema column */
 };
-int cs_engine_table(const char *table, struct cs_engine_table *out, colstore_error *err);
+int cs_engine_table(const char *table, struct cs_engine_table *out, struct cs_error *e);
 /* cs_engine_col_type() - the public type (enum colstore_type) of a schema column. */
 int cs_engine_col_type(const struct cs_column_def *c);
 
-/* Older forms, kept for the files not yet moved to the idiom above (snapshot.c, scan_api.c,
- * scan_arrow.c): each is cs_engine_return() underneath. cs_engine_ok(err) is
- * cs_engine_return(err, CS_OK, NULL); cs_engine_error(err, e) is cs_engine_return(err,
- * e->code, e); cs_engine_fail() is cs_error_set() then cs_engine_return(). */
-int cs_engine_ok(colstore_error *err);
-int cs_engine_error(colstore_error *err, const struct cs_error *e);
-int cs_engine_fail(colstore_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* cs_engine_return() - the end of every entry point: rc == CS_OK clears *err; otherwise e is
  * copied into *err (err may be NULL). Returns rc. */
 int cs_engine_return(colstore_error *err, int rc, const struct cs_error *e);

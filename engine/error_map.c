@@ -2,7 +2,6 @@
 #include "engine/engine.h"
 #include "storage/base/pgtext.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -33,27 +32,6 @@ int cs_engine_return(colstore_error *err, int rc, const struct cs_error *e)
         err->message[sizeof(err->message) - 1] = '\0';
     }
     return rc;
-}
-
-int cs_engine_ok(colstore_error *err)
-{
-    return cs_engine_return(err, CS_OK, NULL);
-}
-
-int cs_engine_error(colstore_error *err, const struct cs_error *e)
-{
-    return cs_engine_return(err, e->code, e);
-}
-
-int cs_engine_fail(colstore_error *err, int code, const char *fmt, ...)
-{
-    struct cs_error e = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(e.message, sizeof(e.message), fmt, ap);
-    va_end(ap);
-    e.code = code;
-    return cs_engine_return(err, code, &e);
 }
 
 int cs_engine_read_options(void *dst,

@@ -354,23 +354,33 @@ int colstore_pull(colstore_store *store,
                   colstore_nightly_stats *stats,
                   colstore_error *err)
 {
-    if (store == NULL || opts == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "pull: store and options are required");
-    if (opts->size < offsetof(colstore_pull_options, rejects_path) + sizeof(opts->rejects_path))
-        return cs_engine_fail(
-            err, COLSTORE_EINVAL,
-            "pull: options size %zu is too small (use COLSTORE_PULL_OPTIONS_INIT)", opts->size);
-    if (!(store->flags & COLSTORE_WRITABLE))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "pull: the store was opened read-only");
-    if (opts->since != NULL && !valid_date(opts->since))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "pull: --since must be a date (YYYY-MM-DD)");
+    struct cs_error e = {0};
     struct pull p;
     memset(&p, 0, sizeof(p));
-    struct cs_error e = {0};
     colstore_nightly_stats st;
     memset(&st, 0, sizeof(st));
     st.size = sizeof(st);
-    int rc = pq_load(&p.pq, &e);
+    int rc;
+    if (store == NULL || opts == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "pull: store and options are required");
+        goto done;
+    }
+    if (opts->size < offsetof(colstore_pull_options, rejects_path) + sizeof(opts->rejects_path)) {
+        rc = cs_error_set(&e, CS_EINVAL,
+                          "pull: options size %zu is too small (use COLSTORE_PULL_OPTIONS_INIT)",
+                          opts->size);
+        goto done;
+    }
+    if (!(store->flags & COLSTORE_WRITABLE)) {
+        rc = cs_error_set(&e, CS_EINVAL, "pull: the store was opened read-only");
+        goto done;
+    }
+    if (opts->since != NULL && !valid_date(opts->since)) {
+        /* a value a person supplied, like as_of: bad input, named as the library's parameter */
+        rc = cs_error_set(&e, CS_EINPUT, "since: invalid date \"%s\" (YYYY-MM-DD)", opts->since);
+        goto done;
+    }
+    rc = pq_load(&p.pq, &e);
     if (rc == CS_OK) rc = pull_run(store, opts, &p, &st, &e);
     if (p.conn != NULL) p.pq.finish(p.conn);
     if (p.pq.lib != NULL) dlclose(p.pq.lib);
@@ -380,10 +390,6 @@ int colstore_pull(colstore_store *store,
         memcpy((char *)stats + sizeof(size_t), (const char *)&st + sizeof(size_t),
                n - sizeof(size_t));
     }
-    if (rc != CS_OK) return cs_engine_error(err, &e);
-    if (err != NULL) {
-        err->code = COLSTORE_OK;
-        err->message[0] = '\0';
-    }
-    return COLSTORE_OK;
+done:
+    return cs_engine_return(err, rc, &e);
 }

@@ -40,14 +40,14 @@ static int to_units(const struct cs_engine_table *et,
                     const colstore_value *v,
                     int *cmp,
                     struct leaf_const *out,
-                    colstore_error *err)
+                    struct cs_error *e)
 {
     const struct cs_column_def *d = &et->def->cols[et->col[col]];
     const int ct = cs_engine_col_type(d);
     memset(out, 0, sizeof(*out));
     if (v->type == COLSTORE_TYPE_NULL) {
         out->null = true;
-        return COLSTORE_OK;
+        return CS_OK;
     }
     bool ok = false;
     switch (ct) {
@@ -58,8 +58,8 @@ static int to_units(const struct cs_engine_table *et,
         if (is_int_type(v->type) || v->type == COLSTORE_TYPE_NUMERIC) {
             const int vscale = v->type == COLSTORE_TYPE_NUMERIC ? v->scale : 0;
             if (vscale < 0 || vscale > 38)
-                return cs_engine_fail(err, COLSTORE_EINVAL, "%s.%s: numeric scale %d out of 0..38",
-                                      et->def->name, d->name, vscale);
+                return cs_error_set(e, CS_EINVAL, "%s.%s: numeric scale %d out of 0..38",
+                                    et->def->name, d->name, vscale);
             cs_scan_rescale(v->i, vscale, d->type == CS_TY_NUMERIC ? d->scale : 0, cmp, &out->k);
             ok = true;
         }
@@ -80,20 +80,19 @@ static int to_units(const struct cs_engine_table *et,
         out->len = v->len;
         break;
     default:
-        return cs_engine_fail(err, COLSTORE_EINVAL, "%s.%s: a %s column takes IS [NOT] NULL only",
-                              et->def->name, d->name,
-                              ct == COLSTORE_TYPE_JSONB ? "jsonb" : "text[]");
+        return cs_error_set(e, CS_EINVAL, "%s.%s: a %s column takes IS [NOT] NULL only",
+                            et->def->name, d->name, ct == COLSTORE_TYPE_JSONB ? "jsonb" : "text[]");
     }
     if (!ok)
-        return cs_engine_fail(err, COLSTORE_EINVAL,
-                              "%s.%s: a constant of type %d cannot be compared with this column",
-                              et->def->name, d->name, v->type);
-    return COLSTORE_OK;
+        return cs_error_set(e, CS_EINVAL,
+                            "%s.%s: a constant of type %d cannot be compared with this column",
+                            et->def->name, d->name, v->type);
+    return CS_OK;
 }
 
-static int oom(colstore_error *err)
+static int oom(struct cs_error *e)
 {
-    return cs_engine_fail(err, COLSTORE_ENOMEM, "out of memory");
+    return cs_error_set(e, CS_ENOMEM, "out of memory");
 }
 
 static int compile_cmp(const struct cs_engine_table *et,
@@ -101,38 +100,38 @@ static int compile_cmp(const struct cs_engine_table *et,
                        int op,
                        const colstore_value *v,
                        struct cs_scan_pred **out,
-                       colstore_error *err)
+                       struct cs_error *e)
 {
     int cmp = op - COLSTORE_OP_EQ; /* EQ..GE map onto CS_CMP_EQ..GE in order */
     struct leaf_const c;
-    const int rc = to_units(et, col, v, &cmp, &c, err);
-    if (rc != COLSTORE_OK) return rc;
+    const int rc = to_units(et, col, v, &cmp, &c, e);
+    if (rc != CS_OK) return rc;
     const int sc = et->col[col];
     *out = c.null  ? cs_scan_pred_const(CS_UNKNOWN)
            : c.str ? cs_scan_pred_cmp_str(sc, cmp, c.s, c.len)
                    : cs_scan_pred_cmp_i64(sc, cmp, c.k);
-    return *out != NULL ? COLSTORE_OK : oom(err);
+    return *out != NULL ? CS_OK : oom(e);
 }
 
 static int compile_in(const struct cs_engine_table *et,
                       const colstore_pred *p,
                       struct cs_scan_pred **out,
-                      colstore_error *err)
+                      struct cs_error *e)
 {
     if (p->nvalues > 0 && p->values == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "IN: %zu values, none given", p->nvalues);
+        return cs_error_set(e, CS_EINVAL, "IN: %zu values, none given", p->nvalues);
     const size_t n = p->nvalues;
     int64_t *ik = malloc((n ? n : 1) * sizeof(*ik));
     const char **sk = malloc((n ? n : 1) * sizeof(*sk));
     size_t *sl = malloc((n ? n : 1) * sizeof(*sl));
     size_t ni = 0, ns = 0;
     bool in_null = false;
-    int rc = ik != NULL && sk != NULL && sl != NULL ? COLSTORE_OK : oom(err);
-    for (size_t i = 0; i < n && rc == COLSTORE_OK; i++) {
+    int rc = ik != NULL && sk != NULL && sl != NULL ? CS_OK : oom(e);
+    for (size_t i = 0; i < n && rc == CS_OK; i++) {
         int cmp = CS_CMP_EQ;
         struct leaf_const c;
-        rc = to_units(et, p->column, &p->values[i], &cmp, &c, err);
-        if (rc != COLSTORE_OK) break;
+        rc = to_units(et, p->column, &p->values[i], &cmp, &c, e);
+        if (rc != CS_OK) break;
         if (c.null) {
             in_null = true;
         } else if (c.str) {
@@ -144,10 +143,10 @@ static int compile_in(const struct cs_engine_table *et,
     }
     const int sc = et->col[p->column];
     const bool text = cs_engine_col_type(&et->def->cols[sc]) == COLSTORE_TYPE_TEXT;
-    if (rc == COLSTORE_OK) {
+    if (rc == CS_OK) {
         *out = text ? cs_scan_pred_in_str(sc, sk, sl, ns, in_null)
                     : cs_scan_pred_in_i64(sc, ik, ni, in_null);
-        if (*out == NULL) rc = oom(err);
+        if (*out == NULL) rc = oom(e);
     }
     free(ik);
     free(sk);
@@ -177,23 +176,23 @@ static int compile(const struct cs_engine_table *et,
                    const colstore_pred *p,
                    int depth,
                    struct cs_scan_pred **out,
-                   colstore_error *err);
+                   struct cs_error *e);
 
 static int compile_logic(const struct cs_engine_table *et,
                          const colstore_pred *p,
                          int depth,
                          struct cs_scan_pred **out,
-                         colstore_error *err)
+                         struct cs_error *e)
 {
     if (p->nargs == 0 || p->args == NULL || (p->op == COLSTORE_OP_NOT && p->nargs != 1))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "predicate: operator %d with %zu operands",
-                              p->op, p->nargs);
+        return cs_error_set(e, CS_EINVAL, "predicate: operator %d with %zu operands", p->op,
+                            p->nargs);
     struct cs_scan_pred **args = calloc(p->nargs, sizeof(*args));
-    if (args == NULL) return oom(err);
-    int rc = COLSTORE_OK;
-    for (size_t i = 0; i < p->nargs && rc == COLSTORE_OK; i++)
-        rc = compile(et, &p->args[i], depth + 1, &args[i], err);
-    if (rc != COLSTORE_OK) {
+    if (args == NULL) return oom(e);
+    int rc = CS_OK;
+    for (size_t i = 0; i < p->nargs && rc == CS_OK; i++)
+        rc = compile(et, &p->args[i], depth + 1, &args[i], e);
+    if (rc != CS_OK) {
         for (size_t i = 0; i < p->nargs; i++)
             cs_scan_pred_free(args[i]);
         free(args);
@@ -204,30 +203,29 @@ static int compile_logic(const struct cs_engine_table *et,
                                              : CS_SCAN_NOT;
     *out = cs_scan_pred_logic(op, args, p->nargs);
     free(args);
-    return *out != NULL ? COLSTORE_OK : oom(err);
+    return *out != NULL ? CS_OK : oom(e);
 }
 
 static int compile_column_op(const struct cs_engine_table *et,
                              const colstore_pred *p,
                              struct cs_scan_pred **out,
-                             colstore_error *err)
+                             struct cs_error *e)
 {
     if (p->column >= et->ncols)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "predicate on column %zu: %s has %zu columns",
-                              p->column, et->def->name, et->ncols);
+        return cs_error_set(e, CS_EINVAL, "predicate on column %zu: %s has %zu columns", p->column,
+                            et->def->name, et->ncols);
     const int sc = et->col[p->column];
     const bool boolean = et->def->cols[sc].type == CS_TY_BOOL;
     if (!boolean && (p->op == COLSTORE_OP_BOOL || p->op == COLSTORE_OP_IS_TRUE ||
                      p->op == COLSTORE_OP_IS_FALSE))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "%s.%s: not a boolean column", et->def->name,
-                              col_name(et, p->column));
+        return cs_error_set(e, CS_EINVAL, "%s.%s: not a boolean column", et->def->name,
+                            col_name(et, p->column));
     switch (p->op) {
     case COLSTORE_OP_BETWEEN: {
         struct cs_scan_pred *args[2] = {NULL, NULL};
-        int rc = compile_cmp(et, p->column, COLSTORE_OP_GE, &p->value, &args[0], err);
-        if (rc == COLSTORE_OK)
-            rc = compile_cmp(et, p->column, COLSTORE_OP_LE, &p->value2, &args[1], err);
-        if (rc != COLSTORE_OK) {
+        int rc = compile_cmp(et, p->column, COLSTORE_OP_GE, &p->value, &args[0], e);
+        if (rc == CS_OK) rc = compile_cmp(et, p->column, COLSTORE_OP_LE, &p->value2, &args[1], e);
+        if (rc != CS_OK) {
             cs_scan_pred_free(args[0]);
             return rc;
         }
@@ -235,7 +233,7 @@ static int compile_column_op(const struct cs_engine_table *et,
         break;
     }
     case COLSTORE_OP_IN:
-        return compile_in(et, p, out, err);
+        return compile_in(et, p, out, e);
     case COLSTORE_OP_IS_NULL:
         *out = cs_scan_pred_is_null(sc);
         break;
@@ -252,34 +250,33 @@ static int compile_column_op(const struct cs_engine_table *et,
         *out = is_bool(sc, false);
         break;
     default:
-        return compile_cmp(et, p->column, p->op, &p->value, out, err);
+        return compile_cmp(et, p->column, p->op, &p->value, out, e);
     }
-    return *out != NULL ? COLSTORE_OK : oom(err);
+    return *out != NULL ? CS_OK : oom(e);
 }
 
 static int compile(const struct cs_engine_table *et,
                    const colstore_pred *p,
                    int depth,
                    struct cs_scan_pred **out,
-                   colstore_error *err)
+                   struct cs_error *e)
 {
     *out = NULL;
     if (depth > PRED_MAX_DEPTH)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "predicate nested deeper than %d",
-                              PRED_MAX_DEPTH);
+        return cs_error_set(e, CS_EINVAL, "predicate nested deeper than %d", PRED_MAX_DEPTH);
     switch (p->op) {
     case COLSTORE_OP_AND:
     case COLSTORE_OP_OR:
     case COLSTORE_OP_NOT:
-        return compile_logic(et, p, depth, out, err);
+        return compile_logic(et, p, depth, out, e);
     case COLSTORE_OP_TRUE:
     case COLSTORE_OP_FALSE:
         *out = cs_scan_pred_const(p->op == COLSTORE_OP_TRUE ? CS_TRUE : CS_FALSE);
-        return *out != NULL ? COLSTORE_OK : oom(err);
+        return *out != NULL ? CS_OK : oom(e);
     default:
         if (p->op < COLSTORE_OP_EQ || p->op > COLSTORE_OP_IS_FALSE)
-            return cs_engine_fail(err, COLSTORE_EINVAL, "predicate: unknown operator %d", p->op);
-        return compile_column_op(et, p, out, err);
+            return cs_error_set(e, CS_EINVAL, "predicate: unknown operator %d", p->op);
+        return compile_column_op(et, p, out, e);
     }
 }
 
@@ -302,49 +299,47 @@ struct colstore_scan {
 };
 
 static int
-read_options(const colstore_scan_options *opts, colstore_scan_options *o, colstore_error *err)
+read_options(const colstore_scan_options *opts, colstore_scan_options *o, struct cs_error *e)
 {
     const colstore_scan_options d = COLSTORE_SCAN_OPTIONS_INIT;
     *o = d;
-    if (opts == NULL) return COLSTORE_OK;
+    if (opts == NULL) return CS_OK;
     if (opts->size < sizeof(size_t))
-        return cs_engine_fail(err, COLSTORE_EINVAL,
-                              "scan options: size is %zu: start from COLSTORE_SCAN_OPTIONS_INIT",
-                              opts->size);
+        return cs_error_set(e, CS_EINVAL,
+                            "scan options: size is %zu: start from COLSTORE_SCAN_OPTIONS_INIT",
+                            opts->size);
     memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
     o->size = sizeof(*o);
-    return COLSTORE_OK;
+    return CS_OK;
 }
 
-static int set_projection(colstore_scan *s, const colstore_scan_options *o, colstore_error *err)
+static int set_projection(colstore_scan *s, const colstore_scan_options *o, struct cs_error *e)
 {
     const size_t n = o->columns == NULL ? s->et.ncols : o->ncolumns;
     s->proj = malloc((n ? n : 1) * sizeof(*s->proj));
     s->defs = malloc((n ? n : 1) * sizeof(*s->defs));
-    if (s->proj == NULL || s->defs == NULL) return oom(err);
+    if (s->proj == NULL || s->defs == NULL) return oom(e);
     for (size_t j = 0; j < n; j++) {
         const size_t c = o->columns == NULL ? j : o->columns[j];
         if (c >= s->et.ncols)
-            return cs_engine_fail(err, COLSTORE_EINVAL, "scan: %s has %zu columns, not %zu",
-                                  s->et.def->name, s->et.ncols, c + 1);
+            return cs_error_set(e, CS_EINVAL, "scan: %s has %zu columns, not %zu", s->et.def->name,
+                                s->et.ncols, c + 1);
         s->proj[j] = s->et.col[c];
         s->defs[j] = &s->et.def->cols[s->proj[j]];
     }
     s->nproj = n;
-    return COLSTORE_OK;
+    return CS_OK;
 }
 
-static int scan_start(colstore_scan *s, const colstore_scan_options *o, colstore_error *err)
+static int scan_start(colstore_scan *s, const colstore_scan_options *o, struct cs_error *e)
 {
-    int rc = set_projection(s, o, err);
-    if (rc == COLSTORE_OK && o->where != NULL) rc = compile(&s->et, o->where, 0, &s->pred, err);
-    if (rc != COLSTORE_OK) return rc;
+    int rc = set_projection(s, o, e);
+    if (rc == CS_OK && o->where != NULL) rc = compile(&s->et, o->where, 0, &s->pred, e);
+    if (rc != CS_OK) return rc;
     const struct cs_scan_opts so = {s->proj,           s->nproj,        s->pred,
                                     o->time_key_min,   o->time_key_max, o->first_partition,
                                     o->partition_count};
-    struct cs_error e = {0};
-    rc = cs_scan_open(s->snap->snap, s->et.def, &so, &s->scan, &e);
-    return rc == CS_OK ? COLSTORE_OK : cs_engine_error(err, &e);
+    return cs_scan_open(s->snap->snap, s->et.def, &so, &s->scan, e);
 }
 
 int colstore_scan_open(colstore_snapshot *snap,
@@ -353,40 +348,52 @@ int colstore_scan_open(colstore_snapshot *snap,
                        colstore_scan **out,
                        colstore_error *err)
 {
-    if (out != NULL) *out = NULL;
-    if (snap == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "scan: snapshot and out are required");
+    struct cs_error e = {0};
+    colstore_scan *s = NULL;
     colstore_scan_options o;
-    int rc = read_options(opts, &o, err);
-    if (rc != COLSTORE_OK) return rc;
-    colstore_scan *s = calloc(1, sizeof(*s));
-    if (s == NULL) return oom(err);
+    int rc;
+    if (out != NULL) *out = NULL;
+    if (snap == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "scan: snapshot and out are required");
+        goto done;
+    }
+    rc = read_options(opts, &o, &e);
+    if (rc != CS_OK) goto done;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        rc = oom(&e);
+        goto done;
+    }
     s->snap = snap;
     cs_engine_snap_ref(snap);
-    rc = cs_engine_table(table, &s->et, err);
-    if (rc == COLSTORE_OK) rc = scan_start(s, &o, err);
-    if (rc != COLSTORE_OK) {
-        colstore_scan_close(s);
-        return rc;
-    }
+    rc = cs_engine_table(table, &s->et, &e);
+    if (rc == CS_OK) rc = scan_start(s, &o, &e);
+    if (rc != CS_OK) goto done;
     *out = s;
-    return cs_engine_ok(err);
+    s = NULL;
+done:
+    colstore_scan_close(s);
+    return cs_engine_return(err, rc, &e);
 }
 
 int colstore_scan_next(colstore_scan *scan, const colstore_batch **out, colstore_error *err)
 {
-    if (out != NULL) *out = NULL;
-    if (scan == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "scan_next: scan and out are required");
     struct cs_error e = {0};
     const struct cs_scan_batch *b = NULL;
-    const int rc = cs_scan_next(scan->scan, &b, &e);
-    if (rc != CS_OK) return cs_engine_error(err, &e);
+    int rc;
+    if (out != NULL) *out = NULL;
+    if (scan == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "scan_next: scan and out are required");
+        goto done;
+    }
+    rc = cs_scan_next(scan->scan, &b, &e);
+    if (rc != CS_OK) goto done;
     if (b != NULL) {
         scan->batch = (colstore_batch){b, scan->defs};
         *out = &scan->batch;
     }
-    return cs_engine_ok(err);
+done:
+    return cs_engine_return(err, rc, &e);
 }
 
 size_t colstore_scan_partitions(const colstore_scan *scan)
@@ -403,10 +410,16 @@ int colstore_scan_get_stats(const colstore_scan *scan,
                             colstore_scan_stats *out,
                             colstore_error *err)
 {
-    if (scan == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "scan_get_stats: scan and out are required");
-    if (out->size < sizeof(size_t))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "scan_get_stats: out->size is %zu", out->size);
+    struct cs_error e = {0};
+    int rc = CS_OK;
+    if (scan == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "scan_get_stats: scan and out are required");
+        goto done;
+    }
+    if (out->size < sizeof(size_t)) {
+        rc = cs_error_set(&e, CS_EINVAL, "scan_get_stats: out->size is %zu", out->size);
+        goto done;
+    }
     struct cs_scan_stats st;
     cs_scan_stats(scan->scan, &st);
     const colstore_scan_stats full = {
@@ -415,7 +428,8 @@ int colstore_scan_get_stats(const colstore_scan *scan,
         st.predicates,        st.columns_decoded};
     const size_t n = out->size < sizeof(full) ? out->size : sizeof(full);
     memcpy((char *)out + sizeof(size_t), (const char *)&full + sizeof(size_t), n - sizeof(size_t));
-    return cs_engine_ok(err);
+done:
+    return cs_engine_return(err, rc, &e);
 }
 
 void colstore_scan_close(colstore_scan *scan)
@@ -456,13 +470,20 @@ int colstore_batch_column(const colstore_batch *b,
                           colstore_column_data *out,
                           colstore_error *err)
 {
-    if (b == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "batch_column: batch and out are required");
-    if (out->size < sizeof(size_t))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "batch_column: out->size is %zu", out->size);
-    if (col >= b->b->ncols)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "batch has %zu columns, not %zu", b->b->ncols,
-                              col + 1);
+    struct cs_error e = {0};
+    int rc = CS_OK;
+    if (b == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "batch_column: batch and out are required");
+        goto done;
+    }
+    if (out->size < sizeof(size_t)) {
+        rc = cs_error_set(&e, CS_EINVAL, "batch_column: out->size is %zu", out->size);
+        goto done;
+    }
+    if (col >= b->b->ncols) {
+        rc = cs_error_set(&e, CS_EINVAL, "batch has %zu columns, not %zu", b->b->ncols, col + 1);
+        goto done;
+    }
     const struct cs_col *c = b->b->cols[col];
     const struct cs_column_def *d = b->defs[col];
     colstore_column_data full = {sizeof(full),
@@ -488,7 +509,8 @@ int colstore_batch_column(const colstore_batch *b,
     }
     const size_t n = out->size < sizeof(full) ? out->size : sizeof(full);
     memcpy((char *)out + sizeof(size_t), (const char *)&full + sizeof(size_t), n - sizeof(size_t));
-    return cs_engine_ok(err);
+done:
+    return cs_engine_return(err, rc, &e);
 }
 
 /* ---- for the Arrow stream and the export (engine/scan_api.h) ---- */

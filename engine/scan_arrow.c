@@ -442,7 +442,11 @@ static int stream_schema(struct ArrowArrayStream *st, struct ArrowSchema *out)
 {
     struct stream_priv *p = st->private_data;
     const int rc = scan_schema(p->scan, out);
-    if (rc != 0) cs_engine_fail(&p->err, COLSTORE_ENOMEM, "arrow schema: out of memory");
+    if (rc != 0) {
+        struct cs_error e = {0};
+        (void)cs_engine_return(&p->err, cs_error_set(&e, CS_ENOMEM, "arrow schema: out of memory"),
+                               &e);
+    }
     return rc;
 }
 
@@ -460,14 +464,18 @@ static int stream_next(struct ArrowArrayStream *st, struct ArrowArray *out)
     if (code != COLSTORE_OK) return errno_of(code);
     if (b == NULL) return 0; /* end of stream: out->release == NULL */
     const int rc = batch_array(p->scan, b, out);
+    if (rc == 0) return 0;
+    struct cs_error e = {0};
+    const int part = (int)colstore_batch_time_key(b);
     if (rc == EINVAL)
-        cs_engine_fail(&p->err, COLSTORE_EINVAL,
-                       "partition %d: a text[] value is not a one-dimensional array literal",
-                       (int)colstore_batch_time_key(b));
-    else if (rc != 0)
-        cs_engine_fail(&p->err, rc == ENOMEM ? COLSTORE_ENOMEM : COLSTORE_EINVAL,
-                       "partition %d: %s", (int)colstore_batch_time_key(b),
-                       rc == ENOMEM ? "out of memory" : "a column exceeds Arrow's 2 GiB offsets");
+        (void)cs_error_set(&e, CS_EINVAL,
+                           "partition %d: a text[] value is not a one-dimensional array literal",
+                           part);
+    else
+        (void)cs_error_set(&e, rc == ENOMEM ? CS_ENOMEM : CS_EINVAL, "partition %d: %s", part,
+                           rc == ENOMEM ? "out of memory"
+                                        : "a column exceeds Arrow's 2 GiB offsets");
+    (void)cs_engine_return(&p->err, e.code, &e);
     return rc;
 }
 
@@ -491,15 +499,28 @@ int colstore_scan_arrow(colstore_snapshot *snap,
                         struct ArrowArrayStream *out,
                         colstore_error *err)
 {
-    if (out == NULL) return cs_engine_fail(err, COLSTORE_EINVAL, "scan_arrow: out is required");
+    struct cs_error e = {0};
+    struct stream_priv *p = NULL;
+    int rc;
+    if (out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "scan_arrow: out is required");
+        goto done;
+    }
     memset(out, 0, sizeof(*out));
-    struct stream_priv *p = calloc(1, sizeof(*p));
-    if (p == NULL) return cs_engine_fail(err, COLSTORE_ENOMEM, "out of memory");
-    const int rc = colstore_scan_open(snap, table, opts, &p->scan, err);
-    if (rc != COLSTORE_OK) {
-        free(p);
-        return rc;
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        rc = cs_error_set(&e, CS_ENOMEM, "out of memory");
+        goto done;
+    }
+    colstore_error se;
+    rc = colstore_scan_open(snap, table, opts, &p->scan, &se);
+    if (rc != CS_OK) {
+        (void)cs_error_set(&e, rc, "%s", se.message);
+        goto done;
     }
     *out = (struct ArrowArrayStream){stream_schema, stream_next, stream_error, stream_release, p};
-    return COLSTORE_OK;
+    p = NULL;
+done:
+    free(p);
+    return cs_engine_return(err, rc, &e);
 }

@@ -30,23 +30,30 @@ static int snapshot_open(colstore_store *store,
                          colstore_snapshot **out,
                          colstore_error *err)
 {
-    if (out != NULL) *out = NULL;
-    if (store == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "snapshot: store and out are required");
-    colstore_snapshot *s = calloc(1, sizeof(*s));
-    if (s == NULL) return cs_engine_fail(err, COLSTORE_ENOMEM, "out of memory");
     struct cs_error e = {0};
-    const int rc = newest ? cs_snap_open(store->st, &s->snap, &e)
-                          : cs_snap_open_version(store->st, version, &s->snap, &e);
-    if (rc != CS_OK) {
-        free(s);
-        return cs_engine_error(err, &e);
+    colstore_snapshot *s = NULL;
+    int rc;
+    if (out != NULL) *out = NULL;
+    if (store == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "snapshot: store and out are required");
+        goto done;
     }
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        rc = cs_error_set(&e, CS_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = newest ? cs_snap_open(store->st, &s->snap, &e)
+                : cs_snap_open_version(store->st, version, &s->snap, &e);
+    if (rc != CS_OK) goto done;
     s->store = store;
     cs_engine_store_ref(store);
     atomic_init(&s->refs, 1);
     *out = s;
-    return cs_engine_ok(err);
+    s = NULL;
+done:
+    free(s);
+    return cs_engine_return(err, rc, &e);
 }
 
 int colstore_snapshot_open(colstore_store *store, colstore_snapshot **out, colstore_error *err)
@@ -86,7 +93,7 @@ const char *colstore_table_name(size_t i)
     return t != NULL ? t->name : NULL;
 }
 
-int cs_engine_table(const char *table, struct cs_engine_table *out, colstore_error *err)
+int cs_engine_table(const char *table, struct cs_engine_table *out, struct cs_error *e)
 {
     const struct cs_table_def *t = cs_schema_find_table(table);
     if (t == NULL) {
@@ -95,15 +102,15 @@ int cs_engine_table(const char *table, struct cs_engine_table *out, colstore_err
             if (i > 0) strncat(names, ", ", sizeof(names) - strlen(names) - 1);
             strncat(names, colstore_table_name(i), sizeof(names) - strlen(names) - 1);
         }
-        return cs_engine_fail(err, COLSTORE_EINVAL, "unknown table \"%s\" (tables: %s)",
-                              table != NULL ? table : "(null)", names);
+        return cs_error_set(e, CS_EINVAL, "unknown table \"%s\" (tables: %s)",
+                            table != NULL ? table : "(null)", names);
     }
     out->def = t;
     out->ncols = 0;
     for (int c = 0; c < t->ncols; c++) {
         if (!(t->cols[c].flags & CS_COL_HIDDEN)) out->col[out->ncols++] = c;
     }
-    return COLSTORE_OK;
+    return CS_OK;
 }
 
 int cs_engine_col_type(const struct cs_column_def *c)
@@ -132,16 +139,15 @@ int cs_engine_col_type(const struct cs_column_def *c)
 
 /* put_sized() - copy the first min(*size, n) bytes of full into out (extensible out-structs:
  * a caller built against an older header gets the fields it knows). */
-static int put_sized(void *out, const void *full, size_t n, colstore_error *err)
+static int put_sized(void *out, const void *full, size_t n, struct cs_error *e)
 {
     size_t have;
     memcpy(&have, out, sizeof(have));
     if (have < sizeof(size_t))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "out->size is %zu: set it with the INIT macro",
-                              have);
+        return cs_error_set(e, CS_EINVAL, "out->size is %zu: set it with the INIT macro", have);
     memcpy((char *)out + sizeof(size_t), (const char *)full + sizeof(size_t),
            (have < n ? have : n) - sizeof(size_t));
-    return cs_engine_ok(err);
+    return CS_OK;
 }
 
 static void table_counts(struct cs_snap *snap, int id, colstore_table_info *ti)
@@ -162,10 +168,15 @@ int colstore_table_describe(colstore_snapshot *snap,
                             colstore_table_info *out,
                             colstore_error *err)
 {
-    if (out == NULL) return cs_engine_fail(err, COLSTORE_EINVAL, "table_describe: out is required");
+    struct cs_error e = {0};
     struct cs_engine_table et = {0};
-    int rc = cs_engine_table(table, &et, err);
-    if (rc != COLSTORE_OK) return rc;
+    int rc;
+    if (out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "table_describe: out is required");
+        goto done;
+    }
+    rc = cs_engine_table(table, &et, &e);
+    if (rc != CS_OK) goto done;
     const struct cs_table_def *t = et.def;
     colstore_table_info ti = {sizeof(ti),         t->name, t->is_fact, et.ncols, 0, {0, 0},
                               COLSTORE_NO_COLUMN, 0,       0,          0,        0, 0};
@@ -175,7 +186,9 @@ int colstore_table_describe(colstore_snapshot *snap,
         if (t->is_fact && et.col[j] == t->time_col) ti.time_column = j;
     }
     if (snap != NULL) table_counts(snap->snap, t->id, &ti);
-    return put_sized(out, &ti, sizeof(ti), err);
+    rc = put_sized(out, &ti, sizeof(ti), &e);
+done:
+    return cs_engine_return(err, rc, &e);
 }
 
 int colstore_column_describe(const char *table,
@@ -183,14 +196,20 @@ int colstore_column_describe(const char *table,
                              colstore_column_info *out,
                              colstore_error *err)
 {
-    if (out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "column_describe: out is required");
+    struct cs_error e = {0};
     struct cs_engine_table et = {0};
-    int rc = cs_engine_table(table, &et, err);
-    if (rc != COLSTORE_OK) return rc;
-    if (col >= et.ncols)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "%s has %zu columns, not %zu", et.def->name,
-                              et.ncols, col + 1);
+    int rc;
+    if (out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "column_describe: out is required");
+        goto done;
+    }
+    rc = cs_engine_table(table, &et, &e);
+    if (rc != CS_OK) goto done;
+    if (col >= et.ncols) {
+        rc = cs_error_set(&e, CS_EINVAL, "%s has %zu columns, not %zu", et.def->name, et.ncols,
+                          col + 1);
+        goto done;
+    }
     const struct cs_column_def *c = &et.def->cols[et.col[col]];
     colstore_column_info ci = {sizeof(ci),
                                c->name,
@@ -206,28 +225,36 @@ int colstore_column_describe(const char *table,
         ci.precision = c->precision;
         ci.scale = c->scale;
     }
-    return put_sized(out, &ci, sizeof(ci), err);
+    rc = put_sized(out, &ci, sizeof(ci), &e);
+done:
+    return cs_engine_return(err, rc, &e);
 }
 
 int colstore_column_index(const char *table, const char *column, size_t *out, colstore_error *err)
 {
-    if (column == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "column_index: column and out are required");
+    struct cs_error e = {0};
     struct cs_engine_table et = {0};
-    int rc = cs_engine_table(table, &et, err);
-    if (rc != COLSTORE_OK) return rc;
     char names[512] = "";
+    int rc;
+    if (column == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "column_index: column and out are required");
+        goto done;
+    }
+    rc = cs_engine_table(table, &et, &e);
+    if (rc != CS_OK) goto done;
     for (size_t j = 0; j < et.ncols; j++) {
         const char *name = et.def->cols[et.col[j]].name;
         if (strcmp(name, column) == 0) {
             *out = j;
-            return cs_engine_ok(err);
+            goto done;
         }
         if (j > 0) strncat(names, ", ", sizeof(names) - strlen(names) - 1);
         strncat(names, name, sizeof(names) - strlen(names) - 1);
     }
-    return cs_engine_fail(err, COLSTORE_EINVAL, "%s has no column \"%s\" (columns: %s)",
-                          et.def->name, column, names);
+    rc = cs_error_set(&e, CS_EINVAL, "%s has no column \"%s\" (columns: %s)", et.def->name, column,
+                      names);
+done:
+    return cs_engine_return(err, rc, &e);
 }
 
 int colstore_partition_describe(colstore_snapshot *snap,
@@ -236,17 +263,23 @@ int colstore_partition_describe(colstore_snapshot *snap,
                                 colstore_partition_info *out,
                                 colstore_error *err)
 {
-    if (snap == NULL || out == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL,
-                              "partition_describe: snap and out are required");
+    struct cs_error e = {0};
     struct cs_engine_table et = {0};
-    int rc = cs_engine_table(table, &et, err);
-    if (rc != COLSTORE_OK) return rc;
+    int rc;
+    if (snap == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "partition_describe: snap and out are required");
+        goto done;
+    }
+    rc = cs_engine_table(table, &et, &e);
+    if (rc != CS_OK) goto done;
     const size_t n = cs_snap_part_count(snap->snap, et.def->id);
-    if (i >= n)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "%s has %zu partitions, not %zu", et.def->name,
-                              n, i + 1);
+    if (i >= n) {
+        rc = cs_error_set(&e, CS_EINVAL, "%s has %zu partitions, not %zu", et.def->name, n, i + 1);
+        goto done;
+    }
     const struct cs_part_info p = cs_snap_part(snap->snap, et.def->id, i);
     const colstore_partition_info pi = {sizeof(pi), p.time_key, p.rows, p.bytes};
-    return put_sized(out, &pi, sizeof(pi), err);
+    rc = put_sized(out, &pi, sizeof(pi), &e);
+done:
+    return cs_engine_return(err, rc, &e);
 }

@@ -245,6 +245,11 @@ static void print_summary(const char *what, const colstore_nightly_stats *st)
 static int cmd_pull(struct cli *c)
 {
     if (c->npos > 1) return cli_usage(c, "pull takes no FILE");
+    colstore_error err;
+    int32_t since_days;
+    if (c->val[O_SINCE] != NULL &&
+        colstore_parse_date(c->val[O_SINCE], &since_days, &err) != COLSTORE_OK)
+        return cli_error(c, CLI_INPUT, "--since: %s", err.message);
     colstore_load_options lo = COLSTORE_LOAD_OPTIONS_INIT;
     int rc = load_options(c, &lo);
     colstore_store *store = NULL;
@@ -256,7 +261,6 @@ static int cmd_pull(struct cli *c)
     o.since = c->val[O_SINCE];
     o.overlap = c->val[O_OVERLAP];
     o.rejects_path = lo.rejects_path;
-    colstore_error err;
     colstore_nightly_stats st = COLSTORE_NIGHTLY_STATS_INIT;
     rc = colstore_pull(store, &o, &st, &err);
     colstore_close(store);

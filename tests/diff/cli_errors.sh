@@ -160,6 +160,9 @@ run rc "$COLQUERY" --store "$store" no-such-report; expect_rc "colquery unknown 
 run rc "$COLQUERY" --store "$store" agent-performance --as-of 2025-02-30
 expect_rc "colquery bad --as-of" 1 "$rc" "$err"
 expect_msg "colquery bad --as-of: message" '--as-of: invalid date "2025-02-30"' "$err"
+run rc "$COLLOAD" --store "$store" pull --since 2025-13-01
+expect_rc "colload pull bad --since" 1 "$rc" "$err"
+expect_msg "colload pull bad --since: message" '--since: invalid date "2025-13-01"' "$err"
 run rc "$COLQUERY" --store "$store" approval-queue --year abc; expect_rc "colquery bad --year" 1 "$rc" "$err"
 run rc "$COLQUERY" --store "$store" approval-queue --year 0; expect_rc "colquery --year 0" 1 "$rc" "$err"
 run rc "$COLQUERY" --store "$store" agent-performance --days -1; expect_rc "colquery --days -1" 1 "$rc" "$err"

@@ -418,7 +418,8 @@ Test(nightly, pull_without_a_server_fails_cleanly)
     cr_expect(strstr(err.message, "s3cr3t-pw") == NULL, "%s", err.message);
     expect_dump(st, "dim_agent", "");
     o.since = "2025-13-01";
-    cr_expect_eq(colstore_pull(st, &o, &s, &err), COLSTORE_EINVAL);
+    cr_expect_eq(colstore_pull(st, &o, &s, &err), COLSTORE_EINPUT);
+    cr_expect_str_eq(err.message, "since: invalid date \"2025-13-01\" (YYYY-MM-DD)");
     o.since = NULL;
     o.size = 8;
     cr_expect_eq(colstore_pull(st, &o, &s, &err), COLSTORE_EINVAL);
