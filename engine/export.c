@@ -511,46 +511,43 @@ static void undo(struct exporter *x, bool created)
 
 /* ---- options and the entry point ---- */
 
-static int
-read_options(const colstore_export_options *opts, struct exporter *x, colstore_error *err)
+static int read_options(const colstore_export_options *opts, struct exporter *x, struct cs_error *e)
 {
     const colstore_export_options d = COLSTORE_EXPORT_OPTIONS_INIT;
     x->o = d;
     if (opts != NULL) {
         if (opts->size < sizeof(size_t))
-            return cs_engine_fail(err, COLSTORE_EINVAL,
-                                  "export options: size is %zu: start from "
-                                  "COLSTORE_EXPORT_OPTIONS_INIT",
-                                  opts->size);
+            return cs_error_set(e, CS_EINVAL,
+                                "export options: size is %zu: start from "
+                                "COLSTORE_EXPORT_OPTIONS_INIT",
+                                opts->size);
         memcpy(&x->o, opts, opts->size < sizeof(x->o) ? opts->size : sizeof(x->o));
         x->o.size = sizeof(x->o);
     }
     if (x->o.format != COLSTORE_EXPORT_PARQUET)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "export: unknown format %d", x->o.format);
+        return cs_error_set(e, CS_EINVAL, "export: unknown format %d", x->o.format);
     if (x->o.compression != COLSTORE_COMPRESSION_LZ4_RAW &&
         x->o.compression != COLSTORE_COMPRESSION_NONE)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "export: unknown compression %d",
-                              x->o.compression);
+        return cs_error_set(e, CS_EINVAL, "export: unknown compression %d", x->o.compression);
     int64_t days;
     if (x->o.from != NULL) {
         if (!cs_engine_parse_date(x->o.from, &days))
-            return cs_engine_fail(err, COLSTORE_EINVAL, "export: from: invalid date \"%s\"",
-                                  x->o.from);
+            return cs_error_set(e, CS_EINVAL, "export: from: invalid date \"%s\"", x->o.from);
         x->tk_min = cs_time_key_from_days(days);
     }
     if (x->o.to != NULL) {
         if (!cs_engine_parse_date(x->o.to, &days))
-            return cs_engine_fail(err, COLSTORE_EINVAL, "export: to: invalid date \"%s\"", x->o.to);
+            return cs_error_set(e, CS_EINVAL, "export: to: invalid date \"%s\"", x->o.to);
         x->tk_max = cs_time_key_from_days(days);
     }
     if (x->o.tables != NULL) {
         for (size_t i = 0; i < x->o.ntables; i++) {
             struct cs_engine_table et = {0};
-            const int rc = cs_engine_table(x->o.tables[i], &et, err);
-            if (rc != COLSTORE_OK) return rc;
+            const int rc = cs_engine_table(x->o.tables[i], &et, e);
+            if (rc != CS_OK) return rc;
         }
     }
-    return COLSTORE_OK;
+    return CS_OK;
 }
 
 static int plan(struct exporter *x, struct cs_error *err)
@@ -588,23 +585,27 @@ int colstore_export(colstore_snapshot *snap,
                     colstore_export_stats *stats,
                     colstore_error *err)
 {
-    if (snap == NULL || out_dir == NULL)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "export: snapshot and out_dir are required");
-    if (stats != NULL && stats->size < sizeof(size_t))
-        return cs_engine_fail(err, COLSTORE_EINVAL, "export: stats->size is %zu", stats->size);
-    if (strlen(out_dir) >= EXPORT_PATH_MAX - 300)
-        return cs_engine_fail(err, COLSTORE_EINVAL, "export: output path too long");
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct cs_error e = {0};
     struct exporter x = {.snap = snap, .out_fd = -1};
     pthread_mutex_init(&x.mu, NULL);
-    snprintf(x.out, sizeof(x.out), "%s", out_dir);
-    int rc = read_options(opts, &x, err);
-    if (rc != COLSTORE_OK) {
-        exporter_free(&x);
-        return rc;
+    int rc;
+    if (snap == NULL || out_dir == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "export: snapshot and out_dir are required");
+        goto done;
     }
-    struct cs_error e = {0};
+    if (stats != NULL && stats->size < sizeof(size_t)) {
+        rc = cs_error_set(&e, CS_EINVAL, "export: stats->size is %zu", stats->size);
+        goto done;
+    }
+    if (strlen(out_dir) >= EXPORT_PATH_MAX - 300) {
+        rc = cs_error_set(&e, CS_EINVAL, "export: output path too long");
+        goto done;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    snprintf(x.out, sizeof(x.out), "%s", out_dir);
+    rc = read_options(opts, &x, &e);
+    if (rc != CS_OK) goto done;
     bool created = false;
     rc = open_out(&x, &created, &e);
     if (rc == CS_OK) rc = plan(&x, &e);
@@ -620,6 +621,7 @@ int colstore_export(colstore_snapshot *snap,
         memcpy((char *)stats + sizeof(size_t), (const char *)&full + sizeof(size_t),
                n - sizeof(size_t));
     }
+done:
     exporter_free(&x);
-    return rc == CS_OK ? cs_engine_ok(err) : cs_engine_error(err, &e);
+    return cs_engine_return(err, rc, &e);
 }
