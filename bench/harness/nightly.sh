@@ -7,7 +7,8 @@
 #  1. a warehouse of three years (colgen --rows 30,000,000 --days 1095 from 2023-01-01, the
 #     seed's volume) loaded into a colstore store and into PostgreSQL 15 (the seed's indexes);
 #  2. one night of the seed's volume (colgen --ops: ~27.4 K queries, 2.7 K approvals, 1.4 K
-#     feedback rows, ~1 % late rows of the previous week) applied to it: the whole
+#     feedback rows, ~1 % late rows of the previous week; the second night of two, the first
+#     applied to both warehouses beforehand) applied to it: the whole
 #     `colload nightly` process (from a hard-linked copy of the store: the store's files are
 #     immutable, so each run starts from the same state), against `psql -f` of the same night's
 #     ETL as SQL (tests/sql/nightly_etl.sql: COPY into staging + the ETL, rolled back at the end
@@ -40,8 +41,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 mkdir -p "$BENCH_DIR"
-out=$repo/bench/harness/results/nightly-$(date -u +%F).md
-raw=$repo/bench/harness/results/nightly-$(date -u +%F)
+tag=nightly-$(date -u +%F)${NIGHTLY_TAG:+-$NIGHTLY_TAG}
+out=$repo/bench/harness/results/$tag.md
+raw=$repo/bench/harness/results/$tag
 mkdir -p "$raw"
 log() { echo "nightly.sh: $*" >&2; }
 med() { jq -r "[.results[$1].times[]] | sort | .[length/2|floor] * 1000" "$2"; } # ms
@@ -83,9 +85,9 @@ if ((!skip3y)); then
   [[ -f $wh/fact_training.copy ]] ||
     "$BIN/colgen" --out "$wh" --rows "$years_rows" --seed 3 --start 2023-01-01 --days 1095 --format text
   rm -rf "$ops"
-  "$BIN/colgen" --ops --out "$ops" --rows "$night_rows" --nights 1 --seed 5 --start 2026-01-01 --format text
-  night=$ops/night-001
-  lt=$(cat "$night/load_time")
+  "$BIN/colgen" --ops --out "$ops" --rows "$night_rows" --nights 2 --seed 5 --start 2026-01-01 --format text
+  night1=$ops/night-001 night=$ops/night-002
+  lt1=$(cat "$night1/load_time") lt=$(cat "$night/load_time")
   if [[ ! -f $store3y/CURRENT ]]; then
     log "colstore: loading three years"
     for t in "${tables[@]}"; do "$BIN/colload" --store "$store3y" "$t" "$wh/$t.copy"; done
@@ -93,6 +95,7 @@ if ((!skip3y)); then
   pg_up
   if [[ $(psql_ -d postgres -At -c "SELECT count(*) FROM pg_database WHERE datname = 'bench3y'") != 1 ]]; then
     log "PostgreSQL: loading three years (COPY, then foreign keys and the seed's indexes)"
+    psql_ -d postgres -c "DROP DATABASE IF EXISTS bench3y_loading"
     psql_ -d postgres -c "CREATE DATABASE bench3y_loading TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
     grep -v '^CREATE INDEX fact_' "$repo/tests/sql/schema.sql" >"$raw/pg.schema.sql"
     grep '^CREATE INDEX fact_' "$repo/tests/sql/schema.sql" >"$raw/pg.fact_indexes.sql"
@@ -115,13 +118,36 @@ if ((!skip3y)); then
     psql_ -d bench3y_loading -c "VACUUM (FREEZE, ANALYZE)"
     psql_ -d postgres -c "ALTER DATABASE bench3y_loading RENAME TO bench3y"
   fi
-  # the operational tables hold exactly the night (what a pull reads)
+  # the first night, applied once to both warehouses (the benchmarked night is the second)
+  base=$BENCH_DIR/store3y-n1
+  if [[ ! -f $base/CURRENT ]]; then
+    rm -rf "$base.tmp" && cp -al "$store3y" "$base.tmp"
+    "$BIN/colload" --store "$base.tmp" nightly --load-time "$lt1" --agents "$night1/agents.copy" \
+      --queries "$night1/agent_queries.copy" --approvals "$night1/agent_approvals.copy" \
+      --feedback "$night1/agent_feedback.copy"
+    mv "$base.tmp" "$base"
+  fi
+  if [[ $(psql_ -d bench3y -At -c "SELECT count(*) FROM etl_src_query") == 0 ]]; then
+    {
+      echo "TRUNCATE stage_agents, stage_queries, stage_approvals, stage_feedback;"
+      echo "COPY stage_agents FROM '$night1/agents.copy';"
+      echo "COPY stage_queries FROM '$night1/agent_queries.copy';"
+      echo "COPY stage_approvals FROM '$night1/agent_approvals.copy';"
+      echo "COPY stage_feedback FROM '$night1/agent_feedback.copy';"
+    } | psql_ -d bench3y >/dev/null
+    psql_ -d bench3y -v load_time="$lt1" -f "$repo/tests/sql/nightly_etl.sql" >/dev/null
+  fi
+  # the operational tables hold both nights (what a pull reads: the second night above the
+  # store's watermark, the first one again through the 2-day overlap, skipped)
   psql_ -d bench3y -c "TRUNCATE agents, agent_queries, agent_approvals, agent_feedback"
-  for p in "agents agents" "agent_queries agent_queries" "agent_approvals agent_approvals" "agent_feedback agent_feedback"; do
-    set -- $p
-    psql_ -d bench3y -c "COPY $1 FROM '$night/$2.copy'"
+  for k in 1 2; do
+    for t in agent_queries agent_approvals agent_feedback; do
+      psql_ -d bench3y -c "CREATE TEMP TABLE x (LIKE $t); COPY x FROM '$ops/night-00$k/$t.copy';
+        INSERT INTO $t SELECT * FROM x ON CONFLICT DO NOTHING"
+    done
   done
-  psql_ -d bench3y -c "ANALYZE agents, agent_queries, agent_approvals, agent_feedback"
+  psql_ -d bench3y -c "COPY agents FROM '$night/agents.copy'"
+  psql_ -d bench3y -c "VACUUM ANALYZE agents, agent_queries, agent_approvals, agent_feedback"
   # PostgreSQL's night: staging COPY + the ETL, rolled back so that each run starts the same
   {
     echo "BEGIN;"
@@ -134,7 +160,7 @@ if ((!skip3y)); then
     echo "ROLLBACK;"
   } >"$raw/pg_night.sql"
   run=$BENCH_DIR/run
-  prep="rm -rf $run && cp -al $store3y $run"
+  prep="rm -rf $run && cp -al $base $run"
   c_night="$BIN/colload --store $run nightly --load-time '$lt' --agents $night/agents.copy --queries $night/agent_queries.copy --approvals $night/agent_approvals.copy --feedback $night/agent_feedback.copy"
   c_pull="$BIN/colload --store $run pull --dsn 'host=$pgdir port=$BENCH_PG_PORT dbname=bench3y' --load-time '$lt'"
   c_pg="psql -X -q -v ON_ERROR_STOP=1 -v load_time='$lt' -d bench3y -f $raw/pg_night.sql"
