@@ -41,6 +41,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 mkdir -p "$BENCH_DIR"
+# a new store needs --create since the store-safety work; older builds do not know the option
+create=; "$BIN/colload" --help 2>&1 | grep -q -- --create && create=--create
 tag=nightly-$(date -u +%F)${NIGHTLY_TAG:+-$NIGHTLY_TAG}
 out=$repo/bench/harness/results/$tag.md
 raw=$repo/bench/harness/results/$tag
@@ -90,7 +92,7 @@ if ((!skip3y)); then
   lt1=$(cat "$night1/load_time") lt=$(cat "$night/load_time")
   if [[ ! -f $store3y/CURRENT ]]; then
     log "colstore: loading three years"
-    for t in "${tables[@]}"; do "$BIN/colload" --store "$store3y" "$t" "$wh/$t.copy"; done
+    for t in "${tables[@]}"; do "$BIN/colload" --store "$store3y" $create "$t" "$wh/$t.copy"; done
   fi
   pg_up
   if [[ $(psql_ -d postgres -At -c "SELECT count(*) FROM pg_database WHERE datname = 'bench3y'") != 1 ]]; then
@@ -191,7 +193,7 @@ if ((!skipyear)); then
   [[ -f $yops/night-$(printf '%03d' "$nights")/load_time ]] ||
     "$BIN/colgen" --ops --out "$yops" --rows "$night_rows" --nights "$nights" --seed 7 --start 2025-01-01 --format text
   rm -rf "$ynight" "$yone"
-  "$BIN/colload" --store "$ynight" dim_time "$yops/dim_time.copy" 2>/dev/null
+  "$BIN/colload" --store "$ynight" $create dim_time "$yops/dim_time.copy" 2>/dev/null
   log "a year of nights"
   t0=$(date +%s.%N)
   for ((k = 1; k <= nights; k++)); do
@@ -202,6 +204,7 @@ if ((!skipyear)); then
   t1=$(date +%s.%N)
   mkdir -p "$BENCH_DIR/year-dump"
   for t in "${tables[@]}"; do "$BIN/colquery" --store "$ynight" dump "$t" >"$BENCH_DIR/year-dump/$t.copy"; done
+  "$BIN/colload" --store "$yone" $create dim_time "$BENCH_DIR/year-dump/dim_time.copy" 2>/dev/null
   for t in "${tables[@]}"; do "$BIN/colload" --store "$yone" "$t" "$BENCH_DIR/year-dump/$t.copy" 2>/dev/null; done
   for t in "${tables[@]}" agg_agent_daily_performance; do
     cmp -s <("$BIN/colquery" --store "$ynight" dump "$t") <("$BIN/colquery" --store "$yone" dump "$t") ||
