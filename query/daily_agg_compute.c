@@ -661,19 +661,20 @@ tails_pass1_avx2(const uint8_t *slot,
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     size_t k = 0;
     for (size_t i = 0; i + 8 <= nq; i += 8) {
-        const __m128i s8 = _mm_loadl_epi64((const __m128i *)(slot + i));
+        const __m128i s8 = _mm_loadl_epi64((const __m128i *)(const void *)(slot + i));
         const __m256i t0 = _mm256_i32gather_epi64((const long long *)thr, _mm_cvtepu8_epi32(s8), 8);
         const __m256i t1 = _mm256_i32gather_epi64((const long long *)thr,
                                                   _mm_cvtepu8_epi32(_mm_srli_si128(s8, 4)), 8);
-        const __m256i v0 = _mm256_loadu_si256((const __m256i *)(lat + i));
-        const __m256i v1 = _mm256_loadu_si256((const __m256i *)(lat + i + 4));
+        const __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(lat + i));
+        const __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(lat + i + 4));
         const unsigned lt =
             (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(t0, v0))) |
             (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(t1, v1))) << 4;
         const unsigned ge = ~lt & 0xFFu;
-        const __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)compress8[ge]));
+        const __m256i perm =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)compress8[ge]));
         const __m256i idx = _mm256_add_epi32(_mm256_set1_epi32((int)i), iota);
-        _mm256_storeu_si256((__m256i *)(cand + k), _mm256_permutevar8x32_epi32(idx, perm));
+        _mm256_storeu_si256((__m256i *)(void *)(cand + k), _mm256_permutevar8x32_epi32(idx, perm));
         k += (size_t)__builtin_popcount(ge);
 #    pragma GCC unroll 8
         for (unsigned l = 0; l < 8; l++)

@@ -181,24 +181,26 @@ unpack128_avx2(const uint8_t *in, unsigned w, uint64_t base, uint64_t *out)
     memcpy(buf, in, 16 * (size_t)w);
     memset(buf + 16 * (size_t)w, 0, 16);
     const struct avx2_consts *c = &avx2_tab[w];
-    const __m256i sh0 = _mm256_loadu_si256((const __m256i *)c->shuf[0]);
-    const __m256i sh1 = _mm256_loadu_si256((const __m256i *)c->shuf[1]);
-    const __m256i sv0 = _mm256_loadu_si256((const __m256i *)c->shift[0]);
-    const __m256i sv1 = _mm256_loadu_si256((const __m256i *)c->shift[1]);
+    const __m256i sh0 = _mm256_loadu_si256((const __m256i *)(const void *)c->shuf[0]);
+    const __m256i sh1 = _mm256_loadu_si256((const __m256i *)(const void *)c->shuf[1]);
+    const __m256i sv0 = _mm256_loadu_si256((const __m256i *)(const void *)c->shift[0]);
+    const __m256i sv1 = _mm256_loadu_si256((const __m256i *)(const void *)c->shift[1]);
     const __m256i mask = _mm256_set1_epi64x((long long)(((uint64_t)1 << w) - 1));
     const __m256i vbase = _mm256_set1_epi64x((long long)base);
     const bool odd = w & 1;
     for (unsigned g = 0; g < 32; g += 2) {
         /* group g starts at bit 4gw (even g: a whole byte); group g + 1 four values later */
         const size_t b0 = (size_t)4 * g * w / 8, b1 = (size_t)4 * (g + 1) * w / 8;
-        __m256i x = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(buf + b0)));
-        __m256i y = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(buf + b1)));
+        __m256i x =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(buf + b0)));
+        __m256i y =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(buf + b1)));
         x = _mm256_srlv_epi64(_mm256_shuffle_epi8(x, sh0), sv0);
         y = odd ? _mm256_srlv_epi64(_mm256_shuffle_epi8(y, sh1), sv1)
                 : _mm256_srlv_epi64(_mm256_shuffle_epi8(y, sh0), sv0);
-        _mm256_storeu_si256((__m256i *)(out + 4 * g),
+        _mm256_storeu_si256((__m256i *)(void *)(out + 4 * g),
                             _mm256_add_epi64(_mm256_and_si256(x, mask), vbase));
-        _mm256_storeu_si256((__m256i *)(out + 4 * g + 4),
+        _mm256_storeu_si256((__m256i *)(void *)(out + 4 * g + 4),
                             _mm256_add_epi64(_mm256_and_si256(y, mask), vbase));
     }
 }

@@ -495,7 +495,7 @@ static int read_put(struct cs_txn *txn,
         uint64_t off, len;
         struct cs_seg_stats st;
         cs_part_col(cols, c, &off, &len, &st);
-        rc = cs_seg_decode(blk + off, (size_t)len, &b->cols[c], txn->data_path, err);
+        rc = cs_seg_decode_rows(blk + off, (size_t)len, p->rows, &b->cols[c], txn->data_path, err);
     }
     if (rc == CS_OK)
         b->rows = p->rows;

@@ -86,6 +86,11 @@ static int check_header(
         return cs_error_set(err, CS_ECORRUPT, "%s: unsupported manifest format version %" PRIu32,
                             file, format);
     }
+    for (size_t i = 48; i < CS_MAN_HEADER_SIZE; i++) {
+        if (buf[i] != 0)
+            return cs_error_set(err, CS_ECORRUPT, "%s: reserved manifest header bytes are not zero",
+                                file);
+    }
     m->version = cs_get_u64(buf + 24);
     m->nfiles = cs_get_u32(buf + 40);
     m->nparts = cs_get_u32(buf + 44);
@@ -131,6 +136,23 @@ part_valid(const struct cs_mpart *p, const struct cs_mpart *prev, const struct c
            p->len <= fsize - p->off;
 }
 
+/* check_files_used() - the file table lists exactly the files the partitions use. */
+static int check_files_used(const char *file, const struct cs_manifest *m, struct cs_error *err)
+{
+    uint8_t *used = calloc(m->nfiles + 1u, 1);
+    if (used == NULL) return cs_error_set(err, CS_ENOMEM, "%s: out of memory", file);
+    for (uint32_t i = 0; i < m->nparts; i++)
+        used[m->parts[i].file] = 1;
+    uint32_t f = 0;
+    while (f < m->nfiles && used[f])
+        f++;
+    free(used);
+    if (f < m->nfiles)
+        return cs_error_set(err, CS_ECORRUPT, "%s: data file entry %" PRIu32 " is not used", file,
+                            f);
+    return CS_OK;
+}
+
 int cs_man_decode(
     const uint8_t *buf, size_t len, const char *file, struct cs_manifest *m, struct cs_error *err)
 {
@@ -160,6 +182,7 @@ int cs_man_decode(
                               i);
         }
     }
+    if (rc == CS_OK) rc = check_files_used(file, m, err);
     if (rc != CS_OK) {
         cs_man_free(m);
         return rc;

@@ -137,6 +137,20 @@ static const char *stats_problem(const struct cs_seg_header *h)
     return NULL;
 }
 
+/* payload_floor() - the fewest payload bytes h's rows need: a validity bitmap when some (not
+ * all) rows are NULL, and the codecs that store every row (a bit or 16 bytes each). A segment
+ * claiming more rows than its payload can hold is refused before anything is allocated for
+ * them; codecs that store no bytes per row (constants, width-0 packing) are bounded by the
+ * row count the caller expects (cs_seg_decode_rows(), the store's manifest). */
+static uint64_t payload_floor(const struct cs_seg_header *h)
+{
+    const uint64_t rows = h->rows;
+    uint64_t n = h->null_count > 0 && h->null_count < rows ? (rows + 7) / 8 : 0;
+    if (h->codec == CS_CODEC_BOOL_BITS) n += (rows + 7) / 8;
+    if (h->codec == CS_CODEC_FIX16_PLAIN) n += 16 * rows;
+    return n;
+}
+
 /* Everything in the header that can be checked without the payload: the problem, or NULL. */
 static const char *header_problem(const struct cs_seg_header *h, char *buf, size_t size)
 {
@@ -161,6 +175,7 @@ static const char *header_problem(const struct cs_seg_header *h, char *buf, size
         (h->stored_size == 0 || h->raw_size > (uint64_t)h->stored_size * 255 + 64))
         return "impossible lz4 payload sizes";
     if (h->compression > CS_COMP_LZ4) return "unknown compression";
+    if (h->raw_size < payload_floor(h)) return "more rows than the payload can hold";
     return stats_problem(h);
 }
 
@@ -225,6 +240,17 @@ int cs_seg_read_stats(const uint8_t *buf,
     out->min = h.min;
     out->max = h.max;
     return CS_OK;
+}
+
+int cs_seg_rows_claim(
+    const uint8_t *buf, size_t len, uint32_t rows, const char *file, struct cs_error *err)
+{
+    struct cs_seg_header h;
+    int rc = load_checked(buf, len, false, false, &h, file, err);
+    if (rc == CS_OK && h.rows != rows)
+        rc = cs_error_set(err, CS_ECORRUPT, "%s: segment has %u rows, not %u", name_of(file),
+                          h.rows, rows);
+    return rc;
 }
 
 int cs_seg_codec(const uint8_t *buf, size_t len)
@@ -440,9 +466,22 @@ static int decode_payload(const uint8_t *payload,
 int cs_seg_decode(
     const uint8_t *buf, size_t len, struct cs_col *out, const char *file, struct cs_error *err)
 {
+    return cs_seg_decode_rows(buf, len, UINT32_MAX, out, file, err);
+}
+
+int cs_seg_decode_rows(const uint8_t *buf,
+                       size_t len,
+                       uint32_t rows,
+                       struct cs_col *out,
+                       const char *file,
+                       struct cs_error *err)
+{
     struct cs_seg_header h;
     int rc = load_checked(buf, len, true, true, &h, file, err);
     if (rc != CS_OK) return rc;
+    if (rows != UINT32_MAX && h.rows != rows)
+        return cs_error_set(err, CS_ECORRUPT, "%s: segment has %u rows, not %u", name_of(file),
+                            h.rows, rows);
     if (out->kind != h.kind)
         return cs_error_set(err, CS_ECORRUPT, "%s: segment holds %s values, the column is %s",
                             name_of(file), kind_name(h.kind), kind_name(out->kind));

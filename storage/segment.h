@@ -36,6 +36,18 @@ int cs_seg_check(const uint8_t *buf, size_t len, const char *file, struct cs_err
 int cs_seg_decode(
     const uint8_t *buf, size_t len, struct cs_col *out, const char *file, struct cs_error *err);
 
+/* cs_seg_decode_rows() - cs_seg_decode() of a segment that must hold `rows` rows (UINT32_MAX:
+ * any): a different claim is CS_ECORRUPT before anything is allocated for it. */
+int cs_seg_decode_rows(const uint8_t *buf,
+                       size_t len,
+                       uint32_t rows,
+                       struct cs_col *out,
+                       const char *file,
+                       struct cs_error *err);
+/* cs_seg_rows_claim() - CS_ECORRUPT unless the segment header in buf[0..len) claims `rows`
+ * rows: a view or a decode may then size its buffers by the claim. */
+int cs_seg_rows_claim(
+    const uint8_t *buf, size_t len, uint32_t rows, const char *file, struct cs_error *err);
 /* cs_seg_view_open() - check buf[0..len) as cs_seg_decode() does (but for dictionary codes,
  * checked when read) and open it as v for reading values in place (store.h); its kind must
  * be `kind`. LZ4 payloads are decompressed into v->scratch. */

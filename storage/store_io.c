@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@ static const char *const op_names[CS_SIO_NOPS] = {"open",   "read",   "write", "
 
 /* Every operation bumps its kind's counter (relaxed: tests read them between operations);
  * the armed fault is read only when `armed` is set. */
-static _Atomic uint64_t op_count[CS_SIO_NOPS];
+static _Atomic uint64_t op_count[CS_SIO_NOPS + 1]; /* [CS_SIO_ANY]: all kinds */
 static _Atomic uint64_t fault_fired;
 static atomic_bool armed;
 static struct {
@@ -66,12 +67,12 @@ static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
 const char *cs_sio_op_name(int op)
 {
-    return op >= 0 && op < CS_SIO_NOPS ? op_names[op] : NULL;
+    return op >= 0 && op < CS_SIO_NOPS ? op_names[op] : (op == CS_SIO_ANY ? "any" : NULL);
 }
 
 static void reset_counts(void)
 {
-    for (int i = 0; i < CS_SIO_NOPS; i++)
+    for (int i = 0; i <= CS_SIO_NOPS; i++)
         atomic_store(&op_count[i], 0);
     atomic_store(&fault_fired, 0);
 }
@@ -80,7 +81,7 @@ void cs_sio_fault_arm(int op, uint64_t nth, int error, bool sticky)
 {
     atomic_store(&armed, false);
     reset_counts();
-    if (op < 0 || op >= CS_SIO_NOPS || nth == 0) return;
+    if (op < 0 || op > CS_SIO_ANY || nth == 0) return;
     fault.op = op;
     fault.nth = nth;
     fault.error = error;
@@ -90,7 +91,7 @@ void cs_sio_fault_arm(int op, uint64_t nth, int error, bool sticky)
 
 uint64_t cs_sio_fault_count(int op)
 {
-    return op >= 0 && op < CS_SIO_NOPS ? atomic_load(&op_count[op]) : 0;
+    return op >= 0 && op <= CS_SIO_ANY ? atomic_load(&op_count[op]) : 0;
 }
 
 uint64_t cs_sio_fault_fired(void)
@@ -109,9 +110,10 @@ static void env_arm(void)
     char errname[16] = "EIO", mode[16] = "";
     if (sscanf(s, "%15[a-z]:%llu:%15[A-Z0-9]:%15s", kind, &n, errname, mode) < 2) return;
     int error = strcmp(errname, "ENOSPC") == 0 ? ENOSPC : (strcmp(errname, "EIO") == 0 ? EIO : 0);
+    if (strcmp(errname, "KILL") == 0) error = CS_SIO_KILL;
     if (error == 0) error = atoi(errname) > 0 ? atoi(errname) : EIO;
-    for (int op = 0; op < CS_SIO_NOPS; op++) {
-        if (strcmp(kind, op_names[op]) == 0)
+    for (int op = 0; op <= CS_SIO_ANY; op++) {
+        if (strcmp(kind, op == CS_SIO_ANY ? "any" : op_names[op]) == 0)
             cs_sio_fault_arm(op, (uint64_t)n, error, strcmp(mode, "sticky") == 0);
     }
 }
@@ -121,9 +123,13 @@ static bool fault_hit(int op)
 {
     (void)pthread_once(&env_once, env_arm);
     const uint64_t n = atomic_fetch_add_explicit(&op_count[op], 1, memory_order_relaxed) + 1;
-    if (!atomic_load_explicit(&armed, memory_order_relaxed) || fault.op != op) return false;
-    if (n != fault.nth && !(fault.sticky && n > fault.nth)) return false;
+    const uint64_t all =
+        atomic_fetch_add_explicit(&op_count[CS_SIO_ANY], 1, memory_order_relaxed) + 1;
+    if (!atomic_load_explicit(&armed, memory_order_relaxed)) return false;
+    const uint64_t at = fault.op == CS_SIO_ANY ? all : (fault.op == op ? n : 0);
+    if (at == 0 || (at != fault.nth && !(fault.sticky && at > fault.nth))) return false;
     atomic_fetch_add(&fault_fired, 1);
+    if (fault.error == CS_SIO_KILL) (void)raise(SIGKILL);
     errno = fault.error;
     return true;
 }

@@ -37,8 +37,12 @@ enum cs_sio_op {
     CS_SIO_RENAME,   /* renameat */
     CS_SIO_UNLINK,   /* unlinkat */
     CS_SIO_MMAP,     /* mmap */
-    CS_SIO_NOPS
+    CS_SIO_NOPS,
+    CS_SIO_ANY = CS_SIO_NOPS /* cs_sio_fault_arm(): count operations of every kind */
 };
+
+/* cs_sio_fault_arm()'s `error` that kills the process (SIGKILL) instead of failing. */
+#define CS_SIO_KILL (-9)
 
 /* How cs_sio_openat() opens. */
 enum cs_sio_how {
@@ -50,10 +54,12 @@ enum cs_sio_how {
 
 /* --- fault injection (tests) --- */
 /* cs_sio_fault_arm() - make operation number `nth` (1-based, counted from this call) of kind
- * `op` fail with errno `error`; `sticky`: that one and every later one of the kind. nth == 0
- * disarms. Counters restart at 0 for every kind. Not thread-safe against concurrent arming. */
+ * `op` (CS_SIO_ANY: of any kind) fail with errno `error` (CS_SIO_KILL: raise SIGKILL there);
+ * `sticky`: that one and every later one of the kind. nth == 0 disarms. Counters restart at
+ * 0 for every kind. Not thread-safe against concurrent arming. */
 void cs_sio_fault_arm(int op, uint64_t nth, int error, bool sticky);
-/* cs_sio_fault_count() - operations of kind op since the last cs_sio_fault_arm(). */
+/* cs_sio_fault_count() - operations of kind op (CS_SIO_ANY: all) since the last
+ * cs_sio_fault_arm(). */
 uint64_t cs_sio_fault_count(int op);
 /* cs_sio_fault_fired() - how many operations the armed fault has failed. */
 uint64_t cs_sio_fault_fired(void);

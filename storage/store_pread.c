@@ -137,7 +137,8 @@ static int view_col_pread(struct cs_snap *snap,
     const size_t plen = strnlen(path, sizeof(v->file) - 1);
     memcpy(v->file, path, plen);
     v->file[plen] = '\0';
-    return cs_seg_view_open(v->raw, (size_t)len, kind, v, path, err);
+    const int crc = cs_seg_rows_claim(v->raw, (size_t)len, p->rows, path, err);
+    return crc != CS_OK ? crc : cs_seg_view_open(v->raw, (size_t)len, kind, v, path, err);
 }
 
 int cs_snap_view_pread(struct cs_snap *snap,

@@ -78,7 +78,7 @@ int cs_snap_read_col(
     uint64_t off, len;
     struct cs_seg_stats stats;
     cs_part_col(cols, col, &off, &len, &stats);
-    rc = cs_seg_decode(blk + off, (size_t)len, out, path, err);
+    rc = cs_seg_decode_rows(blk + off, (size_t)len, p->rows, out, path, err);
     if (rc != CS_OK) return rc;
     if (out->len != p->rows) {
         return cs_error_set(err, CS_ECORRUPT,
@@ -136,6 +136,8 @@ int cs_snap_view_col(struct cs_snap *snap,
     struct cs_smap *sm = snap->maps[p->file].smap;
     const uint64_t at = p->off + off;
     const bool trusted = cs_smap_checked(sm, at);
+    rc = cs_seg_rows_claim(blk + off, (size_t)len, p->rows, path, err);
+    if (rc != CS_OK) return rc;
     rc = trusted ? cs_seg_view_open_trusted(blk + off, (size_t)len, kind, v, path, err)
                  : cs_seg_view_open(blk + off, (size_t)len, kind, v, path, err);
     if (rc != CS_OK) return rc;
