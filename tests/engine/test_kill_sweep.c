@@ -33,7 +33,7 @@ static long env_long(const char *name, long dflt)
 static void load_file(colstore_store *st, const char *table, const char *path)
 {
     colstore_error err;
-    colstore_load_options o = {0};
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
     o.format = COLSTORE_FORMAT_TEXT;
     o.load_time_us = 1740787200000000; /* fixed: the runs must agree */
     cr_assert_eq(colstore_load_path(st, table, path, &o, NULL, &err), COLSTORE_OK, "%s: %s",
@@ -46,7 +46,7 @@ static int do_load(const char *dir, colstore_error *err)
     colstore_store *st = NULL;
     int rc = colstore_open(dir, COLSTORE_WRITABLE, &st, err);
     if (rc != COLSTORE_OK) return rc;
-    colstore_load_options o = {0};
+    colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
     o.format = COLSTORE_FORMAT_TEXT;
     o.load_time_us = 1740787200000000;
     rc = colstore_load_path(st, "fact_agent_query", queries, &o, NULL, err);
