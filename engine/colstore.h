@@ -548,10 +548,14 @@ typedef struct colstore_partition_info {
     int32_t time_key; /* YYYYMMDD; 0 for a dimension's one partition */
     uint64_t rows;
     uint64_t bytes;
+    /* Added after `bytes` (a caller built before gets the fields up to `bytes`): */
+    uint64_t version;   /* the commit (a colstore_snapshot_version()) that wrote the partition
+                         * as it is now: the snapshot's own version when its commit did */
+    int64_t written_us; /* when that commit wrote it (µs since 1970-01-01 UTC; 0: unknown) */
 } colstore_partition_info;
-#define COLSTORE_PARTITION_INFO_INIT             \
-    {                                            \
-        sizeof(colstore_partition_info), 0, 0, 0 \
+#define COLSTORE_PARTITION_INFO_INIT                   \
+    {                                                  \
+        sizeof(colstore_partition_info), 0, 0, 0, 0, 0 \
     }
 
 /* colstore_partition_describe() - partition i (< colstore_table_info.partitions, ordered by
@@ -561,6 +565,53 @@ COLSTORE_API int colstore_partition_describe(colstore_snapshot *snap,
                                              size_t i,
                                              colstore_partition_info *out,
                                              colstore_error *err);
+
+/* The store as a snapshot sees it (colstore_snapshot_describe()). */
+typedef struct colstore_snapshot_info {
+    size_t size;          /* sizeof(colstore_snapshot_info) */
+    uint64_t version;     /* the commit number (colstore_snapshot_version()) */
+    int64_t committed_us; /* when it was committed: the manifest file's modification time,
+                             * microseconds since 1970-01-01 UTC; 0 for an empty new store */
+    int format_version;   /* the store's on-disk format (docs/storage-format.md) */
+    uint64_t bytes;       /* on disk: the manifest and the data files this version uses */
+    uint64_t live_bytes;  /* of those, the partitions of this version (the rest is the space
+                             * of rewritten partitions inside files still in use) */
+} colstore_snapshot_info;
+#define COLSTORE_SNAPSHOT_INFO_INIT                   \
+    {                                                 \
+        sizeof(colstore_snapshot_info), 0, 0, 0, 0, 0 \
+    }
+
+/* colstore_snapshot_describe() - the snapshot's commit, its time and the store's size. */
+COLSTORE_API int colstore_snapshot_describe(colstore_snapshot *snap,
+                                            colstore_snapshot_info *out,
+                                            colstore_error *err);
+
+/* How one column of one partition is stored (colstore_segment_describe()). */
+typedef struct colstore_segment_info {
+    size_t size;          /* sizeof(colstore_segment_info) */
+    const char *encoding; /* static: "const", "for", "pfor", "delta", "delta-pfor", "bits",
+                           * "dict", "plain", "fix16" or "empty" (docs/storage-segments.md) */
+    bool lz4;             /* the encoded values are LZ4-compressed */
+    uint64_t rows;
+    uint64_t nulls;
+    uint64_t bytes;     /* on disk, its 64-byte header included */
+    uint64_t raw_bytes; /* the encoded values before LZ4 (and without the header) */
+} colstore_segment_info;
+#define COLSTORE_SEGMENT_INFO_INIT                             \
+    {                                                          \
+        sizeof(colstore_segment_info), NULL, false, 0, 0, 0, 0 \
+    }
+
+/* colstore_segment_describe() - column `col` of partition `i` of `table` in snap. Reads the
+ * partition's block header and the segment's header (not its values); COLSTORE_ECORRUPT when
+ * those are damaged. */
+COLSTORE_API int colstore_segment_describe(colstore_snapshot *snap,
+                                           const char *table,
+                                           size_t i,
+                                           size_t col,
+                                           colstore_segment_info *out,
+                                           colstore_error *err);
 
 /* ---- Table scans ---- */
 
@@ -578,6 +629,29 @@ typedef struct colstore_value {
     const char *s; /* TEXT: len bytes (need not be NUL-terminated) */
     size_t len;
 } colstore_value;
+
+/* ---- Results of your own, printed as reports are ---- */
+
+/* A column of colstore_result_new(). */
+typedef struct colstore_result_column {
+    const char *name; /* copied */
+    int type;         /* enum colstore_type: INT (also SMALLINT, INTEGER, BIGINT), NUMERIC,
+                       * DATE, TIMESTAMPTZ, TEXT or BOOL */
+    int scale;        /* NUMERIC: digits after the point, 0..18 */
+} colstore_result_column;
+
+/* colstore_result_new() - an empty result with ncols (1..16) columns, to fill with
+ * colstore_result_append() and then read or print (colstore_result_write(): psql's aligned
+ * table, psql --csv, JSON) like a report's. Release with colstore_result_free(). */
+COLSTORE_API int colstore_result_new(const colstore_result_column *cols,
+                                     size_t ncols,
+                                     colstore_result **out,
+                                     colstore_error *err);
+/* colstore_result_append() - add a row: values[0..ncols), each of its column's type (integer
+ * types for INT, INT or NUMERIC for NUMERIC, rescaled exactly) or COLSTORE_TYPE_NULL; text is
+ * copied. COLSTORE_EINVAL when a value does not fit its column (nothing is added then). */
+COLSTORE_API int
+colstore_result_append(colstore_result *r, const colstore_value *values, colstore_error *err);
 
 enum colstore_op {
     COLSTORE_OP_EQ = 1, /* column = value */
@@ -747,23 +821,30 @@ typedef struct colstore_export_options {
     int format;                /* enum colstore_export_format */
     const char *const *tables; /* the tables to export; NULL = every table */
     size_t ntables;
-    const char *from;          /* "YYYY-MM-DD": first day of the fact partitions and aggregate */
-    const char *to;            /* rows exported, and the last; NULL = unbounded. Dimensions are
+    const char *from;      /* "YYYY-MM-DD": first day of the fact partitions and aggregate */
+    const char *to;        /* rows exported, and the last; NULL = unbounded. Dimensions are
                                 * exported whole */
-    int compression;           /* enum colstore_compression */
-    unsigned threads;          /* files written at once; 0 = 2 */
-    size_t row_group_rows;     /* rows of a Parquet row group; 0 = 1,048,576 */
+    int compression;       /* enum colstore_compression */
+    unsigned threads;      /* files written at once; 0 = 2 */
+    size_t row_group_rows; /* rows of a Parquet row group; 0 = 1,048,576 */
 } colstore_export_options;
-#define COLSTORE_EXPORT_OPTIONS_INIT {sizeof(colstore_export_options), COLSTORE_EXPORT_PARQUET, NULL, 0, NULL, NULL, COLSTORE_COMPRESSION_LZ4_RAW, 0, 0}
+#define COLSTORE_EXPORT_OPTIONS_INIT                                                   \
+    {                                                                                  \
+        sizeof(colstore_export_options), COLSTORE_EXPORT_PARQUET, NULL, 0, NULL, NULL, \
+            COLSTORE_COMPRESSION_LZ4_RAW, 0, 0                                         \
+    }
 
 typedef struct colstore_export_stats {
-    size_t size;     /* sizeof(colstore_export_stats) */
-    uint64_t files;  /* Parquet files written */
+    size_t size;    /* sizeof(colstore_export_stats) */
+    uint64_t files; /* Parquet files written */
     uint64_t rows;
-    uint64_t bytes;  /* of the Parquet files */
+    uint64_t bytes; /* of the Parquet files */
     double seconds;
 } colstore_export_stats;
-#define COLSTORE_EXPORT_STATS_INIT {sizeof(colstore_export_stats), 0, 0, 0, 0.0}
+#define COLSTORE_EXPORT_STATS_INIT                  \
+    {                                               \
+        sizeof(colstore_export_stats), 0, 0, 0, 0.0 \
+    }
 
 /* colstore_export() - write the snapshot's tables as Parquet under directory out_dir: each fact
  * table Hive-partitioned by day (out_dir/fact_agent_query/time_key=20250101/part-0.parquet),

@@ -66,6 +66,15 @@ int cs_engine_read_options(void *dst,
                            struct cs_error *e);
 
 struct cs_result;
+/* A result behind colstore_result: a report's, or one a caller built (result_build.c). */
+struct colstore_result {
+    struct cs_result *r;
+    /* colstore_result_text(): each cell's text, made on first use and kept until the result
+     * is freed (rows * ncols pointers, allocated on the first call). */
+    char **text;
+    /* colstore_result_new(): the column names, owned (r->names point at them) */
+    char *names[16];
+};
 /* cs_engine_result() - the query layer's result behind a public one. */
 const struct cs_result *cs_engine_result(const colstore_result *r);
 

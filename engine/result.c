@@ -12,13 +12,6 @@
 #include "query/report.h"
 #include "storage/base/pgtext.h"
 
-struct colstore_result {
-    struct cs_result *r;
-    /* colstore_result_text(): each cell's text, made on first use and kept until the result
-     * is freed (rows * ncols pointers, allocated on the first call). */
-    char **text;
-};
-
 typedef int (*report_fn)(struct cs_snap *,
                          const struct cs_report_params *,
                          struct cs_result **,
@@ -100,7 +93,8 @@ static int run_report(colstore_store *store,
     colstore_result *res = NULL;
     struct cs_report_params p;
     size_t i = 0;
-    while (i < sizeof(reports) / sizeof(reports[0]) && strcmp(reports[i].name, name) != 0) i++;
+    while (i < sizeof(reports) / sizeof(reports[0]) && strcmp(reports[i].name, name) != 0)
+        i++;
     if (i == sizeof(reports) / sizeof(reports[0]))
         return cs_error_set(e, CS_EINVAL, "unknown report \"%s\"", name);
     int rc = fill_params(params, reports[i].default_days, &p, e);
@@ -135,7 +129,8 @@ int colstore_report(colstore_store *store,
     if (out != NULL) *out = NULL;
     if (store == NULL || name == NULL || out == NULL)
         rc = cs_error_set(&e, CS_EINVAL, "report: store, name and out are required");
-    else rc = run_report(store, NULL, name, params, out, &e);
+    else
+        rc = run_report(store, NULL, name, params, out, &e);
     return cs_engine_return(err, rc, &e);
 }
 
@@ -150,7 +145,8 @@ int colstore_snapshot_report(colstore_snapshot *snap,
     if (out != NULL) *out = NULL;
     if (snap == NULL || name == NULL || out == NULL)
         rc = cs_error_set(&e, CS_EINVAL, "report: snapshot, name and out are required");
-    else rc = run_report(snap->store, snap->snap, name, params, out, &e);
+    else
+        rc = run_report(snap->store, snap->snap, name, params, out, &e);
     return cs_engine_return(err, rc, &e);
 }
 
@@ -162,6 +158,8 @@ void colstore_result_free(colstore_result *r)
             free(r->text[i]);
     }
     free(r->text);
+    for (size_t i = 0; i < sizeof(r->names) / sizeof(r->names[0]); i++)
+        free(r->names[i]);
     cs_result_free(r->r);
     free(r);
 }

@@ -5,6 +5,7 @@
  * columns (the operational source ids) are not part of the API.
  */
 #include "engine/engine.h"
+#include "storage/segment.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -278,8 +279,73 @@ int colstore_partition_describe(colstore_snapshot *snap,
         goto done;
     }
     const struct cs_part_info p = cs_snap_part(snap->snap, et.def->id, i);
-    const colstore_partition_info pi = {sizeof(pi), p.time_key, p.rows, p.bytes};
+    /* a commit writes the partitions it puts into data/<its version>.cseg */
+    const colstore_partition_info pi = {sizeof(pi), p.time_key,
+                                        p.rows,     p.bytes,
+                                        p.file_id,  cs_snap_file_time(snap->snap, p.file_id)};
     rc = put_sized(out, &pi, sizeof(pi), &e);
+done:
+    return cs_engine_return(err, rc, &e);
+}
+
+/* ---- what `colquery info` shows ---- */
+
+int colstore_snapshot_describe(colstore_snapshot *snap,
+                               colstore_snapshot_info *out,
+                               colstore_error *err)
+{
+    struct cs_error e = {0};
+    struct cs_snap_disk d;
+    int rc;
+    if (snap == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "snapshot_describe: snap and out are required");
+        goto done;
+    }
+    rc = cs_snap_disk(snap->snap, &d, &e);
+    if (rc != CS_OK) goto done;
+    colstore_snapshot_info si = {sizeof(si),    cs_snap_version(snap->snap),     d.committed_us,
+                                 (int)d.format, d.manifest_bytes + d.data_bytes, 0};
+    for (int t = CS_TABLE_MIN; t <= CS_TABLE_MAX; t++) {
+        for (size_t i = 0; i < cs_snap_part_count(snap->snap, t); i++)
+            si.live_bytes += cs_snap_part(snap->snap, t, i).bytes;
+    }
+    rc = put_sized(out, &si, sizeof(si), &e);
+done:
+    return cs_engine_return(err, rc, &e);
+}
+
+int colstore_segment_describe(colstore_snapshot *snap,
+                              const char *table,
+                              size_t i,
+                              size_t col,
+                              colstore_segment_info *out,
+                              colstore_error *err)
+{
+    struct cs_error e = {0};
+    struct cs_engine_table et = {0};
+    uint8_t hdr[CS_SEG_HEADER_SIZE];
+    uint64_t len = 0;
+    struct cs_seg_layout l;
+    int rc;
+    if (snap == NULL || out == NULL) {
+        rc = cs_error_set(&e, CS_EINVAL, "segment_describe: snap and out are required");
+        goto done;
+    }
+    rc = cs_engine_table(table, &et, &e);
+    if (rc != CS_OK) goto done;
+    const size_t n = cs_snap_part_count(snap->snap, et.def->id);
+    if (i >= n || col >= et.ncols) {
+        rc = cs_error_set(&e, CS_EINVAL, "%s has %zu partitions and %zu columns, not %zu and %zu",
+                          et.def->name, n, et.ncols, i + 1, col + 1);
+        goto done;
+    }
+    rc = cs_snap_col_header(snap->snap, et.def->id, i, et.col[col], hdr, &len, &e);
+    if (rc == CS_OK)
+        rc = cs_seg_read_layout(hdr, sizeof(hdr), &l, cs_store_dir(snap->store->st), &e);
+    if (rc != CS_OK) goto done;
+    const colstore_segment_info si = {
+        sizeof(si), cs_seg_codec_name(l.codec), l.lz4, l.rows, l.null_count, len, l.raw_size};
+    rc = put_sized(out, &si, sizeof(si), &e);
 done:
     return cs_engine_return(err, rc, &e);
 }

@@ -253,6 +253,45 @@ int cs_seg_rows_claim(
     return rc;
 }
 
+_Static_assert(CS_SEG_HEADER_SIZE == SEG_HEADER_SIZE, "segment.h says the header's size");
+
+int cs_seg_read_layout(const uint8_t *buf,
+                       size_t len,
+                       struct cs_seg_layout *out,
+                       const char *file,
+                       struct cs_error *err)
+{
+    struct cs_seg_header h;
+    int rc = load_checked(buf, len, false, false, &h, file, err);
+    if (rc != CS_OK) return rc;
+    out->codec = h.codec;
+    out->lz4 = h.compression == CS_COMP_LZ4;
+    out->rows = h.rows;
+    out->null_count = h.null_count;
+    out->raw_size = h.raw_size;
+    out->stored_size = h.stored_size;
+    return CS_OK;
+}
+
+const char *cs_seg_codec_name(int codec)
+{
+    /* the names docs/storage-segments.md uses; `colquery info TABLE` prints them */
+    static const char *const names[CS_CODEC_MAX + 1] = {
+        [CS_CODEC_EMPTY] = "empty",
+        [CS_CODEC_I64_CONST] = "const",
+        [CS_CODEC_I64_FOR] = "for",
+        [CS_CODEC_I64_DELTA] = "delta",
+        [CS_CODEC_BOOL_CONST] = "const",
+        [CS_CODEC_BOOL_BITS] = "bits",
+        [CS_CODEC_STR_PLAIN] = "plain",
+        [CS_CODEC_STR_DICT] = "dict",
+        [CS_CODEC_FIX16_PLAIN] = "fix16",
+        [CS_CODEC_I64_PFOR] = "pfor",
+        [CS_CODEC_I64_DELTA_PFOR] = "delta-pfor",
+    };
+    return codec > 0 && codec <= CS_CODEC_MAX && names[codec] != NULL ? names[codec] : "?";
+}
+
 int cs_seg_codec(const uint8_t *buf, size_t len)
 {
     return len >= SEG_HEADER_SIZE ? buf[20] : 0;

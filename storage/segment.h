@@ -10,6 +10,7 @@
 #ifndef CS_SEGMENT_H
 #define CS_SEGMENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,5 +74,28 @@ int cs_seg_read_stats(const uint8_t *buf,
                       struct cs_seg_stats *out,
                       const char *file,
                       struct cs_error *err);
+
+/* What a segment's header says of its encoding (for `colquery info`, not for reading). */
+struct cs_seg_layout {
+    int codec; /* enum cs_codec (storage/codec.h) */
+    bool lz4;  /* the payload is LZ4-compressed */
+    uint32_t rows, null_count;
+    uint32_t raw_size;    /* payload bytes before compression */
+    uint32_t stored_size; /* payload bytes in the segment (the header's 64 bytes excluded) */
+};
+
+/* cs_seg_read_layout() - the layout from a segment's header (buf[0..len), len >= the header's
+ * 64 bytes; only the header is read and checked, as cs_seg_read_stats() does). */
+int cs_seg_read_layout(const uint8_t *buf,
+                       size_t len,
+                       struct cs_seg_layout *out,
+                       const char *file,
+                       struct cs_error *err);
+
+/* cs_seg_codec_name() - a codec's short name ("for", "dict", ...); "?" for an unknown id. */
+const char *cs_seg_codec_name(int codec);
+
+/* CS_SEG_HEADER_SIZE - the bytes of a segment's header. */
+#define CS_SEG_HEADER_SIZE 64
 
 #endif

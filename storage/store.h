@@ -173,6 +173,28 @@ size_t cs_seg_view_count_true(const struct cs_seg_view *v);
 int cs_seg_view_count_str(
     const struct cs_seg_view *v, const char *s, size_t len, size_t *count, struct cs_error *err);
 
+/* What `colquery info` shows of a snapshot (store_read.c). */
+struct cs_snap_disk {
+    int64_t committed_us;    /* the manifest's modification time: when the version committed */
+    uint64_t manifest_bytes; /* the manifest file */
+    uint64_t data_bytes;     /* the data files the version uses, whole (dead space included) */
+    unsigned format;         /* manifest and data file format version */
+};
+/* cs_snap_disk() - fill *out for snap (an empty new store may have no manifest: zeros). */
+int cs_snap_disk(const struct cs_snap *snap, struct cs_snap_disk *out, struct cs_error *err);
+/* cs_snap_file_time() - when data file `file_id` (cs_part_info.file_id: the commit that wrote
+ * it) was written, µs since 1970 UTC (its modification time); 0 when it cannot be read. */
+int64_t cs_snap_file_time(const struct cs_snap *snap, uint64_t file_id);
+/* cs_snap_col_header() - the first CS_SEG_HEADER_SIZE bytes (segment.h) of column col of
+ * partition i into out, and the segment's length into *len; the block header is checked. */
+int cs_snap_col_header(struct cs_snap *snap,
+                       int table,
+                       size_t i,
+                       int col,
+                       uint8_t out[64],
+                       uint64_t *len,
+                       struct cs_error *err);
+
 /* cs_snap_release_part() - drop partition i's mapped pages from the resident set (they stay in
  * the page cache); a later read maps them in again. For long scans that must not grow RSS. */
 void cs_snap_release_part(struct cs_snap *snap, int table, size_t i);

@@ -196,6 +196,14 @@ int cs_snap_view_pread(struct cs_snap *snap,
                        int kind,
                        struct cs_seg_view *v,
                        struct cs_error *err);
+/* cs_snap_col_header_pread() - cs_snap_col_header() of a CS_OPEN_PREAD snapshot. */
+int cs_snap_col_header_pread(struct cs_snap *snap,
+                             int table,
+                             size_t i,
+                             int col,
+                             uint8_t out[64],
+                             uint64_t *len,
+                             struct cs_error *err);
 /* cs_snap_open_fresh() - cs_snap_open() that re-reads the manifest from disk (verify). */
 int cs_snap_open_fresh(struct cs_store *st, struct cs_snap **out, struct cs_error *err);
 /* cs_snap_block() - the mapped block of partition p and the data file's path (in path_buf). */

@@ -169,3 +169,32 @@ int cs_snap_view_pread(struct cs_snap *snap,
     }
     return CS_OK;
 }
+
+int cs_snap_col_header_pread(struct cs_snap *snap,
+                             int table,
+                             size_t i,
+                             int col,
+                             uint8_t out[64],
+                             uint64_t *len,
+                             struct cs_error *err)
+{
+    if (i >= cs_snap_part_count(snap, table))
+        return cs_error_set(err, CS_EINVAL, "no partition %zu in table %d", i, table);
+    const size_t pi = snap->m->first[table] + i;
+    const struct cs_mpart *p = &snap->m->parts[pi];
+    if (col < 0 || col >= p->ncols)
+        return cs_error_set(err, CS_EINVAL, "no column %d in table %d", col, table);
+    char path[CS_PATH_MAX];
+    cs_snap_data_path(snap, p->file, path);
+    int fd;
+    int rc = pread_fd(snap, p->file, &fd, err);
+    const uint8_t *cols = NULL;
+    if (rc == CS_OK) rc = pread_header(snap, pi, fd, &cols, err);
+    if (rc != CS_OK) return rc;
+    uint64_t off;
+    struct cs_seg_stats stats;
+    cs_part_col(cols, col, &off, len, &stats);
+    if (*len < CS_SEG_HEADER_SIZE)
+        return cs_error_set(err, CS_ECORRUPT, "%s: segment of %" PRIu64 " bytes", path, *len);
+    return cs_sio_pread_all(fd, out, CS_SEG_HEADER_SIZE, p->off + off, path, err);
+}

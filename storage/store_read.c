@@ -5,10 +5,12 @@
  */
 #include "storage/store_int.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "storage/base/schema.h"
 #include "storage/segment.h"
@@ -150,5 +152,54 @@ int cs_snap_view_col(struct cs_snap *snap,
                             "%s: %s/%" PRId32 " column %s has %zu rows, not %" PRIu32, path,
                             t->name, p->time_key, t->cols[col].name, v->rows, p->rows);
     }
+    return CS_OK;
+}
+
+/* ------------------------------------------------------------------ what `info` shows */
+
+int cs_snap_col_header(struct cs_snap *snap,
+                       int table,
+                       size_t i,
+                       int col,
+                       uint8_t out[64],
+                       uint64_t *len,
+                       struct cs_error *err)
+{
+    if (snap->pread) return cs_snap_col_header_pread(snap, table, i, col, out, len, err);
+    const struct cs_mpart *p = NULL;
+    const uint8_t *blk = NULL, *cols = NULL;
+    char path[CS_PATH_MAX];
+    int rc = locate(snap, table, i, col, &p, &blk, &cols, path, err);
+    if (rc != CS_OK) return rc;
+    uint64_t off;
+    struct cs_seg_stats stats;
+    cs_part_col(cols, col, &off, len, &stats);
+    if (*len < CS_SEG_HEADER_SIZE)
+        return cs_error_set(err, CS_ECORRUPT, "%s: segment of %" PRIu64 " bytes", path, *len);
+    memcpy(out, blk + off, CS_SEG_HEADER_SIZE);
+    return CS_OK;
+}
+
+int64_t cs_snap_file_time(const struct cs_snap *snap, uint64_t file_id)
+{
+    char name[64];
+    cs_sio_data_file(name, file_id);
+    struct stat sb;
+    if (!cs_sio_statat(snap->st->ddfd, name, &sb)) return 0;
+    return (int64_t)sb.st_mtim.tv_sec * 1000000 + sb.st_mtim.tv_nsec / 1000;
+}
+
+int cs_snap_disk(const struct cs_snap *snap, struct cs_snap_disk *out, struct cs_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->format = CS_MAN_FORMAT;
+    for (uint32_t f = 0; f < snap->m->nfiles; f++)
+        out->data_bytes += snap->m->files[f].size;
+    if (snap->pin_fd < 0) return CS_OK;
+    struct stat sb;
+    if (fstat(snap->pin_fd, &sb) != 0)
+        return cs_error_set(err, CS_EIO, "%s: manifest: %s", snap->st->dir, strerror(errno));
+    out->manifest_bytes = (uint64_t)sb.st_size;
+    out->committed_us = (int64_t)sb.st_mtim.tv_sec * 1000000 + sb.st_mtim.tv_nsec / 1000;
     return CS_OK;
 }

@@ -83,8 +83,10 @@ const char *cli_store_dir(const char *opt);
 /* cli_parse_int() - a decimal integer in [lo, hi]; false otherwise. */
 bool cli_parse_int(const char *s, long lo, long hi, long *out);
 
-/* cli_parse_utc() - "YYYY-MM-DD[ HH:MM:SS[.ffffff]][+00|Z]" as UTC microseconds since 1970;
- * false for anything else, an impossible date (2025-02-30) or time included. */
-bool cli_parse_utc(const char *s, int64_t *out_us);
+/* cli_date_text() - day number (days since 1970-01-01) as "YYYY-MM-DD" in out. */
+void cli_date_text(int64_t days, char out[16]);
+
+/* cli_key_days() - a time_key (YYYYMMDD) as a day number. */
+int64_t cli_key_days(int32_t time_key);
 
 #endif

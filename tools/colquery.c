@@ -5,6 +5,7 @@
  *            [--from D] [--to D] [--recompute]
  *   colquery [--store DIR] dump TABLE [--format text|csv]
  *   colquery [--store DIR] verify
+ *   colquery [--store DIR] [--format table|csv|json] info [TABLE]
  *   colquery [--store DIR] export --format parquet --out DIR [--from D] [--to D]
  *            [--compression lz4|none] [TABLE...]
  *
@@ -14,14 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/colstore.h"
 #include "tools/cli.h"
+#include "tools/info.h"
 
 static const char usage[] =
     "usage: colquery [--store DIR] [--format table|csv|json] REPORT [options]\n"
     "       colquery [--store DIR] dump TABLE [--format text|csv]\n"
     "       colquery [--store DIR] verify\n"
+    "       colquery [--store DIR] [--format table|csv|json] info [TABLE]\n"
     "       colquery [--store DIR] export --format parquet --out DIR [--from DATE] [--to DATE]\n"
     "                [--compression lz4|none] [TABLE...]\n"
     "\n"
@@ -34,6 +38,8 @@ static const char usage[] =
     "Commands:\n"
     "  dump TABLE          TABLE as `COPY (SELECT * FROM TABLE ORDER BY key) TO STDOUT` prints it\n"
     "  verify              read every file of the store and check every checksum and size\n"
+    "  info [TABLE]        the store's tables (rows, days, partitions, bytes, last commit), or\n"
+    "                      TABLE's columns (types, encodings, bytes) and partitions\n"
     "  export [TABLE...]   the tables (all, or those named) as Parquet under --out: fact tables\n"
     "                      Hive-partitioned by day (OUT/fact_agent_query/time_key=20250101/\n"
     "                      part-0.parquet), the others as OUT/TABLE.parquet, _SUCCESS last.\n"
@@ -82,6 +88,7 @@ static const struct cli_opt opts[O_COUNT] = {
 /* What a command gets: the parsed command line and the open store. */
 struct ctx {
     struct cli *c;
+    const char *dir; /* the store's directory */
     colstore_store *store;
     colstore_error err;
 };
@@ -126,6 +133,73 @@ static int done(struct ctx *q, int rc)
     return rc == COLSTORE_OK ? CLI_OK : cli_fail(q->c, rc, &q->err);
 }
 
+/* The table a report reads its days from (the window is on its time_key). */
+static const char *report_table(const char *name, bool recompute)
+{
+    if (strcmp(name, "approval-queue") == 0) return "fact_approval";
+    if (strcmp(name, "training-quality") == 0) return "fact_training";
+    if (strcmp(name, "daily-agg") == 0 && !recompute) return "agg_agent_daily_performance";
+    return "fact_agent_query";
+}
+
+/* The days [lo, hi] a report's parameters select (the library's defaults when not given). */
+static void report_window(const char *name, const colstore_report_params *p, int64_t w[2])
+{
+    const int64_t today = (int64_t)time(NULL) / 86400;
+    int32_t d = 0;
+    if (strcmp(name, "approval-queue") == 0) {
+        char y[16];
+        cli_date_text(today, y);
+        const int year = p->year != 0 ? p->year : atoi(y);
+        w[0] = cli_key_days(year * 10000 + 101);
+        w[1] = cli_key_days(year * 10000 + 1231);
+    } else if (strcmp(name, "daily-agg") == 0) {
+        w[0] = p->from != NULL && colstore_parse_date(p->from, &d, NULL) == COLSTORE_OK ? d
+                                                                                        : today - 1;
+        w[1] = p->to != NULL && colstore_parse_date(p->to, &d, NULL) == COLSTORE_OK ? d : today - 1;
+    } else {
+        w[1] =
+            p->as_of != NULL && colstore_parse_date(p->as_of, &d, NULL) == COLSTORE_OK ? d : today;
+        const int days = p->days >= 0 ? p->days : strcmp(name, "agent-performance") == 0 ? 7 : 30;
+        w[0] = w[1] - days;
+    }
+}
+
+/* empty_window_hint() - a report that printed no row because its window lies outside the
+ * days the store holds says on stderr where the data is. */
+static void empty_window_hint(struct ctx *q,
+                              colstore_snapshot *snap,
+                              const char *name,
+                              const colstore_report_params *p)
+{
+    const char *table = report_table(name, p->recompute);
+    colstore_table_info ti = COLSTORE_TABLE_INFO_INIT;
+    if (colstore_table_describe(snap, table, &ti, NULL) != COLSTORE_OK) return;
+    int64_t w[2];
+    report_window(name, p, w);
+    char lo[16], hi[16], first[16], last[16];
+    cli_date_text(w[0], lo);
+    cli_date_text(w[1], hi);
+    if (ti.partitions == 0) {
+        fprintf(stderr, "%s: %s: no rows: %s is empty (load it with colload)\n", q->c->prog, name,
+                table);
+        return;
+    }
+    const int64_t f = cli_key_days(ti.first_time_key), l = cli_key_days(ti.last_time_key);
+    if (w[1] >= f && w[0] <= l) return; /* the window holds data; the report found no match */
+    cli_date_text(f, first);
+    cli_date_text(l, last);
+    char try_[96];
+    if (strcmp(name, "approval-queue") == 0)
+        snprintf(try_, sizeof(try_), "--year %.4s", last);
+    else if (strcmp(name, "daily-agg") == 0)
+        snprintf(try_, sizeof(try_), "--from %s --to %s", first, last);
+    else
+        snprintf(try_, sizeof(try_), "--as-of %s", last);
+    fprintf(stderr, "%s: %s: no rows in %s..%s; %s holds %s..%s (try %s)\n", q->c->prog, name, lo,
+            hi, table, first, last, try_);
+}
+
 static int run_report(struct ctx *q, const char *name)
 {
     colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
@@ -143,9 +217,14 @@ static int run_report(struct ctx *q, const char *name)
     if (rc >= 0) return rc;
     p.recompute = cli_given(q->c, O_RECOMPUTE);
     colstore_result *res = NULL;
-    rc = colstore_report(q->store, name, &p, &res, &q->err);
+    /* one snapshot: the report and the hint below see the same state */
+    colstore_snapshot *snap = NULL;
+    rc = colstore_snapshot_open(q->store, &snap, &q->err);
+    if (rc == COLSTORE_OK) rc = colstore_snapshot_report(snap, name, &p, &res, &q->err);
     if (rc == COLSTORE_OK) rc = colstore_result_write(res, stdout, out, &q->err);
+    if (rc == COLSTORE_OK && colstore_result_rows(res) == 0) empty_window_hint(q, snap, name, &p);
     colstore_result_free(res);
+    colstore_snapshot_close(snap);
     return done(q, rc);
 }
 
@@ -175,6 +254,28 @@ static int cmd_dump(struct ctx *q)
     else if (f != NULL && strcmp(f, "text") != 0)
         return cli_usage(q->c, "dump --format must be text or csv, not \"%s\"", f);
     return done(q, colstore_dump(q->store, q->c->pos[1], fmt, stdout, &q->err));
+}
+
+/* A table operand: the nearest valid name when it is none. */
+static int check_table(struct ctx *q, const char *table)
+{
+    const char *names[16];
+    int n = 0;
+    for (size_t i = 0; i < colstore_table_count() && n < 16; i++) {
+        names[n] = colstore_table_name(i);
+        if (strcmp(names[n++], table) == 0) return -1;
+    }
+    return cli_unknown_name(q->c, "table", table, names, n);
+}
+
+static int cmd_info(struct ctx *q)
+{
+    enum colstore_output out = COLSTORE_OUTPUT_TABLE;
+    int rc = output_format(q, &out);
+    const char *table = q->c->npos > 1 ? q->c->pos[1] : NULL;
+    if (rc < 0 && table != NULL) rc = check_table(q, table);
+    if (rc >= 0) return rc;
+    return done(q, info_print(q->store, q->dir, table, out, &q->err));
 }
 
 static void on_damage(void *ctx, const char *file, const char *reason)
@@ -237,7 +338,7 @@ static const struct command {
     const char *name;
     int (*run)(struct ctx *q);
     uint64_t options; /* the options that apply (--store always does) */
-    int operands;     /* after the command's name; -1: any number */
+    int operands;     /* after the command's name; -1: any number, -2: none or one */
     const char *operand_name;
 } commands[] = {
     {"agent-performance", cmd_agent_performance, WINDOW_OPTS, 0, NULL},
@@ -247,6 +348,7 @@ static const struct command {
      REPORT_OPTS | CLI_BIT(O_FROM) | CLI_BIT(O_TO) | CLI_BIT(O_RECOMPUTE), 0, NULL},
     {"dump", cmd_dump, CLI_BIT(O_FORMAT), 1, "TABLE"},
     {"verify", cmd_verify, 0, 0, NULL},
+    {"info", cmd_info, CLI_BIT(O_FORMAT), -2, "TABLE"},
     {"export", cmd_export,
      CLI_BIT(O_FORMAT) | CLI_BIT(O_OUT) | CLI_BIT(O_FROM) | CLI_BIT(O_TO) | CLI_BIT(O_COMPRESSION),
      -1, "TABLE"},
@@ -261,9 +363,11 @@ static int run_command(struct cli *c, const struct command *cmd)
         return cli_usage(c, "%s needs a %s", cmd->name, cmd->operand_name);
     if (cmd->operands >= 0 && c->npos - 1 > cmd->operands)
         return cli_usage(c, "unexpected argument %s", c->pos[cmd->operands + 1]);
+    if (cmd->operands == -2 && c->npos > 2) /* an optional operand */
+        return cli_usage(c, "unexpected argument %s", c->pos[2]);
     const char *dir = cli_store_dir(c->val[O_STORE]);
     if (dir == NULL) return cli_usage(c, "--store DIR (or COLSTORE_DIR) is required");
-    struct ctx q = {.c = c};
+    struct ctx q = {.c = c, .dir = dir};
     /* one command, then exit: segments are read, not mapped */
     rc = colstore_open(dir, COLSTORE_READ_ONLY | COLSTORE_READ_ONCE, &q.store, &q.err);
     if (rc != COLSTORE_OK) return cli_fail(c, rc, &q.err);

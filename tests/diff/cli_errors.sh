@@ -298,6 +298,65 @@ else
   fail "nightly: re-run: exit $rc: $(cat "$err")"
 fi
 
+# colquery info: a fresh store, dimensions then facts; every figure against the dumps.
+istore=$work/info-store
+for t in "${tables[@]}"; do "$COLLOAD" --store "$istore" --create "$t" "$gen/$t.copy" 2>/dev/null; done
+run rc "$COLQUERY" --store "$istore" info --format csv
+expect_rc "info --format csv" 0 "$rc" "$err"
+# the tables section: after the store section and a blank line
+sed -n '/^table,/,$p' "$work/out" | tail -n +2 >"$work/info.tables"
+ok=1
+for t in "${tables[@]}" agg_agent_daily_performance; do
+  want=$("$COLQUERY" --store "$istore" dump "$t" | wc -l)
+  got=$(awk -F, -v t="$t" '$1 == t {print $2}' "$work/info.tables")
+  [[ $got == "$want" ]] || { ok=0; fail "info: $t has $got rows, dump has $want"; }
+done
+((ok)) && pass "info: every table's rows equal its dump's"
+read -r first last < <("$COLQUERY" --store "$istore" dump fact_agent_query | awk -F'\t' \
+  'NR == 1 || $3 < lo {lo = $3} NR == 1 || $3 > hi {hi = $3} END {print lo, hi}')
+days=$("$COLQUERY" --store "$istore" dump fact_agent_query | cut -f3 | sort -u | wc -l)
+line=$(awk -F, '$1 == "fact_agent_query"' "$work/info.tables")
+want="fact_agent_query,$("$COLQUERY" --store "$istore" dump fact_agent_query | wc -l),$days,${first:0:4}-${first:4:2}-${first:6:2},${last:0:4}-${last:4:2}-${last:6:2},"
+if [[ $line == "$want"* ]]; then pass "info: fact_agent_query rows, partitions, first and last day"; else
+  fail "info: fact_agent_query: '$line', expected it to start with '$want'"; fi
+store_line=$(sed -n 2p "$work/out")
+if [[ $store_line == "$istore,1,7,"*'"fact_training: '*'agg_agent_daily_performance: '* ]]; then
+  pass "info: store section (format 1, version 7, the last commit wrote fact_training and the aggregates)"
+else fail "info: store section: $store_line"; fi
+run rc "$COLQUERY" --store "$istore" info --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [r["table"] for r in d["tables"]][4] == "fact_agent_query"; assert d["store"][0]["version"] == 7' "$work/out"; then
+  pass "info --format json: one object, store and tables"; else fail "info --format json: $(head -c 300 "$work/out")"; fi
+run rc "$COLQUERY" --store "$istore" info fact_agent_query --format json
+if python3 - "$work/out" "$("$COLQUERY" --store "$istore" dump fact_agent_query | wc -l)" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+cols = [c["column"] for c in d["columns"]]
+assert cols[:3] == ["query_key", "agent_key", "time_key"] and len(cols) == 11, cols
+assert sum(p["rows"] for p in d["partitions"]) == int(sys.argv[2])
+assert all(c["encodings"] for c in d["columns"]) and all(c["bytes"] > 0 for c in d["columns"])
+assert d["columns"][2]["encodings"].startswith("const"), d["columns"][2]  # one time_key a day
+PY
+then pass "info TABLE: columns (types, encodings, bytes) and partitions adding up to the rows"
+else fail "info TABLE --format json: $(head -c 300 "$work/out")"; fi
+run rc "$COLQUERY" --store "$istore" info dim_user
+expect_rc "info dim_user" 0 "$rc" "$err"
+if head -n 1 "$work/out" | grep -qx columns && grep -q '^ user_id *| text *| f ' "$work/out"; then
+  pass "info TABLE in table format: sections, a column's type"; else fail "info dim_user: $(head -c 300 "$work/out")"; fi
+run rc "$COLQUERY" --store "$istore" info fact_agent_quer
+expect_rc "info of an unknown table" 2 "$rc" "$err"
+expect_msg "info of an unknown table: nearest name" 'did you mean "fact_agent_query"?' "$err"
+run rc "$COLQUERY" --store "$istore" info dim_user dim_agent
+expect_rc "info with two tables" 2 "$rc" "$err"
+# a report whose window holds no data says where the data is
+run rc "$COLQUERY" --store "$istore" agent-performance --as-of 2024-06-30
+expect_rc "agent-performance before the data" 0 "$rc" "$err"
+expect_msg "empty window: where the data is" \
+  "no rows in 2024-06-23..2024-06-30; fact_agent_query holds ${first:0:4}-${first:4:2}-${first:6:2}..${last:0:4}-${last:4:2}-${last:6:2} (try --as-of ${last:0:4}-${last:4:2}-${last:6:2})" "$err"
+run rc "$COLQUERY" --store "$istore" approval-queue --year 2031
+expect_msg "empty approval-queue year: where the data is" "no rows in 2031-01-01..2031-12-31; fact_approval holds" "$err"
+run rc "$COLQUERY" --store "$istore" daily-agg --from "${first:0:4}-${first:4:2}-${first:6:2}" --to "${first:0:4}-${first:4:2}-${first:6:2}"
+if [[ $rc -eq 0 && ! -s $err ]]; then pass "a window with data: no hint"; else fail "a window with data: rc $rc: $(cat "$err")"; fi
+
 # Store safety (issue 10): nothing deletes or overwrites what the engine did not create.
 listing() { (cd "$1" && find . -printf '%p %y %s\n' | sort); }
 snapshot "$work/before-safety"
