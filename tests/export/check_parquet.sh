@@ -33,9 +33,11 @@ bad() { failed=$((failed + 1)); echo "FAIL $1" >&2; return 0; }
 work=$(mktemp -d /tmp/colstore-parquet.XXXXXX)
 tables="dim_agent dim_time dim_conversation dim_user fact_agent_query fact_approval fact_training agg_agent_daily_performance"
 
-# The readers are ES modules resolved from the directory that holds node_modules.
-cp "$here/read_parquet.mjs" "$duck_dir/.colstore_read_parquet.mjs"
-trap 'rm -f "$duck_dir/.colstore_read_parquet.mjs"' EXIT
+# The readers are ES modules resolved from the directory that holds node_modules; named per
+# run, as other checkouts may run this test at the same time with the same node_modules.
+reader=.colstore_read_parquet.$$.mjs
+cp "$here/read_parquet.mjs" "$duck_dir/$reader"
+trap 'rm -f "$duck_dir/$reader" "${CHDB_NODE_DIR:-/nonexistent}"/.colstore_*.$$.mjs' EXIT
 
 "$bin_dir/colgen" --out "$work/exp" --rows 12000 --seed 9 --start 2025-12-20 --days 25 \
   --format text >/dev/null || { echo "colgen failed"; exit 1; }
@@ -55,7 +57,7 @@ done
 compare_with() {
   local name=$1 out=$2 dumps=$3
   shift 3
-  if ! (cd "$duck_dir" && node .colstore_read_parquet.mjs "$out" "$@") >"$work/$name.jsonl" \
+  if ! (cd "$duck_dir" && node "$reader" "$out" "$@") >"$work/$name.jsonl" \
     2>"$work/$name.err"; then
     bad "$name: DuckDB could not read the export"; sed 's/^/    /' "$work/$name.err" | head -5 >&2
     return
@@ -93,15 +95,33 @@ compare_with duckdb "$out" "$work/dump" $tables
 
 # 2. ClickHouse, when chdb is installed
 if [[ -n ${CHDB_NODE_DIR:-} && -d ${CHDB_NODE_DIR}/node_modules/chdb ]]; then
-  cp "$here/read_parquet_chdb.mjs" "$CHDB_NODE_DIR/.colstore_read_parquet_chdb.mjs"
-  if (cd "$CHDB_NODE_DIR" && node .colstore_read_parquet_chdb.mjs "$out" $tables) \
+  cp "$here/read_parquet_chdb.mjs" "$CHDB_NODE_DIR/.colstore_read_parquet_chdb.$$.mjs"
+  if (cd "$CHDB_NODE_DIR" && node .colstore_read_parquet_chdb.$$.mjs "$out" $tables) \
     >"$work/chdb.jsonl" 2>"$work/chdb.err" &&
     python3 "$here/compare.py" --null-list-as-empty "$work/chdb.jsonl" "$work/dump" >"$work/chdb.cmp"; then
     ok "chdb: $(wc -l <"$work/chdb.cmp") tables equal to the dump"
   else
     bad "chdb"; head -5 "$work/chdb.err" "$work/chdb.cmp" >&2
   fi
-  rm -f "$CHDB_NODE_DIR/.colstore_read_parquet_chdb.mjs"
+  # the three reports in ClickHouse SQL (docs/sql/reports_clickhouse.sql) over the export
+  cp "$here/run_reports_chdb.mjs" "$CHDB_NODE_DIR/.colstore_run_reports_chdb.$$.mjs"
+  mkdir -p "$work/rep"
+  for y in 2025 2026; do
+    "$bin_dir/colquery" --store "$work/st" --format csv agent-performance --as-of 2026-01-05 \
+      --days 7 >"$work/rep/agent-performance.csv"
+    "$bin_dir/colquery" --store "$work/st" --format csv approval-queue --year $y \
+      >"$work/rep/approval-queue.csv"
+    "$bin_dir/colquery" --store "$work/st" --format csv training-quality --as-of 2026-01-05 \
+      --days 30 >"$work/rep/training-quality.csv"
+    if (cd "$CHDB_NODE_DIR" && node .colstore_run_reports_chdb.$$.mjs "$repo/docs/sql/reports_clickhouse.sql" \
+      "$out" 2026-01-05 7 30 $y) >"$work/chreports.txt" 2>&1 &&
+      python3 "$here/compare_reports.py" "$work/chreports.txt" "$work/rep" >"$work/chreports.cmp"; then
+      ok "ClickHouse SQL reports over the export equal colquery's ($y)"
+    else
+      bad "ClickHouse SQL reports ($y)"; head -5 "$work/chreports.txt" "$work/chreports.cmp" >&2
+    fi
+  done
+  rm -f "$CHDB_NODE_DIR/.colstore_read_parquet_chdb.$$.mjs" "$CHDB_NODE_DIR/.colstore_run_reports_chdb.$$.mjs"
 fi
 
 # 3. a re-export into the same directory replaces our files, keeps the user's
