@@ -356,6 +356,7 @@ static int write_file(struct exporter *x,
                       const struct item *it,
                       int fd,
                       const char *path,
+                      struct cs_pq_scratch *scratch,
                       struct cs_pq_file_stats *fs,
                       struct cs_error *err)
 {
@@ -381,7 +382,7 @@ static int write_file(struct exporter *x,
     }
     const struct cs_pq_options po = {
         x->o.compression == COLSTORE_COMPRESSION_NONE ? CS_PQ_UNCOMPRESSED : CS_PQ_LZ4_RAW,
-        x->o.row_group_rows, 0, "colstore version " COLSTORE_VERSION_STRING};
+        x->o.row_group_rows, 0, "colstore version " COLSTORE_VERSION_STRING, scratch};
     rc = cs_pq_open(fd, path, &schema, &po, &pw, err);
     schema.release(&schema);
     if (rc == CS_OK) rc = pump(&st, pw, path, err);
@@ -392,7 +393,10 @@ out_stream:
     return rc;
 }
 
-static int export_item(struct exporter *x, const struct item *it, struct cs_error *err)
+static int export_item(struct exporter *x,
+                       const struct item *it,
+                       struct cs_pq_scratch *scratch,
+                       struct cs_error *err)
 {
     char path[EXPORT_PATH_MAX];
     snprintf(path, sizeof(path), "%s/%s", x->out, it->rel);
@@ -402,7 +406,15 @@ static int export_item(struct exporter *x, const struct item *it, struct cs_erro
         return cs_error_set(err, CS_EIO, "could not create \"%s\": %s", path, strerror(errno));
     struct cs_pq_file_stats fs = {0};
     int rc = record(x, it->rel, err); /* ours now: listed, so a later run can remove it */
-    if (rc == CS_OK) rc = write_file(x, it, fd, path, &fs, err);
+    if (rc == CS_OK) rc = write_file(x, it, fd, path, scratch, &fs, err);
+    /* the partitions' mapped pages leave the resident set (they stay in the page cache): an
+     * export reads each once, and a year would otherwise stay mapped to the end */
+    struct cs_snap *snap = x->snap->snap;
+    const size_t n = cs_snap_part_count(snap, it->t->id);
+    for (size_t i = it->part != SIZE_MAX ? it->part : 0; i < n; i++) {
+        cs_snap_release_part(snap, it->t->id, i);
+        if (it->part != SIZE_MAX) break;
+    }
     if (close(fd) != 0 && rc == CS_OK)
         rc = cs_error_set(err, CS_EIO, "could not close \"%s\": %s", path, strerror(errno));
     if (rc == CS_OK) {
@@ -418,19 +430,23 @@ static int export_item(struct exporter *x, const struct item *it, struct cs_erro
 static void *worker(void *arg)
 {
     struct exporter *x = arg;
+    /* one writer's working memory for all the files of this worker */
+    struct cs_pq_scratch *scratch = cs_pq_scratch_new();
     for (;;) {
         (void)pthread_mutex_lock(&x->mu);
         const size_t i = x->failed ? x->nitems : x->next++;
         (void)pthread_mutex_unlock(&x->mu);
-        if (i >= x->nitems) return NULL;
+        if (i >= x->nitems) break;
         struct cs_error e = {0};
-        if (export_item(x, &x->items[i], &e) != CS_OK) {
+        if (export_item(x, &x->items[i], scratch, &e) != CS_OK) {
             (void)pthread_mutex_lock(&x->mu);
             if (!x->failed) x->err = e;
             x->failed = true;
             (void)pthread_mutex_unlock(&x->mu);
         }
     }
+    cs_pq_scratch_free(scratch);
+    return NULL;
 }
 
 static int run_workers(struct exporter *x, struct cs_error *err)

@@ -35,15 +35,35 @@ struct gath {
     int64_t nulls;
 };
 
-static void gath_free(struct gath *g)
+void *cs_pq_arr_get(struct cs_pq_arr *a, size_t bytes)
 {
-    free(g->def);
-    free(g->rep);
-    free(g->row_lev);
-    free(g->iv);
-    free(g->bv);
-    free(g->sp);
-    free(g->sl);
+    if (bytes <= a->cap) return a->p;
+    size_t cap = a->cap < 4096 ? 4096 : a->cap;
+    while (cap < bytes)
+        cap *= 2;
+    void *p = realloc(a->p, cap);
+    if (p == NULL) return NULL;
+    a->p = p;
+    a->cap = cap;
+    return p;
+}
+
+struct cs_pq_scratch *cs_pq_scratch_new(void)
+{
+    return calloc(1, sizeof(struct cs_pq_scratch));
+}
+
+void cs_pq_scratch_free(struct cs_pq_scratch *s)
+{
+    if (s == NULL) return;
+    struct cs_pq_arr *arrs[] = {&s->def, &s->rep, &s->row_lev, &s->iv,   &s->bv,   &s->sp,
+                                &s->sl,  &s->idx, &s->first,   &s->slot, &s->hash, &s->pages};
+    for (size_t i = 0; i < sizeof(arrs) / sizeof(arrs[0]); i++)
+        free(arrs[i]->p);
+    cs_pq_buf_free(&s->raw);
+    cs_pq_buf_free(&s->comp);
+    cs_pq_buf_free(&s->chunk);
+    free(s);
 }
 
 static bool bit(const void *bits, int64_t i)
@@ -58,19 +78,23 @@ static int oom(struct cs_error *err)
     return cs_error_set(err, CS_ENOMEM, "out of memory");
 }
 
-static int alloc_gath(
-    const struct cs_pq_col *c, struct gath *g, size_t nlev, size_t nvals, struct cs_error *err)
+static int alloc_gath(const struct cs_pq_col *c,
+                      struct gath *g,
+                      size_t nlev,
+                      size_t nvals,
+                      struct cs_pq_scratch *s,
+                      struct cs_error *err)
 {
     bool ok = true;
-    if (c->max_def > 0) ok &= (g->def = malloc((nlev + 1) * sizeof(*g->def))) != NULL;
-    if (c->max_rep > 0) ok &= (g->rep = malloc((nlev + 1) * sizeof(*g->rep))) != NULL;
+    if (c->max_def > 0) ok &= (g->def = cs_pq_arr_get(&s->def, (nlev + 1) * 4)) != NULL;
+    if (c->max_rep > 0) ok &= (g->rep = cs_pq_arr_get(&s->rep, (nlev + 1) * 4)) != NULL;
     if (c->src == CS_PQ_SRC_BOOL) {
-        ok &= (g->bv = malloc(nvals + 1)) != NULL;
+        ok &= (g->bv = cs_pq_arr_get(&s->bv, nvals + 1)) != NULL;
     } else if (c->src == CS_PQ_SRC_UTF8 || c->src == CS_PQ_SRC_LIST_UTF8) {
-        ok &= (g->sp = malloc((nvals + 1) * sizeof(*g->sp))) != NULL;
-        ok &= (g->sl = malloc((nvals + 1) * sizeof(*g->sl))) != NULL;
+        ok &= (g->sp = cs_pq_arr_get(&s->sp, (nvals + 1) * sizeof(*g->sp))) != NULL;
+        ok &= (g->sl = cs_pq_arr_get(&s->sl, (nvals + 1) * sizeof(*g->sl))) != NULL;
     } else {
-        ok &= (g->iv = malloc((nvals + 1) * sizeof(*g->iv))) != NULL;
+        ok &= (g->iv = cs_pq_arr_get(&s->iv, (nvals + 1) * sizeof(*g->iv))) != NULL;
     }
     return ok ? CS_OK : oom(err);
 }
@@ -178,12 +202,13 @@ static int gather_flat(const struct cs_pq_col *c,
                        struct ArrowArray *const *batches,
                        size_t nb,
                        struct gath *g,
+                       struct cs_pq_scratch *s,
                        struct cs_error *err)
 {
     size_t rows = 0;
     for (size_t b = 0; b < nb; b++)
         rows += (size_t)batches[b]->children[j]->length;
-    int rc = alloc_gath(c, g, rows, rows, err);
+    int rc = alloc_gath(c, g, rows, rows, s, err);
     for (size_t b = 0; b < nb && rc == CS_OK; b++) {
         const struct ArrowArray *a = batches[b]->children[j];
         const void *valid = a->null_count > 0 ? a->buffers[0] : NULL;
@@ -210,6 +235,7 @@ static int gather_list(const struct cs_pq_col *c,
                        struct ArrowArray *const *batches,
                        size_t nb,
                        struct gath *g,
+                       struct cs_pq_scratch *s,
                        struct cs_error *err)
 {
     size_t rows = 0, elems = 0;
@@ -218,8 +244,9 @@ static int gather_list(const struct cs_pq_col *c,
         rows += (size_t)a->length;
         elems += (size_t)a->children[0]->length;
     }
-    int rc = alloc_gath(c, g, rows + elems, elems, err);
-    if (rc == CS_OK && (g->row_lev = malloc((rows + 1) * sizeof(*g->row_lev))) == NULL)
+    int rc = alloc_gath(c, g, rows + elems, elems, s, err);
+    if (rc == CS_OK &&
+        (g->row_lev = cs_pq_arr_get(&s->row_lev, (rows + 1) * sizeof(*g->row_lev))) == NULL)
         rc = oom(err);
     const uint32_t base = c->optional ? 1 : 0;
     for (size_t b = 0; b < nb && rc == CS_OK; b++) {
@@ -260,9 +287,7 @@ struct dict {
 
 static void dict_free(struct dict *d)
 {
-    free(d->idx);
-    free(d->first);
-    memset(d, 0, sizeof(*d));
+    memset(d, 0, sizeof(*d)); /* the arrays belong to the scratch */
 }
 
 static uint64_t mix64(uint64_t x)
@@ -297,7 +322,8 @@ static bool few_distinct(const struct gath *g, bool str)
     return distinct * 4 <= n;
 }
 
-static bool build_dict(const struct gath *g, bool str, size_t width, struct dict *d)
+static bool
+build_dict(const struct gath *g, bool str, size_t width, struct dict *d, struct cs_pq_scratch *sc)
 {
     memset(d, 0, sizeof(*d));
     if (g->nv < 16 || !few_distinct(g, str)) return false;
@@ -305,10 +331,10 @@ static bool build_dict(const struct gath *g, bool str, size_t width, struct dict
     size_t cap = 64;
     while (cap < 2 * limit)
         cap *= 2;
-    uint32_t *slot = malloc(cap * sizeof(*slot)); /* entry + 1, 0 = empty */
-    uint64_t *hash = malloc(cap * sizeof(*hash));
-    d->idx = malloc(g->nv * sizeof(*d->idx));
-    d->first = malloc((limit + 1) * sizeof(*d->first));
+    uint32_t *slot = cs_pq_arr_get(&sc->slot, cap * sizeof(*slot)); /* entry + 1, 0 = empty */
+    uint64_t *hash = cs_pq_arr_get(&sc->hash, cap * sizeof(*hash));
+    d->idx = cs_pq_arr_get(&sc->idx, g->nv * sizeof(*d->idx));
+    d->first = cs_pq_arr_get(&sc->first, (limit + 1) * sizeof(*d->first));
     bool ok = slot != NULL && hash != NULL && d->idx != NULL && d->first != NULL;
     if (ok) memset(slot, 0, cap * sizeof(*slot));
     for (size_t i = 0; ok && i < g->nv; i++) {
@@ -335,8 +361,6 @@ static bool build_dict(const struct gath *g, bool str, size_t width, struct dict
         }
         d->idx[i] = slot[s] - 1;
     }
-    free(slot);
-    free(hash);
     if (!ok) dict_free(d);
     return ok;
 }
@@ -362,14 +386,18 @@ static unsigned dict_width(const struct dict *d)
 }
 
 /* choose() - *enc = the smallest encoding of the values (d keeps the dictionary for VE_DICT). */
-static int choose(
-    const struct cs_pq_col *c, const struct gath *g, struct dict *d, int *enc, struct cs_error *err)
+static int choose(const struct cs_pq_col *c,
+                  const struct gath *g,
+                  struct dict *d,
+                  int *enc,
+                  struct cs_pq_scratch *sc,
+                  struct cs_error *err)
 {
     *enc = VE_PLAIN;
     if (c->phys == PQ_BOOLEAN) return CS_OK;
     const bool str = c->phys == PQ_BYTE_ARRAY;
     size_t best = plain_size(c, g);
-    if (build_dict(g, str, c->phys == PQ_INT32 ? 4 : 8, d)) {
+    if (build_dict(g, str, c->phys == PQ_INT32 ? 4 : 8, d, sc)) {
         const size_t dsize = d->bytes + g->nv * dict_width(d) / 8 + 1;
         if (dsize < best) {
             best = dsize;
@@ -437,19 +465,15 @@ struct page {
 
 struct pages {
     struct page *v;
-    size_t n, cap;
-    struct cs_pq_buf raw, comp;
+    size_t n;
+    struct cs_pq_arr *varr;
+    struct cs_pq_buf raw, comp; /* borrowed from the scratch, handed back at the end */
 };
 
 static bool add_page(struct pages *ps, int type, int encoding, size_t nvalues, size_t raw_at)
 {
-    if (ps->n == ps->cap) {
-        const size_t cap = ps->cap ? 2 * ps->cap : 8;
-        struct page *v = realloc(ps->v, cap * sizeof(*v));
-        if (v == NULL) return false;
-        ps->v = v;
-        ps->cap = cap;
-    }
+    ps->v = cs_pq_arr_get(ps->varr, (ps->n + 1) * sizeof(*ps->v));
+    if (ps->v == NULL) return false;
     ps->v[ps->n++] = (struct page){type, encoding, nvalues, raw_at, ps->raw.len - raw_at, 0, 0};
     return true;
 }
@@ -672,18 +696,21 @@ int cs_pq_column_chunk(const struct cs_pq_col *col,
                        struct ArrowArray *const *batches,
                        size_t nb,
                        const struct cs_pq_options *o,
+                       struct cs_pq_scratch *sc,
                        struct cs_pq_buf *out,
                        struct cs_pq_chunk *m,
                        struct cs_error *err)
 {
     struct gath g = {0};
     struct dict d = {0};
-    struct pages ps = {0};
-    int rc = col->src == CS_PQ_SRC_LIST_UTF8 ? gather_list(col, j, batches, nb, &g, err)
-                                             : gather_flat(col, j, batches, nb, &g, err);
+    struct pages ps = {.varr = &sc->pages, .raw = sc->raw, .comp = sc->comp};
+    ps.raw.len = ps.comp.len = 0;
+    ps.raw.failed = ps.comp.failed = false;
+    int rc = col->src == CS_PQ_SRC_LIST_UTF8 ? gather_list(col, j, batches, nb, &g, sc, err)
+                                             : gather_flat(col, j, batches, nb, &g, sc, err);
     if (rc != CS_OK) goto out;
     int enc = VE_PLAIN;
-    rc = choose(col, &g, &d, &enc, err);
+    rc = choose(col, &g, &d, &enc, sc, err);
     if (rc != CS_OK) goto out;
     const size_t page_rows = o->page_rows != 0 ? o->page_rows : CS_PQ_PAGE_ROWS;
     rc = make_pages(col, &g, &d, enc, page_rows, &ps, err);
@@ -698,10 +725,7 @@ int cs_pq_column_chunk(const struct cs_pq_col *col,
     if (enc != VE_PLAIN) m->encodings[m->nencodings++] = encs[enc];
     statistics(col, &g, m);
 out:
-    gath_free(&g);
-    dict_free(&d);
-    free(ps.v);
-    cs_pq_buf_free(&ps.raw);
-    cs_pq_buf_free(&ps.comp);
+    sc->raw = ps.raw; /* keep what the buffers grew to */
+    sc->comp = ps.comp;
     return rc;
 }

@@ -34,7 +34,8 @@ struct cs_pq_writer {
     struct rg_meta *rgs;
     size_t nrgs, rgs_cap;
     uint64_t rows;
-    struct cs_pq_buf chunk;
+    struct cs_pq_scratch *scratch;
+    bool own_scratch;
 };
 
 /* ---- schema ---- */
@@ -134,6 +135,15 @@ int cs_pq_open(int fd,
     snprintf(w->path, sizeof(w->path), "%s", path);
     if (o != NULL) w->o = *o;
     if (w->o.row_group_rows == 0) w->o.row_group_rows = CS_PQ_ROW_GROUP_ROWS;
+    w->scratch = w->o.scratch;
+    if (w->scratch == NULL) {
+        w->scratch = cs_pq_scratch_new();
+        w->own_scratch = true;
+        if (w->scratch == NULL) {
+            cs_pq_free(w);
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        }
+    }
     w->ncols = (size_t)schema->n_children;
     int rc = CS_OK;
     for (size_t j = 0; j < w->ncols && rc == CS_OK; j++)
@@ -210,11 +220,13 @@ static int flush_group(struct cs_pq_writer *w, struct cs_error *err)
         bp[i] = &w->held[i];
     int rc = CS_OK;
     for (size_t j = 0; j < w->ncols && rc == CS_OK; j++) {
-        w->chunk.len = 0;
+        struct cs_pq_buf *chunk = &w->scratch->chunk;
+        chunk->len = 0;
+        chunk->failed = false;
         rg->chunk_offset[j] = w->offset;
-        rc =
-            cs_pq_column_chunk(&w->cols[j], j, bp, w->nheld, &w->o, &w->chunk, &rg->chunks[j], err);
-        if (rc == CS_OK) rc = write_all(w, w->chunk.p, w->chunk.len, err);
+        rc = cs_pq_column_chunk(&w->cols[j], j, bp, w->nheld, &w->o, w->scratch, chunk,
+                                &rg->chunks[j], err);
+        if (rc == CS_OK) rc = write_all(w, chunk->p, chunk->len, err);
         rg->total_uncompressed += rg->chunks[j].uncompressed;
         rg->total_compressed += rg->chunks[j].compressed;
     }
@@ -472,6 +484,6 @@ void cs_pq_free(struct cs_pq_writer *w)
     }
     free(w->rgs);
     free(w->cols);
-    cs_pq_buf_free(&w->chunk);
+    if (w->own_scratch) cs_pq_scratch_free(w->scratch);
     free(w);
 }

@@ -40,11 +40,17 @@ enum cs_pq_compression {
 /* Rows of a data page. */
 #define CS_PQ_PAGE_ROWS (1u << 17)
 
+/* Working memory a writer can reuse from one file to the next (one per thread). */
+struct cs_pq_scratch;
+struct cs_pq_scratch *cs_pq_scratch_new(void);
+void cs_pq_scratch_free(struct cs_pq_scratch *s);
+
 struct cs_pq_options {
-    int compression;        /* enum cs_pq_compression */
-    size_t row_group_rows;  /* 0 = CS_PQ_ROW_GROUP_ROWS */
-    size_t page_rows;       /* 0 = CS_PQ_PAGE_ROWS */
-    const char *created_by; /* NULL = "colstore" */
+    int compression;               /* enum cs_pq_compression */
+    size_t row_group_rows;         /* 0 = CS_PQ_ROW_GROUP_ROWS */
+    size_t page_rows;              /* 0 = CS_PQ_PAGE_ROWS */
+    const char *created_by;        /* NULL = "colstore" */
+    struct cs_pq_scratch *scratch; /* NULL: the writer has its own for the file */
 };
 
 struct cs_pq_file_stats {

@@ -325,7 +325,8 @@ static uint8_t *write_file(
 Test(parquet_write, footer_describes_the_file)
 {
     struct cs_error err = {0};
-    const struct cs_pq_options o = {CS_PQ_LZ4_RAW, 8, 0, "test"};
+    struct cs_pq_scratch *scratch = cs_pq_scratch_new();
+    const struct cs_pq_options o = {CS_PQ_LZ4_RAW, 8, 0, "test", scratch};
     size_t len;
     int rc;
     uint8_t *buf = write_file(&o, 3, &len, &rc, &err); /* 12 rows, row groups of 8 */
@@ -364,6 +365,12 @@ Test(parquet_write, footer_describes_the_file)
         }
     }
     free(buf);
+    /* the same scratch serves a second file: the same bytes */
+    size_t len2;
+    uint8_t *again = write_file(&o, 3, &len2, &rc, &err);
+    cr_assert_eq(len2, len);
+    free(again);
+    cs_pq_scratch_free(scratch);
 }
 
 Test(parquet_write, empty_file_has_schema_and_no_group)
