@@ -14,8 +14,13 @@
 #     equals PostgreSQL's export, loads everything again and checks nothing changed, and that
 #     `colquery verify` passes;
 #  5. runs every report for several --as-of/--days/--year/--from/--to values with
-#     `colquery --format csv` and compares it with `psql --csv` running the matching statement
-#     of reference.sql (daily-agg both as stored and with --recompute).
+#     `colquery --format csv` and `--format table` and compares them with `psql --csv` and
+#     psql's aligned output running the matching statement of reference.sql (daily-agg both as
+#     stored and with --recompute);
+#  6. renames agents and annotators of one data set in PostgreSQL to awkward text (newlines,
+#     tabs, carriage returns, control characters, wide and combining characters), exports,
+#     loads into a fresh store and compares the reports again in both formats: the aligned
+#     table must lay such values out exactly as psql does.
 # Any difference prints a unified diff and fails. --quick runs the first data set only.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,7 +65,9 @@ done
 
 day() { date -u -d "$1 $2 days" +%F; } # day 2025-01-01 -3 → 2024-12-29
 
-# report NAME DB STORE REPORT ARGS...: psql --csv of the reference statement vs colquery --format csv.
+# report NAME DB STORE REPORT ARGS...: psql --csv of the reference statement vs colquery --format
+# csv, and psql's aligned table vs colquery --format table (psql told the client encoding is
+# UTF-8, so that it counts display widths by character as the engine does, whatever the locale).
 report() {
   local name=$1 db=$2 store=$3 rep=$4
   shift 4
@@ -86,6 +93,51 @@ report() {
     return 0
   fi
   same "$name: $rep $*" "$exp" "$got"
+  PGTZ=UTC PGCLIENTENCODING=UTF8 psql -X -q -v ON_ERROR_STOP=1 -v as_of="$as_of" -v days="$days" \
+    -v year="$year" -v from="$from" -v to="$to" -d "$db" -f "$work/ref-$ref.sql" >"$exp"
+  rc=0
+  # shellcheck disable=SC2086
+  "$COLQUERY" --store "$store" --format table $rep "$@" >"$got" 2>"$err" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    fail "$name: colquery --format table $rep $* exited $rc: $(head -c 300 "$err")"
+    return 0
+  fi
+  same "$name: table: $rep $*" "$exp" "$got"
+}
+
+# awkward_checks DB START DAYS: agents and annotators renamed to text that psql's aligned format
+# lays out specially; exported, loaded into a fresh store, every report compared again.
+awkward_checks() {
+  local db=$1 start=$2 ndays=$3 t rc err=$work/load.err
+  local store=$work/awkward/store pgx=$work/awkward/pg
+  psql_ -d "$db" <<'SQL'
+UPDATE dim_agent a SET agent_name = m.name FROM (VALUES
+  ('data', E'two\nlines'), ('Support Tier 2', E'tab\there'), ('billing,refunds', '日本語のエージェント'),
+  ('engineer', E'cr\rname'), ('sql "helper"', E'ctl\x01x\x7fz'), ('support', E'e\u0301 naïve café'),
+  ('back\office', E'robot 🤖 bot'), ('marketing', E'trailing newline\n'),
+  ('ai-research', E'\nleading newline'), ('qa', E'x\tA\tBB\tCCC\tend'), ('ops', E'nel\u0085x'),
+  ('zeta_ops', E'a much longer agent name\nand\n\nan empty line')) AS m(old, name)
+WHERE a.agent_name = m.old;
+UPDATE dim_user u SET user_id = m.name FROM (VALUES
+  ('alice', E'al\nice'), ('bob@example.com', E'\tbob'), ('carol, jr.', 'キャロル'),
+  ('zoë', E'zo\u0308e\u0301'), ('niaj', E'n\x02iaj'), ('peggy', E'peggy\r\n'),
+  ('\N', E'\\N\nsecond line')) AS m(old, name)
+WHERE u.user_id = m.old;
+SQL
+  pg_export "$db" "$pgx"
+  for t in "${tables[@]}"; do
+    rc=0; "$COLLOAD" --store "$store" --create --format text "$t" "$pgx/$t.copy" >/dev/null 2>"$err" || rc=$?
+    expect_rc "awkward: load $t" 0 "$rc" "$err"
+  done
+  local last mid
+  last=$(day "$start" $((ndays - 1)))
+  mid=$(day "$start" $((ndays / 2)))
+  for as_of in "$last" "$mid"; do
+    report awkward "$db" "$store" agent-performance --as-of "$as_of" --days 30
+    report awkward "$db" "$store" training-quality --as-of "$as_of" --days 400
+  done
+  report awkward "$db" "$store" approval-queue --year "${start%%-*}"
+  report awkward "$db" "$store" daily-agg --from "$start" --to "$last"
 }
 
 engine_checks() { # NAME DIR(pg exports) DB START DAYS
@@ -190,6 +242,7 @@ for ds in "${datasets[@]}"; do
 
   if have_engine; then
     engine_checks "$name" "$work/$name/pg" "$db_t" "$start" "$ndays"
+    [[ $name == base ]] && awkward_checks "$db_t" "$start" "$ndays"
   elif ((!engine_warned)); then
     fail "colload/colquery not built in $bin_dir: the engine half of the test did not run"
     engine_warned=1
