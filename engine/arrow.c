@@ -84,6 +84,9 @@ static void arrow_format(int type, int scale, char *out, size_t n)
     case COLSTORE_TYPE_TEXT:
         snprintf(out, n, "u");
         break;
+    case COLSTORE_TYPE_DOUBLE:
+        snprintf(out, n, "g");
+        break;
     default:
         snprintf(out, n, "l");
         break;
@@ -125,7 +128,10 @@ static int fixed_values(colstore_result *r, size_t col, int type, struct arrow_c
     if (v == NULL) return COLSTORE_ENOMEM;
     for (size_t i = 0; i < rows; i++) {
         const int64_t x = colstore_result_int(r, i, col);
-        if (width == 4) {
+        if (type == COLSTORE_TYPE_DOUBLE) {
+            const double d = colstore_result_double(r, i, col);
+            memcpy(v + 8 * i, &d, 8);
+        } else if (width == 4) {
             const int32_t d = (int32_t)x;
             memcpy(v + 4 * i, &d, 4);
         } else {

@@ -328,6 +328,7 @@ enum colstore_type {
     COLSTORE_TYPE_BIGINT = 9,
     COLSTORE_TYPE_JSONB = 10,      /* text as PostgreSQL prints jsonb */
     COLSTORE_TYPE_TEXT_ARRAY = 11, /* text[]: text of the array literal as PostgreSQL prints it */
+    COLSTORE_TYPE_DOUBLE = 12,     /* float8 (percentile_cont): colstore_result_double() */
 };
 
 COLSTORE_API size_t colstore_result_columns(const colstore_result *r);
@@ -861,6 +862,131 @@ COLSTORE_API int colstore_export(colstore_snapshot *snap,
                                  const colstore_export_options *opts,
                                  colstore_export_stats *stats,
                                  colstore_error *err);
+
+/* ---- Star queries: scan → filter → star join → group → aggregate → order (colstore_query) ---- */
+
+/* One query over a table (usually a fact table) joined with dimensions on its foreign keys,
+ * filtered, grouped and aggregated inside the engine, on the snapshot's state: what the
+ * PostgreSQL foreign data wrapper runs for a pushed-down star query, and what a service can run
+ * without PostgreSQL. Aggregates return their exact raw values (an average is a SUM and a
+ * COUNT; the caller divides as it needs).
+ *
+ * Columns are named by (rel, column): rel 0 is the query's table, rel j + 1 the dimension of
+ * joins[j]; column is the table's column index (colstore_column_index()). */
+typedef struct colstore_colref {
+    size_t rel;
+    size_t column;
+} colstore_colref;
+
+/* Group keys may be a DATE or TIMESTAMPTZ column's calendar field, in UTC. */
+enum colstore_fn {
+    COLSTORE_FN_NONE = 0,           /* the column's value */
+    COLSTORE_FN_TRUNC_YEAR = 1,     /* date_trunc('year', x): TIMESTAMPTZ */
+    COLSTORE_FN_TRUNC_QUARTER = 2,
+    COLSTORE_FN_TRUNC_MONTH = 3,
+    COLSTORE_FN_TRUNC_WEEK = 4,     /* ISO week: Monday */
+    COLSTORE_FN_TRUNC_DAY = 5,
+    COLSTORE_FN_TRUNC_HOUR = 6,
+    COLSTORE_FN_YEAR = 10,          /* extract(year FROM x): INT */
+    COLSTORE_FN_QUARTER = 11,
+    COLSTORE_FN_MONTH = 12,
+    COLSTORE_FN_DAY = 13,
+    COLSTORE_FN_DOW = 14,           /* 0 = Sunday */
+    COLSTORE_FN_ISODOW = 15,        /* 7 = Sunday */
+    COLSTORE_FN_DOY = 16,
+    COLSTORE_FN_HOUR = 17,
+    COLSTORE_FN_MINUTE = 18,
+    COLSTORE_FN_WEEK = 19,          /* ISO week number */
+    COLSTORE_FN_ISOYEAR = 20,
+    COLSTORE_FN_MONTH_NAME = 30,    /* to_char(x, 'Month'): TEXT, padded to 9 */
+    COLSTORE_FN_DAY_NAME = 31,      /* to_char(x, 'Day') */
+};
+
+typedef struct colstore_group_key {
+    colstore_colref col;
+    int fn; /* enum colstore_fn */
+} colstore_group_key;
+
+enum colstore_agg_kind {
+    COLSTORE_AGG_COUNT_ROWS = 1,     /* count(*): INT */
+    COLSTORE_AGG_COUNT = 2,          /* count(x): INT */
+    COLSTORE_AGG_COUNT_DISTINCT = 3, /* count(DISTINCT x): INT */
+    COLSTORE_AGG_SUM = 4,            /* NUMERIC with x's scale (0 for integers); NULL over no
+                                      * value; a sum beyond 64 bits is COLSTORE_EINPUT */
+    COLSTORE_AGG_MIN = 5,            /* x's type; text bytewise (COLLATE "C") */
+    COLSTORE_AGG_MAX = 6,
+    COLSTORE_AGG_BOOL_AND = 7,       /* BOOL */
+    COLSTORE_AGG_BOOL_OR = 8,
+    COLSTORE_AGG_PERCENTILE = 9,     /* percentile_cont(fraction) WITHIN GROUP (ORDER BY x):
+                                      * DOUBLE, as PostgreSQL computes it */
+};
+
+typedef struct colstore_aggregate {
+    int kind;            /* enum colstore_agg_kind */
+    colstore_colref col; /* the argument (not COUNT_ROWS) */
+    double fraction;     /* PERCENTILE: 0..1 */
+    const colstore_pred *filter; /* FILTER (WHERE ...) on the query table's columns; NULL: none */
+} colstore_aggregate;
+
+typedef struct colstore_join {
+    const char *table;          /* the dimension */
+    size_t column;              /* the query table's column (foreign key) ... */
+    size_t dim_column;          /* ... equal to this dimension column (its key) */
+    bool left;                  /* LEFT JOIN: rows without a match keep NULL dimension values */
+    const colstore_pred *where; /* on the dimension's columns, applied before the join; NULL */
+} colstore_join;
+
+typedef struct colstore_order_by {
+    size_t output; /* result column: the group keys, then the aggregates */
+    bool desc;
+    bool nulls_first;
+} colstore_order_by;
+
+typedef struct colstore_query_spec {
+    size_t size;                /* sizeof(colstore_query_spec): start from the INIT macro */
+    const char *table;
+    const colstore_pred *where; /* on the table's columns; NULL: every row */
+    int32_t time_key_min;       /* partitions with time_key in [min, max]; 0 = no bound */
+    int32_t time_key_max;
+    const colstore_join *joins; /* at most 8 */
+    size_t njoins;
+    const colstore_group_key *group_by; /* at most 8 */
+    size_t ngroup_by;
+    const colstore_aggregate *aggregates; /* at most 24 (with the keys, 32 outputs) */
+    size_t naggregates;
+    const colstore_order_by *order_by;
+    size_t norder_by;
+    int64_t limit;    /* < 0: every row */
+    unsigned threads; /* 0: 2 */
+    size_t max_groups; /* 0: 4,000,000; a query making more fails with COLSTORE_ENOMEM */
+    const volatile int *cancel; /* read between partitions: non-zero stops the query with
+                                 * COLSTORE_EINVAL "canceled" (NULL: never) */
+} colstore_query_spec;
+#define COLSTORE_QUERY_SPEC_INIT                                                                   \
+    {sizeof(colstore_query_spec), NULL, NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, -1, 0, 0, \
+     NULL}
+
+/* What a query did (for EXPLAIN). */
+typedef struct colstore_query_stats {
+    size_t size;
+    uint64_t partitions_total, partitions_read, partitions_pruned;
+    uint64_t rows_scanned; /* rows of the partitions read */
+    uint64_t rows_passed;  /* rows passing `where` */
+    uint64_t rows_joined;  /* rows left after the joins */
+    uint64_t groups;
+    unsigned workers;
+} colstore_query_stats;
+#define COLSTORE_QUERY_STATS_INIT {sizeof(colstore_query_stats), 0, 0, 0, 0, 0, 0, 0, 0}
+
+/* colstore_query() - run spec on snap: a result with one column per group key (the column's
+ * type; calendar functions as above) then one per aggregate, one row per group (one row
+ * without group keys, as SQL), ordered by order_by (ties in no particular order) and limited.
+ * stats may be NULL. COLSTORE_EINVAL for a malformed spec. */
+COLSTORE_API int colstore_query(colstore_snapshot *snap,
+                                const colstore_query_spec *spec,
+                                colstore_result **out,
+                                colstore_query_stats *stats,
+                                colstore_error *err);
 
 #ifdef __cplusplus
 }

@@ -77,6 +77,9 @@ struct colstore_result {
 };
 /* cs_engine_result() - the query layer's result behind a public one. */
 const struct cs_result *cs_engine_result(const colstore_result *r);
+/* cs_engine_result_wrap() - a public result owning r (NULL when memory runs out; r is then
+ * still the caller's). */
+colstore_result *cs_engine_result_wrap(struct cs_result *r);
 
 /* cs_engine_parse_date() - "YYYY-MM-DD" → day number; false when it is not a date. */
 bool cs_engine_parse_date(const char *s, int64_t *days);

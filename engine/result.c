@@ -164,6 +164,13 @@ void colstore_result_free(colstore_result *r)
     free(r);
 }
 
+colstore_result *cs_engine_result_wrap(struct cs_result *r)
+{
+    colstore_result *res = calloc(1, sizeof(*res));
+    if (res != NULL) res->r = r;
+    return res;
+}
+
 const struct cs_result *cs_engine_result(const colstore_result *r)
 {
     return r->r;
@@ -204,6 +211,8 @@ enum colstore_type colstore_result_column_type(const colstore_result *r, size_t 
         return COLSTORE_TYPE_BOOL;
     case CS_TY_TIMESTAMPTZ:
         return COLSTORE_TYPE_TIMESTAMPTZ;
+    case CS_TY_FLOAT8:
+        return COLSTORE_TYPE_DOUBLE;
     default:
         return COLSTORE_TYPE_TEXT;
     }
@@ -245,6 +254,11 @@ double colstore_result_double(const colstore_result *r, size_t row, size_t col)
     const struct cs_col *c = &r->r->cols[col];
     if (c->kind == CS_K_BOOL) return c->b8[row];
     if (c->kind != CS_K_I64) return NAN;
+    if (r->r->types[col] == CS_TY_FLOAT8) {
+        double d;
+        memcpy(&d, &c->i64[row], sizeof(d));
+        return d;
+    }
     double v = (double)c->i64[row];
     if (r->r->types[col] == CS_TY_NUMERIC) {
         for (int s = 0; s < r->r->scales[col]; s++)

@@ -152,11 +152,104 @@ void cs_fdw_qual_time_bounds(const struct cs_fdw_qnode *q,
  * integers is exactly the original one (see fdw_quals.c). */
 void cs_fdw_value_i64(const struct cs_fdw_col *c, Datum d, Oid type, int *cmp, int64 *k);
 
+/* ---- Values (fdw_datum.c) ---- */
+
+struct cs_fdw_conv {
+    FmgrInfo json_in, array_in;
+};
+void cs_fdw_conv_init(struct cs_fdw_conv *conv);
+/* cs_fdw_value_datum() - a stored value of column c as a datum of c's declared type: v for
+ * integer-like kinds, b for booleans, s[0..len) for text-like ones. */
+Datum cs_fdw_value_datum(struct cs_fdw_conv *conv,
+                         const struct cs_fdw_col *c,
+                         int64 v,
+                         bool b,
+                         const char *s,
+                         size_t len);
+/* cs_fdw_timestamptz_datum() - µs since 1970 UTC as a timestamptz. */
+Datum cs_fdw_timestamptz_datum(int64 us);
+
+/* ---- Predicates for the engine (fdw_scan.c) ---- */
+
+struct cs_fdw_pred_builder {
+    struct ExprContext *econtext; /* evaluates the values that are not constants */
+};
+/* cs_fdw_build_pred() - q as the engine's predicate, its values evaluated now (palloc'ed in
+ * the current memory context; read by colstore_scan_open / colstore_query, not kept). */
+void cs_fdw_build_pred(struct cs_fdw_pred_builder *b,
+                       const struct cs_fdw_qnode *q,
+                       colstore_pred *out);
+/* cs_fdw_init_value_states() - ExecInitExpr of the values of qnodes that are not constants. */
+struct PlanState;
+void cs_fdw_init_value_states(List *qnodes, struct PlanState *ps);
+
+/* ---- What the planner knows of a relation (RelOptInfo.fdw_private) ---- */
+
+enum cs_fdw_relkind {
+    CS_FDW_REL_BASE = 1, /* a foreign table */
+    CS_FDW_REL_JOIN,     /* a fact table joined with dimensions (a star), only as the input of
+                          * a grouping: no join path of its own */
+    CS_FDW_REL_GROUPED,  /* a star grouped and aggregated */
+};
+
+#define CS_FDW_MAX_JOINS 8
+
+struct cs_fdw_relinfo;
+
+struct cs_fdw_joininfo {
+    struct cs_fdw_relinfo *dim; /* the dimension's base info */
+    AttrNumber fact_attno;      /* fact.fact_attno = dim.dim_attno */
+    AttrNumber dim_attno;
+    bool left; /* LEFT JOIN */
+};
+
+struct cs_fdw_relinfo {
+    int kind;      /* enum cs_fdw_relkind */
+    bool pushable; /* every condition of every member is evaluated by the engine */
+    /* CS_FDW_REL_BASE */
+    struct cs_fdw_table table;
+    List *pushed; /* RestrictInfo evaluated by the engine */
+    List *local;  /* RestrictInfo PostgreSQL evaluates on the returned rows */
+    double scanned_rows;
+    int64 parts_kept, parts_total;
+    /* CS_FDW_REL_JOIN and GROUPED: the fact and its joins */
+    struct cs_fdw_relinfo *fact;
+    int njoins;
+    struct cs_fdw_joininfo joins[CS_FDW_MAX_JOINS];
+    /* CS_FDW_REL_GROUPED: the plan (fdw_push.c) */
+    List *scan_tlist; /* TargetEntry: the group keys, then the aggregates */
+    List *having;     /* HAVING conditions PostgreSQL checks on the grouped rows */
+    List *spec;       /* the engine query, as fdw_private carries it */
+};
+
+/* cs_fdw_push_plan() - the ForeignScan of a pushed-down join or grouping (fdw_push.c). */
+struct PlannerInfo;
+struct RelOptInfo;
+struct ForeignPath;
+struct Plan;
+struct ForeignScan *cs_fdw_push_plan(struct PlannerInfo *root,
+                                     struct RelOptInfo *rel,
+                                     struct ForeignPath *path,
+                                     List *tlist,
+                                     struct Plan *outer_plan);
+/* The executor of a pushed-down star query (fdw_pushexec.c): a ForeignScan without scanrelid. */
+struct ForeignScanState;
+struct TupleTableSlot;
+struct ExplainState;
+void cs_fdw_push_begin(struct ForeignScanState *node, int eflags);
+struct TupleTableSlot *cs_fdw_push_iterate(struct ForeignScanState *node);
+void cs_fdw_push_rescan(struct ForeignScanState *node);
+void cs_fdw_push_end(struct ForeignScanState *node);
+void cs_fdw_push_explain(struct ForeignScanState *node, struct ExplainState *es);
+/* cs_fdw_pushdown: the setting colstore_fdw.pushdown (joins and aggregates in the engine). */
+extern bool cs_fdw_pushdown;
+
 /* Callbacks defined in the other files, gathered by the handler (fdw_main.c). */
 struct FdwRoutine;
 void cs_fdw_modify_routines(struct FdwRoutine *r);
 void cs_fdw_plan_routines(struct FdwRoutine *r);
 void cs_fdw_scan_routines(struct FdwRoutine *r);
 void cs_fdw_import_routines(struct FdwRoutine *r);
+void cs_fdw_push_routines(struct FdwRoutine *r);
 
 #endif

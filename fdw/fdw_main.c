@@ -8,6 +8,7 @@
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
 #include "nodes/nodes.h"
+#include "utils/guc.h"
 
 PG_MODULE_MAGIC;
 
@@ -16,6 +17,11 @@ PGDLLEXPORT void _PG_init(void);
 void _PG_init(void)
 {
     cs_fdw_define_settings();
+    DefineCustomBoolVariable(
+        "colstore_fdw.pushdown",
+        "Runs star joins, grouping and aggregates inside the store's engine.",
+        "Off: PostgreSQL joins and aggregates the rows the foreign scans return.", &cs_fdw_pushdown,
+        true, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 PG_FUNCTION_INFO_V1(colstore_fdw_handler);
@@ -27,6 +33,7 @@ Datum colstore_fdw_handler(PG_FUNCTION_ARGS)
     cs_fdw_plan_routines(r);
     cs_fdw_scan_routines(r);
     cs_fdw_import_routines(r);
+    cs_fdw_push_routines(r);
     cs_fdw_modify_routines(r);
     PG_RETURN_POINTER(r);
 }

@@ -26,13 +26,7 @@
 #include "optimizer/restrictinfo.h"
 #include "utils/rel.h"
 
-struct plan_state {
-    struct cs_fdw_table table;
-    List *pushed; /* RestrictInfo evaluated by the engine */
-    List *local;  /* RestrictInfo PostgreSQL evaluates on the returned rows */
-    double scanned_rows;
-    int64 parts_kept, parts_total;
-};
+#define plan_state cs_fdw_relinfo /* the base relation's planning state */
 
 static void
 split_quals(PlannerInfo *root, RelOptInfo *baserel, struct plan_state *ps, int64 *lo, int64 *hi)
@@ -74,6 +68,7 @@ other_selectivity(PlannerInfo *root, RelOptInfo *baserel, const struct plan_stat
 static void get_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
     struct plan_state *ps = palloc0(sizeof(*ps));
+    ps->kind = CS_FDW_REL_BASE;
     cs_fdw_table_load(foreigntableid, baserel->relid, &ps->table);
     int64 lo = PG_INT64_MIN, hi = PG_INT64_MAX;
     split_quals(root, baserel, ps, &lo, &hi);
@@ -84,6 +79,7 @@ static void get_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
     ps->parts_total = r.parts;
     baserel->tuples = r.total;
     baserel->rows = clamp_row_est(r.in_range * other_selectivity(root, baserel, ps));
+    ps->pushable = ps->local == NIL;
     baserel->fdw_private = ps;
 }
 
@@ -163,9 +159,9 @@ static ForeignScan *make_plan(PlannerInfo *root,
                               List *scan_clauses,
                               Plan *outer_plan)
 {
-    (void)root;
     (void)foreigntableid;
-    (void)best_path;
+    if (!IS_SIMPLE_REL(baserel))
+        return cs_fdw_push_plan(root, baserel, best_path, tlist, outer_plan);
     const struct plan_state *ps = baserel->fdw_private;
     List *local = NIL, *pushed = NIL;
     ListCell *lc;

@@ -33,6 +33,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/pg_locale.h"
@@ -42,18 +43,36 @@
 #define CS_FDW_EPOCH_DAYS 10957
 #define CS_FDW_EPOCH_US   INT64CONST(946684800000000)
 
-/* The column of a condition: a Var of the scanned relation, under binary coercions. */
-static const struct cs_fdw_col *column_of(Expr *e, const struct cs_fdw_rel *rel)
+/* The column of a condition: a Var of the scanned relation, under binary coercions, or an
+ * integer column under its cast to numeric (`x = 1.5` on an integer x), when *as_numeric is
+ * set. */
+static const struct cs_fdw_col *column_of_cast(Expr *e, const struct cs_fdw_rel *rel, bool *as_numeric)
 {
+    *as_numeric = false;
     while (IsA(e, RelabelType))
         e = ((RelabelType *)e)->arg;
+    if (IsA(e, FuncExpr) && list_length(((FuncExpr *)e)->args) == 1) {
+        const Oid f = ((FuncExpr *)e)->funcid;
+        if (f == F_NUMERIC_INT2 || f == F_NUMERIC_INT4 || f == F_NUMERIC_INT8) {
+            *as_numeric = true;
+            e = linitial(((FuncExpr *)e)->args);
+        }
+    }
     if (!IsA(e, Var)) return NULL;
     Var *v = (Var *)e;
     if (v->varno != (int)rel->relid || v->varlevelsup != 0 || v->varattno <= 0 ||
         v->varattno > rel->natts)
         return NULL;
     const struct cs_fdw_col *c = &rel->cols[v->varattno - 1];
-    return c->ecol >= 0 ? c : NULL;
+    if (c->ecol < 0 || (*as_numeric && c->kind != CS_FDW_V_INT)) return NULL;
+    return c;
+}
+
+static const struct cs_fdw_col *column_of(Expr *e, const struct cs_fdw_rel *rel)
+{
+    bool as_numeric;
+    const struct cs_fdw_col *c = column_of_cast(e, rel, &as_numeric);
+    return as_numeric ? NULL : c;
 }
 
 /* A value that stays the same for the whole scan: no column of any table, nothing volatile. */
@@ -63,8 +82,9 @@ static bool is_scan_constant(Expr *e)
            !contain_subplans((Node *)e);
 }
 
-static bool value_type_fits(const struct cs_fdw_col *c, Oid t)
+static bool value_type_fits(const struct cs_fdw_col *c, bool as_numeric, Oid t)
 {
+    if (as_numeric) return t == NUMERICOID;
     switch (c->kind) {
     case CS_FDW_V_INT:
         return t == INT2OID || t == INT4OID || t == INT8OID;
@@ -86,9 +106,10 @@ static bool value_type_fits(const struct cs_fdw_col *c, Oid t)
 
 /* The comparison an operator performs on (column, value), or -1. Text ordering needs the C
  * collation (the engine compares bytes); equality any deterministic collation. */
-static int cmp_of(Oid opno, Oid collid, const struct cs_fdw_col *c)
+static int cmp_of(Oid opno, Oid collid, const struct cs_fdw_col *c, bool as_numeric)
 {
-    Oid family = get_opclass_family(GetDefaultOpClass(c->pgtype, BTREE_AM_OID));
+    Oid family =
+        get_opclass_family(GetDefaultOpClass(as_numeric ? NUMERICOID : c->pgtype, BTREE_AM_OID));
     int cmp = -1;
     int strategy = OidIsValid(family) ? get_op_opfamily_strategy(opno, family) : 0;
     if (strategy == 0) {
@@ -154,17 +175,19 @@ static struct cs_fdw_qnode *analyze_op(OpExpr *op, const struct cs_fdw_rel *rel)
 {
     if (list_length(op->args) != 2) return NULL;
     Expr *l = linitial(op->args), *r = lsecond(op->args);
-    const struct cs_fdw_col *c = column_of(l, rel);
+    bool as_numeric;
+    const struct cs_fdw_col *c = column_of_cast(l, rel, &as_numeric);
     Expr *value = r;
     bool swapped = false;
     if (c == NULL) {
-        c = column_of(r, rel);
+        c = column_of_cast(r, rel, &as_numeric);
         value = l;
         swapped = true;
     }
-    if (c == NULL || !is_scan_constant(value) || !value_type_fits(c, exprType((Node *)value)))
+    if (c == NULL || !is_scan_constant(value) ||
+        !value_type_fits(c, as_numeric, exprType((Node *)value)))
         return NULL;
-    int cmp = cmp_of(op->opno, op->inputcollid, c);
+    int cmp = cmp_of(op->opno, op->inputcollid, c, as_numeric);
     if (cmp < 0) return NULL;
     struct cs_fdw_qnode *q = qcol(CS_FDW_Q_CMP, c);
     q->cmp = swapped ? commute(cmp) : cmp;
@@ -175,12 +198,13 @@ static struct cs_fdw_qnode *analyze_op(OpExpr *op, const struct cs_fdw_rel *rel)
 static struct cs_fdw_qnode *analyze_array(ScalarArrayOpExpr *op, const struct cs_fdw_rel *rel)
 {
     if (list_length(op->args) != 2) return NULL;
-    const struct cs_fdw_col *c = column_of(linitial(op->args), rel);
+    bool as_numeric;
+    const struct cs_fdw_col *c = column_of_cast(linitial(op->args), rel, &as_numeric);
     Expr *array = lsecond(op->args);
     if (c == NULL || !is_scan_constant(array)) return NULL;
     Oid elem = get_element_type(exprType((Node *)array));
-    if (!OidIsValid(elem) || !value_type_fits(c, elem)) return NULL;
-    int cmp = cmp_of(op->opno, op->inputcollid, c);
+    if (!OidIsValid(elem) || !value_type_fits(c, as_numeric, elem)) return NULL;
+    int cmp = cmp_of(op->opno, op->inputcollid, c, as_numeric);
     /* col = ANY (a) is IN; col <> ALL (a) is NOT (col = ANY (a)), also under 3VL. */
     if (!((op->useOr && cmp == CS_FDW_EQ) || (!op->useOr && cmp == CS_FDW_NE))) return NULL;
     struct cs_fdw_qnode *q = qcol(CS_FDW_Q_IN, c);
@@ -436,6 +460,10 @@ void cs_fdw_value_i64(const struct cs_fdw_col *c, Datum d, Oid type, int *cmp, i
 {
     switch (c->kind) {
     case CS_FDW_V_INT:
+        if (type == NUMERICOID) { /* an integer column compared as numeric */
+            scaled_cmp(d, 0, cmp, k);
+            return;
+        }
         *k = type == INT2OID   ? DatumGetInt16(d)
              : type == INT4OID ? DatumGetInt32(d)
                                : DatumGetInt64(d);

@@ -72,8 +72,7 @@ struct scan_state {
     int plan_parts_kept, plan_parts_total;
     bool par_done; /* a parallel scan's counts, summed over its participants */
     uint64 par_parts, par_rows_scanned, par_rows_returned;
-    FmgrInfo json_in, array_in;
-    Oid array_ioparam;
+    struct cs_fdw_conv conv;
 };
 
 static void close_engine_scan(void *arg)
@@ -86,10 +85,6 @@ static void close_engine_scan(void *arg)
 }
 
 /* ---- the engine's predicate ---- */
-
-struct pred_builder {
-    ExprContext *econtext;
-};
 
 /* The constant side of a condition, evaluated once per scan. */
 static Datum eval_value(const struct cs_fdw_qnode *q, ExprContext *econtext, bool *isnull)
@@ -139,9 +134,8 @@ static colstore_value engine_value(const struct cs_fdw_col *c, Datum d, Oid type
 static const int op_of_cmp[] = {COLSTORE_OP_EQ, COLSTORE_OP_NE, COLSTORE_OP_LT,
                                 COLSTORE_OP_LE, COLSTORE_OP_GT, COLSTORE_OP_GE};
 
-static void build_pred(struct pred_builder *b, const struct cs_fdw_qnode *q, colstore_pred *out);
-
-static void build_in(struct pred_builder *b, const struct cs_fdw_qnode *q, colstore_pred *out)
+static void
+build_in(struct cs_fdw_pred_builder *b, const struct cs_fdw_qnode *q, colstore_pred *out)
 {
     bool isnull;
     Datum d = eval_value(q, b->econtext, &isnull);
@@ -185,7 +179,8 @@ static void build_in(struct pred_builder *b, const struct cs_fdw_qnode *q, colst
     out->nvalues = nv;
 }
 
-static void build_logic(struct pred_builder *b, const struct cs_fdw_qnode *q, colstore_pred *out)
+static void
+build_logic(struct cs_fdw_pred_builder *b, const struct cs_fdw_qnode *q, colstore_pred *out)
 {
     out->op = q->kind == CS_FDW_Q_AND  ? COLSTORE_OP_AND
               : q->kind == CS_FDW_Q_OR ? COLSTORE_OP_OR
@@ -194,12 +189,14 @@ static void build_logic(struct pred_builder *b, const struct cs_fdw_qnode *q, co
     int i = 0;
     ListCell *lc;
     foreach (lc, q->args)
-        build_pred(b, lfirst(lc), &args[i++]);
+        cs_fdw_build_pred(b, lfirst(lc), &args[i++]);
     out->args = args;
     out->nargs = (size_t)i;
 }
 
-static void build_pred(struct pred_builder *b, const struct cs_fdw_qnode *q, colstore_pred *out)
+void cs_fdw_build_pred(struct cs_fdw_pred_builder *b,
+                       const struct cs_fdw_qnode *q,
+                       colstore_pred *out)
 {
     memset(out, 0, sizeof(*out));
     switch (q->kind) {
@@ -244,14 +241,14 @@ static void build_pred(struct pred_builder *b, const struct cs_fdw_qnode *q, col
 
 /* ---- begin, iterate, rescan, end ---- */
 
-static void init_value_states(List *qnodes, PlanState *ps)
+void cs_fdw_init_value_states(List *qnodes, PlanState *ps)
 {
     ListCell *lc;
     foreach (lc, qnodes) {
         struct cs_fdw_qnode *q = lfirst(lc);
         if ((q->kind == CS_FDW_Q_CMP || q->kind == CS_FDW_Q_IN) && !IsA(q->value, Const))
             q->value_state = ExecInitExpr(q->value, ps);
-        if (q->args != NIL) init_value_states(q->args, ps);
+        if (q->args != NIL) cs_fdw_init_value_states(q->args, ps);
     }
 }
 
@@ -349,12 +346,12 @@ static void build_options(ForeignScanState *node, struct scan_state *ss)
     colstore_pred *where = NULL, *args = NULL;
     int n = list_length(ss->qnodes);
     if (n > 0) {
-        struct pred_builder b = {node->ss.ps.ps_ExprContext};
+        struct cs_fdw_pred_builder b = {node->ss.ps.ps_ExprContext};
         args = palloc0(sizeof(*args) * n);
         int i = 0;
         ListCell *lc;
         foreach (lc, ss->qnodes)
-            build_pred(&b, lfirst(lc), &args[i++]);
+            cs_fdw_build_pred(&b, lfirst(lc), &args[i++]);
         where = palloc0(sizeof(*where));
         where->op = COLSTORE_OP_AND;
         where->args = args;
@@ -425,6 +422,10 @@ static bool claim_partition(struct scan_state *ss)
 static void begin_scan(ForeignScanState *node, int eflags)
 {
     ForeignScan *plan = (ForeignScan *)node->ss.ps.plan;
+    if (plan->scan.scanrelid == 0) {
+        cs_fdw_push_begin(node, eflags);
+        return;
+    }
     EState *estate = node->ss.ps.state;
     struct scan_state *ss = palloc0(sizeof(*ss));
     node->fdw_state = ss;
@@ -441,10 +442,9 @@ static void begin_scan(ForeignScanState *node, int eflags)
         if (q == NULL) elog(ERROR, "colstore_fdw: a pushed condition is no longer pushable");
         ss->qnodes = lappend(ss->qnodes, q);
     }
-    init_value_states(ss->qnodes, &node->ss.ps);
+    cs_fdw_init_value_states(ss->qnodes, &node->ss.ps);
     ss->stats = (colstore_scan_stats)COLSTORE_SCAN_STATS_INIT;
-    fmgr_info(F_JSONB_IN, &ss->json_in);
-    fmgr_info(F_ARRAY_IN, &ss->array_in);
+    cs_fdw_conv_init(&ss->conv);
     if (eflags & EXEC_FLAG_EXPLAIN_ONLY) return;
 
     ss->pred_cxt =
@@ -487,48 +487,9 @@ static bool next_batch(ForeignScanState *node, struct scan_state *ss)
     }
 }
 
-static Datum text_value(const colstore_column_data *d, size_t r)
-{
-    return PointerGetDatum(cstring_to_text_with_len(d->data + d->offsets[r],
-                                                    (int)(d->offsets[r + 1] - d->offsets[r])));
-}
-
-static Datum input_value(FmgrInfo *in, Oid ioparam, const colstore_column_data *d, size_t r)
-{
-    char *s = pnstrdup(d->data + d->offsets[r], (Size)(d->offsets[r + 1] - d->offsets[r]));
-    return InputFunctionCall(in, s, ioparam, -1);
-}
-
-static Datum
-to_datum(struct scan_state *ss, const struct cs_fdw_col *c, const colstore_column_data *d, size_t r)
-{
-    switch (c->kind) {
-    case CS_FDW_V_INT:
-        return c->pgtype == INT2OID   ? Int16GetDatum((int16)d->values[r])
-               : c->pgtype == INT4OID ? Int32GetDatum((int32)d->values[r])
-                                      : Int64GetDatum(d->values[r]);
-    case CS_FDW_V_NUMERIC:
-        return NumericGetDatum(int64_div_fast_to_numeric(d->values[r], c->scale));
-    case CS_FDW_V_DATE:
-        return DateADTGetDatum((DateADT)(d->values[r] - CS_FDW_EPOCH_DAYS));
-    case CS_FDW_V_TIMESTAMPTZ:
-        return TimestampTzGetDatum(d->values[r] - CS_FDW_EPOCH_US);
-    case CS_FDW_V_BOOL:
-        return BoolGetDatum(d->bools[r] != 0);
-    case CS_FDW_V_JSONB:
-        if (c->as_text) return text_value(d, r);
-        if (c->pgtype == JSONOID) return text_value(d, r); /* json's storage is its text */
-        return input_value(&ss->json_in, InvalidOid, d, r);
-    case CS_FDW_V_TEXT_ARRAY:
-        if (c->as_text) return text_value(d, r);
-        return input_value(&ss->array_in, TEXTOID, d, r);
-    default:
-        return text_value(d, r);
-    }
-}
-
 static TupleTableSlot *iterate(ForeignScanState *node)
 {
+    if (((ForeignScan *)node->ss.ps.plan)->scan.scanrelid == 0) return cs_fdw_push_iterate(node);
     struct scan_state *ss = node->fdw_state;
     TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
     ExecClearTuple(slot);
@@ -539,7 +500,11 @@ static TupleTableSlot *iterate(ForeignScanState *node)
         const colstore_column_data *d = &ss->data[j];
         const int a = ss->proj_attno[j] - 1;
         if (d->nulls != NULL && d->nulls[r]) continue;
-        slot->tts_values[a] = to_datum(ss, ss->proj[j], d, r);
+        const uint64_t o = d->offsets != NULL ? d->offsets[r] : 0;
+        slot->tts_values[a] = cs_fdw_value_datum(
+            &ss->conv, ss->proj[j], d->values != NULL ? d->values[r] : 0,
+            d->bools != NULL && d->bools[r] != 0, d->data != NULL ? d->data + o : NULL,
+            d->offsets != NULL ? (size_t)(d->offsets[r + 1] - o) : 0);
         slot->tts_isnull[a] = false;
     }
     return ExecStoreVirtualTuple(slot);
@@ -569,12 +534,20 @@ static void stop_scan(struct scan_state *ss)
 
 static void rescan(ForeignScanState *node)
 {
+    if (((ForeignScan *)node->ss.ps.plan)->scan.scanrelid == 0) {
+        cs_fdw_push_rescan(node);
+        return;
+    }
     struct scan_state *ss = node->fdw_state;
     if (ss->es != NULL && ss->started) stop_scan(ss);
 }
 
 static void end_scan(ForeignScanState *node)
 {
+    if (((ForeignScan *)node->ss.ps.plan)->scan.scanrelid == 0) {
+        cs_fdw_push_end(node);
+        return;
+    }
     struct scan_state *ss = node->fdw_state;
     if (ss == NULL || ss->es == NULL) return;
     if (ss->started) stop_scan(ss);
@@ -630,6 +603,7 @@ static void init_worker(ForeignScanState *node, shm_toc *toc, void *coordinate)
 /* Before the shared memory goes away: keep the participants' counts for EXPLAIN ANALYZE. */
 static void shutdown_scan(ForeignScanState *node)
 {
+    if (((ForeignScan *)node->ss.ps.plan)->scan.scanrelid == 0) return;
     struct scan_state *ss = node->fdw_state;
     if (ss == NULL || ss->shared == NULL || IsParallelWorker()) return;
     if (ss->started) stop_scan(ss);
@@ -674,6 +648,10 @@ static void explain_partitions(const struct scan_state *ss, ExplainState *es)
 
 static void explain(ForeignScanState *node, ExplainState *es)
 {
+    if (((ForeignScan *)node->ss.ps.plan)->scan.scanrelid == 0) {
+        cs_fdw_push_explain(node, es);
+        return;
+    }
     const struct scan_state *ss = node->fdw_state;
     if (es->verbose) ExplainPropertyText("Store Table", ss->table.name, es);
     if (ss->quals != NIL) {

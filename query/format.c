@@ -3,6 +3,8 @@
 
 #include "storage/base/pgtext.h"
 
+#include <string.h>
+
 size_t cs_result_value_text(
     const struct cs_result *r, size_t col, size_t row, char *buf, const char **text, int *is_null)
 {
@@ -25,6 +27,11 @@ size_t cs_result_value_text(
         return cs_fmt_bool(buf, c->b8[row] != 0);
     case CS_TY_HASH16:
         return cs_fmt_hash16(buf, c->fix16 + 16 * row);
+    case CS_TY_FLOAT8: {
+        double d;
+        memcpy(&d, &c->i64[row], sizeof(d));
+        return cs_fmt_float8(buf, d);
+    }
     default: {
         size_t len = 0;
         *text = cs_col_str(c, row, &len);

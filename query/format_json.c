@@ -58,6 +58,7 @@ static void json_value(FILE *out, const struct cs_result *r, size_t j, size_t i)
     case CS_TY_INT4:
     case CS_TY_INT8:
     case CS_TY_NUMERIC:
+    case CS_TY_FLOAT8:
         if (len > 0) fwrite(text, 1, len, out);
         break;
     case CS_TY_BOOL:

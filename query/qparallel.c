@@ -2,10 +2,13 @@
  * Parallel work over items handed out one at a time (see kernel.h). Worker 0 is the calling thread;
  * the others are pthreads started per run (a report runs for well under a millisecond of
  * thread start-up per worker, so no pool is kept and the library holds no global state).
+ * The library's threads block every signal: the embedding process (a PostgreSQL backend, whose
+ * handlers must run in its main thread) keeps receiving them where it expects to.
  */
 #include "query/kernel.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
@@ -65,8 +68,13 @@ int cs_par_run(
     bool started[CS_PAR_MAX_WORKERS] = {false};
     for (size_t w = 0; w < workers; w++)
         pw[w] = (struct par_worker){&sh, states[w], SIZE_MAX, CS_OK, {0, ""}};
+    /* threads inherit the creator's signal mask: block everything while creating them */
+    sigset_t all, old;
+    (void)sigfillset(&all);
+    const bool masked = workers > 1 && pthread_sigmask(SIG_SETMASK, &all, &old) == 0;
     for (size_t w = 1; w < workers; w++)
         started[w] = pthread_create(&tid[w], NULL, par_main, &pw[w]) == 0;
+    if (masked) (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
     par_main(&pw[0]); /* threads that could not start leave their items to the others */
     for (size_t w = 1; w < workers; w++) {
         if (started[w]) (void)pthread_join(tid[w], NULL);

@@ -17,7 +17,7 @@
 #include "storage/base/status.h"
 #include "storage/store.h"
 
-#define CS_RESULT_MAX_COLS 16
+#define CS_RESULT_MAX_COLS 32
 
 struct cs_result {
     size_t ncols;

@@ -1,7 +1,9 @@
 /* PostgreSQL text output of dates, timestamps, numerics and hashes (see pgtext.h). */
 #include "storage/base/pgtext.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int64_t cs_floor_div(int64_t a, int64_t b)
@@ -167,4 +169,60 @@ size_t cs_fmt_hash16(char *buf, const uint8_t v[16])
     }
     buf[32] = '\0';
     return 32;
+}
+
+size_t cs_fmt_float8(char *buf, double v)
+{
+    if (v != v) return (size_t)snprintf(buf, CS_FMT_MAX, "NaN");
+    if (v > 1.7976931348623157e308) return (size_t)snprintf(buf, CS_FMT_MAX, "Infinity");
+    if (v < -1.7976931348623157e308) return (size_t)snprintf(buf, CS_FMT_MAX, "-Infinity");
+    if (v == 0) return (size_t)snprintf(buf, CS_FMT_MAX, v < 0 || 1 / v < 0 ? "-0" : "0");
+    /* the fewest significant digits that read back as v */
+    char sci[CS_FMT_MAX];
+    int prec = 1;
+    for (; prec < 17; prec++) {
+        (void)snprintf(sci, sizeof(sci), "%.*e", prec - 1, v);
+        if (strtod(sci, NULL) == v) break;
+    }
+    (void)snprintf(sci, sizeof(sci), "%.*e", prec - 1, v);
+    /* sci: [-]d[.ddd]e[+-]XX */
+    const bool neg = sci[0] == '-';
+    const char *m = neg ? sci + 1 : sci;
+    const char *e = strchr(m, 'e');
+    const int exp10 = atoi(e + 1);
+    char digits[24] = {0};
+    size_t nd = 0;
+    for (const char *p = m; p < e; p++)
+        if (*p != '.') digits[nd++] = *p;
+    size_t n = 0;
+    if (neg) buf[n++] = '-';
+    if (exp10 < -4 || exp10 >= 15) {
+        buf[n++] = digits[0];
+        if (nd > 1) {
+            buf[n++] = '.';
+            memcpy(buf + n, digits + 1, nd - 1);
+            n += nd - 1;
+        }
+        n += (size_t)snprintf(buf + n, CS_FMT_MAX - n, "e%c%02d", exp10 < 0 ? '-' : '+',
+                              exp10 < 0 ? -exp10 : exp10);
+        return n;
+    }
+    if (exp10 < 0) {
+        buf[n++] = '0';
+        buf[n++] = '.';
+        for (int i = -1; i > exp10; i--)
+            buf[n++] = '0';
+        memcpy(buf + n, digits, nd);
+        n += nd;
+    } else {
+        for (int i = 0; i <= exp10; i++)
+            buf[n++] = (size_t)i < nd ? digits[i] : '0';
+        if (nd > (size_t)exp10 + 1) {
+            buf[n++] = '.';
+            memcpy(buf + n, digits + exp10 + 1, nd - (size_t)exp10 - 1);
+            n += nd - (size_t)exp10 - 1;
+        }
+    }
+    buf[n] = '\0';
+    return n;
 }

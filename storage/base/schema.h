@@ -48,6 +48,7 @@ enum cs_type {
     CS_TY_JSONB = 8,      /* text as PostgreSQL prints jsonb */
     CS_TY_TEXT_ARRAY = 9, /* text of the array literal as PostgreSQL prints it */
     CS_TY_HASH16 = 10,    /* 32 lower-case hex digits in text, 16 bytes stored */
+    CS_TY_FLOAT8 = 11,    /* results only (percentile_cont): the double's bits in an int64 */
 };
 
 /* Physical kinds: how a value sits in memory (struct cs_col) and in a segment. */

@@ -1,0 +1,138 @@
+/*
+ * Internal to the star-query executor (query/plan*.c): the string pool that makes every text
+ * value a small integer, calendar functions, and the per-worker group table with the
+ * aggregates' states.
+ */
+#ifndef CS_QUERY_PLAN_INT_H
+#define CS_QUERY_PLAN_INT_H
+
+#include <pthread.h>
+
+#include "query/plan.h"
+
+/* ---- string pool (plan_pool.c): text values interned as ids, ids stable for the query ---- */
+
+#define CS_POOL_PAGE  4096u  /* ids a page */
+#define CS_POOL_PAGES 65536u /* pages: 2^28 distinct strings at most */
+
+struct cs_pool_ent {
+    const char *s;
+    size_t len;
+};
+
+/* Entries live in pages that never move, so a thread may read the entry of any id it was
+ * given without the lock; interning takes it. */
+struct cs_pool {
+    pthread_mutex_t mu;
+    struct cs_pool_ent *pages[CS_POOL_PAGES];
+    char **chunks; /* the bytes, in chunks that never move */
+    size_t nchunks, chunk_cap, chunk_used, chunk_size;
+    size_t n;
+    uint32_t *slots; /* open addressing: id + 1, 0 = empty */
+    uint64_t *hashes;
+    size_t mask;
+};
+
+int cs_pool_init(struct cs_pool *p, struct cs_error *err);
+void cs_pool_free(struct cs_pool *p);
+/* cs_pool_intern() - ids of n strings of column c (rows sel[0..n), or 0..n when sel is NULL)
+ * into out; NULL rows get id 0 and are flagged by the caller. Takes the pool's lock once. */
+int cs_pool_intern_col(struct cs_pool *p,
+                       const struct cs_col *c,
+                       const uint32_t *sel,
+                       size_t n,
+                       int64_t *out,
+                       struct cs_error *err);
+int cs_pool_intern(struct cs_pool *p, const char *s, size_t len, int64_t *id, struct cs_error *err);
+static inline const char *cs_pool_str(const struct cs_pool *p, int64_t id, size_t *len)
+{
+    const struct cs_pool_ent *e = &p->pages[(size_t)id / CS_POOL_PAGE][(size_t)id % CS_POOL_PAGE];
+    *len = e->len;
+    return e->s;
+}
+
+/* ---- calendar functions (plan_cal.c): of µs since 1970 UTC ---- */
+
+/* cs_cal_apply() - fn (enum cs_plan_fn, not NONE) of timestamp us: a timestamp (TRUNC_*), an
+ * integer (extract), or a month / day name index 0..11 / 0..6 (the NAME functions). */
+int64_t cs_cal_apply(int fn, int64_t us);
+/* cs_cal_name() - the padded name PostgreSQL's to_char prints for index v of fn. */
+const char *cs_cal_name(int fn, int64_t v);
+/* cs_cal_result_type() - the logical type (enum cs_type) fn's values have. */
+int cs_cal_result_type(int fn);
+
+/* ---- group table and aggregate states (plan_group.c) ---- */
+
+/* One aggregate's states, indexed by group. */
+struct cs_agg_state {
+    int64_t *v; /* count, sum, min/max value, bool state */
+    int64_t *n; /* non-NULL inputs seen (sum, min/max, bool) */
+    /* COUNT_DISTINCT: a set of (group, value) pairs */
+    int64_t *set_g, *set_v;
+    uint8_t *set_used;
+    size_t set_n, set_mask;
+    /* PERCENTILE: (group, value) pairs, in arrival order */
+    uint32_t *pg;
+    int64_t *pv;
+    size_t pn, pcap;
+};
+
+struct cs_group_table {
+    size_t nkeys, naggs;
+    int64_t *keys;   /* ngroups x nkeys */
+    uint32_t *nulls; /* bit k: key k is NULL */
+    size_t ngroups, cap;
+    uint32_t *slots; /* group + 1, 0 = empty */
+    uint64_t *slot_hash;
+    size_t mask;
+    struct cs_agg_state agg[CS_PLAN_MAX_AGGS];
+    size_t max_groups;
+};
+
+int cs_group_init(
+    struct cs_group_table *t, size_t nkeys, size_t naggs, size_t max_groups, struct cs_error *err);
+void cs_group_free(struct cs_group_table *t);
+/* cs_group_ids() - the group of each of n rows whose key values are keys[k][i] (NULL when
+ * knull[k] != NULL and knull[k][i]); inserted when new. */
+int cs_group_ids(struct cs_group_table *t,
+                 const int64_t *const *keys,
+                 const uint8_t *const *knull,
+                 size_t n,
+                 uint32_t *gid,
+                 struct cs_error *err);
+
+/* Aggregate updates over n rows: gid[i], the argument's values v[i] (vnull[i] flags NULL; vnull
+ * may be NULL), and `pass` (NULL: every row) the FILTER's truth per row (CS_TRUE passes). */
+int cs_agg_update(struct cs_group_table *t,
+                  size_t a,
+                  const struct cs_plan_agg *spec,
+                  int arg_type,
+                  const struct cs_pool *pool,
+                  const uint32_t *gid,
+                  const int64_t *v,
+                  const uint8_t *vnull,
+                  const uint8_t *pass,
+                  size_t n,
+                  struct cs_error *err);
+
+/* cs_group_merge() - fold table `from` into `into` (groups by key; states combined). */
+int cs_group_merge(struct cs_group_table *into,
+                   struct cs_group_table *from,
+                   const struct cs_plan *p,
+                   const int *arg_types,
+                   const struct cs_pool *pool,
+                   struct cs_error *err);
+
+/* ---- the result (plan_out.c) ---- */
+
+/* cs_plan_output() - the groups of t as p's result: keys then aggregates, ordered and limited.
+ * key_types / arg_types: the logical types of the keys' and the aggregates' values. */
+int cs_plan_output(const struct cs_plan *p,
+                   const int *key_types,
+                   const int *arg_types,
+                   const struct cs_pool *pool,
+                   struct cs_group_table *t,
+                   struct cs_result **out,
+                   struct cs_error *err);
+
+#endif
