@@ -26,11 +26,16 @@
  *   indexes   [3] joins: (fact engine column, dimension engine column, left)   [4] per member:
  *   its pushed conditions (expressions over its Vars)   [5] keys: (member, engine column, fn,
  *   result type)   [6] engine aggregates: (kind, member, engine column, fraction, FILTER or
- *   NULL)   [7] outputs, one per scan tlist entry: (how, a, b, scale)   [8] EXPLAIN's text.
+ *   NULL)   [7] outputs, one per scan tlist entry: (how, a, b, scale)   [8] EXPLAIN's text;
+ *   when ORDER BY is pushed, [9] (engine output, desc, nulls first) per sort key; when LIMIT is,
+ *   [10] the rows the engine keeps (offset + count, -1 all) and [11] the offset the scan skips.
  */
 #include "fdw/fdw.h"
 
+#include "access/stratnum.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_am.h"
+#include "commands/defrem.h"
 #include "catalog/pg_type.h"
 #include "foreign/fdwapi.h"
 #include "nodes/makefuncs.h"
@@ -639,14 +644,155 @@ static void grouping_paths(PlannerInfo *root,
     add_path(grouped_rel, path);
 }
 
+/* ---- ORDER BY and LIMIT of the grouped rows ---- */
+
+static Expr *strip_relabel(Expr *e)
+{
+    while (IsA(e, RelabelType))
+        e = ((RelabelType *)e)->arg;
+    return e;
+}
+
+/* The engine output that sorts as pathkey pk orders, or -1. */
+static int order_output(const struct cs_fdw_relinfo *info, PathKey *pk)
+{
+    EquivalenceClass *ec = pk->pk_eclass;
+    if (ec->ec_has_volatile) return -1;
+    const int nkeys = list_length(list_nth(info->spec, 5));
+    List *outputs = list_nth(info->spec, 7);
+    ListCell *m;
+    foreach (m, ec->ec_members) {
+        Expr *em = strip_relabel(((EquivalenceMember *)lfirst(m))->em_expr);
+        int i = 0;
+        ListCell *t;
+        foreach (t, info->scan_tlist) {
+            TargetEntry *te = lfirst_node(TargetEntry, t);
+            List *out = list_nth(outputs, i++);
+            if (!equal(strip_relabel(te->expr), em)) continue;
+            const Oid type = exprType((Node *)te->expr);
+            /* the engine orders as the type's default btree class, text under "C" only, and
+             * cannot order jsonb / text[] (it compares their text) nor an average */
+            if (get_opclass_family(GetDefaultOpClass(type, BTREE_AM_OID)) != pk->pk_opfamily)
+                return -1;
+            if ((type == TEXTOID && !lc_collate_is_c(ec->ec_collation)) || type == JSONBOID ||
+                type == TEXTARRAYOID || linitial_int(out) == OUT_AVG)
+                return -1;
+            return linitial_int(out) == OUT_KEY ? lsecond_int(out) : nkeys + lsecond_int(out);
+        }
+    }
+    return -1;
+}
+
+/* The pushed-down path of an upper relation (the stages run before its cheapest is chosen). */
+static Path *our_path(RelOptInfo *rel)
+{
+    ListCell *lc;
+    foreach (lc, rel->pathlist)
+        if (IsA(lfirst(lc), ForeignPath)) return lfirst(lc);
+    return NULL;
+}
+
+static struct cs_fdw_relinfo *copy_info(const struct cs_fdw_relinfo *in)
+{
+    struct cs_fdw_relinfo *out = palloc0(sizeof(*out));
+    *out = *in;
+    out->spec = list_copy(in->spec);
+    return out;
+}
+
+static void ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ordered_rel)
+{
+    const struct cs_fdw_relinfo *in = input_rel->fdw_private;
+    if (in == NULL || in->kind != CS_FDW_REL_GROUPED || root->sort_pathkeys == NIL ||
+        root->parse->hasTargetSRFs || ordered_rel->fdw_private != NULL)
+        return;
+    List *order = NIL;
+    ListCell *lc;
+    foreach (lc, root->sort_pathkeys) {
+        PathKey *pk = lfirst(lc);
+        const int out = order_output(in, pk);
+        if (out < 0) return;
+        order = lappend(order, list_make3_int(out, pk->pk_strategy == BTGreaterStrategyNumber,
+                                              pk->pk_nulls_first));
+    }
+    Path *best = our_path(input_rel);
+    if (best == NULL) return;
+    struct cs_fdw_relinfo *info = copy_info(in);
+    info->spec = lappend(info->spec, order);
+    ordered_rel->fdw_private = info;
+    Path *path = (Path *)create_foreign_upper_path(
+        root, ordered_rel, root->upper_targets[UPPERREL_ORDERED], best->rows, best->startup_cost,
+        best->total_cost, root->sort_pathkeys, NULL, NIL);
+    add_path(ordered_rel, path);
+}
+
+static bool const_int8(Node *n, int64 *v)
+{
+    if (n == NULL) {
+        *v = 0;
+        return true;
+    }
+    if (!IsA(n, Const) || ((Const *)n)->consttype != INT8OID) return false;
+    *v = ((Const *)n)->constisnull ? -1 : DatumGetInt64(((Const *)n)->constvalue);
+    return true;
+}
+
+static void final_paths(PlannerInfo *root,
+                        RelOptInfo *input_rel,
+                        RelOptInfo *final_rel,
+                        FinalPathExtraData *extra)
+{
+    const struct cs_fdw_relinfo *in = input_rel->fdw_private;
+    Query *parse = root->parse;
+    if (in == NULL || in->kind != CS_FDW_REL_GROUPED || !extra->limit_needed ||
+        parse->rowMarks != NIL || parse->limitOption == LIMIT_OPTION_WITH_TIES ||
+        final_rel->fdw_private != NULL)
+        return;
+    int64 count, offset;
+    if (!const_int8(parse->limitCount, &count) || !const_int8(parse->limitOffset, &offset) ||
+        offset < 0)
+        return;
+    const bool ordered = list_length(in->spec) > 9;
+    if (root->sort_pathkeys != NIL && !ordered) return; /* the order is PostgreSQL's to make */
+    Path *best = our_path(input_rel);
+    if (best == NULL) return;
+    struct cs_fdw_relinfo *info = copy_info(in);
+    if (!ordered) info->spec = lappend(info->spec, NIL);
+    /* the engine keeps offset + count rows; the scan skips the first offset */
+    info->spec =
+        lappend(info->spec, makeString(psprintf(INT64_FORMAT, count < 0 ? -1 : count + offset)));
+    info->spec = lappend(info->spec, makeString(psprintf(INT64_FORMAT, offset)));
+    final_rel->fdw_private = info;
+    const double rows = count >= 0 && count < best->rows ? (double)count : best->rows;
+    /* cheaper than a Limit over the same path: the engine hands over only these rows */
+    const Cost total =
+        best->startup_cost + (best->total_cost - best->startup_cost) * rows / Max(best->rows, 1.0);
+    Path *path = (Path *)create_foreign_upper_path(
+        root, final_rel, root->upper_targets[UPPERREL_FINAL], rows, best->startup_cost, total,
+        ordered ? root->sort_pathkeys : NIL, NULL, NIL);
+    add_path(final_rel, path);
+}
+
 static void upper_paths(PlannerInfo *root,
                         UpperRelationKind stage,
                         RelOptInfo *input_rel,
                         RelOptInfo *output_rel,
                         void *extra)
 {
-    if (!cs_fdw_pushdown || stage != UPPERREL_GROUP_AGG) return;
-    grouping_paths(root, input_rel, output_rel, extra);
+    if (!cs_fdw_pushdown) return;
+    switch (stage) {
+    case UPPERREL_GROUP_AGG:
+        grouping_paths(root, input_rel, output_rel, extra);
+        break;
+    case UPPERREL_ORDERED:
+        ordered_paths(root, input_rel, output_rel);
+        break;
+    case UPPERREL_FINAL:
+        final_paths(root, input_rel, output_rel, extra);
+        break;
+    default:
+        break;
+    }
 }
 
 ForeignScan *cs_fdw_push_plan(

@@ -38,6 +38,8 @@ struct push_state {
     int nmembers;
     struct push_member m[CS_FDW_MAX_JOINS + 1];
     List *joins, *keys, *aggs, *outputs;
+    List *order;         /* (engine output, desc, nulls first) */
+    int64 limit, offset; /* rows the engine keeps (-1: all), rows the scan skips */
     char *describe;
     List *agg_filters; /* per engine aggregate: its FILTER's qnode, or NULL */
     colstore_snapshot *snap;
@@ -75,6 +77,9 @@ void cs_fdw_push_begin(ForeignScanState *node, int eflags)
     ps->aggs = list_nth(spec, 6);
     ps->outputs = list_nth(spec, 7);
     ps->describe = strVal(list_nth(spec, 8));
+    ps->order = list_length(spec) > 9 ? list_nth(spec, 9) : NIL;
+    ps->limit = list_length(spec) > 10 ? strtoi64(strVal(list_nth(spec, 10)), NULL, 10) : -1;
+    ps->offset = list_length(spec) > 11 ? strtoi64(strVal(list_nth(spec, 11)), NULL, 10) : 0;
     ps->nmembers = list_length(oids);
     for (int i = 0; i < ps->nmembers; i++) {
         struct push_member *m = &ps->m[i];
@@ -173,6 +178,16 @@ build_spec(struct push_state *ps, struct cs_fdw_pred_builder *b, colstore_query_
     }
     qs->aggregates = aggs;
     qs->naggregates = (size_t)a;
+    colstore_order_by *order = palloc0(sizeof(*order) * (list_length(ps->order) + 1));
+    int o = 0;
+    foreach (lc, ps->order) {
+        List *ob = lfirst(lc);
+        order[o++] = (colstore_order_by){(size_t)linitial_int(ob), lsecond_int(ob) != 0,
+                                         lthird_int(ob) != 0};
+    }
+    qs->order_by = order;
+    qs->norder_by = (size_t)o;
+    qs->limit = ps->limit;
     qs->cancel = (const volatile int *)&QueryCancelPending;
 }
 
@@ -195,7 +210,7 @@ static void run_query(ForeignScanState *node, struct push_state *ps)
         cs_fdw_raise(&err, "running a star query in the store");
     }
     ps->ran = true;
-    ps->row = 0;
+    ps->row = (size_t)ps->offset; /* LIMIT ... OFFSET: the engine kept offset + count rows */
     ps->rows = colstore_result_rows(ps->pr->res);
 }
 
@@ -306,6 +321,40 @@ void cs_fdw_push_explain(ForeignScanState *node, ExplainState *es)
                          deparse_expression((Node *)te->expr, ctx, true, false));
     }
     ExplainPropertyText("Engine Output", s.data, es);
+    if (ps->order != NIL) {
+        resetStringInfo(&s);
+        ListCell *oc;
+        foreach (oc, ps->order) {
+            List *ob = lfirst(oc);
+            const int out = linitial_int(ob);
+            /* the engine's outputs are the keys, then the engine aggregates: name them by the
+             * tlist entry they come from */
+            const char *name = "?";
+            int i = 0;
+            ListCell *t;
+            foreach (t, ps->outputs) {
+                List *o = lfirst(t);
+                const int eo = linitial_int(o) == OUT_KEY ? lsecond_int(o)
+                                                          : list_length(ps->keys) + lsecond_int(o);
+                if (eo == out) {
+                    TargetEntry *te = list_nth_node(TargetEntry, plan->fdw_scan_tlist, i);
+                    name = deparse_expression((Node *)te->expr, ctx, true, false);
+                    break;
+                }
+                i++;
+            }
+            appendStringInfo(&s, "%s%s%s%s", s.len > 0 ? ", " : "", name,
+                             lsecond_int(ob) ? " DESC" : "",
+                             lthird_int(ob) != lsecond_int(ob)
+                                 ? (lthird_int(ob) ? " NULLS FIRST" : " NULLS LAST")
+                                 : "");
+        }
+        ExplainPropertyText("Engine Order", s.data, es);
+    }
+    if (ps->limit >= 0) {
+        ExplainPropertyInteger("Engine Limit", NULL, ps->limit - ps->offset, es);
+        if (ps->offset > 0) ExplainPropertyInteger("Engine Offset", NULL, ps->offset, es);
+    }
     for (int i = 0; i < ps->nmembers; i++) {
         if (ps->m[i].quals == NIL) continue;
         ExplainPropertyText(

@@ -46,7 +46,8 @@
 /* The column of a condition: a Var of the scanned relation, under binary coercions, or an
  * integer column under its cast to numeric (`x = 1.5` on an integer x), when *as_numeric is
  * set. */
-static const struct cs_fdw_col *column_of_cast(Expr *e, const struct cs_fdw_rel *rel, bool *as_numeric)
+static const struct cs_fdw_col *
+column_of_cast(Expr *e, const struct cs_fdw_rel *rel, bool *as_numeric)
 {
     *as_numeric = false;
     while (IsA(e, RelabelType))
