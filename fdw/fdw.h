@@ -57,6 +57,7 @@ int cs_fdw_sqlstate(int code);
 #include "fmgr.h"
 extern PGDLLEXPORT Datum colstore_fdw_handler(PG_FUNCTION_ARGS);
 extern PGDLLEXPORT Datum colstore_fdw_validator(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum colstore_fdw_malloc_in_use(PG_FUNCTION_ARGS);
 
 /* ---- The columns of a foreign table (fdw_catalog.c) ---- */
 

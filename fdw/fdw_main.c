@@ -5,6 +5,8 @@
  */
 #include "fdw/fdw.h"
 
+#include <malloc.h>
+
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
 #include "nodes/nodes.h"
@@ -22,6 +24,16 @@ void _PG_init(void)
         "Runs star joins, grouping and aggregates inside the store's engine.",
         "Off: PostgreSQL joins and aggregates the rows the foreign scans return.", &cs_fdw_pushdown,
         true, PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+PG_FUNCTION_INFO_V1(colstore_fdw_malloc_in_use);
+
+/* colstore_fdw_malloc_in_use(): bytes in use in every malloc arena of this process. */
+Datum colstore_fdw_malloc_in_use(PG_FUNCTION_ARGS)
+{
+    (void)fcinfo;
+    const struct mallinfo2 mi = mallinfo2();
+    PG_RETURN_INT64((int64)(mi.uordblks + mi.hblkhd));
 }
 
 PG_FUNCTION_INFO_V1(colstore_fdw_handler);

@@ -148,11 +148,12 @@ static int col_values(struct cs_pool *pool,
             v[i] = c->b8[sel != NULL ? sel[i] : i];
         return CS_OK;
     case CS_K_I64:
-        if (sel == NULL)
+        if (sel == NULL && n > 0) {
             memcpy(v, c->i64, n * sizeof(*v));
-        else
+        } else if (sel != NULL) {
             for (size_t i = 0; i < n; i++)
                 v[i] = c->i64[sel[i]];
+        }
         return CS_OK;
     default:
         return cs_error_set(err, CS_EINVAL, "plan: a column of an unexpected kind");
@@ -254,7 +255,7 @@ static int day_filter(struct run *r, int64_t **days, size_t *n, struct cs_error 
         if (nk > MAX_DAY_KEYS || *n != SIZE_MAX) continue;
         int64_t *k = malloc((nk + 1) * sizeof(*k));
         if (k == NULL) return oom(err);
-        memcpy(k, r->dims[j].keys, nk * sizeof(*k));
+        if (nk > 0) memcpy(k, r->dims[j].keys, nk * sizeof(*k));
         qsort(k, nk, sizeof(*k), cmp_i64);
         *days = k;
         *n = nk;

@@ -118,7 +118,7 @@ static int agg_column(const struct cs_plan *p,
     case CS_AGG_COUNT_ROWS:
     case CS_AGG_COUNT:
         o->type = CS_TY_INT8;
-        memcpy(o->v, s->v, ng * sizeof(*o->v));
+        if (ng > 0) memcpy(o->v, s->v, ng * sizeof(*o->v));
         return CS_OK;
     case CS_AGG_COUNT_DISTINCT:
         o->type = CS_TY_INT8;
@@ -140,7 +140,7 @@ static int agg_column(const struct cs_plan *p,
         o->scale = scale;
         break;
     }
-    memcpy(o->v, s->v, ng * sizeof(*o->v));
+    if (ng > 0) memcpy(o->v, s->v, ng * sizeof(*o->v));
     for (size_t g = 0; g < ng; g++)
         o->null[g] = s->n[g] == 0;
     return CS_OK;

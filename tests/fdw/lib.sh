@@ -127,7 +127,8 @@ explain_checks() {
   local name=$1 db=$2 start=$3 tk
   tk=$(date -u -d "$start 3 days" +%Y%m%d)
   local out=$work/explain.out
-  psql_in analytics -d "$db" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  # the scan's own EXPLAIN (with the pushdown, the count itself would run in the engine)
+  psql_in analytics -d "$db" -c "SET colstore_fdw.pushdown = off" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
     SELECT count(*) FROM fact_agent_query WHERE time_key BETWEEN $tk AND $tk + 1 AND latency_ms > 100" >"$out" 2>&1 || true
   if grep -q "Engine Filter: .*latency_ms > 100" "$out" && grep -Eq "Partitions: 2 of [0-9]+ read" "$out"; then
     pass "$name: EXPLAIN shows the pushed filter and 2 partitions read"
@@ -152,4 +153,42 @@ py_checks() {
   done <"$out"
   if [[ $rc -ne 0 && $failed -eq $fails ]]; then fail "$name: $(basename "$1") exited $rc"; fi
   return 0
+}
+
+# pushed_share NAME DB FILE: at least 90% of the star queries of FILE run in the engine (their
+# EXPLAIN shows "Aggregate on").
+pushed_share() {
+  local name=$1 db=$2 file=$3 n pushed
+  read -r n pushed < <("$PYTHON" - "$db" "$file" <<'PY'
+import sys, psycopg
+conn = psycopg.connect(f"dbname={sys.argv[1]}", autocommit=True)
+conn.execute("SET search_path = analytics")
+qs = [q.strip() for q in open(sys.argv[2]) if q.strip()]
+p = sum(1 for q in qs if any("Aggregate on" in r[0] for r in conn.execute("EXPLAIN " + q)))
+print(len(qs), p)
+PY
+  )
+  if [[ -n $n && $pushed -ge $((n * 9 / 10)) ]]; then
+    pass "$name: $pushed of $n star queries run in the engine"
+  else
+    fail "$name: only ${pushed:-?} of ${n:-?} star queries run in the engine"
+  fi
+}
+
+# explain_reference NAME DB AS_OF: each report statement of reference.sql is one Foreign Scan
+# that runs the join, the grouping and the order in the engine.
+explain_reference() {
+  local name=$1 db=$2 as_of=$3 rep out=$work/explain.out
+  for rep in agent-performance approval-queue training-quality; do
+    { echo "EXPLAIN (COSTS OFF)"; sed -n '/^SELECT/,$p' "$work/ref-$rep.sql"; } >"$work/explain.sql"
+    psql_in analytics -v as_of="$as_of" -v days=7 -v year="${as_of%%-*}" -d "$db" \
+      -f "$work/explain.sql" >"$out" 2>&1 || true
+    if [[ $(head -n 3 "$out" | sed -n 3p) == " Foreign Scan"* ]] && grep -q "Relations: Aggregate on" "$out" &&
+      grep -q "Engine Order:" "$out" && ! grep -Eq "Sort|Hash|Nested Loop|Aggregate  |GroupAggregate|HashAggregate" "$out"; then
+      pass "$name: EXPLAIN of $rep: entirely in the engine"
+    else
+      fail "$name: EXPLAIN of $rep is not one pushed-down scan"
+      sed 's/^/    /' "$out" | head -n 20 >&2
+    fi
+  done
 }

@@ -16,7 +16,10 @@
 #     report statements of reference.sql, unchanged, through psql --csv for several windows;
 #     and generated ad-hoc queries (tests/fdw/gen_queries.py: filters, joins, GROUP BY,
 #     aggregates, ORDER BY, LIMIT, NULLs), each through COPY (...) TO STDOUT;
-#  4. checks EXPLAIN: the conditions pushed, partitions pruned by time_key.
+#     generated star queries (gen_queries.py --star) the same way with colstore_fdw.pushdown on
+#     and off (most run inside the engine: the share pushed is checked);
+#  4. checks EXPLAIN: the conditions pushed, partitions pruned by time_key; the three report
+#     statements of reference.sql entirely in the engine (one Foreign Scan, nothing above).
 # The BI-style browse (bi_browse.py) runs on the first data set. --quick: the first data set,
 # fewer queries.
 set -euo pipefail
@@ -26,13 +29,13 @@ source "$here/lib.sh"
 
 quick=0
 [[ ${1:-} == --quick ]] && quick=1
-# name seed rows start days queries
+# name seed rows start days ad-hoc-queries star-queries
 datasets=(
-  "base 1 4000 2025-01-01 60 120"   # SCD-2 cuts, one-row and empty days, NULL-heavy columns
-  "yearend 3 3000 2025-12-05 50 60" # two years, ISO week 1 in December
-  "denser 11 6000 2028-02-20 20 40" # ~300 rows a day, 2028-02-29
+  "base 1 4000 2025-01-01 60 120 200"   # SCD-2 cuts, one-row and empty days, NULL-heavy columns
+  "yearend 3 3000 2025-12-05 50 60 60" # two years, ISO week 1 in December
+  "denser 11 6000 2028-02-20 20 40 60" # ~300 rows a day, 2028-02-29
 )
-((quick)) && datasets=("base 1 4000 2025-01-01 60 100")
+((quick)) && datasets=("base 1 4000 2025-01-01 60 100 100")
 
 fdw_setup
 make_work
@@ -41,7 +44,7 @@ pg_ensure
 split_reference
 
 for ds in "${datasets[@]}"; do
-  read -r name seed rows start ndays nq <<<"$ds"
+  read -r name seed rows start ndays nq nstar <<<"$ds"
   db=colstore_fdw_$name
   if ! fdw_dataset "$name" "$seed" "$rows" "$start" "$ndays" "$db"; then
     fail "$name: data set could not be prepared"
@@ -70,6 +73,15 @@ for ds in "${datasets[@]}"; do
 
   "$PYTHON" "$here/gen_queries.py" --dsn "dbname=$db" --seed "$seed" --count "$nq" >"$work/$name.queries.sql"
   compare_queries "$name: generated" "$db" "$work/$name.queries.sql"
+  # star queries (joins, filters, groupings, aggregates: what the engine runs pushed down),
+  # with the pushdown on and off
+  "$PYTHON" "$here/gen_queries.py" --dsn "dbname=$db" --seed "$((seed + 100))" --count "$nstar" \
+    --star >"$work/$name.star.sql"
+  compare_queries "$name: star, pushdown on" "$db" "$work/$name.star.sql"
+  COMPARE_ARGS="--set colstore_fdw.pushdown=off" compare_queries "$name: star, pushdown off" "$db" \
+    "$work/$name.star.sql"
+  pushed_share "$name" "$db" "$work/$name.star.sql"
+  explain_reference "$name" "$db" "$last"
 
   explain_checks "$name" "$db" "$start"
   if [[ $name == base || $quick == 1 ]]; then

@@ -14,7 +14,8 @@ bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
 
 exports=$(nm -D --defined-only "$mod" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort)
 want=$(printf '%s\n' Pg_magic_func _PG_init colstore_fdw_handler colstore_fdw_validator \
-  pg_finfo_colstore_fdw_handler pg_finfo_colstore_fdw_validator | sort)
+  colstore_fdw_malloc_in_use pg_finfo_colstore_fdw_handler pg_finfo_colstore_fdw_validator \
+  pg_finfo_colstore_fdw_malloc_in_use | sort)
 if [[ $exports == "$want" ]]; then ok; else bad "exports are not the module's entry points:"; printf '%s\n' "$exports"; fi
 
 needed=$(readelf -d "$mod" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
