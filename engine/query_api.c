@@ -35,10 +35,9 @@ static int pred(struct compiled *c,
 {
     *out = NULL;
     if (p == NULL) return CS_OK;
-    colstore_error err;
     struct cs_scan_pred *sp = NULL;
-    if (cs_engine_pred_compile(&c->rels[rel], p, &sp, &err) != COLSTORE_OK)
-        return cs_error_set(e, err.code, "%s", err.message);
+    const int rc = cs_engine_pred_compile(&c->rels[rel], p, &sp, e);
+    if (rc != CS_OK) return rc;
     c->preds[c->npreds++] = sp;
     *out = sp;
     return CS_OK;
@@ -66,8 +65,8 @@ static int compile_joins(struct compiled *c, const colstore_query_spec *s, struc
                             CS_PLAN_MAX_JOINS);
     for (size_t j = 0; j < s->njoins; j++) {
         const colstore_join *jn = &s->joins[j];
-        colstore_error err;
-        if (jn->table == NULL || cs_engine_table(jn->table, &c->rels[j + 1], &err) != COLSTORE_OK)
+        struct cs_error err;
+        if (jn->table == NULL || cs_engine_table(jn->table, &c->rels[j + 1], &err) != CS_OK)
             return cs_error_set(e, CS_EINVAL, "query: join %zu: unknown table \"%s\"", j,
                                 jn->table != NULL ? jn->table : "(null)");
         if (jn->column >= c->rels[0].ncols || jn->dim_column >= c->rels[j + 1].ncols)
@@ -129,8 +128,8 @@ static int compile_outputs(struct compiled *c, const colstore_query_spec *s, str
 
 static int compile_spec(struct compiled *c, const colstore_query_spec *s, struct cs_error *e)
 {
-    colstore_error err;
-    if (s->table == NULL || cs_engine_table(s->table, &c->rels[0], &err) != COLSTORE_OK)
+    struct cs_error err;
+    if (s->table == NULL || cs_engine_table(s->table, &c->rels[0], &err) != CS_OK)
         return cs_error_set(e, CS_EINVAL, "query: unknown table \"%s\"",
                             s->table != NULL ? s->table : "(null)");
     c->plan.fact = c->rels[0].def;

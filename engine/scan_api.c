@@ -533,7 +533,7 @@ size_t cs_engine_scan_ncols(const colstore_scan *s)
 int cs_engine_pred_compile(const struct cs_engine_table *et,
                            const colstore_pred *p,
                            struct cs_scan_pred **out,
-                           colstore_error *err)
+                           struct cs_error *e)
 {
-    return compile(et, p, 0, out, err);
+    return compile(et, p, 0, out, e);
 }

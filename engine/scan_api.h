@@ -16,11 +16,12 @@ size_t cs_engine_scan_ncols(const colstore_scan *s);
 const struct cs_column_def *cs_engine_scan_def(const colstore_scan *s, size_t j);
 
 /* cs_engine_pred_compile() - a public predicate on table et as the scan operator's (*out,
- * released with cs_scan_pred_free()); COLSTORE_EINVAL naming what does not fit. */
+ * released with cs_scan_pred_free()); CS_EINVAL naming what does not fit. */
 struct cs_engine_table;
+struct cs_error;
 int cs_engine_pred_compile(const struct cs_engine_table *et,
                            const colstore_pred *p,
                            struct cs_scan_pred **out,
-                           colstore_error *err);
+                           struct cs_error *e);
 
 #endif
