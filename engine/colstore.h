@@ -641,7 +641,7 @@ typedef struct colstore_result_column {
     int scale;        /* NUMERIC: digits after the point, 0..18 */
 } colstore_result_column;
 
-/* colstore_result_new() - an empty result with ncols (1..16) columns, to fill with
+/* colstore_result_new() - an empty result with ncols (1..32) columns, to fill with
  * colstore_result_append() and then read or print (colstore_result_write(): psql's aligned
  * table, psql --csv, JSON) like a report's. Release with colstore_result_free(). */
 COLSTORE_API int colstore_result_new(const colstore_result_column *cols,

@@ -73,7 +73,7 @@ struct colstore_result {
      * is freed (rows * ncols pointers, allocated on the first call). */
     char **text;
     /* colstore_result_new(): the column names, owned (r->names point at them) */
-    char *names[16];
+    char *names[32]; /* CS_RESULT_MAX_COLS (query/report.h); result_build.c checks */
 };
 /* cs_engine_result() - the query layer's result behind a public one. */
 const struct cs_result *cs_engine_result(const colstore_result *r);
