@@ -74,8 +74,10 @@ static int cmp_i32(const void *a, const void *b)
 static const int facts[3] = {CS_T_FACT_AGENT_QUERY, CS_T_FACT_APPROVAL, CS_T_FACT_TRAINING};
 
 /* Recompute day time_key's aggregate rows from the aggregate's input columns of the three
- * fact tables as the transaction stands (table `have` from *rows instead, when rows is not
- * NULL), and put them. */
+ * fact tables as the transaction stands, and put them. When rows is not NULL (a one-fact-table
+ * session), table `have` comes from *rows and the two others from the version the session
+ * started from: such a session never puts them, and between drains the transaction's list of
+ * puts belongs to the writer thread, so it must not be read here. */
 static int refresh_day(struct cs_session *s,
                        int32_t time_key,
                        int have,
@@ -91,6 +93,9 @@ static int refresh_day(struct cs_session *s,
         use[i] = &day[i];
         if (rows != NULL && facts[i] == have)
             use[i] = rows;
+        else if (rows != NULL) /* never put in this session; the txn is the writer's now */
+            rc = cs_snap_read_day_cols(s->snap, facts[i], time_key, t->agg_cols, t->nagg, &day[i],
+                                       err);
         else
             rc = cs_txn_read_cols(s->txn, facts[i], time_key, t->agg_cols, t->nagg, &day[i], err);
     }

@@ -547,19 +547,7 @@ int cs_txn_read_cols(struct cs_txn *txn,
         if (p->table != table || p->time_key != time_key) continue;
         return p->rows == 0 ? CS_OK : read_put(txn, p, want, b, err);
     }
-    size_t first, end;
-    cs_snap_part_range(txn->base, table, time_key, time_key, &first, &end);
-    if (first == end) return CS_OK;
-    for (size_t i = 0; i < ncols; i++) {
-        int rc = cs_snap_read_col(txn->base, table, first, cols[i], &b->cols[cols[i]], err);
-        if (rc != CS_OK) {
-            cs_batch_reset(b);
-            return rc;
-        }
-    }
-    b->rows = cs_snap_part(txn->base, table, first).rows;
-    cs_snap_release_part(txn->base, table, first); /* decoded: its pages are not needed */
-    return CS_OK;
+    return cs_snap_read_day_cols(txn->base, table, time_key, cols, ncols, b, err);
 }
 
 /* --- commit --- */

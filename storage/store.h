@@ -110,6 +110,16 @@ int cs_snap_read_col(
 /* cs_snap_read_part() - all columns of partition i into batch b (reset first). */
 int cs_snap_read_part(
     struct cs_snap *snap, int table, size_t i, struct cs_batch *b, struct cs_error *err);
+/* cs_snap_read_day_cols() - the ncols columns cols[] (valid column numbers of b's table) of
+ * day time_key's partition of table into b (reset first; the others stay empty; b->rows is the
+ * partition's row count, 0 when the day has none). The pages read are released after. */
+int cs_snap_read_day_cols(struct cs_snap *snap,
+                          int table,
+                          int32_t time_key,
+                          const int8_t *cols,
+                          size_t ncols,
+                          struct cs_batch *b,
+                          struct cs_error *err);
 
 /* A column segment opened for reading its values in place, a vector at a time, without
  * decoding the whole column (cs_snap_view_col()). Opening checks everything cs_seg_decode()

@@ -108,6 +108,30 @@ int cs_snap_read_part(
     return CS_OK;
 }
 
+int cs_snap_read_day_cols(struct cs_snap *snap,
+                          int table,
+                          int32_t time_key,
+                          const int8_t *cols,
+                          size_t ncols,
+                          struct cs_batch *b,
+                          struct cs_error *err)
+{
+    cs_batch_reset(b);
+    size_t first, end;
+    cs_snap_part_range(snap, table, time_key, time_key, &first, &end);
+    if (first == end) return CS_OK;
+    for (size_t i = 0; i < ncols; i++) {
+        int rc = cs_snap_read_col(snap, table, first, cols[i], &b->cols[cols[i]], err);
+        if (rc != CS_OK) {
+            cs_batch_reset(b);
+            return rc;
+        }
+    }
+    b->rows = cs_snap_part(snap, table, first).rows;
+    cs_snap_release_part(snap, table, first); /* decoded: its pages are not needed */
+    return CS_OK;
+}
+
 /* ------------------------------------------------------------------ CS_OPEN_PREAD reads */
 
 int cs_snap_view_col(struct cs_snap *snap,
