@@ -2,7 +2,7 @@
  * colstore_pull() (SPEC 3.4): the nightly job with its four inputs streamed from a live
  * PostgreSQL server by COPY (...) TO STDOUT, inside one REPEATABLE READ READ ONLY transaction.
  *
- * libpq is loaded with dlopen("libpq.so.5") when a pull runs, never linked: the library's
+ * libpq is loaded with dlopen("libpq.so.5") when the first pull runs, never linked: the library's
  * other users (colquery, a report service) do not pay for loading it and its two dozen
  * dependencies at start-up, and a machine without libpq can still use everything else.
  * libpq-fe.h is included for its types only.
@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <stddef.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ struct pq_api {
     __typeof__(PQconninfoFree) *conninfo_free;
 };
 
-static int pq_load(struct pq_api *pq, struct cs_error *e)
+static int pq_resolve(struct pq_api *pq, struct cs_error *e)
 {
     memset(pq, 0, sizeof(*pq));
     pq->lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
@@ -75,6 +76,21 @@ static int pq_load(struct pq_api *pq, struct cs_error *e)
         }
     }
     return CS_OK;
+}
+
+/* libpq, once loaded, stays loaded until the process ends: it brings OpenSSL, Kerberos and
+ * LDAP, which register exit handlers and thread-local state that unloading them would leave
+ * pointing into unmapped code (LeakSanitizer's exit scan crashed on it). */
+static pthread_mutex_t pq_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pq_api pq_loaded;
+
+static int pq_load(struct pq_api *pq, struct cs_error *e)
+{
+    pthread_mutex_lock(&pq_mu);
+    int rc = pq_loaded.lib != NULL ? CS_OK : pq_resolve(&pq_loaded, e);
+    if (rc == CS_OK) *pq = pq_loaded;
+    pthread_mutex_unlock(&pq_mu);
+    return rc;
 }
 
 struct pull {
@@ -383,7 +399,6 @@ int colstore_pull(colstore_store *store,
     rc = pq_load(&p.pq, &e);
     if (rc == CS_OK) rc = pull_run(store, opts, &p, &st, &e);
     if (p.conn != NULL) p.pq.finish(p.conn);
-    if (p.pq.lib != NULL) dlclose(p.pq.lib);
     memset(p.secret, 0, sizeof(p.secret));
     if (stats != NULL && stats->size >= sizeof(size_t)) {
         const size_t n = stats->size < sizeof(st) ? stats->size : sizeof(st);
