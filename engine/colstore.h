@@ -133,12 +133,19 @@ typedef struct colstore_load_options {
     size_t max_staged_rows;
     colstore_progress_fn progress; /* may be NULL */
     void *progress_ctx;
+    /* With rejects_path: the load fails (COLSTORE_EINPUT, nothing committed) at the rejected row
+     * after this many, parse errors and key/foreign-key rejects alike. 0 = the default
+     * (COLSTORE_DEFAULT_MAX_REJECTS); UINT64_MAX = no limit. */
+    uint64_t max_rejects;
 } colstore_load_options;
 
+/* Rows a load (or a night, per export) may reject before it fails as a whole. */
+#define COLSTORE_DEFAULT_MAX_REJECTS 1000
+
 /* The defaults of every option: start from this, then set what you need. */
-#define COLSTORE_LOAD_OPTIONS_INIT                                                         \
-    {                                                                                      \
-        sizeof(colstore_load_options), COLSTORE_FORMAT_AUTO, false, NULL, 0, 0, NULL, NULL \
+#define COLSTORE_LOAD_OPTIONS_INIT                                                            \
+    {                                                                                         \
+        sizeof(colstore_load_options), COLSTORE_FORMAT_AUTO, false, NULL, 0, 0, NULL, NULL, 0 \
     }
 
 typedef struct colstore_load_stats {
@@ -209,14 +216,13 @@ typedef struct colstore_nightly_options {
     colstore_nightly_input queries;   /* agent_queries -> fact_agent_query */
     colstore_nightly_input approvals; /* agent_approvals -> fact_approval */
     colstore_nightly_input feedback;  /* agent_feedback -> fact_training */
+    /* As colstore_load_options.max_rejects, for each export (0 = the default). */
+    uint64_t max_rejects;
 } colstore_nightly_options;
 
-#define COLSTORE_NIGHTLY_OPTIONS_INIT                             \
-    {                                                             \
-        sizeof(colstore_nightly_options), 0, NULL, {0}, {0}, {0}, \
-        {                                                         \
-            0                                                     \
-        }                                                         \
+#define COLSTORE_NIGHTLY_OPTIONS_INIT                                    \
+    {                                                                    \
+        sizeof(colstore_nightly_options), 0, NULL, {0}, {0}, {0}, {0}, 0 \
     }
 
 /* Per export: rows parsed, new rows stored, rows already stored (skipped), rows rejected. */

@@ -87,4 +87,11 @@ bool cs_engine_parse_date(const char *s, int64_t *days);
 /* cs_engine_today_days() - the current UTC day number. */
 int64_t cs_engine_today_days(void);
 
+/* cs_engine_max_rejects() - the parser's limit for an option's max_rejects (0: the default,
+ * UINT64_MAX: none). */
+static inline uint64_t cs_engine_max_rejects(uint64_t opt)
+{
+    return opt == 0 ? COLSTORE_DEFAULT_MAX_REJECTS : opt == UINT64_MAX ? 0 : opt;
+}
+
 #endif

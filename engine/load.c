@@ -96,6 +96,7 @@ static void fill_parse_opts(const struct load_source *src,
     po->filename = src->name;
     po->rejects = rejects;
     po->now_us = opts->load_time_us != 0 ? opts->load_time_us : now_us();
+    po->max_rejects = cs_engine_max_rejects(opts->max_rejects);
 }
 
 static int
@@ -106,6 +107,7 @@ run_load(struct cs_load *ld, const struct load_source *src, const struct cs_pars
     if (rc != CS_OK) return rc;
     rc = ld->t->is_fact ? cs_load_fact(ld) : cs_load_dim(ld);
     ld->stats.rows_rejected = cs_parser_rejected(ld->parser);
+    ld->stats.rows_read += cs_parser_bad_records(ld->parser); /* read, then rejected */
     cs_parser_close(ld->parser);
     ld->parser = NULL;
     return rc;

@@ -53,6 +53,7 @@ parse_source(struct cs_night *n, int i, const struct cs_night_input *in, FILE *r
     po.filename = in->name;
     po.rejects = rejects;
     po.now_us = n->load_time;
+    po.max_rejects = n->max_rejects;
     s->t = cs_schema_op_table(op_tables[i]);
     cs_batch_init(&s->rows, s->t);
     s->present = true;
@@ -153,6 +154,7 @@ static void copy_stats(colstore_nightly_stats *out, const colstore_nightly_stats
 int cs_nightly_run(colstore_store *store,
                    int64_t load_time,
                    const char *rejects_path,
+                   uint64_t max_rejects,
                    const struct cs_night_input in[CS_NI_COUNT],
                    colstore_nightly_stats *stats,
                    struct cs_error *e)
@@ -162,6 +164,7 @@ int cs_nightly_run(colstore_store *store,
     memset(&n, 0, sizeof(n));
     n.stats.size = sizeof(n.stats);
     n.load_time = load_time;
+    n.max_rejects = max_rejects;
     int fds[CS_NI_COUNT] = {-1, -1, -1, -1};
     struct cs_session sess;
     int rc = cs_session_begin(store, &sess, 0, e);
@@ -256,7 +259,8 @@ int colstore_nightly(colstore_store *store,
     }
     colstore_nightly_stats st;
     const int64_t lt = opts->load_time_us != 0 ? opts->load_time_us : now_us();
-    rc = cs_nightly_run(store, lt, opts->rejects_path, in, &st, &e);
+    rc = cs_nightly_run(store, lt, opts->rejects_path, cs_engine_max_rejects(opts->max_rejects), in,
+                        &st, &e);
     copy_stats(stats, &st);
     return cs_engine_return(err, rc, &e);
 }

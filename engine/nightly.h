@@ -46,6 +46,7 @@ struct cs_dim_edit {
 struct cs_night {
     struct cs_session *sess;
     int64_t load_time;
+    uint64_t max_rejects; /* per export, for the parser (0: none) */
     struct cs_night_src src[CS_NI_COUNT];
     struct cs_dim_edit agents, convs, users;
     struct cs_hmap time_keys; /* dim_time keys */
@@ -70,6 +71,7 @@ struct cs_night_input {
 int cs_nightly_run(colstore_store *store,
                    int64_t load_time,
                    const char *rejects_path,
+                   uint64_t max_rejects, /* the parser's limit per export (0: none) */
                    const struct cs_night_input in[CS_NI_COUNT],
                    colstore_nightly_stats *stats,
                    struct cs_error *e);

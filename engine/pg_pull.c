@@ -355,7 +355,7 @@ static int pull_run(colstore_store *store,
             in[i].name = src[i].table;
             in[i].format = CS_FMT_TEXT;
         }
-        rc = cs_nightly_run(store, lt, o->rejects_path, in, st, e);
+        rc = cs_nightly_run(store, lt, o->rejects_path, cs_engine_max_rejects(0), in, st, e);
         /* the streams were read whole, or the night failed; a COPY still open is dropped
          * with the connection */
     }

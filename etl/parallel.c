@@ -1,5 +1,5 @@
 /*
- * Parallel parsing of input that is all in memory: a mapped regular file or the caller's
+ * Parallel parsing of a regular file (read with pread, block by block) or of the caller's
  * buffer (see cs_par_start in parse_internal.h).
  *
  * The input is cut into blocks of about block_bytes at record boundaries, so that each block
@@ -19,8 +19,18 @@
  *        then finish_block()--> FREE
  *
  * A block is cut only when its slot is free (s < cur_seq + nslots): at most nslots blocks
- * are in flight whatever the input's size, and pages of a mapped file are given back
- * (MADV_DONTNEED) once their block is handed out.
+ * are in flight whatever the input's size. A file is read, never mapped: each slot holds its
+ * block's bytes (block_bytes and the rest of the last record), so memory stays bounded and a
+ * file truncated while it is read simply ends early (a mapping would raise SIGBUS).
+ *
+ * Bounds (issue 10): a boundary is looked for at most CS_MAX_LINE_BYTES + 2 bytes past the
+ * cut point; when there is none, the record across the cut is over the line limit whatever
+ * comes after, so the block ends there with that record cut short (reported as too long),
+ * and — only with a rejects file, where parsing goes on — the cutter skips to the record's
+ * real end reading a small window at a time. A block keeps at most PAR_BLOCK_REJECTS bad
+ * records: a worker that meets more stops there (`partial`) and the consumer parses the rest
+ * of the block itself once it has handed out what came before, so a file of millions of bad
+ * lines costs the memory of a few thousand.
  *
  * A worker parses a block as parser.c parses a stream, into the block's own batch, but
  * reports nothing: it keeps each bad record (how many good rows precede it, its line, raw
@@ -32,11 +42,11 @@
  * consumer, which knows it by then, adds it. Without a rejects file a block stops at its
  * first bad record and no block after it is cut: nothing after it is ever handed out.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #if defined(__SSE2__)
 #    include <emmintrin.h>
@@ -45,6 +55,11 @@
 #include "etl/parse_internal.h"
 
 enum { BLK_FREE = 0, BLK_PARSING = 1, BLK_READY = 2 };
+
+/* Bad records a block keeps before a worker stops it (the consumer parses the rest). */
+#define PAR_BLOCK_REJECTS 4096
+/* Bytes read at a time while looking for the end of a record past the block. */
+#define PAR_SCAN_BYTES (256u << 10)
 
 struct par_reject {
     size_t pos;    /* good rows of the block before this record */
@@ -57,9 +72,17 @@ struct par_reject {
 
 struct par_block {
     int state;
-    size_t start, end; /* data[start, end): whole records */
-    size_t data_end;   /* end, or just after an end-of-data marker */
-    bool end_marker;   /* the data ends in this block, at marker_off */
+    size_t start, end; /* input bytes [start, end): whole records (the last may be cut short) */
+    const char *bytes; /* those bytes: in the caller's buffer, or buf */
+    char *buf;         /* file input: the block read here */
+    size_t buf_cap;
+    uint64_t skipped_lines; /* physical lines of the cut-short last record past end */
+    size_t next;            /* where the next block starts (past end when cut short) */
+    int io_errno;           /* file input: reading failed at end (nothing after it) */
+    bool endless;           /* the cut-short last record runs past CS_MAX_RECORD_SKIP_BYTES */
+    bool partial;           /* parsing stopped at data_end after PAR_BLOCK_REJECTS */
+    size_t data_end;        /* end, or just after an end-of-data marker */
+    bool end_marker;        /* the data ends in this block, at marker_off */
     size_t marker_off;
     bool oom; /* parsing ran out of memory after oom_pos good rows */
     size_t oom_pos;
@@ -79,9 +102,11 @@ struct par_worker {
 };
 
 struct cs_par {
-    const char *data;
-    size_t len;
-    bool mapped;
+    const char *data; /* the caller's buffer, or NULL for file input */
+    size_t len;       /* input bytes; file input: SIZE_MAX until the end is met */
+    int fd;           /* file input: read with pread at fd_base + offset; else -1 */
+    off_t fd_base;
+    char *skip; /* file input: the window skipping over a too-long record */
     int format;
     bool stop_at_first_bad; /* no rejects file: the first bad record ends the parse */
     size_t block_bytes;
@@ -102,10 +127,9 @@ struct cs_par {
     struct cs_parser *ctx; /* nthreads + 1 parsing contexts, the last the consumer's */
     /* the consumer's alone */
     bool have_cur;
-    size_t row, rej;    /* next good row and next bad record of the current block */
-    uint64_t line0;     /* first physical line of the current block */
-    size_t done_bytes;  /* end of the last block handed out */
-    uintptr_t released; /* mapped: pages below this address were given back */
+    size_t row, rej;   /* next good row and next bad record of the current block */
+    uint64_t line0;    /* first physical line of the current block */
+    size_t done_bytes; /* end of the last block handed out */
 };
 
 /* quote_parity() - parity of the '"' bytes in p[0..n). */
@@ -132,33 +156,180 @@ static unsigned quote_parity(const char *p, size_t n)
     return parity;
 }
 
-/* cut_end() - where the block starting at record boundary `start` ends: the first record
- * boundary at or after start + block_bytes, or the end of the data. */
-static size_t cut_end(const struct cs_par *par, size_t start)
+/* Record-boundary scanning carried across chunks of input. */
+struct scan {
+    int format;
+    unsigned parity; /* CSV: quotes seen since the last boundary */
+    size_t bs;       /* text: backslashes just before the next byte */
+};
+
+/* scan_init() - the state after p[0..n), which starts at a record boundary. */
+static void scan_init(struct scan *s, int format, const char *p, size_t n)
 {
-    const char *d = par->data;
-    const size_t len = par->len;
-    if (len - start <= par->block_bytes) return len;
-    size_t pos = start + par->block_bytes;
-    unsigned parity = par->format == CS_FMT_CSV ? quote_parity(d + start, pos - start) : 0;
+    s->format = format;
+    s->parity = format == CS_FMT_CSV ? quote_parity(p, n) : 0;
+    s->bs = 0;
+    while (format != CS_FMT_CSV && s->bs < n && p[n - 1 - s->bs] == '\\')
+        s->bs++;
+}
+
+/* scan_chunk() - the index just after the first record boundary in p[0..n), or SIZE_MAX;
+ * s is the state before p and becomes the state after what was scanned; *nl (may be NULL)
+ * counts the newlines passed, the boundary's included. */
+static size_t scan_chunk(struct scan *s, const char *p, size_t n, uint64_t *nl)
+{
+    size_t pos = 0;
     for (;;) {
-        const char *nl = memchr(d + pos, '\n', len - pos);
-        if (nl == NULL) return len;
-        const size_t at = (size_t)(nl - d);
-        bool ends;
-        if (par->format == CS_FMT_CSV) {
-            parity ^= quote_parity(d + pos, at - pos);
-            ends = parity == 0;
+        const char *q = memchr(p + pos, '\n', n - pos);
+        const size_t at = q != NULL ? (size_t)(q - p) : n;
+        if (s->format == CS_FMT_CSV) {
+            s->parity ^= quote_parity(p + pos, at - pos);
         } else {
-            /* a backslash run never crosses the newline before `start` */
             size_t k = 0;
-            while (at - k > start && d[at - 1 - k] == '\\')
+            while (k < at - pos && p[at - 1 - k] == '\\')
                 k++;
-            ends = k % 2 == 0;
+            s->bs = k == at - pos ? s->bs + k : k;
         }
+        if (q == NULL) return SIZE_MAX;
+        if (nl != NULL) (*nl)++;
+        const bool ends = s->format == CS_FMT_CSV ? s->parity == 0 : s->bs % 2 == 0;
+        s->bs = 0;
         if (ends) return at + 1;
         pos = at + 1;
     }
+}
+
+/* The farthest a boundary is looked for past the cut point: any record across it that runs
+ * further is over the line limit. */
+#define PAR_LOOK (CS_MAX_LINE_BYTES + 2u)
+
+/* cut_mem() - the block of the caller's buffer starting at par->cut_pos: blk's extent, and
+ * par->cut_pos moved to where the next block starts. */
+static void cut_mem(struct cs_par *par, struct par_block *blk)
+{
+    const size_t start = par->cut_pos, len = par->len;
+    blk->bytes = par->data + start;
+    size_t end = len, next = len;
+    if (len - start > par->block_bytes) {
+        const size_t pos = start + par->block_bytes;
+        const size_t limit = len - pos > PAR_LOOK ? pos + PAR_LOOK : len;
+        struct scan sc;
+        scan_init(&sc, par->format, par->data + start, pos - start);
+        const size_t r = scan_chunk(&sc, par->data + pos, limit - pos, NULL);
+        if (r != SIZE_MAX) {
+            end = next = pos + r;
+        } else if (limit < len) { /* the record across pos is too long */
+            end = limit;
+            if (!par->stop_at_first_bad) {
+                uint64_t nl = 0;
+                const size_t room = len - limit > CS_MAX_RECORD_SKIP_BYTES
+                                        ? (size_t)CS_MAX_RECORD_SKIP_BYTES + 1
+                                        : len - limit;
+                const size_t k = scan_chunk(&sc, par->data + limit, room, &nl);
+                next = k == SIZE_MAX ? limit + room : limit + k;
+                blk->skipped_lines = nl + (k == SIZE_MAX ? 1 : 0);
+                blk->endless = k == SIZE_MAX && room < len - limit;
+            }
+        }
+    }
+    blk->end = end;
+    par->cut_pos = next;
+}
+
+/* read_upto() - blk->buf holds the input from blk->start up to `want` (or the end of the
+ * file, or a read error: par->len / blk->io_errno set); *have is the bytes held. */
+static void read_upto(struct cs_par *par, struct par_block *blk, size_t want, size_t *have)
+{
+    const size_t need = want - blk->start;
+    if (need > blk->buf_cap) {
+        char *b = realloc(blk->buf, need);
+        if (b == NULL) { /* as an I/O error: the parse ends here with a message */
+            blk->io_errno = ENOMEM;
+            par->len = blk->start + *have;
+            return;
+        }
+        blk->buf = b;
+        blk->buf_cap = need;
+    }
+    while (*have < need) {
+        const ssize_t k = pread(par->fd, blk->buf + *have, need - *have,
+                                par->fd_base + (off_t)(blk->start + *have));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            if (k < 0) blk->io_errno = errno;
+            par->len = blk->start + *have; /* the input ends here */
+            return;
+        }
+        *have += (size_t)k;
+    }
+}
+
+/* skip_record() - file input: from `at`, inside a too-long record, to the record's end
+ * (returned), reading a window at a time; *lines counts its physical lines. */
+static size_t
+skip_record(struct cs_par *par, struct par_block *blk, struct scan *sc, size_t at, uint64_t *lines)
+{
+    if (par->skip == NULL && (par->skip = malloc(PAR_SCAN_BYTES)) == NULL) return at;
+    uint64_t nl = 0;
+    for (const size_t from = at;;) {
+        if (at - from > CS_MAX_RECORD_SKIP_BYTES) { /* not an export: the parse ends here */
+            blk->endless = true;
+            *lines = nl + 1;
+            return at;
+        }
+        const ssize_t k = pread(par->fd, par->skip, PAR_SCAN_BYTES, par->fd_base + (off_t)at);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) { /* the end (or an error, met again by the next block's read) */
+            *lines = nl + 1;
+            return at;
+        }
+        const size_t r = scan_chunk(sc, par->skip, (size_t)k, &nl);
+        if (r != SIZE_MAX) {
+            *lines = nl;
+            return at + r;
+        }
+        at += (size_t)k;
+    }
+}
+
+/* cut_fd() - cut_mem() of file input: the block's bytes are read into blk->buf. */
+static void cut_fd(struct cs_par *par, struct par_block *blk)
+{
+    const size_t start = par->cut_pos;
+    size_t have = 0;
+    read_upto(par, blk, start + par->block_bytes, &have);
+    blk->bytes = blk->buf;
+    size_t end = start + have, next = end;
+    if (have == par->block_bytes && start + have < par->len && blk->io_errno == 0) {
+        const size_t pos = start + par->block_bytes, limit = pos + PAR_LOOK;
+        struct scan sc;
+        scan_init(&sc, par->format, blk->buf, par->block_bytes);
+        size_t scanned = pos, r = SIZE_MAX;
+        while (r == SIZE_MAX && scanned < limit && blk->io_errno == 0) {
+            const size_t want = limit - scanned > PAR_SCAN_BYTES ? scanned + PAR_SCAN_BYTES : limit;
+            read_upto(par, blk, want, &have);
+            const size_t got = start + have;
+            if (got <= scanned) break; /* the end of the input */
+            r = scan_chunk(&sc, blk->buf + (scanned - start), got - scanned, NULL);
+            if (r != SIZE_MAX) r += scanned;
+            scanned = got;
+        }
+        blk->bytes = blk->buf;
+        if (r != SIZE_MAX) {
+            end = next = r;
+        } else if (scanned >= limit) { /* the record across pos is too long */
+            end = next = limit;
+            if (par->stop_at_first_bad)
+                par->len = next; /* the parse stops at that record: nothing after it */
+            else
+                next = skip_record(par, blk, &sc, limit, &blk->skipped_lines);
+        } else {
+            end = next = start + have;
+        }
+    }
+    blk->end = end;
+    par->cut_pos = next;
+    if (blk->io_errno != 0 || next >= par->len) par->len = next;
 }
 
 /* cut_locked() - cut block next_seq into its (free) slot blk. Under mu. */
@@ -166,10 +337,18 @@ static void cut_locked(struct cs_par *par, struct par_block *blk)
 {
     blk->state = BLK_PARSING;
     blk->start = par->cut_pos;
-    blk->end = cut_end(par, blk->start);
-    par->cut_pos = blk->end;
+    blk->skipped_lines = 0;
+    blk->io_errno = 0;
+    blk->endless = false;
+    blk->partial = false;
+    if (par->fd >= 0) {
+        cut_fd(par, blk);
+    } else {
+        cut_mem(par, blk);
+    }
+    blk->next = par->cut_pos;
     par->next_seq++;
-    if (par->cut_pos == par->len) {
+    if (par->cut_pos >= par->len || blk->io_errno != 0 || blk->endless) {
         par->cut_done = true;
         pthread_cond_broadcast(&par->space);
         pthread_cond_broadcast(&par->ready);
@@ -234,7 +413,7 @@ static void parse_block(const struct cs_par *par, struct cs_parser *ctx, struct 
     blk->nrej = blk->msgs_len = 0;
     blk->end_marker = blk->oom = false;
     struct cs_reader rd;
-    cs_reader_init_mem(&rd, par->data + blk->start, blk->end - blk->start, ctx->filename);
+    cs_reader_init_mem(&rd, blk->bytes, blk->end - blk->start, ctx->filename);
     uint64_t line = 0;
     size_t room = 0;
     for (;;) {
@@ -278,15 +457,25 @@ static void parse_block(const struct cs_par *par, struct cs_parser *ctx, struct 
             break;
         }
         if (par->stop_at_first_bad) break;
+        if (blk->nrej >= PAR_BLOCK_REJECTS && rd.pos < rd.end) {
+            blk->partial = true; /* the consumer parses the rest */
+            break;
+        }
     }
+    /* a last record cut short: the lines of its part not read (its first one is counted) */
     blk->nlines = line;
     blk->data_end = blk->start + rd.pos;
+    if (!blk->partial && rd.pos == rd.end && blk->skipped_lines > 0) {
+        blk->nlines += blk->skipped_lines - 1;
+        blk->data_end = blk->next;
+    }
 }
 
 /* block_ends_parse() - whether nothing after blk will be handed out. */
 static bool block_ends_parse(const struct cs_par *par, const struct par_block *blk)
 {
-    return blk->end_marker || blk->oom || (par->stop_at_first_bad && blk->nrej > 0);
+    return blk->end_marker || blk->oom || blk->io_errno != 0 || blk->endless ||
+           (par->stop_at_first_bad && blk->nrej > 0);
 }
 
 static void *worker_main(void *arg)
@@ -349,24 +538,11 @@ static struct par_block *current(struct cs_par *par)
     return blk;
 }
 
-/* release_pages() - give back the mapped pages wholly before data[end]. */
-static void release_pages(struct cs_par *par, size_t end)
-{
-    if (!par->mapped) return;
-    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    const uintptr_t to = (uintptr_t)(par->data + end) & ~(page - 1);
-    if (to > par->released) {
-        (void)madvise((void *)par->released, to - par->released, MADV_DONTNEED);
-        par->released = to;
-    }
-}
-
 /* finish_block() - the consumer is done with blk: free its slot for the next cut. */
 static void finish_block(struct cs_par *par, struct par_block *blk)
 {
     par->line0 += blk->nlines;
     par->done_bytes = blk->data_end;
-    release_pages(par, blk->end);
     pthread_mutex_lock(&par->mu);
     blk->state = BLK_FREE;
     par->cur_seq++;
@@ -423,8 +599,8 @@ int cs_par_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, stru
         }
         if (par->rej < blk->nrej && blk->rej[par->rej].pos == par->row) {
             const struct par_reject *r = &blk->rej[par->rej++];
-            rc = cs_parser_bad(p, par->line0 + r->line, par->data + r->off, r->raw_len, r->column,
-                               blk->msgs + r->why_off, err);
+            rc = cs_parser_bad(p, par->line0 + r->line, blk->bytes + (r->off - blk->start),
+                               r->raw_len, r->column, blk->msgs + r->why_off, err);
             if (rc != CS_OK) break;
             continue;
         }
@@ -448,6 +624,27 @@ int cs_par_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, stru
             p->done = true;
             break;
         }
+        if (blk->partial) { /* the rest of the block, parsed here */
+            par->line0 += blk->nlines;
+            blk->bytes += blk->data_end - blk->start;
+            blk->start = blk->data_end;
+            blk->partial = false;
+            parse_block(par, &par->ctx[par->nthreads], blk);
+            par->row = par->rej = 0;
+            continue;
+        }
+        if (blk->io_errno != 0) {
+            rc = cs_error_set(err, CS_EIO, "could not read \"%s\": %s", p->filename,
+                              strerror(blk->io_errno));
+            break;
+        }
+        if (blk->endless) { /* its line: the block's last bad record */
+            const uint64_t at = par->line0 + (blk->nrej > 0 ? blk->rej[blk->nrej - 1].line : 0);
+            rc = cs_error_set(err, CS_EINPUT, "%s:%llu: row: a record longer than %u bytes: %s",
+                              p->filename, (unsigned long long)at, CS_MAX_RECORD_SKIP_BYTES,
+                              CS_NOT_AN_EXPORT);
+            break;
+        }
         finish_block(par, blk);
     }
     note_position(p, par);
@@ -456,6 +653,7 @@ int cs_par_next(struct cs_parser *p, struct cs_batch *out, size_t max_rows, stru
 
 static void free_block(struct par_block *blk)
 {
+    free(blk->buf);
     if (blk->rows.table != NULL) cs_batch_free(&blk->rows);
     free(blk->row_off);
     free(blk->rej);
@@ -474,6 +672,7 @@ void cs_par_free(struct cs_par *par)
     for (int i = 0; i < par->nslots; i++)
         free_block(&par->slots[i]);
     free(par->slots);
+    free(par->skip);
     if (par->ctx != NULL) {
         for (int i = 0; i <= par->nthreads; i++) {
             free(par->ctx[i].scratch);
@@ -512,7 +711,8 @@ int cs_par_start(struct cs_parser *p,
                  const char *data,
                  size_t len,
                  size_t start,
-                 bool mapped,
+                 int fd,
+                 off_t fd_base,
                  int nthreads,
                  size_t block_bytes,
                  struct cs_error *err)
@@ -520,8 +720,9 @@ int cs_par_start(struct cs_parser *p,
     struct cs_par *par = calloc(1, sizeof(*par));
     if (par == NULL) return cs_error_set(err, CS_ENOMEM, "%s: out of memory", p->filename);
     par->data = data;
-    par->len = len;
-    par->mapped = mapped;
+    par->len = data != NULL ? len : SIZE_MAX;
+    par->fd = data != NULL ? -1 : fd;
+    par->fd_base = fd_base;
     par->format = p->format;
     par->stop_at_first_bad = p->rejects == NULL;
     par->block_bytes = block_bytes > 0 ? block_bytes : 1;
@@ -530,10 +731,8 @@ int cs_par_start(struct cs_parser *p,
                                                       : nthreads;
     par->nslots = par->nthreads + 2;
     par->cut_pos = par->done_bytes = start;
-    par->cut_done = start >= len;
+    par->cut_done = start >= par->len;
     par->line0 = p->line;
-    /* a mapping starts on a page; data may start inside its first page (the fd's offset) */
-    par->released = (uintptr_t)data & ~((uintptr_t)sysconf(_SC_PAGESIZE) - 1);
     pthread_mutex_init(&par->mu, NULL);
     pthread_cond_init(&par->ready, NULL);
     pthread_cond_init(&par->space, NULL);

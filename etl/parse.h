@@ -47,6 +47,9 @@ struct cs_parse_opts {
                          * (tests) */
     size_t block_bytes; /* 0: CS_PARSE_BLOCK_BYTES; else the size parallel blocks are cut at
                          * (tests force tiny blocks to cross every boundary) */
+    /* With rejects: the parse fails (CS_EINPUT) at the rejected row after this many; 0: no
+     * limit. Rows rejected through cs_parser_reject() count too. */
+    uint64_t max_rejects;
 };
 
 /* Workers of the parallel parse by default; the caller's thread consumes the blocks. */
@@ -112,9 +115,11 @@ int cs_parser_reject(struct cs_parser *p,
                      const char *column,
                      const char *reason,
                      struct cs_error *err);
-/* Counters: lines read, rows rejected so far, bytes consumed. */
+/* Counters: lines read, rows rejected so far (by the parser and through cs_parser_reject()),
+ * records the parser itself rejected, bytes consumed. */
 uint64_t cs_parser_lines(const struct cs_parser *p);
 uint64_t cs_parser_rejected(const struct cs_parser *p);
+uint64_t cs_parser_bad_records(const struct cs_parser *p);
 uint64_t cs_parser_bytes(const struct cs_parser *p);
 void cs_parser_close(struct cs_parser *p);
 

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "etl/parse.h"
 #include "storage/base/limits.h"
@@ -32,8 +33,8 @@
 _Static_assert(CS_READ_BUF_BYTES >= 4 * CS_MAX_LINE_BYTES, "a record and a read fit");
 
 struct cs_reader {
-    int fd;            /* -1 for memory (and callback) input */
-    cs_read_fn fn;     /* callback input (a COPY stream), or NULL */
+    int fd;        /* -1 for memory (and callback) input */
+    cs_read_fn fn; /* callback input (a COPY stream), or NULL */
     void *fn_ctx;
     char *buf;         /* owned buffer of fd input, NULL for memory input */
     const char *data;  /* buf, or the caller's memory */
@@ -56,8 +57,8 @@ struct cs_record {
 /* cs_reader_init_fd() - an fd reader (fd is not closed by the reader). CS_ENOMEM on failure. */
 int cs_reader_init_fd(struct cs_reader *r, int fd, const char *filename, struct cs_error *err);
 /* cs_reader_init_fn() - a reader pulling bytes from fn (see cs_parser_open_fn). */
-int cs_reader_init_fn(struct cs_reader *r, cs_read_fn fn, void *ctx, const char *filename,
-                      struct cs_error *err);
+int cs_reader_init_fn(
+    struct cs_reader *r, cs_read_fn fn, void *ctx, const char *filename, struct cs_error *err);
 /* cs_reader_init_mem() - a reader of buf[0..len) (not copied). */
 void cs_reader_init_mem(struct cs_reader *r, const char *buf, size_t len, const char *filename);
 void cs_reader_free(struct cs_reader *r);
@@ -142,6 +143,9 @@ int cs_rejects_write(
 /* cs_rejects_spill() - raw bytes of a record being skipped (see cs_reader_next). */
 int cs_rejects_spill(FILE *f, const char *raw, size_t len, struct cs_error *err);
 
+/* The end of the message of a record still going after CS_MAX_RECORD_SKIP_BYTES. */
+#define CS_NOT_AN_EXPORT "the input is not an export"
+
 /* The parser object (parse.h's struct cs_parser). */
 struct cs_parser {
     const struct cs_table_def *t;
@@ -163,17 +167,21 @@ struct cs_parser {
     size_t arr_cap;
     char *header_raw; /* the export's header line verbatim, for the rejects file */
     size_t header_len;
-    bool header_written; /* to the rejects file */
-    char spill_last;     /* last byte spilled of a too-long record */
-    uint64_t line;       /* physical line of the next record */
+    bool header_written;     /* to the rejects file */
+    char spill_last;         /* last byte spilled of a too-long record */
+    size_t spilled;          /* bytes of the current too-long record passed to spill() */
+    uint64_t max_rejects;    /* opts->max_rejects */
+    uint64_t parse_rejected; /* records the parser itself rejected */
+    uint64_t line;           /* physical line of the next record */
     uint64_t rejected;
     bool done;
     int sticky; /* first fatal status, returned again by later calls */
     struct cs_error sticky_err;
     int threads;        /* opts->threads */
     size_t block_bytes; /* opts->block_bytes */
-    void *map_base;     /* the mapped input file (munmap'ed at close), or NULL */
-    size_t map_len;
+    int par_fd;         /* a regular file worth a parallel parse (read with pread), or -1 */
+    off_t par_base;     /* its offset when the parse began */
+    int par_workers;    /* workers for it */
     struct cs_par *par; /* the parallel parse, or NULL when next() reads p->rd itself */
     bool has_str;       /* the table has string columns (text, jsonb, text[]) */
     struct cs_vp_day_cache day_cache; /* of the timestamps this context parsed */
@@ -195,16 +203,17 @@ bool cs_parser_ensure_line_no(struct cs_batch *b, size_t rows);
 /* cs_record_is_end_marker() - whether rec is the line "\." that ends the data. */
 bool cs_record_is_end_marker(const struct cs_record *rec);
 
-/* cs_par_start() - parse data[start..len) (record boundary at `start`, physical line
+/* cs_par_start() - parse data[start..len) — or, when data is NULL, the file fd from offset
+ * fd_base + start to its end, read with pread — (record boundary at `start`, physical line
  * p->line) in blocks of about block_bytes, with nthreads workers (0: the caller's thread
- * parses each block when it needs it). `mapped`: data is p->map, whose pages are released
- * (MADV_DONTNEED) once handed out. Sets p->par. CS_ENOMEM on failure; a thread that can't be
- * started is not an error (the caller's thread parses instead). */
+ * parses each block when it needs it). Sets p->par. CS_ENOMEM on failure; a thread that
+ * can't be started is not an error (the caller's thread parses instead). */
 int cs_par_start(struct cs_parser *p,
                  const char *data,
                  size_t len,
                  size_t start,
-                 bool mapped,
+                 int fd,
+                 off_t fd_base,
                  int nthreads,
                  size_t block_bytes,
                  struct cs_error *err);

@@ -8,7 +8,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,12 +26,21 @@ static int write_header_once(struct cs_parser *p, struct cs_error *err)
     return rc;
 }
 
+/* spill() - the bytes of a too-long record as the reader passes them: only its first
+ * CS_MAX_LINE_BYTES go to the rejects file (report_bad() writes the rest of that share). */
 static int spill(void *ctx, const char *raw, size_t len, struct cs_error *err)
 {
     struct cs_parser *p = ctx;
     int rc = write_header_once(p, err);
-    if (rc == CS_OK) rc = cs_rejects_spill(p->rejects, raw, len, err);
-    if (len > 0) p->spill_last = raw[len - 1];
+    const size_t room = p->spilled < CS_MAX_LINE_BYTES ? CS_MAX_LINE_BYTES - p->spilled : 0;
+    const size_t n = len < room ? len : room;
+    if (rc == CS_OK && n > 0) rc = cs_rejects_spill(p->rejects, raw, n, err);
+    if (n > 0) p->spill_last = raw[n - 1];
+    p->spilled += len;
+    if (rc == CS_OK && p->spilled > CS_MAX_RECORD_SKIP_BYTES)
+        rc = cs_error_set(err, CS_EINPUT, "%s:%llu: row: a record longer than %u bytes: %s",
+                          p->filename, (unsigned long long)p->line, CS_MAX_RECORD_SKIP_BYTES,
+                          CS_NOT_AN_EXPORT);
     return rc;
 }
 
@@ -97,12 +105,14 @@ static int parser_new(const struct cs_table_def *t,
     p->format = opts->format;
     p->header = opts->header;
     p->rejects = opts->rejects;
+    p->max_rejects = opts->max_rejects;
     p->now_us = opts->now_us;
     p->threads = opts->threads;
     p->block_bytes = opts->block_bytes;
     p->filename = strdup(opts->filename != NULL ? opts->filename : "<stdin>");
     p->line = 1;
     p->rd.fd = -1;
+    p->par_fd = -1;
     if (p->filename == NULL) {
         free(p);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -126,12 +136,15 @@ static int par_workers(const struct cs_parser *p, size_t len)
 static int parser_start(struct cs_parser *p, struct cs_parser **out, struct cs_error *err)
 {
     int rc = p->header ? read_header(p, err) : CS_OK;
-    if (rc == CS_OK && !p->done && p->rd.fd < 0 && p->rd.fn == NULL) {
+    const size_t block = p->block_bytes > 0 ? p->block_bytes : CS_PARSE_BLOCK_BYTES;
+    if (rc == CS_OK && !p->done && p->par_fd >= 0) {
+        /* a regular file: the rest of it in parallel, from just after the header */
+        rc = cs_par_start(p, NULL, 0, p->rd.consumed + p->rd.pos, p->par_fd, p->par_base,
+                          p->par_workers, block, err);
+    } else if (rc == CS_OK && !p->done && p->rd.fd < 0 && p->rd.fn == NULL) {
         const int workers = par_workers(p, p->rd.end);
-        const size_t block = p->block_bytes > 0 ? p->block_bytes : CS_PARSE_BLOCK_BYTES;
         if (workers > 0)
-            rc = cs_par_start(p, p->rd.data, p->rd.end, p->rd.pos, p->map_base != NULL, workers,
-                              block, err);
+            rc = cs_par_start(p, p->rd.data, p->rd.end, p->rd.pos, -1, 0, workers, block, err);
     }
     if (rc != CS_OK) {
         cs_parser_close(p);
@@ -142,24 +155,19 @@ static int parser_start(struct cs_parser *p, struct cs_parser **out, struct cs_e
     return CS_OK;
 }
 
-/* map_input() - when fd is a regular file worth a parallel parse, map it from its current
- * offset and read it as memory; false to read() it instead. */
-static bool map_input(struct cs_parser *p, int fd)
+/* par_input() - when fd is a regular file worth a parallel parse, remember it: after the
+ * header (read through p->rd), the rest is read block by block with pread (parallel.c). A
+ * file is never mapped: one truncated while it is read would kill the process (SIGBUS). */
+static void par_input(struct cs_parser *p, int fd)
 {
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return;
     const off_t at = lseek(fd, 0, SEEK_CUR);
-    if (at < 0 || sb.st_size <= at) return false;
-    const size_t len = (size_t)(sb.st_size - at);
-    if (par_workers(p, len) == 0) return false;
-    const off_t skip = at % (off_t)sysconf(_SC_PAGESIZE); /* mmap wants a page offset */
-    void *m = mmap(NULL, len + (size_t)skip, PROT_READ, MAP_PRIVATE, fd, at - skip);
-    if (m == MAP_FAILED) return false;
-    (void)madvise(m, len + (size_t)skip, MADV_SEQUENTIAL);
-    p->map_base = m;
-    p->map_len = len + (size_t)skip;
-    cs_reader_init_mem(&p->rd, (const char *)m + skip, len, p->filename);
-    return true;
+    if (at < 0 || sb.st_size <= at) return;
+    p->par_workers = par_workers(p, (size_t)(sb.st_size - at));
+    if (p->par_workers == 0) return;
+    p->par_fd = fd;
+    p->par_base = at;
 }
 
 int cs_parser_open_fd(const struct cs_table_def *t,
@@ -170,7 +178,8 @@ int cs_parser_open_fd(const struct cs_table_def *t,
 {
     struct cs_parser *p;
     int rc = parser_new(t, opts, &p, err);
-    if (rc == CS_OK && !map_input(p, fd)) rc = cs_reader_init_fd(&p->rd, fd, p->filename, err);
+    if (rc == CS_OK) par_input(p, fd);
+    if (rc == CS_OK) rc = cs_reader_init_fd(&p->rd, fd, p->filename, err);
     if (rc != CS_OK) {
         cs_parser_close(p);
         *out = NULL;
@@ -227,11 +236,25 @@ static int fail(struct cs_parser *p, int rc, struct cs_error *err)
 
 /* report_bad() - a row that failed: into the rejects file, or the error. `spilled`: its
  * bytes went to the rejects file already, to its very end, so it still needs its newline. */
+/* count_reject() - one more rejected record; CS_EINPUT once there are more than max_rejects. */
+static int count_reject(struct cs_parser *p, int rc, struct cs_error *err)
+{
+    p->rejected++;
+    if (rc == CS_OK && p->max_rejects > 0 && p->rejected > p->max_rejects)
+        rc = cs_error_set(err, CS_EINPUT,
+                          "%s: more than %llu rows rejected (the limit, --max-rejects): the "
+                          "export looks broken",
+                          p->filename, (unsigned long long)p->max_rejects);
+    return rc;
+}
+
+/* report_bad() - a row that failed: into the rejects file, or the error. Of a record, at most
+ * its first CS_MAX_LINE_BYTES bytes go to the file (those spilled already included), ended by
+ * a newline, then its "-- " line: an endless record cannot fill the disk. */
 static int report_bad(struct cs_parser *p,
                       uint64_t line,
                       const char *raw,
                       size_t raw_len,
-                      bool spilled,
                       const char *column,
                       const char *why,
                       struct cs_error *err)
@@ -240,12 +263,18 @@ static int report_bad(struct cs_parser *p,
     (void)snprintf(msg, sizeof(msg), "%s:%llu: %s: %s", p->filename, (unsigned long long)line,
                    column, why);
     if (p->rejects == NULL) return cs_error_set(err, CS_EINPUT, "%s", msg);
+    const size_t spilled = p->spilled;
+    p->spilled = 0;
     int rc = write_header_once(p, err);
-    if (rc == CS_OK && spilled && p->spill_last != '\n')
+    const size_t room = spilled < CS_MAX_LINE_BYTES ? CS_MAX_LINE_BYTES - spilled : 0;
+    const size_t n = raw_len < room ? raw_len : room;
+    const char last = n > 0 ? raw[n - 1] : p->spill_last;
+    if (rc == CS_OK && n > 0) rc = cs_rejects_spill(p->rejects, raw, n, err);
+    if (rc == CS_OK && (n > 0 || spilled > 0) && last != '\n')
         rc = cs_rejects_spill(p->rejects, "\n", 1, err);
-    if (rc == CS_OK) rc = cs_rejects_write(p->rejects, raw, raw_len, msg, err);
-    p->rejected++;
-    return rc;
+    if (rc == CS_OK) rc = cs_rejects_write(p->rejects, "", 0, msg, err);
+    p->parse_rejected++;
+    return count_reject(p, rc, err);
 }
 
 int cs_parser_bad(struct cs_parser *p,
@@ -256,7 +285,7 @@ int cs_parser_bad(struct cs_parser *p,
                   const char *why,
                   struct cs_error *err)
 {
-    return report_bad(p, line, raw, raw_len, false, column, why, err);
+    return report_bad(p, line, raw, raw_len, column, why, err);
 }
 
 static int bad_row(struct cs_parser *p,
@@ -265,8 +294,7 @@ static int bad_row(struct cs_parser *p,
                    const char *why,
                    struct cs_error *err)
 {
-    const bool spilled = rec->too_long && rec->raw_len == 0;
-    return report_bad(p, rec->line, rec->p, rec->raw_len, spilled, column, why, err);
+    return report_bad(p, rec->line, rec->p, rec->raw_len, column, why, err);
 }
 
 bool cs_parser_ensure_line_no(struct cs_batch *b, size_t rows)
@@ -353,8 +381,7 @@ int cs_parser_reject(struct cs_parser *p,
         rc = cs_dump_row_cols(p->rejects, b, row, p->map.col, p->map.nfields, p->format, err);
     }
     if (rc == CS_OK) rc = cs_rejects_write(p->rejects, "", 0, msg, err);
-    p->rejected++;
-    return rc;
+    return count_reject(p, rc, err);
 }
 
 uint64_t cs_parser_lines(const struct cs_parser *p)
@@ -367,6 +394,11 @@ uint64_t cs_parser_rejected(const struct cs_parser *p)
     return p->rejected;
 }
 
+uint64_t cs_parser_bad_records(const struct cs_parser *p)
+{
+    return p->parse_rejected;
+}
+
 uint64_t cs_parser_bytes(const struct cs_parser *p)
 {
     return p->par != NULL ? p->par_bytes : p->rd.consumed + p->rd.pos;
@@ -376,7 +408,6 @@ void cs_parser_close(struct cs_parser *p)
 {
     if (p == NULL) return;
     cs_par_free(p->par); /* joins the workers: nothing reads the input after this */
-    if (p->map_base != NULL) (void)munmap(p->map_base, p->map_len);
     cs_reader_free(&p->rd);
     free(p->scratch);
     free(p->arr);

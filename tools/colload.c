@@ -11,6 +11,7 @@
  * One invocation is one atomic commit. Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O,
  * 4 damaged store. The first operand is a table, or a subcommand from `commands` below.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,10 @@
 
 static const char usage[] =
     "usage: colload [--store DIR] [--create] [--format text|csv] [--no-header]\n"
-    "               [--rejects FILE] [--load-time TIMESTAMPTZ] TABLE FILE|-\n"
+    "               [--rejects FILE [--max-rejects N]] [--load-time TIMESTAMPTZ] TABLE FILE|-\n"
     "       colload [--store DIR] [--create] nightly [--load-time TIMESTAMPTZ] [--agents F]\n"
     "               [--queries F] [--approvals F] [--feedback F] [--format text|csv]\n"
-    "               [--no-header] [--rejects FILE]\n"
+    "               [--no-header] [--rejects FILE [--max-rejects N]]\n"
     "       colload [--store DIR] [--create] pull [--dsn CONNINFO] [--load-time TIMESTAMPTZ]\n"
     "               [--since DATE] [--overlap INTERVAL] [--rejects FILE]\n"
     "\n"
@@ -40,6 +41,8 @@ static const char usage[] =
     "  --no-header       the CSV export has no header line (columns in DDL order)\n"
     "  --rejects FILE    write bad lines (verbatim, with the reason) to FILE, load the rest\n"
     "                    and exit 1 when any line was rejected\n"
+    "  --max-rejects N   with --rejects: fail (exit 1, nothing loaded) after N rejected rows;\n"
+    "                    default 1000, 'unlimited' for no limit\n"
     "  --load-time TS    the value of DEFAULT now(), e.g. '2025-06-01 03:00:00+00'\n"
     "  --agents F        nightly: the export of the operational table agents\n"
     "  --queries F       nightly: agent_queries\n"
@@ -70,6 +73,7 @@ enum {
     O_NO_HEADER,
     O_REJECTS,
     O_LOAD_TIME,
+    O_MAX_REJECTS,
     O_AGENTS, /* nightly's four exports, in this order */
     O_QUERIES,
     O_APPROVALS,
@@ -80,17 +84,17 @@ enum {
     O_COUNT
 };
 static const struct cli_opt opts[O_COUNT] = {
-    [O_STORE] = {"store", "DIR"},          [O_CREATE] = {"create", NULL},
-    [O_FORMAT] = {"format", "FORMAT"},     [O_NO_HEADER] = {"no-header", NULL},
-    [O_REJECTS] = {"rejects", "FILE"},     [O_LOAD_TIME] = {"load-time", "TIMESTAMPTZ"},
-    [O_AGENTS] = {"agents", "FILE"},       [O_QUERIES] = {"queries", "FILE"},
-    [O_APPROVALS] = {"approvals", "FILE"}, [O_FEEDBACK] = {"feedback", "FILE"},
-    [O_DSN] = {"dsn", "CONNINFO"},         [O_SINCE] = {"since", "DATE"},
-    [O_OVERLAP] = {"overlap", "INTERVAL"},
+    [O_STORE] = {"store", "DIR"},           [O_CREATE] = {"create", NULL},
+    [O_FORMAT] = {"format", "FORMAT"},      [O_NO_HEADER] = {"no-header", NULL},
+    [O_REJECTS] = {"rejects", "FILE"},      [O_LOAD_TIME] = {"load-time", "TIMESTAMPTZ"},
+    [O_MAX_REJECTS] = {"max-rejects", "N"}, [O_AGENTS] = {"agents", "FILE"},
+    [O_QUERIES] = {"queries", "FILE"},      [O_APPROVALS] = {"approvals", "FILE"},
+    [O_FEEDBACK] = {"feedback", "FILE"},    [O_DSN] = {"dsn", "CONNINFO"},
+    [O_SINCE] = {"since", "DATE"},          [O_OVERLAP] = {"overlap", "INTERVAL"},
 };
 #define LOAD_OPTS                                                                        \
     (CLI_BIT(O_CREATE) | CLI_BIT(O_FORMAT) | CLI_BIT(O_NO_HEADER) | CLI_BIT(O_REJECTS) | \
-     CLI_BIT(O_LOAD_TIME))
+     CLI_BIT(O_LOAD_TIME) | CLI_BIT(O_MAX_REJECTS))
 #define PULL_OPTS                                                                     \
     (CLI_BIT(O_CREATE) | CLI_BIT(O_REJECTS) | CLI_BIT(O_LOAD_TIME) | CLI_BIT(O_DSN) | \
      CLI_BIT(O_SINCE) | CLI_BIT(O_OVERLAP))
@@ -152,6 +156,18 @@ static int load_options(struct cli *c, colstore_load_options *o)
     if (cli_given(c, O_LOAD_TIME) &&
         colstore_parse_timestamptz(c->val[O_LOAD_TIME], &o->load_time_us, &err) != COLSTORE_OK)
         return cli_error(c, CLI_INPUT, "--load-time: %s", err.message);
+    if (cli_given(c, O_MAX_REJECTS)) {
+        const char *v = c->val[O_MAX_REJECTS];
+        long n = 0;
+        if (strcmp(v, "unlimited") == 0)
+            o->max_rejects = UINT64_MAX;
+        else if (cli_parse_int(v, 1, LONG_MAX, &n))
+            o->max_rejects = (uint64_t)n;
+        else
+            return cli_error(c, CLI_INPUT,
+                             "--max-rejects: a positive number or \"unlimited\", not \"%s\"", v);
+        if (o->rejects_path == NULL) return cli_usage(c, "--max-rejects needs --rejects FILE");
+    }
     return -1;
 }
 
@@ -289,6 +305,7 @@ static int cmd_nightly(struct cli *c)
     colstore_nightly_options o = COLSTORE_NIGHTLY_OPTIONS_INIT;
     o.load_time_us = lo.load_time_us;
     o.rejects_path = lo.rejects_path;
+    o.max_rejects = lo.max_rejects;
     colstore_nightly_input *in[4] = {&o.agents, &o.queries, &o.approvals, &o.feedback};
     for (int i = 0; i < 4; i++) {
         in[i]->path = c->val[O_AGENTS + i];

@@ -9,6 +9,11 @@
  * from making the parser buffer grow without bound. */
 #define CS_MAX_LINE_BYTES (1u << 20)
 
+/* A record over CS_MAX_LINE_BYTES is rejected and, with a rejects file, skipped to its end;
+ * one still going after this many bytes is not an export at all (/dev/zero, a binary file)
+ * and fails the load instead of being read forever. */
+#define CS_MAX_RECORD_SKIP_BYTES (64u << 20)
+
 /* Rows per parse batch handed from etl/ to the loader: large enough to amortize per-batch work,
  * small enough (a few MB) to keep peak memory bounded by the partitions in flight. */
 #define CS_PARSE_BATCH_ROWS 65536u

@@ -403,6 +403,15 @@ if command -v flock >/dev/null; then
 fi
 run rc "$COLLOAD" --store "$store" --rejects /dev/full fact_training "$work/ft.csv"
 expect_rc "--rejects /dev/full" 3 "$rc" "$err"
+{ cat "$gen/fact_training.csv"; printf '999991,bad\n999992,bad\n999993,bad\n'; } >"$work/ft3.csv"
+run rc "$COLLOAD" --store "$store" --rejects "$work/rej.txt" --max-rejects 2 fact_training "$work/ft3.csv"
+expect_rc "--max-rejects 2 with 3 bad lines" 1 "$rc" "$err"
+if grep -q "more than 2 rows rejected" "$err"; then pass "--max-rejects: message"; else
+  fail "--max-rejects: message: $(head -c 300 "$err")"; fi
+run rc "$COLLOAD" --store "$store" --rejects "$work/rej.txt" --max-rejects 0 fact_training "$work/ft3.csv"
+expect_rc "--max-rejects 0" 1 "$rc" "$err"
+run rc "$COLLOAD" --store "$store" --max-rejects 5 fact_training "$work/ft3.csv"
+expect_rc "--max-rejects without --rejects" 2 "$rc" "$err"
 unchanged "store safety cases" "$work/before-safety"
 run rc "$COLQUERY" --store "$store" verify; expect_rc "verify after the store safety cases" 0 "$rc" "$err"
 

@@ -24,7 +24,7 @@ static inline int parse_all(const char *table,
 {
     const struct cs_table_def *t = cs_schema_find_table(table);
     struct cs_parse_opts opts = {
-        format, header, format == CS_FMT_CSV ? "t.csv" : "t.tsv", rejects, TEST_NOW_US, 0, 0};
+        format, header, format == CS_FMT_CSV ? "t.csv" : "t.tsv", rejects, TEST_NOW_US, 0, 0, 0};
     cs_batch_init(all, t);
     struct cs_parser *p = NULL;
     int rc = cs_parser_open_mem(t, input, len, &opts, &p, err);

@@ -51,8 +51,8 @@ static void run(const struct run_opts *ro,
     cs_batch_init(&tr->all, t);
     FILE *log = open_memstream(&tr->log, &tr->log_len);
     FILE *rej = ro->rejects ? open_memstream(&tr->rejects, &tr->rejects_len) : NULL;
-    struct cs_parse_opts opts = {ro->format,  ro->header, "t.x",      rej,
-                                 TEST_NOW_US, threads,    block_bytes};
+    struct cs_parse_opts opts = {ro->format,  ro->header, "t.x",       rej,
+                                 TEST_NOW_US, threads,    block_bytes, 0};
     struct cs_parser *p = NULL;
     struct cs_error err = {0};
     FILE *f = NULL;
@@ -107,8 +107,44 @@ static void expect_same_rows(const struct cs_batch *x, const struct cs_batch *y)
     }
 }
 
+/* forget_field() - the number after `key` in l[..eol) becomes '?'. */
+static void forget_field(char *l, char *eol, const char *key)
+{
+    char *f = strstr(l, key);
+    if (f == NULL || (eol != NULL && f > eol)) return;
+    char *q = f + strlen(key), *e = q;
+    while (*e >= '0' && *e <= '9')
+        e++;
+    if (e == q) return;
+    *q = '?';
+    memmove(q + 1, e, strlen(e) + 1); /* the digits become one '?' */
+}
+
+/* forget_lines_at_error() - the byte and line counters in a fatal error's log line: after a
+ * record over the line limit stops the parse, how much of it was counted depends on how much
+ * of it each reader looked at (neither reads an over-long record to its end: the parallel one
+ * stops CS_MAX_LINE_BYTES past its block's cut point, the sequential one when its buffer is
+ * full). */
+static void forget_lines_at_error(char *log)
+{
+    for (char *l = log; l != NULL && *l != '\0';) {
+        char *eol = strchr(l, '\n');
+        const char *msg = strstr(l, "line longer than");
+        if (strncmp(l, "next ", 5) == 0 && l[5] != '0' && msg != NULL &&
+            (eol == NULL || msg < eol)) {
+            forget_field(l, eol, " lines ");
+            eol = strchr(l, '\n');
+            forget_field(l, eol, " bytes ");
+            eol = strchr(l, '\n');
+        }
+        l = eol != NULL ? eol + 1 : NULL;
+    }
+}
+
 static void expect_same(const struct trace *seq, const struct trace *par, int threads, size_t bb)
 {
+    forget_lines_at_error(seq->log);
+    forget_lines_at_error(par->log);
     cr_assert_str_eq(par->log, seq->log, "threads %d block %zu\nseq:\n%s\npar:\n%s", threads, bb,
                      seq->log, par->log);
     cr_assert_eq(par->rejects_len, seq->rejects_len, "threads %d block %zu", threads, bb);
