@@ -16,7 +16,9 @@
  *   duckdb_bench [--lib PATH] version
  *
  * REPORT is agent-performance, approval-queue, training-quality, daily-agg (the materialized
- * rows), daily-agg-recompute, or noop (SELECT 1: the cost of starting and opening); params: --as-of DATE --days N --year Y --from DATE --to DATE.
+ * rows), daily-agg-recompute, type-month (fdw.sh's ad-hoc GROUP BY agent_type, month), or noop
+ * (SELECT 1: the cost of starting and opening); params: --as-of DATE --days N --year Y
+ * --from DATE --to DATE.
  * The SQL is reference.sql translated to DuckDB: the same joins, filters, groups and order.
  * DuckDB divides decimals in double precision, so its last digits may differ from
  * PostgreSQL's numeric; that changes nothing in the work done.
@@ -202,7 +204,8 @@ static const char *const schema_sql =
     " approved BOOLEAN, human_edited BOOLEAN, error_occurred BOOLEAN, created_at TIMESTAMPTZ);"
     "CREATE TABLE fact_approval (approval_key BIGINT, agent_key INTEGER, time_key INTEGER,"
     " conv_key INTEGER, approved_by_key INTEGER, status VARCHAR, resolution_time_seconds INTEGER,"
-    " interruption_count INTEGER, sla_met BOOLEAN, created_at TIMESTAMPTZ, resolved_at TIMESTAMPTZ);"
+    " interruption_count INTEGER, sla_met BOOLEAN, created_at TIMESTAMPTZ, resolved_at "
+    "TIMESTAMPTZ);"
     "CREATE TABLE fact_training (training_key BIGINT, agent_key INTEGER, time_key INTEGER,"
     " conv_key INTEGER, annotator_key INTEGER, safe_to_send BOOLEAN, clarity_score INTEGER,"
     " accuracy_score INTEGER, tone_score INTEGER, overall_score DECIMAL(3,2), labels VARCHAR,"
@@ -213,8 +216,9 @@ static const char *const schema_sql =
     " total_approvals INTEGER, total_feedback INTEGER, unsafe_feedback_count INTEGER,"
     " sla_compliance_pct DECIMAL(5,2));";
 
-static const char *const tables[] = {"dim_agent", "dim_time", "dim_conversation", "dim_user",
-                                     "fact_agent_query", "fact_approval", "fact_training"};
+static const char *const tables[] = {"dim_agent",    "dim_time",         "dim_conversation",
+                                     "dim_user",     "fact_agent_query", "fact_approval",
+                                     "fact_training"};
 
 /* ---- the reports (reference.sql in DuckDB's dialect) ---- */
 struct params {
@@ -235,8 +239,10 @@ static const char *const daily_agg_select =
     "  PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY f.latency_ms) AS p95_latency_ms,"
     "  ROUND(100.0 * COUNT(*) FILTER (WHERE f.approved = true) / COUNT(*), 2) AS approval_rate_pct,"
     "  ROUND(100.0 * COUNT(*) FILTER (WHERE f.human_edited = true) / COUNT(*), 2) AS edit_rate_pct,"
-    "  ROUND(100.0 * COUNT(*) FILTER (WHERE f.error_occurred = true) / COUNT(*), 2) AS error_rate_pct"
-    "  FROM fact_agent_query f WHERE f.time_key BETWEEN %d AND %d GROUP BY f.agent_key, f.time_key),"
+    "  ROUND(100.0 * COUNT(*) FILTER (WHERE f.error_occurred = true) / COUNT(*), 2) AS "
+    "error_rate_pct"
+    "  FROM fact_agent_query f WHERE f.time_key BETWEEN %d AND %d GROUP BY f.agent_key, "
+    "f.time_key),"
     " a AS (SELECT f.agent_key, f.time_key, COUNT(*) AS total_approvals,"
     "  ROUND(100.0 * COUNT(*) FILTER (WHERE f.sla_met = true) / COUNT(*), 2) AS sla_compliance_pct"
     "  FROM fact_approval f WHERE f.agent_key IS NOT NULL AND f.time_key BETWEEN %d AND %d"
@@ -250,7 +256,8 @@ static const char *const daily_agg_select =
     " SELECT k.agent_key, k.time_key, COALESCE(q.total_queries, 0) AS total_queries,"
     "  q.avg_latency_ms, CAST(q.p95_latency_ms AS DECIMAL(10,2)) AS p95_latency_ms,"
     "  q.approval_rate_pct, q.edit_rate_pct, q.error_rate_pct,"
-    "  COALESCE(a.total_approvals, 0) AS total_approvals, COALESCE(t.total_feedback, 0) AS total_feedback,"
+    "  COALESCE(a.total_approvals, 0) AS total_approvals, COALESCE(t.total_feedback, 0) AS "
+    "total_feedback,"
     "  COALESCE(t.unsafe_feedback_count, 0) AS unsafe_feedback_count, a.sla_compliance_pct"
     " FROM k LEFT JOIN q USING (agent_key, time_key) LEFT JOIN a USING (agent_key, time_key)"
     " LEFT JOIN t USING (agent_key, time_key)";
@@ -265,8 +272,10 @@ static char *report_sql(const char *report, const struct params *p)
         snprintf(buf, sizeof buf,
                  "SELECT d.full_date, a.agent_name, COUNT(*) AS total_queries,"
                  " ROUND(AVG(f.latency_ms), 2) AS avg_latency_ms,"
-                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.approved = true) / COUNT(*), 2) AS approval_rate_pct,"
-                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.human_edited = true) / COUNT(*), 2) AS edit_rate_pct"
+                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.approved = true) / COUNT(*), 2) AS "
+                 "approval_rate_pct,"
+                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.human_edited = true) / COUNT(*), 2) AS "
+                 "edit_rate_pct"
                  " FROM fact_agent_query f JOIN dim_agent a ON f.agent_key = a.agent_key"
                  " JOIN dim_time d ON f.time_key = d.time_key"
                  " WHERE d.full_date BETWEEN DATE '%s' - %d AND DATE '%s'"
@@ -276,8 +285,10 @@ static char *report_sql(const char *report, const struct params *p)
         snprintf(buf, sizeof buf,
                  "SELECT d.month_name, COUNT(*) AS total_approvals,"
                  " ROUND(AVG(f.resolution_time_seconds) / 60, 2) AS avg_resolution_minutes,"
-                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.status = 'approved') / COUNT(*), 2) AS approval_rate_pct,"
-                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.sla_met = true) / COUNT(*), 2) AS sla_compliance_pct"
+                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.status = 'approved') / COUNT(*), 2) AS "
+                 "approval_rate_pct,"
+                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.sla_met = true) / COUNT(*), 2) AS "
+                 "sla_compliance_pct"
                  " FROM fact_approval f JOIN dim_time d ON f.time_key = d.time_key"
                  " WHERE d.year = %d GROUP BY d.month, d.month_name ORDER BY d.month",
                  p->year);
@@ -288,7 +299,8 @@ static char *report_sql(const char *report, const struct params *p)
                  " ROUND(AVG(f.clarity_score), 2) AS avg_clarity,"
                  " ROUND(AVG(f.accuracy_score), 2) AS avg_accuracy,"
                  " ROUND(AVG(f.tone_score), 2) AS avg_tone,"
-                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.safe_to_send = false) / COUNT(*), 2) AS unsafe_rate_pct"
+                 " ROUND(100.0 * COUNT(*) FILTER (WHERE f.safe_to_send = false) / COUNT(*), 2) AS "
+                 "unsafe_rate_pct"
                  " FROM fact_training f JOIN dim_user u ON f.annotator_key = u.user_key"
                  " JOIN dim_time d ON f.time_key = d.time_key"
                  " WHERE d.full_date BETWEEN DATE '%s' - %d AND DATE '%s'"
@@ -298,6 +310,17 @@ static char *report_sql(const char *report, const struct params *p)
         int lo = date_key(p->from), hi = date_key(p->to);
         snprintf(sel, sizeof sel, daily_agg_select, lo, hi, lo, hi, lo, hi);
         snprintf(buf, sizeof buf, "%s ORDER BY k.time_key, k.agent_key", sel);
+    } else if (!strcmp(report, "type-month")) {
+        /* the ad-hoc query of bench/harness/fdw.sh: a year of facts by agent type and month */
+        snprintf(buf, sizeof buf,
+                 "SELECT a.agent_type, date_trunc('month', d.full_date) AS month, COUNT(*) AS n,"
+                 " ROUND(AVG(f.latency_ms), 2) AS avg_latency_ms,"
+                 " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY f.latency_ms) AS median_latency_ms"
+                 " FROM fact_agent_query f JOIN dim_agent a ON f.agent_key = a.agent_key"
+                 " JOIN dim_time d ON f.time_key = d.time_key"
+                 " WHERE d.full_date BETWEEN DATE '%s' AND DATE '%s'"
+                 " GROUP BY 1, 2 ORDER BY 1, 2",
+                 p->from, p->to);
     } else if (!strcmp(report, "daily-agg")) {
         snprintf(buf, sizeof buf,
                  "SELECT * FROM agg_agent_daily_performance WHERE time_key BETWEEN %d AND %d"
@@ -351,14 +374,19 @@ static int mode_load(const char *path, const char *dir)
     return 0;
 }
 
-static int mode_embed(const char *path, const char *report, const struct params *p, int iters,
-                      int warmup, double max_seconds)
+static int mode_embed(const char *path,
+                      const char *report,
+                      const struct params *p,
+                      int iters,
+                      int warmup,
+                      double max_seconds)
 {
     const char *sql = report_sql(report, p);
     double *v = calloc((size_t)iters, sizeof *v);
     if (!v) die("out of memory");
     db_open(path, true);
-    for (int i = 0; i < warmup; i++) run(sql, NULL);
+    for (int i = 0; i < warmup; i++)
+        run(sql, NULL);
     int n = 0;
     double start = now_s();
     while (n < iters) {
@@ -387,18 +415,30 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(name) (!strcmp(a, name) && val && ++i)
-        if (OPT("--lib")) lib = val;
-        else if (OPT("--as-of")) p.as_of = val;
-        else if (OPT("--days")) p.days = atoi(val);
-        else if (OPT("--year")) p.year = atoi(val);
-        else if (OPT("--from")) p.from = val;
-        else if (OPT("--to")) p.to = val;
-        else if (OPT("--iters")) iters = atoi(val);
-        else if (OPT("--warmup")) warmup = atoi(val);
-        else if (OPT("--max-seconds")) max_seconds = atof(val);
-        else if (a[0] == '-' && a[1] == '-') die("unknown option %s", a);
-        else if (npos < 4) pos[npos++] = a;
-        else die("too many arguments");
+        if (OPT("--lib"))
+            lib = val;
+        else if (OPT("--as-of"))
+            p.as_of = val;
+        else if (OPT("--days"))
+            p.days = atoi(val);
+        else if (OPT("--year"))
+            p.year = atoi(val);
+        else if (OPT("--from"))
+            p.from = val;
+        else if (OPT("--to"))
+            p.to = val;
+        else if (OPT("--iters"))
+            iters = atoi(val);
+        else if (OPT("--warmup"))
+            warmup = atoi(val);
+        else if (OPT("--max-seconds"))
+            max_seconds = atof(val);
+        else if (a[0] == '-' && a[1] == '-')
+            die("unknown option %s", a);
+        else if (npos < 4)
+            pos[npos++] = a;
+        else
+            die("too many arguments");
 #undef OPT
     }
     if (!pos[0]) {

@@ -2,13 +2,23 @@
 # SQL through colstore_fdw against native PostgreSQL tables, side by side in one run on the
 # same data (docs/benchmarks.md, "SQL through the foreign tables").
 #
-#   bash bench/harness/fdw.sh [--rows N] [--runs N] [--keep]
+#   bash bench/harness/fdw.sh [--rows N] [--runs N] [--no-duckdb] [--keep]
 #
 #   --rows N   query facts (default 10,000,000: the seed's one-year volume), 365 days from
 #              2025-01-01, approvals N/10, training N/20
 #   --runs N   timed runs of each query on each side (default 7; the median is quoted), after
 #              one warm-up run; the two sides alternate run by run
+#   --no-duckdb  leave DuckDB out
 #   --keep     keep the PostgreSQL cluster (the exports and the store are always kept)
+#
+# Queries: the three reference.sql reports; the year's daily aggregates as a SELECT
+# (reference.sql's daily-agg statement without its INSERT, the range as constants); an ad-hoc
+# GROUP BY agent_type, month over the year with avg and percentile_cont; the materialized
+# daily aggregate rows. Each through psql on three sides: native tables, foreign tables with
+# the pushdown (joins, grouping, aggregates, order in the engine) and foreign tables with
+# colstore_fdw.pushdown = off (the engine only scans and filters). Beside them: colquery for
+# the same report as a whole process (hyperfine), and DuckDB (libduckdb.so from npm, in
+# process, warm, 2 threads) for the same SQL on the same data.
 #
 # One PostgreSQL 15 server (port $BENCH_PG_PORT, default 55491, socket and data under
 # $BENCH_DIR/pg-fdw) holds the native tables (the seed's DDL and indexes, loaded with COPY,
@@ -26,12 +36,14 @@ repo=$(cd "$here/../.." && pwd)
 rows=10000000
 runs=7
 keep=0
+do_duckdb=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rows) rows=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    --no-duckdb) do_duckdb=0; shift ;;
+    -h | --help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "fdw.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -63,7 +75,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if
 log "build (Release) in $build"
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCOLSTORE_WERROR=OFF -DCOLSTORE_TESTS=OFF \
   >"$raw/cmake.log" 2>&1
-cmake --build "$build" -j2 --target colgen colload colquery colstore_fdw >>"$raw/cmake.log" 2>&1 ||
+cmake --build "$build" -j2 --target colgen colload colquery colstore_fdw duckdb_bench >>"$raw/cmake.log" 2>&1 ||
   { tail -30 "$raw/cmake.log" >&2; exit 3; }
 cmake --install "$build" --component colstore_fdw >/dev/null
 tables=(dim_agent dim_time dim_conversation dim_user fact_agent_query fact_approval fact_training)
@@ -82,6 +94,25 @@ if [[ ! -f $store/.complete ]]; then
 fi
 cmdlog "colload --store STORE TABLE EXPORTS/TABLE.csv   # each table"
 chmod a+rX "$BENCH_DIR" "$data" && chmod -R a+rX "$store"
+duck=
+if ((do_duckdb)); then
+  BENCH_TOOLS=${BENCH_TOOLS:-/work/bench-tools}
+  DUCKDB_LIB=${DUCKDB_LIB:-$BENCH_TOOLS/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so}
+  if [[ ! -f $DUCKDB_LIB ]]; then
+    log "installing @duckdb/node-api into $BENCH_TOOLS"
+    mkdir -p "$BENCH_TOOLS"
+    (cd "$BENCH_TOOLS" && { [[ -f package.json ]] || npm init -y >/dev/null; } &&
+      npm install --no-audit --no-fund @duckdb/node-api >"$raw/npm.log" 2>&1)
+  fi
+  export DUCKDB_LIB
+  duck=$data/duck.duckdb
+  if [[ ! -f $data/.duck-complete ]]; then
+    log "DuckDB: load $exports"
+    "$build/bench/duckdb_bench" load "$duck" "$exports" >"$raw/duck.load.out"
+    touch "$data/.duck-complete"
+  fi
+  cmdlog "duckdb_bench load DUCK EXPORTS   # $("$build/bench/duckdb_bench" version), threads 2"
+fi
 
 # ---------------------------------------------------------------- PostgreSQL
 pgbin=/usr/lib/postgresql/15/bin
@@ -156,43 +187,93 @@ put cs_store_bytes "$(du -sb "$store" | cut -f1)"
 # ---------------------------------------------------------------- queries
 awk -v d="$raw" '/^-- (agent-performance|approval-queue|training-quality)  \(/ { out = d "/q." $2 ".sql" } /^-- daily-agg/ { out = "" } out != "" { print > out }' \
   "$repo/tests/sql/reference.sql"
-echo "SELECT agent_key, time_key, count(*), avg(latency_ms) FROM fact_agent_query GROUP BY agent_key, time_key ORDER BY agent_key, time_key;" >"$raw/q.year-group-by.sql"
+# The year's daily aggregates as a SELECT: reference.sql's daily-agg INSERT without the INSERT,
+# its range CTE r replaced by the range as constants (a join with a CTE cannot be pushed; the
+# constants are what a planner sees after inlining), in (time_key, agent_key) order.
+awk '/^INSERT INTO agg_agent_daily_performance/ { on = 1; next } on && /^COMMIT;/ { exit } on' \
+  "$repo/tests/sql/reference.sql" |
+  sed -e '/^WITH r AS (/d' -e '/^  SELECT to_char(:.from.::date/d' -e 's/^), q AS (/WITH q AS (/' \
+    -e 's/, r WHERE f.time_key BETWEEN r.lo AND r.hi/ WHERE f.time_key BETWEEN :lo AND :hi/' \
+    -e 's/, r WHERE f.agent_key IS NOT NULL AND f.time_key BETWEEN r.lo AND r.hi/ WHERE f.agent_key IS NOT NULL AND f.time_key BETWEEN :lo AND :hi/' \
+    -e 's/^LEFT JOIN t USING (agent_key, time_key);/LEFT JOIN t USING (agent_key, time_key)\nORDER BY k.time_key, k.agent_key;/' \
+    >"$raw/q.daily-agg-select.sql"
+if grep -q '\br\.' "$raw/q.daily-agg-select.sql" || ! grep -q '^ORDER BY k.time_key' "$raw/q.daily-agg-select.sql"; then
+  echo "fdw.sh: reference.sql's daily-agg statement changed; update the rewrite" >&2
+  exit 3
+fi
+# an ad-hoc BI query over the whole year: agent type by month, average and median latency
+cat >"$raw/q.type-month.sql" <<'SQL'
+SELECT a.agent_type, date_trunc('month', d.full_date) AS month, count(*) AS n,
+  round(avg(f.latency_ms), 2) AS avg_latency_ms,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY f.latency_ms) AS median_latency_ms
+FROM fact_agent_query f JOIN dim_agent a ON f.agent_key = a.agent_key
+JOIN dim_time d ON f.time_key = d.time_key
+WHERE d.full_date BETWEEN :'from' AND :'to'
+GROUP BY 1, 2 ORDER BY 1, 2;
+SQL
 echo "SELECT * FROM agg_agent_daily_performance WHERE time_key BETWEEN 20250101 AND 20251231 ORDER BY time_key, agent_key;" >"$raw/q.daily-agg-rows.sql"
-queries=(agent-performance approval-queue training-quality year-group-by daily-agg-rows)
-vars=(-v as_of="$last" -v year="$year" -v from="$first" -v to="$last")
+queries=(agent-performance approval-queue training-quality daily-agg-select type-month daily-agg-rows)
+vars=(-v as_of="$last" -v year="$year" -v from="$first" -v to="$last"
+  -v lo="${first//-/}" -v hi="${last//-/}")
 declare -A days=([agent-performance]=7 [training-quality]=30)
+# the same work in colquery (a whole process) and in DuckDB (embedded, warm)
+declare -A cq_args=([agent-performance]="agent-performance --as-of $last --days 7"
+  [approval-queue]="approval-queue --year $year" [training-quality]="training-quality --as-of $last --days 30"
+  [daily-agg-select]="daily-agg --from $first --to $last --recompute" [daily-agg-rows]="daily-agg --from $first --to $last")
+declare -A duck_rep=([agent-performance]=agent-performance [approval-queue]=approval-queue
+  [training-quality]=training-quality [daily-agg-select]=daily-agg-recompute [type-month]=type-month
+  [daily-agg-rows]=daily-agg)
+# sides: native tables, foreign tables with the pushdown (the default), foreign tables without
+sides=(native pushed scans)
+declare -A side_opts=([native]="-c search_path=public" [pushed]="-c search_path=analytics"
+  [scans]="-c search_path=analytics -c colstore_fdw.pushdown=off")
 
-# time_side SCHEMA QUERY: one warm-up and one timed run in a fresh session, in ms
+# time_side SIDE QUERY: one warm-up and one timed run in a fresh session, in ms
 time_side() {
-  local schema=$1 q=$2
+  local side=$1 q=$2
   {
     echo '\o /dev/null'
     cat "$raw/q.$q.sql"
     echo '\timing on'
     cat "$raw/q.$q.sql"
   } >"$raw/run.sql"
-  PGOPTIONS="-c search_path=$schema" psql_ "${vars[@]}" -v days="${days[$q]:-7}" -f "$raw/run.sql" |
+  PGOPTIONS="${side_opts[$side]}" psql_ "${vars[@]}" -v days="${days[$q]:-7}" -f "$raw/run.sql" |
     grep -o 'Time: [0-9.]* ms' | awk '{ print $2 }'
 }
 for q in "${queries[@]}"; do
-  cmdlog "psql -v as_of=$last -v days=${days[$q]:-7} -v year=$year -f q.$q.sql   # search_path public / analytics, warm, $runs runs alternating"
+  cmdlog "psql ${vars[*]} -v days=${days[$q]:-7} -f q.$q.sql   # PGOPTIONS per side: ${side_opts[*]}; warm, $runs runs alternating"
   # same answers first
-  PGOPTIONS="-c search_path=public" psql_ --csv "${vars[@]}" -v days="${days[$q]:-7}" -f "$raw/q.$q.sql" >"$raw/out.native.$q.csv"
-  PGOPTIONS="-c search_path=analytics" psql_ --csv "${vars[@]}" -v days="${days[$q]:-7}" -f "$raw/q.$q.sql" >"$raw/out.foreign.$q.csv"
-  if cmp -s "$raw/out.native.$q.csv" "$raw/out.foreign.$q.csv"; then put "same_$q" yes; else put "same_$q" NO; fi
+  for side in "${sides[@]}"; do
+    PGOPTIONS="${side_opts[$side]}" psql_ --csv "${vars[@]}" -v days="${days[$q]:-7}" -f "$raw/q.$q.sql" \
+      >"$raw/out.$side.$q.csv"
+    : >"$raw/t.$side.$q"
+  done
+  same=yes
+  for side in pushed scans; do cmp -s "$raw/out.native.$q.csv" "$raw/out.$side.$q.csv" || same="NO ($side)"; done
+  put "same_$q" "$same"
   put "rows_$q" "$(($(wc -l <"$raw/out.native.$q.csv") - 1))"
-  : >"$raw/t.native.$q"
-  : >"$raw/t.foreign.$q"
   log "$q: $runs runs on each side"
   for ((i = 0; i < runs; i++)); do
-    time_side public "$q" >>"$raw/t.native.$q"
-    time_side analytics "$q" >>"$raw/t.foreign.$q"
+    for side in "${sides[@]}"; do time_side "$side" "$q" >>"$raw/t.$side.$q"; done
   done
-  put "native_${q}_ms" "$(median <"$raw/t.native.$q")"
-  put "foreign_${q}_ms" "$(median <"$raw/t.foreign.$q")"
-  PGOPTIONS="-c search_path=analytics" psql_ "${vars[@]}" -v days="${days[$q]:-7}" \
-    -c "\\set QUIET off" -f <(sed 's/^SELECT/EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT/' "$raw/q.$q.sql") \
-    >"$raw/explain.foreign.$q.txt" 2>&1 || true
+  for side in "${sides[@]}"; do put "${side}_${q}_ms" "$(median <"$raw/t.$side.$q")"; done
+  PGOPTIONS="${side_opts[pushed]}" psql_ "${vars[@]}" -v days="${days[$q]:-7}" \
+    -f <(awk '!done && /^(SELECT|WITH)/ { $0 = "EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF) " $0; done = 1 } 1' "$raw/q.$q.sql") \
+    >"$raw/explain.pushed.$q.txt" 2>&1 || true
+  # colquery: the whole process (start-up, opening the store), warm
+  if [[ -n ${cq_args[$q]:-} ]]; then
+    cmdlog "hyperfine -N --warmup 2 --runs $runs 'colquery --store STORE --format csv ${cq_args[$q]}'"
+    hyperfine -N --warmup 2 --runs "$runs" --export-json "$raw/hf.colquery.$q.json" \
+      "$build/tools/colquery --store $store --format csv ${cq_args[$q]}" >/dev/null 2>&1 &&
+      put "colquery_${q}_ms" "$(jq '.results[0].median * 1000' "$raw/hf.colquery.$q.json")"
+  fi
+  if [[ -n $duck && -n ${duck_rep[$q]:-} ]]; then
+    cmdlog "duckdb_bench embed DUCK ${duck_rep[$q]} --as-of $last --days ${days[$q]:-7} --year $year --from $first --to $last --iters $runs --warmup 1"
+    "$build/bench/duckdb_bench" embed "$duck" "${duck_rep[$q]}" --as-of "$last" --days "${days[$q]:-7}" \
+      --year "$year" --from "$first" --to "$last" --iters "$runs" --warmup 1 --max-seconds 600 \
+      >"$raw/duck.$q.txt" 2>&1 &&
+      put "duckdb_${q}_ms" "$(awk '{ print $3 }' "$raw/duck.$q.txt")"
+  fi
 done
 
 # ---------------------------------------------------------------- report
@@ -205,11 +286,14 @@ mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1048576 }'; }
   echo "$rows query facts, $ndays days; \`bash bench/harness/fdw.sh --rows $rows --runs $runs\`; colstore $(git -C "$repo" rev-parse --short HEAD)."
   echo "Machine: $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| query | rows | native (seed's indexes) | foreign tables | native / foreign | same answer |"
-  echo "|---|---|---|---|---|---|"
+  echo "Median ms of $runs warm runs through psql (\\timing), the sides alternating run by run;"
+  echo "colquery as a whole process (hyperfine), DuckDB embedded (one connection, warm)."
+  echo
+  echo "| query | rows | native (seed's indexes) | foreign, pushdown | foreign, scans only | native / pushdown | colquery | DuckDB | same answer |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   for q in "${queries[@]}"; do
-    n=$(kv "native_${q}_ms") f=$(kv "foreign_${q}_ms")
-    echo "| $q | $(kv "rows_$q") | $n ms | $f ms | $(ratio "$n" "$f") | $(kv "same_$q") |"
+    n=$(kv "native_${q}_ms") p=$(kv "pushed_${q}_ms") f=$(kv "scans_${q}_ms")
+    echo "| $q | $(kv "rows_$q") | $n | $p | $f | $(ratio "$n" "$p") | $(kv "colquery_${q}_ms") | $(kv "duckdb_${q}_ms") | $(kv "same_$q") |"
   done
   echo
   echo "| bytes on disk | |"
