@@ -213,6 +213,9 @@ struct cs_fdw_relinfo {
     List *local;  /* RestrictInfo PostgreSQL evaluates on the returned rows */
     double scanned_rows;
     int64 parts_kept, parts_total;
+    /* why a grouping over this table stayed PostgreSQL's (strings; EXPLAIN VERBOSE shows them
+     * as "Not Pushed" on the table's scan): noted by fdw_push.c before the plan is made */
+    List *not_pushed;
     /* CS_FDW_REL_JOIN and GROUPED: the fact and its joins */
     struct cs_fdw_relinfo *fact;
     int njoins;

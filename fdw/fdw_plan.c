@@ -11,7 +11,8 @@
  *   fdw_exprs    the pushed conditions (setrefs fixes their parameters; the executor analyses
  *                them again and evaluates their constant sides once per scan)
  *   fdw_private  [0] the engine's table name, [1] the attribute numbers to return,
- *                [2] the estimate's partitions (kept, total) for EXPLAIN
+ *                [2] the estimate's partitions (kept, total) for EXPLAIN, [3] why a grouping
+ *                over the table was not pushed into the engine (strings; EXPLAIN VERBOSE)
  */
 #include "fdw/fdw.h"
 
@@ -174,8 +175,9 @@ static ForeignScan *make_plan(PlannerInfo *root,
             local = lappend(local, ri->clause);
     }
     List *priv =
-        list_make3(makeString(pstrdup(ps->table.name)), needed_attnos(baserel, local),
-                   list_make2(makeInteger((int)ps->parts_kept), makeInteger((int)ps->parts_total)));
+        list_make4(makeString(pstrdup(ps->table.name)), needed_attnos(baserel, local),
+                   list_make2(makeInteger((int)ps->parts_kept), makeInteger((int)ps->parts_total)),
+                   list_copy(ps->not_pushed));
     return make_foreignscan(tlist, local, baserel->relid, pushed, priv, NIL, NIL, outer_plan);
 }
 

@@ -214,7 +214,9 @@ static bool session_is_utc(void)
 }
 
 struct grouping {
+    PlannerInfo *root;
     const struct cs_fdw_relinfo *star;
+    char *why;     /* what could not be pushed, for EXPLAIN VERBOSE */
     List *keys;    /* (member, ecol, fn, result type) */
     List *aggs;    /* (kind, member, ecol, fraction, filter) */
     List *outputs; /* per tlist entry */
@@ -478,6 +480,99 @@ static bool translate_agg(struct grouping *g, Aggref *ag, List **output)
     }
 }
 
+/* ---- why a grouping stays PostgreSQL's (EXPLAIN VERBOSE: "Not Pushed") ---- */
+
+/* A short name of an expression of the query: alias.column, fn(), or "an expression". */
+static char *expr_name(PlannerInfo *root, Expr *e)
+{
+    while (IsA(e, RelabelType))
+        e = ((RelabelType *)e)->arg;
+    if (IsA(e, Var) && ((Var *)e)->varlevelsup == 0) {
+        RangeTblEntry *rte = planner_rt_fetch(((Var *)e)->varno, root);
+        return psprintf("%s.%s", rte->eref->aliasname,
+                        get_rte_attribute_name(rte, ((Var *)e)->varattno));
+    }
+    if (IsA(e, Aggref)) return psprintf("%s()", get_func_name(((Aggref *)e)->aggfnoid));
+    if (IsA(e, FuncExpr)) return psprintf("%s()", get_func_name(((FuncExpr *)e)->funcid));
+    return pstrdup("an expression");
+}
+
+static const char *key_why(Expr *e)
+{
+    if (IsA(e, FuncExpr) && !session_is_utc()) {
+        switch (((FuncExpr *)e)->funcid) {
+        case F_DATE_TRUNC_TEXT_TIMESTAMPTZ:
+        case F_EXTRACT_TEXT_TIMESTAMPTZ:
+        case F_EXTRACT_TEXT_DATE:
+        case F_TO_CHAR_TIMESTAMPTZ_TEXT:
+            return "the engine's calendar is UTC and the session's TimeZone is not";
+        default:
+            break;
+        }
+    }
+    return "not a column nor a calendar function (date_trunc / extract / to_char 'Month' or "
+           "'Day') the engine computes";
+}
+
+static const char *agg_why(const struct grouping *g, const Aggref *ag)
+{
+    if (ag->aggfilter != NULL &&
+        cs_fdw_qual_analyze(ag->aggfilter, &g->star->fact->table.rel) == NULL)
+        return "its FILTER is not a condition on the fact table the engine evaluates";
+    if (ag->aggdistinct != NIL) return "DISTINCT is pushed in count() only";
+    if (ag->aggorder != NIL && ag->aggkind == AGGKIND_NORMAL) return "ORDER BY inside an aggregate";
+    return "not an aggregate the engine computes (or not of a column of a type it computes it on)";
+}
+
+static void upper_paths(PlannerInfo *root,
+                        UpperRelationKind stage,
+                        RelOptInfo *input_rel,
+                        RelOptInfo *output_rel,
+                        void *extra);
+
+/* The planning state of range-table entry i when it is one of our foreign tables, else NULL. */
+static struct cs_fdw_relinfo *our_base(PlannerInfo *root, int i)
+{
+    RelOptInfo *r = i < root->simple_rel_array_size ? root->simple_rel_array[i] : NULL;
+    if (r == NULL || r->reloptkind != RELOPT_BASEREL || r->fdwroutine == NULL ||
+        r->fdwroutine->GetForeignUpperPaths != upper_paths || r->fdw_private == NULL)
+        return NULL;
+    return r->fdw_private;
+}
+
+/* Note why on the fact tables among input_rel's members (on every member of ours when there
+ * is no fact): their scans' EXPLAIN VERBOSE shows it. */
+static void note_not_pushed(PlannerInfo *root, RelOptInfo *input_rel, const char *why)
+{
+    bool any_fact = false;
+    int i = -1;
+    while ((i = bms_next_member(input_rel->relids, i)) >= 0) {
+        const struct cs_fdw_relinfo *b = our_base(root, i);
+        if (b != NULL && b->table.partitioned) any_fact = true;
+    }
+    i = -1;
+    while ((i = bms_next_member(input_rel->relids, i)) >= 0) {
+        struct cs_fdw_relinfo *b = our_base(root, i);
+        if (b == NULL || (any_fact && !b->table.partitioned)) continue;
+        String *w = makeString(pstrdup(why));
+        if (!list_member(b->not_pushed, w)) b->not_pushed = lappend(b->not_pushed, w);
+    }
+}
+
+/* Why input_rel (a join, or a table with conditions left to PostgreSQL) is no star. */
+static const char *star_why(PlannerInfo *root, RelOptInfo *input_rel)
+{
+    int i = -1;
+    while ((i = bms_next_member(input_rel->relids, i)) >= 0) {
+        const struct cs_fdw_relinfo *b = our_base(root, i);
+        if (b != NULL && !b->pushable)
+            return psprintf("a condition on %s is not evaluated by the engine (its Filter)",
+                            planner_rt_fetch(i, root)->eref->aliasname);
+    }
+    return "the joins are not a star: the fact table joined with up to 8 dimensions, each on its "
+           "one-column key (inner joins or left joins from the fact)";
+}
+
 /* Add expression e (a group key or an aggregate) to the scan tlist once, with its output. */
 static bool add_output(struct grouping *g, Expr *e, Index sortgroupref, bool is_key)
 {
@@ -514,14 +609,21 @@ static bool add_inputs_of(struct grouping *g, Node *expr)
     foreach (lc, vars) {
         Expr *v = lfirst(lc);
         if (IsA(v, Aggref)) {
-            if (!add_output(g, v, 0, false)) return false;
+            if (!add_output(g, v, 0, false)) {
+                g->why = psprintf("%s: %s", expr_name(g->root, v), agg_why(g, (Aggref *)v));
+                return false;
+            }
         } else {
             /* a Var outside an aggregate must be a group key, already in the tlist */
             bool found = false;
             ListCell *t;
             foreach (t, g->tlist)
                 if (equal(lfirst_node(TargetEntry, t)->expr, v)) found = true;
-            if (!found) return false;
+            if (!found) {
+                g->why =
+                    psprintf("%s outside an aggregate is not a group key", expr_name(g->root, v));
+                return false;
+            }
         }
     }
     return true;
@@ -538,8 +640,10 @@ build_grouping(PlannerInfo *root, struct grouping *g, GroupPathExtraData *extra,
     foreach (lc, target->exprs) {
         Index ref = get_pathtarget_sortgroupref(target, i++);
         if (ref != 0 && get_sortgroupref_clause_noerr(ref, parse->groupClause) != NULL &&
-            !add_output(g, lfirst(lc), ref, true))
+            !add_output(g, lfirst(lc), ref, true)) {
+            g->why = psprintf("GROUP BY %s: %s", expr_name(root, lfirst(lc)), key_why(lfirst(lc)));
             return false;
+        }
     }
     i = 0;
     foreach (lc, target->exprs) {
@@ -613,17 +717,31 @@ static void grouping_paths(PlannerInfo *root,
 {
     struct cs_fdw_relinfo *in = input_rel->fdw_private;
     Query *parse = root->parse;
-    if (in == NULL || !in->pushable || in->kind == CS_FDW_REL_GROUPED ||
-        parse->groupingSets != NIL || extra->patype != PARTITIONWISE_AGGREGATE_NONE ||
-        grouped_rel->fdw_private != NULL)
+    if (grouped_rel->fdw_private != NULL || extra->patype != PARTITIONWISE_AGGREGATE_NONE ||
+        (in != NULL && in->kind == CS_FDW_REL_GROUPED))
         return;
+    if (in == NULL || !in->pushable) {
+        note_not_pushed(root, input_rel, star_why(root, input_rel));
+        return;
+    }
+    if (parse->groupingSets != NIL) {
+        note_not_pushed(root, input_rel, "GROUPING SETS / ROLLUP / CUBE");
+        return;
+    }
     struct grouping g = {0};
+    g.root = root;
     g.star = as_star(in);
     List *having = NIL;
-    if (!build_grouping(root, &g, extra, &having)) return;
-    if (list_length(g.keys) > 8 || list_length(g.aggs) > 24 ||
-        list_length(g.keys) + list_length(g.aggs) > 32)
+    if (!build_grouping(root, &g, extra, &having)) {
+        note_not_pushed(root, input_rel, g.why != NULL ? g.why : "the grouping");
         return;
+    }
+    if (list_length(g.keys) > 8 || list_length(g.aggs) > 24 ||
+        list_length(g.keys) + list_length(g.aggs) > 32) {
+        note_not_pushed(root, input_rel,
+                        "more than 8 group keys or 24 engine aggregates (32 in all)");
+        return;
+    }
     struct cs_fdw_relinfo *info = palloc0(sizeof(*info));
     *info = *g.star;
     info->kind = CS_FDW_REL_GROUPED;
@@ -779,7 +897,11 @@ static void upper_paths(PlannerInfo *root,
                         RelOptInfo *output_rel,
                         void *extra)
 {
-    if (!cs_fdw_pushdown) return;
+    if (!cs_fdw_pushdown) {
+        if (stage == UPPERREL_GROUP_AGG)
+            note_not_pushed(root, input_rel, "colstore_fdw.pushdown is off");
+        return;
+    }
     switch (stage) {
     case UPPERREL_GROUP_AGG:
         grouping_paths(root, input_rel, output_rel, extra);

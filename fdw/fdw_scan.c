@@ -646,6 +646,17 @@ static void explain_partitions(const struct scan_state *ss, ExplainState *es)
                            (int64)(s.rows_scanned - s.rows_returned), es);
 }
 
+/* EXPLAIN VERBOSE: why the grouping over this table runs in PostgreSQL (fdw_push.c). */
+static void explain_not_pushed(List *priv, ExplainState *es)
+{
+    if (!es->verbose || list_length(priv) < 4 || lfourth(priv) == NIL) return;
+    List *why = NIL;
+    ListCell *lc;
+    foreach (lc, (List *)lfourth(priv))
+        why = lappend(why, strVal(lfirst(lc)));
+    ExplainPropertyList("Not Pushed", why, es);
+}
+
 static void explain(ForeignScanState *node, ExplainState *es)
 {
     if (((ForeignScan *)node->ss.ps.plan)->scan.scanrelid == 0) {
@@ -654,6 +665,7 @@ static void explain(ForeignScanState *node, ExplainState *es)
     }
     const struct scan_state *ss = node->fdw_state;
     if (es->verbose) ExplainPropertyText("Store Table", ss->table.name, es);
+    explain_not_pushed(((ForeignScan *)node->ss.ps.plan)->fdw_private, es);
     if (ss->quals != NIL) {
         List *ctx = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, NIL);
         char *text = deparse_expression((Node *)make_ands_explicit(ss->quals), ctx,

@@ -136,6 +136,34 @@ explain_checks() {
     fail "$name: EXPLAIN does not show the pushed filter and 2 partitions read"
     sed 's/^/    /' "$out" >&2
   fi
+  # EXPLAIN VERBOSE says why a grouping stayed PostgreSQL's, on the fact table's scan
+  local why q setting
+  while IFS='|' read -r setting q why; do
+    psql_in analytics -d "$db" -c "$setting" -c "EXPLAIN (VERBOSE, COSTS OFF) $q" >"$out" 2>&1 || true
+    if grep -Fq "Not Pushed: $why" "$out" && ! grep -q "Aggregate on" "$out"; then
+      pass "$name: EXPLAIN VERBOSE says why it was not pushed: $why"
+    else
+      fail "$name: EXPLAIN VERBOSE of ($q) does not say \"Not Pushed: $why\""
+      sed 's/^/    /' "$out" >&2
+    fi
+  done <<EOF
+SET colstore_fdw.pushdown = off|SELECT agent_key, count(*) FROM fact_agent_query GROUP BY 1|colstore_fdw.pushdown is off
+SET TimeZone = 'UTC'|SELECT agent_key, stddev(latency_ms) FROM fact_agent_query GROUP BY 1|stddev(): not an aggregate the engine computes
+SET TimeZone = 'UTC'|SELECT agent_key, sum(DISTINCT latency_ms) FROM fact_agent_query GROUP BY 1|sum(): DISTINCT is pushed in count() only
+SET TimeZone = 'Europe/Paris'|SELECT date_trunc('month', created_at), count(*) FROM fact_agent_query GROUP BY 1|GROUP BY date_trunc(): the engine's calendar is UTC
+SET TimeZone = 'UTC'|SELECT length(query_hash), count(*) FROM fact_agent_query GROUP BY 1|GROUP BY length(): not a column nor a calendar function
+SET TimeZone = 'UTC'|SELECT count(*) FROM fact_agent_query f JOIN dim_agent a ON f.agent_key = a.agent_key WHERE length(f.query_hash) > 3|a condition on f is not evaluated by the engine
+SET TimeZone = 'UTC'|SELECT count(*) FROM fact_agent_query f JOIN dim_agent a ON f.query_hash = a.agent_name GROUP BY a.agent_type|the joins are not a star
+EOF
+  # and nothing when it was pushed
+  psql_in analytics -d "$db" -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT agent_key, count(*) FROM fact_agent_query GROUP BY 1" \
+    >"$out" 2>&1 || true
+  if grep -q "Aggregate on" "$out" && ! grep -q "Not Pushed" "$out"; then
+    pass "$name: EXPLAIN VERBOSE of a pushed grouping has no Not Pushed"
+  else
+    fail "$name: EXPLAIN VERBOSE of a pushed grouping"
+    sed 's/^/    /' "$out" >&2
+  fi
 }
 
 # py_checks NAME SCRIPT ARGS...: a Python check script printing `ok   ...` / `FAIL ...` lines; a
