@@ -15,6 +15,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -306,6 +307,22 @@ void cs_fdw_push_end(ForeignScanState *node)
     if (ps != NULL && ps->pr != NULL) free_result(ps->pr);
 }
 
+/* How far setrefs moved the plan's range-table indexes: a grouping inside a subquery, a CTE
+ * or a UNION sits at an offset in the flattened range table. The members' conditions in
+ * fdw_private keep the planner's indexes (the executor maps them to the members by those), so
+ * EXPLAIN shifts a copy by this offset before deparsing them. fs_relids (the query level's
+ * base relations: the members) was moved by setrefs. */
+static int rt_offset(const ForeignScan *plan)
+{
+    List *varnos = list_nth(plan->fdw_private, 2);
+    int planned = INT_MAX;
+    ListCell *lc;
+    foreach (lc, varnos)
+        planned = Min(planned, lfirst_int(lc));
+    const int now = bms_next_member(plan->fs_relids, -1);
+    return planned == INT_MAX || now < 0 ? 0 : now - planned;
+}
+
 void cs_fdw_push_explain(ForeignScanState *node, ExplainState *es)
 {
     const struct push_state *ps = node->fdw_state;
@@ -355,11 +372,12 @@ void cs_fdw_push_explain(ForeignScanState *node, ExplainState *es)
         ExplainPropertyInteger("Engine Limit", NULL, ps->limit - ps->offset, es);
         if (ps->offset > 0) ExplainPropertyInteger("Engine Offset", NULL, ps->offset, es);
     }
+    const int offset = rt_offset(plan);
     for (int i = 0; i < ps->nmembers; i++) {
         if (ps->m[i].quals == NIL) continue;
-        ExplainPropertyText(
-            "Engine Filter",
-            deparse_expression((Node *)make_ands_explicit(ps->m[i].quals), ctx, true, false), es);
+        Node *quals = (Node *)make_ands_explicit((List *)copyObjectImpl(ps->m[i].quals));
+        if (offset != 0) OffsetVarNodes(quals, offset, 0);
+        ExplainPropertyText("Engine Filter", deparse_expression(quals, ctx, true, false), es);
     }
     if (!es->analyze || !ps->ran) return;
     resetStringInfo(&s);
