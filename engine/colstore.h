@@ -195,7 +195,7 @@ COLSTORE_API int colstore_parse_date(const char *text, int32_t *out_days, colsto
  * values are (2025-02-30 is refused). For load_time_us. COLSTORE_EINPUT when it is not one. */
 COLSTORE_API int colstore_parse_timestamptz(const char *text, int64_t *out_us, colstore_error *err);
 
-/* ---- The nightly job (SPEC 3.2): operational exports into the warehouse ---- */
+/* ---- The nightly job (docs/contract.md): operational exports into the warehouse ---- */
 
 /* One operational export: a file (path, "-" for standard input), or memory (buf, len), or
  * absent (path and buf both NULL). */
@@ -247,7 +247,7 @@ typedef struct colstore_nightly_stats {
     }
 
 /* colstore_nightly() - apply one night's operational exports (any subset) in one atomic commit
- * (SPEC 3.2): agents as SCD-2 first, then the facts, each resolved to the agent version valid
+ * (docs/contract.md, nightly job): agents as SCD-2 first, then the facts, each resolved to the agent version valid
  * at its created_at; conversations and users inserted and maintained; idempotent by
  * operational id (rows already stored are skipped); rows of any date go into their own day;
  * the daily aggregates of every touched day refreshed in the same commit. Bad input:
@@ -259,7 +259,7 @@ COLSTORE_API int colstore_nightly(colstore_store *store,
                                   colstore_nightly_stats *stats,
                                   colstore_error *err);
 
-/* ---- The nightly job straight from PostgreSQL (SPEC 3.4) ---- */
+/* ---- The nightly job straight from PostgreSQL (docs/contract.md, pull) ---- */
 
 typedef struct colstore_pull_options {
     size_t size;          /* sizeof(colstore_pull_options): set by COLSTORE_PULL_OPTIONS_INIT */
@@ -276,7 +276,7 @@ typedef struct colstore_pull_options {
     }
 
 /* colstore_pull() - the nightly job of colstore_nightly() on the operational tables of a live
- * PostgreSQL server (SPEC 3.4): one REPEATABLE READ READ ONLY transaction with TimeZone UTC;
+ * PostgreSQL server (docs/contract.md, pull): one REPEATABLE READ READ ONLY transaction with TimeZone UTC;
  * agents whole; of each fact table the rows whose id is above the largest operational id the
  * store holds for it, plus those created in the overlap before the load time (and since
  * `since`), streamed with COPY ... TO STDOUT into the same parser; one commit. The library
@@ -886,26 +886,26 @@ typedef struct colstore_colref {
 
 /* Group keys may be a DATE or TIMESTAMPTZ column's calendar field, in UTC. */
 enum colstore_fn {
-    COLSTORE_FN_NONE = 0,           /* the column's value */
-    COLSTORE_FN_TRUNC_YEAR = 1,     /* date_trunc('year', x): TIMESTAMPTZ */
+    COLSTORE_FN_NONE = 0,       /* the column's value */
+    COLSTORE_FN_TRUNC_YEAR = 1, /* date_trunc('year', x): TIMESTAMPTZ */
     COLSTORE_FN_TRUNC_QUARTER = 2,
     COLSTORE_FN_TRUNC_MONTH = 3,
-    COLSTORE_FN_TRUNC_WEEK = 4,     /* ISO week: Monday */
+    COLSTORE_FN_TRUNC_WEEK = 4, /* ISO week: Monday */
     COLSTORE_FN_TRUNC_DAY = 5,
     COLSTORE_FN_TRUNC_HOUR = 6,
-    COLSTORE_FN_YEAR = 10,          /* extract(year FROM x): INT */
+    COLSTORE_FN_YEAR = 10, /* extract(year FROM x): INT */
     COLSTORE_FN_QUARTER = 11,
     COLSTORE_FN_MONTH = 12,
     COLSTORE_FN_DAY = 13,
-    COLSTORE_FN_DOW = 14,           /* 0 = Sunday */
-    COLSTORE_FN_ISODOW = 15,        /* 7 = Sunday */
+    COLSTORE_FN_DOW = 14,    /* 0 = Sunday */
+    COLSTORE_FN_ISODOW = 15, /* 7 = Sunday */
     COLSTORE_FN_DOY = 16,
     COLSTORE_FN_HOUR = 17,
     COLSTORE_FN_MINUTE = 18,
-    COLSTORE_FN_WEEK = 19,          /* ISO week number */
+    COLSTORE_FN_WEEK = 19, /* ISO week number */
     COLSTORE_FN_ISOYEAR = 20,
-    COLSTORE_FN_MONTH_NAME = 30,    /* to_char(x, 'Month'): TEXT, padded to 9 */
-    COLSTORE_FN_DAY_NAME = 31,      /* to_char(x, 'Day') */
+    COLSTORE_FN_MONTH_NAME = 30, /* to_char(x, 'Month'): TEXT, padded to 9 */
+    COLSTORE_FN_DAY_NAME = 31,   /* to_char(x, 'Day') */
 };
 
 typedef struct colstore_group_key {
@@ -921,16 +921,16 @@ enum colstore_agg_kind {
                                       * value; a sum beyond 64 bits is COLSTORE_EINPUT */
     COLSTORE_AGG_MIN = 5,            /* x's type; text bytewise (COLLATE "C") */
     COLSTORE_AGG_MAX = 6,
-    COLSTORE_AGG_BOOL_AND = 7,       /* BOOL */
+    COLSTORE_AGG_BOOL_AND = 7, /* BOOL */
     COLSTORE_AGG_BOOL_OR = 8,
-    COLSTORE_AGG_PERCENTILE = 9,     /* percentile_cont(fraction) WITHIN GROUP (ORDER BY x):
+    COLSTORE_AGG_PERCENTILE = 9, /* percentile_cont(fraction) WITHIN GROUP (ORDER BY x):
                                       * DOUBLE, as PostgreSQL computes it */
 };
 
 typedef struct colstore_aggregate {
-    int kind;            /* enum colstore_agg_kind */
-    colstore_colref col; /* the argument (not COUNT_ROWS) */
-    double fraction;     /* PERCENTILE: 0..1 */
+    int kind;                    /* enum colstore_agg_kind */
+    colstore_colref col;         /* the argument (not COUNT_ROWS) */
+    double fraction;             /* PERCENTILE: 0..1 */
     const colstore_pred *filter; /* FILTER (WHERE ...) on the query table's columns; NULL: none */
 } colstore_aggregate;
 
@@ -949,7 +949,7 @@ typedef struct colstore_order_by {
 } colstore_order_by;
 
 typedef struct colstore_query_spec {
-    size_t size;                /* sizeof(colstore_query_spec): start from the INIT macro */
+    size_t size; /* sizeof(colstore_query_spec): start from the INIT macro */
     const char *table;
     const colstore_pred *where; /* on the table's columns; NULL: every row */
     int32_t time_key_min;       /* partitions with time_key in [min, max]; 0 = no bound */
@@ -962,15 +962,17 @@ typedef struct colstore_query_spec {
     size_t naggregates;
     const colstore_order_by *order_by;
     size_t norder_by;
-    int64_t limit;    /* < 0: every row */
-    unsigned threads; /* 0: 2 */
-    size_t max_groups; /* 0: 4,000,000; a query making more fails with COLSTORE_ENOMEM */
+    int64_t limit;              /* < 0: every row */
+    unsigned threads;           /* 0: 2 */
+    size_t max_groups;          /* 0: 4,000,000; a query making more fails with COLSTORE_ENOMEM */
     const volatile int *cancel; /* read between partitions: non-zero stops the query with
                                  * COLSTORE_EINVAL "canceled" (NULL: never) */
 } colstore_query_spec;
-#define COLSTORE_QUERY_SPEC_INIT                                                                   \
-    {sizeof(colstore_query_spec), NULL, NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, -1, 0, 0, \
-     NULL}
+#define COLSTORE_QUERY_SPEC_INIT                                                                  \
+    {                                                                                             \
+        sizeof(colstore_query_spec), NULL, NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, -1, 0, \
+            0, NULL                                                                               \
+    }
 
 /* What a query did (for EXPLAIN). */
 typedef struct colstore_query_stats {
@@ -982,7 +984,10 @@ typedef struct colstore_query_stats {
     uint64_t groups;
     unsigned workers;
 } colstore_query_stats;
-#define COLSTORE_QUERY_STATS_INIT {sizeof(colstore_query_stats), 0, 0, 0, 0, 0, 0, 0, 0}
+#define COLSTORE_QUERY_STATS_INIT                            \
+    {                                                        \
+        sizeof(colstore_query_stats), 0, 0, 0, 0, 0, 0, 0, 0 \
+    }
 
 /* colstore_query() - run spec on snap: a result with one column per group key (the column's
  * type; calendar functions as above) then one per aggregate, one row per group (one row

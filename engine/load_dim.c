@@ -5,7 +5,7 @@
  * - skipped when its surrogate key is stored (or earlier in the export) with the same values;
  * - a conflict (bad input) when that key holds different values;
  * - a conflict when its natural key is taken: conversation_id and user_id are unique, and an
- *   agent_name has at most one current (is_current) version (SPEC 3.2: the seed's UNIQUE
+ *   agent_name has at most one current (is_current) version (docs/contract.md, nightly job: the seed's UNIQUE
  *   cannot hold under SCD-2);
  * - otherwise added. The result is ordered by surrogate key.
  */

@@ -1,5 +1,5 @@
 /*
- * The nightly job (SPEC 3.2): the operational exports of one night turned into warehouse rows
+ * The nightly job (docs/contract.md): the operational exports of one night turned into warehouse rows
  * in one load session.
  *
  *   nightly.c        entry point, the four exports parsed (any byte source), the summary
@@ -7,9 +7,9 @@
  *                    (dim_user), maintained counters and first/last seen (dim_conversation)
  *   nightly_facts.c  identity by operational id (source_id), agent versions by created_at,
  *                    derived columns (query_hash, resolution time, sla_met, overall_score),
- *                    surrogate keys in SPEC 3.2's order, rows into their own day
+ *                    surrogate keys in the contract's order (docs/contract.md), rows into their own day
  *
- * The pull (SPEC 3.4) feeds the same code from COPY streams.
+ * The pull (docs/contract.md, pull) feeds the same code from COPY streams.
  */
 #ifndef CS_ENGINE_NIGHTLY_H
 #define CS_ENGINE_NIGHTLY_H

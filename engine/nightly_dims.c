@@ -1,5 +1,5 @@
 /*
- * The nightly job's dimension policies (SPEC 3.2):
+ * The nightly job's dimension policies (docs/contract.md):
  * - dim_agent, SCD-2 close-and-insert: an agent whose compared attributes changed gets its
  *   current version closed (valid_to = load time, is_current false) and a new version with
  *   every attribute of the export; a new name gets its first version; new versions take keys

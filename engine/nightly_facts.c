@@ -1,5 +1,5 @@
 /*
- * The nightly job's facts (SPEC 3.2): each source (agent_queries, agent_approvals,
+ * The nightly job's facts (docs/contract.md): each source (agent_queries, agent_approvals,
  * agent_feedback) in increasing operational id; a row whose id is already stored (the hidden
  * source_id) or appeared earlier in the export with the same values is skipped; the others are
  * checked (agent version, dim_time row, resolved_at), their conversation and users maintained,

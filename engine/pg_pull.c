@@ -1,5 +1,5 @@
 /*
- * colstore_pull() (SPEC 3.4): the nightly job with its four inputs streamed from a live
+ * colstore_pull() (docs/contract.md, pull): the nightly job with its four inputs streamed from a live
  * PostgreSQL server by COPY (...) TO STDOUT, inside one REPEATABLE READ READ ONLY transaction.
  *
  * libpq is loaded with dlopen("libpq.so.5") when the first pull runs, never linked: the library's

@@ -1,5 +1,5 @@
 /*
- * Parsing a PostgreSQL 15 export of a warehouse table (SPEC 3.1) into batches of typed rows.
+ * Parsing a PostgreSQL 15 export of a warehouse table (docs/contract.md, warehouse exports) into batches of typed rows.
  *
  * An export is COPY text (tab separated, \N NULL, backslash escapes) or CSV (quotes, doubled
  * quotes, unquoted empty = NULL, fields spanning lines, optional HEADER). Columns are matched
@@ -35,7 +35,7 @@ enum cs_export_format {
 
 struct cs_parse_opts {
     int format;           /* enum cs_export_format */
-    bool header;          /* CSV: the first record names the columns (SPEC: default true) */
+    bool header;          /* CSV: the first record names the columns (the contract: default true) */
     const char *filename; /* for messages: "approvals.csv" or "<stdin>" */
     FILE *rejects;        /* NULL: the first bad line fails the parse */
     int64_t now_us;       /* load time: the value of DEFAULT now() */

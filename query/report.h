@@ -1,7 +1,7 @@
 /*
- * The reports of SPEC 4, computed from a snapshot: agent-performance (seed Query 1),
+ * The reports (docs/contract.md), computed from a snapshot: agent-performance (seed Query 1),
  * approval-queue (Query 2), training-quality (Query 3), daily-agg (agg_agent_daily_performance)
- * — each equal to what PostgreSQL 15 computes for ../shared/spec/reference.sql.
+ * — each equal to what PostgreSQL 15 computes for tests/sql/reference.sql.
  *
  * A result is a small table: named, typed columns (struct cs_col per column, logical types
  * from schema.h) with NULLs. Formatting to text lives in query/format.h.

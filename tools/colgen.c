@@ -1319,7 +1319,7 @@ static void write_fact_training(struct world *w)
 
 /* ---------------------------------------------------------------- operational exports (--ops)
  *
- * The nightly job's input (SPEC 3.2): DIR/dim_time.* and, for each night k, DIR/night-NNN/ with
+ * The nightly job's input (docs/contract.md): DIR/dim_time.* and, for each night k, DIR/night-NNN/ with
  * agents.*, agent_queries.*, agent_approvals.*, agent_feedback.* (COPY text and/or CSV with a
  * header, as `COPY t TO` prints them with TimeZone UTC) and load_time (the --load-time to use:
  * the next day, 03:00 UTC). Night k holds the rows created on day start + k, plus

@@ -124,7 +124,7 @@ static const struct cs_column_def agg_daily_cols[] = {
 
 #define NCOLS(a) (uint8_t)(sizeof(a) / sizeof((a)[0]))
 
-/* The operational tables (SPEC 3.2). CHECKs the warehouse would apply to the rows they become
+/* The operational tables (docs/contract.md, nightly job). CHECKs the warehouse would apply to the rows they become
  * are checked here already, so a bad value is reported at its line and column. */
 static const struct cs_column_def op_agents_cols[] = {
     {"agent_name", CS_TY_TEXT, 0, 0, 0, KEY, NULL, 0},
@@ -268,18 +268,33 @@ const char *cs_column_pg_type(const struct cs_column_def *c, char *buf, size_t c
 {
     const char *name = "text"; /* TEXT, and HASH16: text in PostgreSQL, 16 bytes stored */
     switch (c->type) {
-    case CS_TY_INT4: name = "integer"; break;
-    case CS_TY_INT8: name = "bigint"; break;
-    case CS_TY_BOOL: name = "boolean"; break;
-    case CS_TY_DATE: name = "date"; break;
-    case CS_TY_TIMESTAMPTZ: name = "timestamptz"; break;
-    case CS_TY_JSONB: name = "jsonb"; break;
-    case CS_TY_TEXT_ARRAY: name = "text[]"; break;
+    case CS_TY_INT4:
+        name = "integer";
+        break;
+    case CS_TY_INT8:
+        name = "bigint";
+        break;
+    case CS_TY_BOOL:
+        name = "boolean";
+        break;
+    case CS_TY_DATE:
+        name = "date";
+        break;
+    case CS_TY_TIMESTAMPTZ:
+        name = "timestamptz";
+        break;
+    case CS_TY_JSONB:
+        name = "jsonb";
+        break;
+    case CS_TY_TEXT_ARRAY:
+        name = "text[]";
+        break;
     case CS_TY_NUMERIC:
         if (c->precision == 0) break; /* unconstrained */
         (void)snprintf(buf, cap, "numeric(%d,%d)", c->precision, c->scale);
         return buf;
-    default: break;
+    default:
+        break;
     }
     if (c->type == CS_TY_NUMERIC) name = "numeric";
     (void)snprintf(buf, cap, "%s", name);

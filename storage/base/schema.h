@@ -1,5 +1,5 @@
 /*
- * The warehouse schema (seed DDL, SPEC 3.1) as data: tables, columns in DDL order, logical
+ * The warehouse schema (seed DDL, docs/contract.md, warehouse exports) as data: tables, columns in DDL order, logical
  * types, NOT NULL, defaults, CHECK sets and foreign keys. Every layer reads the schema from
  * here; nothing else hard-codes a column position.
  *
@@ -25,7 +25,7 @@ enum cs_table_id {
 #define CS_TABLE_MIN 1
 #define CS_TABLE_MAX 8
 
-/* The operational tables of SPEC 3.2, the nightly job's input: described here so that one
+/* The operational tables, the nightly job's input (docs/contract.md): described here so that one
  * parser reads their exports, never stored (ids outside CS_TABLE_MIN..CS_TABLE_MAX). */
 enum cs_op_table_id {
     CS_T_OP_AGENTS = 101,
@@ -77,12 +77,12 @@ enum cs_column_flags {
 
 struct cs_column_def {
     const char *name;
-    uint8_t type;    /* enum cs_type */
-    uint8_t scale;   /* NUMERIC only */
-    uint8_t check;   /* enum cs_check */
-    uint8_t fk;      /* enum cs_table_id referenced, 0 when none */
-    unsigned flags;  /* enum cs_column_flags */
-    const char *def; /* default as PostgreSQL text, NULL for none (NULL value) */
+    uint8_t type;      /* enum cs_type */
+    uint8_t scale;     /* NUMERIC only */
+    uint8_t check;     /* enum cs_check */
+    uint8_t fk;        /* enum cs_table_id referenced, 0 when none */
+    unsigned flags;    /* enum cs_column_flags */
+    const char *def;   /* default as PostgreSQL text, NULL for none (NULL value) */
     uint8_t precision; /* NUMERIC(precision, scale); 0 = unconstrained */
 };
 
@@ -110,14 +110,15 @@ struct cs_table_def {
     int8_t time_col;  /* time_key column, -1 for dimensions */
     int8_t name_col;  /* natural key of a dimension (agent_name, user_id, ...), -1 if none */
     const struct cs_column_def *cols;
-    uint8_t name_rule;          /* enum cs_name_rule of name_col */
-    struct cs_scd_roles scd;    /* valid_from / valid_to / is_current, or -1 */
-    int8_t src_col;             /* hidden operational id of a fact row (source_id), or -1 */
-    int8_t gen_col;             /* generated column, or -1 */
-    int8_t gen_args[3];         /* its inputs */
-    uint8_t nagg;               /* columns the daily aggregate reads of this fact table */
+    uint8_t name_rule;       /* enum cs_name_rule of name_col */
+    struct cs_scd_roles scd; /* valid_from / valid_to / is_current, or -1 */
+    int8_t src_col;          /* hidden operational id of a fact row (source_id), or -1 */
+    int8_t gen_col;          /* generated column, or -1 */
+    int8_t gen_args[3];      /* its inputs */
+    uint8_t nagg;            /* columns the daily aggregate reads of this fact table */
     const int8_t *agg_cols;
-    bool operational;           /* an operational table (SPEC 3.2): parsed, never stored */
+    bool
+        operational; /* an operational table (docs/contract.md, nightly job): parsed, never stored */
 };
 
 #define CS_MAX_COLS 20
@@ -147,55 +148,158 @@ bool cs_check_allows_text(int check, const char *v, size_t len);
 /* Column indexes used by the query and etl layers: kept beside the tables they index and
  * verified against the names by _Static_assert-free unit test tests/storage/test_schema.c. */
 enum {
-    CS_AGENT_KEY = 0, CS_AGENT_NAME, CS_AGENT_TYPE, CS_AGENT_CAPABILITIES, CS_AGENT_SLA,
-    CS_AGENT_COST, CS_AGENT_VALID_FROM, CS_AGENT_VALID_TO, CS_AGENT_IS_CURRENT, CS_AGENT_NCOLS
+    CS_AGENT_KEY = 0,
+    CS_AGENT_NAME,
+    CS_AGENT_TYPE,
+    CS_AGENT_CAPABILITIES,
+    CS_AGENT_SLA,
+    CS_AGENT_COST,
+    CS_AGENT_VALID_FROM,
+    CS_AGENT_VALID_TO,
+    CS_AGENT_IS_CURRENT,
+    CS_AGENT_NCOLS
 };
 enum {
-    CS_TIME_KEY = 0, CS_TIME_FULL_DATE, CS_TIME_YEAR, CS_TIME_QUARTER, CS_TIME_MONTH,
-    CS_TIME_WEEK, CS_TIME_DAY_OF_MONTH, CS_TIME_DAY_OF_WEEK, CS_TIME_DAY_OF_YEAR,
-    CS_TIME_DAY_NAME, CS_TIME_MONTH_NAME, CS_TIME_IS_WEEKEND, CS_TIME_IS_HOLIDAY,
-    CS_TIME_FISCAL_YEAR, CS_TIME_FISCAL_QUARTER, CS_TIME_HOUR, CS_TIME_MINUTE, CS_TIME_NCOLS
+    CS_TIME_KEY = 0,
+    CS_TIME_FULL_DATE,
+    CS_TIME_YEAR,
+    CS_TIME_QUARTER,
+    CS_TIME_MONTH,
+    CS_TIME_WEEK,
+    CS_TIME_DAY_OF_MONTH,
+    CS_TIME_DAY_OF_WEEK,
+    CS_TIME_DAY_OF_YEAR,
+    CS_TIME_DAY_NAME,
+    CS_TIME_MONTH_NAME,
+    CS_TIME_IS_WEEKEND,
+    CS_TIME_IS_HOLIDAY,
+    CS_TIME_FISCAL_YEAR,
+    CS_TIME_FISCAL_QUARTER,
+    CS_TIME_HOUR,
+    CS_TIME_MINUTE,
+    CS_TIME_NCOLS
 };
 enum {
-    CS_CONV_KEY = 0, CS_CONV_ID, CS_CONV_FIRST_SEEN, CS_CONV_LAST_SEEN, CS_CONV_TOTAL_QUERIES,
-    CS_CONV_TOTAL_APPROVALS, CS_CONV_TOTAL_FEEDBACK, CS_CONV_METADATA, CS_CONV_NCOLS
+    CS_CONV_KEY = 0,
+    CS_CONV_ID,
+    CS_CONV_FIRST_SEEN,
+    CS_CONV_LAST_SEEN,
+    CS_CONV_TOTAL_QUERIES,
+    CS_CONV_TOTAL_APPROVALS,
+    CS_CONV_TOTAL_FEEDBACK,
+    CS_CONV_METADATA,
+    CS_CONV_NCOLS
 };
 enum {
-    CS_USER_KEY = 0, CS_USER_ID, CS_USER_TYPE, CS_USER_TEAM, CS_USER_VALID_FROM,
-    CS_USER_VALID_TO, CS_USER_IS_CURRENT, CS_USER_NCOLS
+    CS_USER_KEY = 0,
+    CS_USER_ID,
+    CS_USER_TYPE,
+    CS_USER_TEAM,
+    CS_USER_VALID_FROM,
+    CS_USER_VALID_TO,
+    CS_USER_IS_CURRENT,
+    CS_USER_NCOLS
 };
 enum {
-    CS_FQ_KEY = 0, CS_FQ_AGENT, CS_FQ_TIME, CS_FQ_CONV, CS_FQ_HASH, CS_FQ_RESULT_SIZE,
-    CS_FQ_LATENCY, CS_FQ_APPROVED, CS_FQ_HUMAN_EDITED, CS_FQ_ERROR, CS_FQ_CREATED_AT,
-    CS_FQ_SRC_ID, CS_FQ_NCOLS
+    CS_FQ_KEY = 0,
+    CS_FQ_AGENT,
+    CS_FQ_TIME,
+    CS_FQ_CONV,
+    CS_FQ_HASH,
+    CS_FQ_RESULT_SIZE,
+    CS_FQ_LATENCY,
+    CS_FQ_APPROVED,
+    CS_FQ_HUMAN_EDITED,
+    CS_FQ_ERROR,
+    CS_FQ_CREATED_AT,
+    CS_FQ_SRC_ID,
+    CS_FQ_NCOLS
 };
 enum {
-    CS_FA_KEY = 0, CS_FA_AGENT, CS_FA_TIME, CS_FA_CONV, CS_FA_APPROVED_BY, CS_FA_STATUS,
-    CS_FA_RESOLUTION_S, CS_FA_INTERRUPTIONS, CS_FA_SLA_MET, CS_FA_CREATED_AT, CS_FA_RESOLVED_AT,
-    CS_FA_SRC_ID, CS_FA_NCOLS
+    CS_FA_KEY = 0,
+    CS_FA_AGENT,
+    CS_FA_TIME,
+    CS_FA_CONV,
+    CS_FA_APPROVED_BY,
+    CS_FA_STATUS,
+    CS_FA_RESOLUTION_S,
+    CS_FA_INTERRUPTIONS,
+    CS_FA_SLA_MET,
+    CS_FA_CREATED_AT,
+    CS_FA_RESOLVED_AT,
+    CS_FA_SRC_ID,
+    CS_FA_NCOLS
 };
 enum {
-    CS_FT_KEY = 0, CS_FT_AGENT, CS_FT_TIME, CS_FT_CONV, CS_FT_ANNOTATOR, CS_FT_SAFE,
-    CS_FT_CLARITY, CS_FT_ACCURACY, CS_FT_TONE, CS_FT_OVERALL, CS_FT_LABELS, CS_FT_CREATED_AT,
-    CS_FT_ANNOTATED_AT, CS_FT_SRC_ID, CS_FT_NCOLS
+    CS_FT_KEY = 0,
+    CS_FT_AGENT,
+    CS_FT_TIME,
+    CS_FT_CONV,
+    CS_FT_ANNOTATOR,
+    CS_FT_SAFE,
+    CS_FT_CLARITY,
+    CS_FT_ACCURACY,
+    CS_FT_TONE,
+    CS_FT_OVERALL,
+    CS_FT_LABELS,
+    CS_FT_CREATED_AT,
+    CS_FT_ANNOTATED_AT,
+    CS_FT_SRC_ID,
+    CS_FT_NCOLS
 };
 enum { CS_OA_NAME = 0, CS_OA_TYPE, CS_OA_CAPABILITIES, CS_OA_SLA, CS_OA_COST, CS_OA_NCOLS };
 enum {
-    CS_OQ_ID = 0, CS_OQ_AGENT, CS_OQ_CONV, CS_OQ_QUERY, CS_OQ_RESULT_SIZE, CS_OQ_LATENCY,
-    CS_OQ_APPROVED, CS_OQ_HUMAN_EDITED, CS_OQ_ERROR, CS_OQ_CREATED_AT, CS_OQ_NCOLS
+    CS_OQ_ID = 0,
+    CS_OQ_AGENT,
+    CS_OQ_CONV,
+    CS_OQ_QUERY,
+    CS_OQ_RESULT_SIZE,
+    CS_OQ_LATENCY,
+    CS_OQ_APPROVED,
+    CS_OQ_HUMAN_EDITED,
+    CS_OQ_ERROR,
+    CS_OQ_CREATED_AT,
+    CS_OQ_NCOLS
 };
 enum {
-    CS_OP_ID = 0, CS_OP_AGENT, CS_OP_CONV, CS_OP_APPROVED_BY, CS_OP_STATUS, CS_OP_INTERRUPTIONS,
-    CS_OP_CREATED_AT, CS_OP_RESOLVED_AT, CS_OP_NCOLS
+    CS_OP_ID = 0,
+    CS_OP_AGENT,
+    CS_OP_CONV,
+    CS_OP_APPROVED_BY,
+    CS_OP_STATUS,
+    CS_OP_INTERRUPTIONS,
+    CS_OP_CREATED_AT,
+    CS_OP_RESOLVED_AT,
+    CS_OP_NCOLS
 };
 enum {
-    CS_OF_ID = 0, CS_OF_AGENT, CS_OF_CONV, CS_OF_ANNOTATOR, CS_OF_SAFE, CS_OF_CLARITY,
-    CS_OF_ACCURACY, CS_OF_TONE, CS_OF_LABELS, CS_OF_CREATED_AT, CS_OF_ANNOTATED_AT, CS_OF_NCOLS
+    CS_OF_ID = 0,
+    CS_OF_AGENT,
+    CS_OF_CONV,
+    CS_OF_ANNOTATOR,
+    CS_OF_SAFE,
+    CS_OF_CLARITY,
+    CS_OF_ACCURACY,
+    CS_OF_TONE,
+    CS_OF_LABELS,
+    CS_OF_CREATED_AT,
+    CS_OF_ANNOTATED_AT,
+    CS_OF_NCOLS
 };
 enum {
-    CS_AGG_AGENT = 0, CS_AGG_TIME, CS_AGG_TOTAL_QUERIES, CS_AGG_AVG_LATENCY, CS_AGG_P95_LATENCY,
-    CS_AGG_APPROVAL_RATE, CS_AGG_EDIT_RATE, CS_AGG_ERROR_RATE, CS_AGG_TOTAL_APPROVALS,
-    CS_AGG_TOTAL_FEEDBACK, CS_AGG_UNSAFE_COUNT, CS_AGG_SLA_COMPLIANCE, CS_AGG_NCOLS
+    CS_AGG_AGENT = 0,
+    CS_AGG_TIME,
+    CS_AGG_TOTAL_QUERIES,
+    CS_AGG_AVG_LATENCY,
+    CS_AGG_P95_LATENCY,
+    CS_AGG_APPROVAL_RATE,
+    CS_AGG_EDIT_RATE,
+    CS_AGG_ERROR_RATE,
+    CS_AGG_TOTAL_APPROVALS,
+    CS_AGG_TOTAL_FEEDBACK,
+    CS_AGG_UNSAFE_COUNT,
+    CS_AGG_SLA_COMPLIANCE,
+    CS_AGG_NCOLS
 };
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# colload and colquery on bad input and bad usage: exit codes (SPEC 3.3: 0 ok, 1 bad input,
+# colload and colquery on bad input and bad usage: exit codes (docs/contract.md, bad input: 0 ok, 1 bad input,
 # 2 usage, 3 I/O or system error, 4 damaged store), `file:line: column: reason` messages,
 # nothing committed by a failed load, --rejects, idempotent reloads, a damaged store.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The nightly job's differential test: colload nightly against SPEC 3.2's ETL written as SQL
+# The nightly job's differential test: colload nightly against tests/sql/nightly_etl.sql (the job of docs/contract.md as SQL)
 # (tests/sql/nightly_etl.sql) on a real PostgreSQL 15, night after night.
 #
 #   tests/diff/nightly.sh [--quick]     (COLSTORE_BIN_DIR=build/tools by default)

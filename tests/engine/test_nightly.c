@@ -1,5 +1,5 @@
 /*
- * The nightly job (colstore_nightly, SPEC 3.2 and 3.3): every rule with the values it must
+ * The nightly job (colstore_nightly; docs/contract.md: nightly job, bad input): every rule with the values it must
  * produce, checked through dumps of the tables (what PostgreSQL's COPY would print).
  */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
--- SPEC 3.2's nightly ETL as SQL (the seed's "ETL 1" and "ETL 2", completed), for the
+-- The nightly job of docs/contract.md as SQL (the seed's "ETL 1" and "ETL 2", completed), for the
 -- differential test: one night's exports in the stage_* tables (nightly_schema.sql) into the
 -- warehouse, in one transaction. psql variable :load_time is the load time. Any bad input
 -- raises, and the whole night rolls back.

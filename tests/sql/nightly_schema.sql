@@ -1,5 +1,5 @@
 -- The nightly job's PostgreSQL side, for the differential test (tests/diff/nightly.sh), run
--- after schema.sql: the operational tables of SPEC 3.2 (what `colload pull` reads), staging
+-- after schema.sql: the operational tables of the nightly job (docs/contract.md) (what `colload pull` reads), staging
 -- tables holding one night's exports (what tests/sql/nightly_etl.sql reads, and what the test
 -- exports for `colload nightly`), the operational ids already loaded (the engine keeps them as
 -- a hidden column of each fact), and the agent version valid at a time.
@@ -27,7 +27,7 @@ CREATE TABLE etl_src_query (source_id BIGINT PRIMARY KEY);
 CREATE TABLE etl_src_approval (source_id BIGINT PRIMARY KEY);
 CREATE TABLE etl_src_training (source_id BIGINT PRIMARY KEY);
 
--- SPEC 3.2: the version with valid_from <= ts < coalesce(valid_to, infinity) (the newest such);
+-- docs/contract.md, nightly job: the version with valid_from <= ts < coalesce(valid_to, infinity) (the newest such);
 -- when none, the first version; NULL when the name has none.
 CREATE FUNCTION etl_agent_at(name TEXT, ts TIMESTAMPTZ) RETURNS INTEGER LANGUAGE sql STABLE AS $$
   SELECT COALESCE(

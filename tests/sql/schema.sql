@@ -1,5 +1,5 @@
 -- The warehouse schema for the differential tests: the seed's DDL
--- (../shared/seed/data_warehouse_design.md) with the two fixes reference.sql names:
+-- (the original PostgreSQL warehouse; docs/contract.md) with the two fixes reference.sql names:
 --   * populate_dim_time's variable current_date (a keyword) is renamed d;
 --   * dim_agent.agent_name is not UNIQUE (SCD-2 keeps several versions of a name) but unique
 --     among current versions (dim_agent_current_name_uq).

@@ -1,6 +1,6 @@
 /* The schema is the one source of truth for what the layers used to match by name: numeric
  * precision, the generated column, SCD-2 roles, natural-key rules, source_id, the aggregate's
- * input columns, and the operational tables of SPEC 3.2. */
+ * input columns, and the operational tables of the nightly job (docs/contract.md). */
 #include <criterion/criterion.h>
 #include <string.h>
 
