@@ -999,6 +999,47 @@ COLSTORE_API int colstore_query(colstore_snapshot *snap,
                                 colstore_query_stats *stats,
                                 colstore_error *err);
 
+/* ---- Store lifecycle: retention and backup (docs/api.md) ---- */
+
+typedef struct colstore_retain_options {
+    size_t size;               /* sizeof(colstore_retain_options): COLSTORE_RETAIN_OPTIONS_INIT */
+    const char *before;        /* "YYYY-MM-DD" (required): the days before it are dropped */
+    const char *const *tables; /* fact tables to trim; NULL = all three. Dimensions are kept */
+    size_t ntables;
+} colstore_retain_options;
+#define COLSTORE_RETAIN_OPTIONS_INIT                   \
+    {                                                  \
+        sizeof(colstore_retain_options), NULL, NULL, 0 \
+    }
+
+typedef struct colstore_retain_stats {
+    size_t size;                 /* sizeof(colstore_retain_stats): COLSTORE_RETAIN_STATS_INIT */
+    uint64_t partitions_dropped; /* fact partitions (days of a fact table) dropped */
+    uint64_t rows_dropped;       /* their rows */
+    uint64_t agg_days;           /* days whose daily aggregates were dropped or recomputed */
+    uint64_t version;            /* the commit made; 0 when there was nothing to drop */
+    double seconds;
+} colstore_retain_stats;
+#define COLSTORE_RETAIN_STATS_INIT                     \
+    {                                                  \
+        sizeof(colstore_retain_stats), 0, 0, 0, 0, 0.0 \
+    }
+
+/* colstore_retain() - drop the day partitions before opts->before of the fact tables (all
+ * three, or opts->tables) in one atomic commit, with the daily aggregates of those days: with
+ * every fact table trimmed they are dropped; with some, they are recomputed from what stays —
+ * the state is that of the same data loaded without those rows. Dimensions are kept. Readers
+ * are not blocked: open snapshots keep seeing what they pinned, and a data file is deleted
+ * once no live version and no snapshot needs it (docs/storage-format.md §7; a file that also
+ * holds kept days stays until compaction rewrites it). Nothing before the date: nothing is
+ * committed (stats->version 0). A before that is not a date is COLSTORE_EINPUT ("before:
+ * ..."); a missing one, a table that is not a fact table, or a read-only store COLSTORE_EINVAL.
+ * stats may be NULL. */
+COLSTORE_API int colstore_retain(colstore_store *store,
+                                 const colstore_retain_options *opts,
+                                 colstore_retain_stats *stats,
+                                 colstore_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@
  *           [--approvals F] [--feedback F] [--rejects FILE]
  *   colload [--store DIR] [--create] pull [--dsn CONNINFO] [--load-time TS] [--since DATE]
  *           [--overlap INTERVAL] [--rejects FILE]
+ *   colload [--store DIR] retain --before DATE [TABLE...]
  *
  * One invocation is one atomic commit. Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O,
  * 4 damaged store. The first operand is a table, or a subcommand from `commands` below.
@@ -29,6 +30,7 @@ static const char usage[] =
     "               [--no-header] [--rejects FILE [--max-rejects N]]\n"
     "       colload [--store DIR] [--create] pull [--dsn CONNINFO] [--load-time TIMESTAMPTZ]\n"
     "               [--since DATE] [--overlap INTERVAL] [--rejects FILE]\n"
+    "       colload [--store DIR] retain --before DATE [TABLE...]\n"
     "\n"
     "Load a PostgreSQL export (COPY text or CSV) of TABLE into the store, in one atomic commit.\n"
     "TABLE is one of dim_agent, dim_time, dim_conversation, dim_user, fact_agent_query,\n"
@@ -48,6 +50,7 @@ static const char usage[] =
     "  --queries F       nightly: agent_queries\n"
     "  --approvals F     nightly: agent_approvals\n"
     "  --feedback F      nightly: agent_feedback\n"
+    "  --before DATE     retain: the first day kept (YYYY-MM-DD)\n"
     "  -h, --help        print this help and exit\n"
     "  -V, --version     print the version and exit\n"
     "\n"
@@ -61,6 +64,10 @@ static const char usage[] =
     "agents whole, and the rows whose id is above the largest the store holds, plus those\n"
     "created in the --overlap (default '2 days') before the load time, or since --since DATE.\n"
     "--dsn is a libpq connection string (default: libpq's PGHOST, PGDATABASE, ...).\n"
+    "\n"
+    "retain: drop the days before --before DATE of the fact tables (all three, or the TABLEs\n"
+    "named) with their daily aggregates, in one atomic commit; dimensions are kept. Readers\n"
+    "are not blocked; files are deleted once no snapshot needs them.\n"
     "\n"
     "Exit codes: 0 ok, 1 bad input (or rows rejected), 2 usage, 3 I/O or system error,\n"
     "4 damaged store.\n";
@@ -81,6 +88,7 @@ enum {
     O_DSN, /* pull */
     O_SINCE,
     O_OVERLAP,
+    O_BEFORE, /* retain */
     O_COUNT
 };
 static const struct cli_opt opts[O_COUNT] = {
@@ -91,6 +99,7 @@ static const struct cli_opt opts[O_COUNT] = {
     [O_QUERIES] = {"queries", "FILE"},      [O_APPROVALS] = {"approvals", "FILE"},
     [O_FEEDBACK] = {"feedback", "FILE"},    [O_DSN] = {"dsn", "CONNINFO"},
     [O_SINCE] = {"since", "DATE"},          [O_OVERLAP] = {"overlap", "INTERVAL"},
+    [O_BEFORE] = {"before", "DATE"},
 };
 #define LOAD_OPTS                                                                        \
     (CLI_BIT(O_CREATE) | CLI_BIT(O_FORMAT) | CLI_BIT(O_NO_HEADER) | CLI_BIT(O_REJECTS) | \
@@ -326,6 +335,54 @@ static int cmd_nightly(struct cli *c)
     return CLI_OK;
 }
 
+static const char *const fact_tables[] = {"fact_agent_query", "fact_approval", "fact_training"};
+
+/* colload retain --before DATE [TABLE...]: colstore_retain(). */
+static int cmd_retain(struct cli *c)
+{
+    colstore_error err;
+    const char *before = c->val[O_BEFORE];
+    if (before == NULL) return cli_usage(c, "retain needs --before DATE (the first day kept)");
+    int32_t days;
+    if (colstore_parse_date(before, &days, &err) != COLSTORE_OK)
+        return cli_error(c, CLI_INPUT, "--before: %s", err.message);
+    const char *const *names = (const char *const *)c->pos + 1;
+    const int n = c->npos - 1;
+    for (int i = 0; i < n; i++) {
+        int t = 0;
+        while (t < 3 && strcmp(fact_tables[t], names[i]) != 0)
+            t++;
+        if (t < 3) continue;
+        for (int d = 0; d < 4; d++) {
+            if (strcmp(tables[d], names[i]) == 0)
+                return cli_usage(c, "retain: %s is a dimension; dimensions are kept", names[i]);
+        }
+        return cli_unknown_name(c, "fact table", names[i], fact_tables, 3);
+    }
+    colstore_store *store = NULL;
+    int rc = open_store(c, &store);
+    if (rc >= 0) return rc;
+    colstore_retain_options o = COLSTORE_RETAIN_OPTIONS_INIT;
+    o.before = before;
+    o.tables = n > 0 ? names : NULL;
+    o.ntables = (size_t)n;
+    colstore_retain_stats st = COLSTORE_RETAIN_STATS_INIT;
+    rc = colstore_retain(store, &o, &st, &err);
+    colstore_close(store);
+    if (rc != COLSTORE_OK) return cli_fail(c, rc, &err);
+    if (st.version == 0) {
+        fprintf(stderr, "colload: retain: nothing before %s, nothing committed (%.2f s)\n", before,
+                st.seconds);
+        return CLI_OK;
+    }
+    fprintf(stderr,
+            "colload: retain: %llu partitions (%llu rows) before %s dropped, daily aggregates of "
+            "%llu days updated, commit %llu, %.2f s\n",
+            (unsigned long long)st.partitions_dropped, (unsigned long long)st.rows_dropped, before,
+            (unsigned long long)st.agg_days, (unsigned long long)st.version, st.seconds);
+    return CLI_OK;
+}
+
 /* Subcommands: the first operand. Anything else is a table name (cmd_load). */
 static const struct command {
     const char *name;
@@ -334,6 +391,7 @@ static const struct command {
 } commands[] = {
     {"nightly", cmd_nightly, NIGHTLY_OPTS},
     {"pull", cmd_pull, PULL_OPTS},
+    {"retain", cmd_retain, CLI_BIT(O_BEFORE)},
 };
 
 int main(int argc, char **argv)

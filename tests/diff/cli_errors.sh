@@ -415,6 +415,37 @@ expect_rc "--max-rejects without --rejects" 2 "$rc" "$err"
 unchanged "store safety cases" "$work/before-safety"
 run rc "$COLQUERY" --store "$store" verify; expect_rc "verify after the store safety cases" 0 "$rc" "$err"
 
+# retain: bad arguments change nothing; a good one drops the days before the date.
+rm -rf "$work/ret" && cp -a "$store" "$work/ret"
+"$COLQUERY" --store "$work/ret" dump fact_agent_query >"$work/ret-faq.copy"
+"$COLQUERY" --store "$work/ret" dump fact_approval >"$work/ret-fa.copy"
+run rc "$COLLOAD" --store "$work/ret" retain
+expect_rc "retain without --before" 2 "$rc" "$err"
+expect_msg "retain without --before: message" "retain needs --before DATE" "$err"
+run rc "$COLLOAD" --store "$work/ret" retain --before 2025-02-30
+expect_rc "retain bad --before" 1 "$rc" "$err"
+expect_msg "retain bad --before: message" '--before: invalid date "2025-02-30"' "$err"
+run rc "$COLLOAD" --store "$work/ret" retain --before 2025-03-05 dim_agent
+expect_rc "retain a dimension" 2 "$rc" "$err"
+expect_msg "retain a dimension: message" "dim_agent is a dimension; dimensions are kept" "$err"
+run rc "$COLLOAD" --store "$work/ret" retain --before 2025-03-05 fact_aproval
+expect_rc "retain a misspelled table" 2 "$rc" "$err"
+expect_msg "retain a misspelled table: suggestion" 'unknown fact table "fact_aproval"; did you mean "fact_approval"?' "$err"
+run rc "$COLLOAD" --store "$work/ret" retain --before 2025-03-05 --format csv
+expect_rc "retain with a load option" 2 "$rc" "$err"
+run rc "$COLLOAD" --store "$work/no-such-store" retain --before 2025-03-05
+expect_rc "retain on a missing store" 3 "$rc" "$err"
+same "retain refused: fact_approval unchanged" "$work/ret-fa.copy" \
+  <("$COLQUERY" --store "$work/ret" dump fact_approval)
+run rc "$COLLOAD" --store "$work/ret" retain --before 2025-03-05 fact_approval
+expect_rc "retain fact_approval" 0 "$rc" "$err"
+expect_msg "retain: summary" "before 2025-03-05 dropped" "$err"
+same "retain: fact_approval keeps the days from the date on" \
+  <(awk -F'\t' '$3 >= 20250305' "$work/ret-fa.copy") <("$COLQUERY" --store "$work/ret" dump fact_approval)
+same "retain: fact_agent_query untouched" "$work/ret-faq.copy" \
+  <("$COLQUERY" --store "$work/ret" dump fact_agent_query)
+run rc "$COLQUERY" --store "$work/ret" verify; expect_rc "verify after retain" 0 "$rc" "$err"
+
 # A damaged store: a flipped byte and a truncated file are found, exit 4.
 damage() { # damage NAME HOW
   rm -rf "$work/damaged"
