@@ -265,7 +265,7 @@ for q in "${queries[@]}"; do
     cmdlog "hyperfine -N --warmup 2 --runs $runs 'colquery --store STORE --format csv ${cq_args[$q]}'"
     hyperfine -N --warmup 2 --runs "$runs" --export-json "$raw/hf.colquery.$q.json" \
       "$build/tools/colquery --store $store --format csv ${cq_args[$q]}" >/dev/null 2>&1 &&
-      put "colquery_${q}_ms" "$(jq '.results[0].median * 1000' "$raw/hf.colquery.$q.json")"
+      put "colquery_${q}_ms" "$(jq '.results[0].median * 1e6 | round / 1000' "$raw/hf.colquery.$q.json")"
   fi
   if [[ -n $duck && -n ${duck_rep[$q]:-} ]]; then
     cmdlog "duckdb_bench embed DUCK ${duck_rep[$q]} --as-of $last --days ${days[$q]:-7} --year $year --from $first --to $last --iters $runs --warmup 1"
