@@ -52,7 +52,7 @@ pids+=($!)
 # The writer: one day a load, the state it committed recorded right after.
 commits=0 load_failures=0 start=$SECONDS
 for f in "$work"/days/*.copy; do
-  ((SECONDS - start >= seconds)) && break
+  ((SECONDS - start >= seconds && commits >= 3)) && break
   if "$bin/colload" --store "$S" fact_agent_query "$f" 2>>"$work/load.err"; then
     commits=$((commits + 1))
     "$soak" state "$S" >>"$work/states" || load_failures=$((load_failures + 1))
