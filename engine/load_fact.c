@@ -119,6 +119,33 @@ static bool fk_has(const struct fact_load *fl, int c, int64_t v)
            (b->words[bit / 64] >> (bit % 64)) & 1;
 }
 
+/* missing_dims() - CS_EINPUT naming, in one message, every dimension the table references
+ * that holds no row yet: a fact load before its dimensions would otherwise fail on the first
+ * missing one, and the user would find the others one run at a time. Called at the first row
+ * that references an empty dimension (an empty export still loads nothing, successfully). */
+static int missing_dims(struct fact_load *fl)
+{
+    const struct cs_table_def *t = fl->ld->t;
+    char list[256] = "";
+    size_t len = 0;
+    int n = 0;
+    bool named[CS_TABLE_MAX + 1] = {false};
+    for (int c = 0; c < t->ncols; c++) {
+        const int fk = t->cols[c].fk;
+        if (fk == 0 || named[fk]) continue;
+        const struct cs_table_def *dt = cs_schema_table(fk);
+        if (cs_snap_part_count(fl->ld->snap, dt->id) > 0) continue;
+        named[fk] = true;
+        const int w = snprintf(list + len, sizeof(list) - len, "%s%s", n > 0 ? ", " : "", dt->name);
+        if (w > 0 && (size_t)w < sizeof(list) - len) len += (size_t)w;
+        n++;
+    }
+    if (n == 0) return CS_OK;
+    return cs_error_set(
+        &fl->ld->e, CS_EINPUT, "%s: %s references %s with no rows yet: load %s first",
+        cs_parser_filename(fl->ld->parser), t->name, n > 1 ? "dimensions" : "a dimension", list);
+}
+
 static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, bool *ok)
 {
     const struct cs_table_def *t = b->table;
@@ -129,6 +156,8 @@ static int check_fks(struct fact_load *fl, const struct cs_batch *b, size_t r, b
         const int64_t v = b->cols[c].i64[r];
         if (fk_has(fl, c, v)) continue;
         const struct cs_table_def *dt = cs_schema_table(t->cols[c].fk);
+        /* an empty dimension: not this row's fault, every row would be rejected */
+        if (cs_snap_part_count(fl->ld->snap, dt->id) == 0) return missing_dims(fl);
         char reason[160];
         snprintf(reason, sizeof(reason), "no %s row with %s %lld", dt->name,
                  dt->cols[dt->key_col].name, (long long)v);

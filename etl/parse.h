@@ -115,6 +115,9 @@ int cs_parser_reject(struct cs_parser *p,
                      const char *column,
                      const char *reason,
                      struct cs_error *err);
+/* cs_parser_filename() - the export's name as messages give it ("<stdin>" for standard input). */
+const char *cs_parser_filename(const struct cs_parser *p);
+
 /* Counters: lines read, rows rejected so far (by the parser and through cs_parser_reject()),
  * records the parser itself rejected, bytes consumed. */
 uint64_t cs_parser_lines(const struct cs_parser *p);

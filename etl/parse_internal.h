@@ -203,6 +203,11 @@ bool cs_parser_ensure_line_no(struct cs_batch *b, size_t rows);
 /* cs_record_is_end_marker() - whether rec is the line "\." that ends the data. */
 bool cs_record_is_end_marker(const struct cs_record *rec);
 
+/* cs_format_hint() - when the record s[0..n) that failed to split into the expected fields
+ * looks like the other format (tabs read as CSV, commas read as COPY text), append
+ * "; looks like COPY text, not CSV" (or "; looks like CSV, not COPY text") to why. */
+void cs_format_hint(int format, const char *s, size_t n, char *why);
+
 /* cs_par_start() - parse data[start..len) — or, when data is NULL, the file fd from offset
  * fd_base + start to its end, read with pread — (record boundary at `start`, physical line
  * p->line) in blocks of about block_bytes, with nthreads workers (0: the caller's thread

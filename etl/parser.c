@@ -44,6 +44,24 @@ static int spill(void *ctx, const char *raw, size_t len, struct cs_error *err)
     return rc;
 }
 
+void cs_format_hint(int format, const char *s, size_t n, char *why)
+{
+    size_t tabs = 0, commas = 0;
+    for (size_t i = 0; i < n; i++) {
+        tabs += s[i] == '\t';
+        commas += s[i] == ',';
+    }
+    /* a COPY text record has a tab between fields, a CSV record a comma: the one with more
+     * separators than the other is the format of the file */
+    const char *hint = NULL;
+    if (format == CS_FMT_CSV && tabs > 0 && tabs >= commas) hint = "COPY text, not CSV";
+    if (format == CS_FMT_TEXT && tabs == 0 && commas > 0) hint = "CSV, not COPY text";
+    if (hint == NULL) return;
+    const size_t used = strlen(why);
+    if (used < CS_VP_WHY_SIZE)
+        (void)snprintf(why + used, CS_VP_WHY_SIZE - used, "; looks like %s", hint);
+}
+
 /* split_header() - fields of the header record in the export's format. */
 static int split_header(struct cs_parser *p, const struct cs_record *rec, char *why)
 {
@@ -82,6 +100,7 @@ static int read_header(struct cs_parser *p, struct cs_error *err)
         if (nf == -2) return cs_error_set(err, CS_ENOMEM, "%s: out of memory", p->filename);
     }
     if (nf < 0 || cs_map_header(p->t, p->fields, nf, &p->map, why) != CS_OK) {
+        if (!rec.too_long) cs_format_hint(p->format, rec.p, rec.len, why);
         return cs_error_set(err, CS_EINPUT, "%s:1: header: %s", p->filename, why);
     }
     p->header_raw = malloc(rec.raw_len + 1);
@@ -382,6 +401,11 @@ int cs_parser_reject(struct cs_parser *p,
     }
     if (rc == CS_OK) rc = cs_rejects_write(p->rejects, "", 0, msg, err);
     return count_reject(p, rc, err);
+}
+
+const char *cs_parser_filename(const struct cs_parser *p)
+{
+    return p->filename;
 }
 
 uint64_t cs_parser_lines(const struct cs_parser *p)

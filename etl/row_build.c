@@ -344,7 +344,10 @@ int cs_row_build(struct cs_parser *p,
     if (nf == -2) return CS_ENOMEM;
     if (nf < 0) return CS_EINPUT;
     const int8_t *cols = field_cols(p, nf, why);
-    if (cols == NULL) return CS_EINPUT;
+    if (cols == NULL) {
+        cs_format_hint(p->format, rec->p, rec->len, why);
+        return CS_EINPUT;
+    }
     if (*room == 0 && !reserve_rows(b, room)) return CS_ENOMEM;
     if (p->has_str) {
         /* string values come from the record (or its unescaped/canonical copies): the

@@ -194,6 +194,20 @@ static int open_store(struct cli *c, colstore_store **store)
     return cli_fail(c, rc, &err);
 }
 
+/* load_failed() - the library's message, with the flag to use when it says the export looks
+ * like the other format (the library names formats, the CLI its flags). */
+static int load_failed(const char *what, int rc, const colstore_error *err)
+{
+    const char *flag = strstr(err->message, "looks like COPY text") != NULL ? "--format text"
+                       : strstr(err->message, "looks like CSV") != NULL     ? "--format csv"
+                                                                            : NULL;
+    fprintf(stderr, "colload: %s%s%s%s\n", what, err->message, flag != NULL ? "; use " : "",
+            flag != NULL ? flag : "");
+    if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL)
+        fputs("colload: nothing was loaded\n", stderr);
+    return cli_exit_code(rc);
+}
+
 /* colload TABLE FILE: one load. */
 static int cmd_load(struct cli *c)
 {
@@ -219,12 +233,7 @@ static int cmd_load(struct cli *c)
     rc = colstore_load_path(store, table, file, &o, &st, &err);
     colstore_close(store);
     if (pg.tty && pg.last > 0) fputs("\r\033[K", stderr);
-    if (rc != COLSTORE_OK) {
-        cli_fail(c, rc, &err);
-        if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL)
-            fputs("colload: nothing was loaded\n", stderr);
-        return cli_exit_code(rc);
-    }
+    if (rc != COLSTORE_OK) return load_failed("", rc, &err);
     if (st.rows_read == 0 && st.rows_rejected == 0) {
         fprintf(stderr, "colload: %s: empty export, nothing to load (%.2f s)\n", table, st.seconds);
         return CLI_OK;
@@ -325,12 +334,7 @@ static int cmd_nightly(struct cli *c)
     colstore_nightly_stats st = COLSTORE_NIGHTLY_STATS_INIT;
     rc = colstore_nightly(store, &o, &st, &err);
     colstore_close(store);
-    if (rc != COLSTORE_OK) {
-        fprintf(stderr, "colload: nightly: %s\n", err.message);
-        if (rc == COLSTORE_EINPUT || rc == COLSTORE_EINVAL)
-            fputs("colload: nothing was loaded\n", stderr);
-        return cli_exit_code(rc);
-    }
+    if (rc != COLSTORE_OK) return load_failed("nightly: ", rc, &err);
     print_summary("nightly", &st);
     return CLI_OK;
 }

@@ -34,6 +34,17 @@ run rc "$COLLOAD" --store "$store" dim_agent "$gen/dim_agent.copy"
 expect_rc "load into a missing store without --create" 3 "$rc" "$err"
 expect_msg "no store without --create: message" "no store at $store (add --create" "$err"
 if [[ -e $store ]]; then fail "a load without --create made a store"; else pass "a load without --create made no store"; fi
+# Facts before their dimensions: one run names every dimension still empty, in one message.
+run rc "$COLLOAD" --store "$work/order" --create fact_agent_query "$gen/fact_agent_query.copy"
+expect_rc "facts before dimensions" 1 "$rc" "$err"
+expect_msg "facts before dimensions: every missing one named" \
+  "fact_agent_query.copy: fact_agent_query references dimensions with no rows yet: load dim_agent, dim_time, dim_conversation first" "$err"
+run rc "$COLLOAD" --store "$work/order" --create dim_time "$gen/dim_time.copy"
+expect_rc "dim_time into the ordering store" 0 "$rc" "$err"
+run rc "$COLLOAD" --store "$work/order" fact_approval "$gen/fact_approval.copy"
+expect_rc "fact_approval with only dim_time loaded" 1 "$rc" "$err"
+expect_msg "fact_approval: the dimensions still empty, dim_time not among them" \
+  "references dimensions with no rows yet: load dim_agent, dim_conversation, dim_user first" "$err"
 for t in "${tables[@]}"; do
   run rc "$COLLOAD" --store "$store" --create "$t" "$gen/$t.copy"
   expect_rc "initial load of $t" 0 "$rc" "$err"
@@ -53,6 +64,27 @@ unchanged() { # unchanged NAME [BASE]: the store holds exactly what BASE (defaul
   for t in "${tables[@]}"; do cmp -s "$base/$t.copy" "$work/now/$t.copy" || ok=0; done
   if ((ok)); then pass "$1: nothing committed"; else fail "$1: the store changed after a failed load"; fi
 }
+
+# An export that looks like the other format says which flag to use.
+snapshot "$work/before-format"
+run rc "$COLLOAD" --store "$store" --format csv dim_user "$gen/dim_user.copy"
+expect_rc "COPY text loaded with --format csv" 1 "$rc" "$err"
+expect_msg "COPY text loaded with --format csv: the hint" "looks like COPY text, not CSV; use --format text" "$err"
+cp "$gen/dim_agent.copy" "$work/agents.csv"
+run rc "$COLLOAD" --store "$store" dim_agent "$work/agents.csv"
+expect_rc "COPY text named .csv" 1 "$rc" "$err"
+expect_msg "COPY text named .csv: the hint" "agents.csv:1: header: unknown column" "$err"
+expect_msg "COPY text named .csv: the flag" "looks like COPY text, not CSV; use --format text" "$err"
+run rc "$COLLOAD" --store "$store" dim_user - <"$gen/dim_user.csv"
+expect_rc "CSV on stdin without --format" 1 "$rc" "$err"
+expect_msg "CSV on stdin: the message says --format csv" \
+  "<stdin>:1: row: expected 7 fields, found 1; looks like CSV, not COPY text; use --format csv" "$err"
+cp "$gen/fact_training.csv" "$work/training.copy"
+run rc "$COLLOAD" --store "$store" fact_training "$work/training.copy"
+expect_msg "CSV named .copy: the hint" "looks like CSV, not COPY text; use --format csv" "$err"
+run rc "$COLLOAD" --store "$store" --format csv dim_user - <"$gen/dim_user.csv"
+expect_rc "CSV on stdin with --format csv" 0 "$rc" "$err"
+unchanged "loads in the wrong format" "$work/before-format"
 
 # A row of TABLE's export (line 1 of the text file) with fields replaced: row TABLE IDX=VAL...
 row() {
