@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The README's main job, no server needed: install what is missing, build (Release), generate a
-# sample data set (PostgreSQL-format exports), load every table, and print the three reports
-# and the daily aggregates.
+# The README's main job, no server needed: install what building needs (and is missing), build
+# (Release), generate a sample data set (PostgreSQL-format exports), load every table, and print
+# the three reports and the daily aggregates. It installs only
+# `scripts/install-deps.sh --build --list` (compilers, CMake, pkg-config, LZ4, xxHash, libmd,
+# libpq's headers): not the PostgreSQL server, Criterion or Google Benchmark, which only the
+# tests and benchmarks need.
 #   bash scripts/demo.sh            ROWS=200000 DAYS=90 START=2025-01-01 to change the sample
 # Leaves the exports in demo/exports and the store in demo/store.
 set -euo pipefail
@@ -13,7 +16,7 @@ start=${START:-2025-01-01}
 build=$repo/build-demo
 demo=$repo/demo
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --build
 echo "== build (Release) in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCOLSTORE_TESTS=OFF -DCOLSTORE_BENCH=OFF >/dev/null
 cmake --build "$build" -j "${JOBS:-2}" --target colgen colload colquery >/dev/null
