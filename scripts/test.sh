@@ -39,7 +39,7 @@ step() { # step NAME CMD...: runs and records one step
 build() { # build DIR CMAKE_ARGS...
   local dir=$1
   shift
-  cmake -S "$repo" -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j "$jobs"
+  cmake -S "$repo" -B "$dir" -DCOLSTORE_WERROR=ON "$@" >/dev/null && cmake --build "$dir" -j "$jobs"
 }
 
 stop_pg() { bash "$repo/scripts/pg-stop.sh" >/dev/null 2>&1 || true; }
@@ -50,7 +50,7 @@ step "build plain (RelWithDebInfo)" build "$builds/plain" -DCMAKE_BUILD_TYPE=Rel
 step "build ASan+UBSan (Debug)" build "$builds/asan" -DCMAKE_BUILD_TYPE=Debug \
   -DCOLSTORE_SANITIZE=ON -DCOLSTORE_BENCH=OFF
 build_tsan() { # only the concurrency stress test: Criterion's runner cannot start under TSan
-  cmake -S "$repo" -B "$builds/tsan" -DCMAKE_BUILD_TYPE=Debug -DCOLSTORE_TSAN=ON \
+  cmake -S "$repo" -B "$builds/tsan" -DCMAKE_BUILD_TYPE=Debug -DCOLSTORE_WERROR=ON -DCOLSTORE_TSAN=ON \
     -DCOLSTORE_BENCH=OFF >/dev/null && cmake --build "$builds/tsan" -j "$jobs" --target stress_threads stress_parse
 }
 step "build TSan (Debug)" build_tsan
