@@ -13,6 +13,13 @@ bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 libdir=$(find "$tmp/prefix" -name libcolstore.so -printf '%h\n' | head -n 1)
 [ -f "$tmp/prefix/include/colstore.h" ] && ok "header installed" || bad "header installed"
+for tool in colload colquery colgen; do
+  if [ -x "$tmp/prefix/bin/$tool" ] && "$tmp/prefix/bin/$tool" --version | grep -q "^$tool (colstore) "; then
+    ok "$tool installed and runs"
+  else
+    bad "$tool installed and runs"
+  fi
+done
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 if cc -std=c11 -Wall -Werror "$src/docs/example/report_service.c" -o "$tmp/svc_pc" \
