@@ -20,6 +20,15 @@ for tool in colload colquery colgen; do
     bad "$tool installed and runs"
   fi
 done
+for tool in colload colquery colgen; do
+  page=$tmp/prefix/share/man/man1/$tool.1
+  if [ -f "$page" ] && MANWIDTH=100 man -l "$page" 2>/dev/null | grep -q -- "--version" \
+     && MANWIDTH=100 man -l "$page" 2>/dev/null | grep -q "^NAME"; then
+    ok "man page $tool(1) installed and renders"
+  else
+    bad "man page $tool(1) installed and renders"
+  fi
+done
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 if cc -std=c11 -Wall -Werror "$src/docs/example/report_service.c" -o "$tmp/svc_pc" \
