@@ -20,6 +20,17 @@ for tool in colload colquery colgen; do
     bad "$tool installed and runs"
   fi
 done
+comp=$tmp/prefix/share/bash-completion/completions/colquery
+if [ -f "$comp" ] && got=$(PATH="$tmp/prefix/bin:$PATH" bash -c 'source "$1"; COMP_WORDS=(colquery ag); COMP_CWORD=1; _colstore_complete; printf "%s\n" "${COMPREPLY[@]}"' _ "$comp") \
+   && [ "$got" = agent-performance ] \
+   && got=$(PATH="$tmp/prefix/bin:$PATH" bash -c 'source "$1"; COMP_WORDS=(colquery dump fact_a); COMP_CWORD=2; _colstore_complete; printf "%s\n" "${COMPREPLY[@]}"' _ "$comp") \
+   && [ "$got" = "$(printf 'fact_agent_query\nfact_approval')" ] \
+   && got=$(PATH="$tmp/prefix/bin:$PATH" bash -c 'source "$1"; COMP_WORDS=(colload --max); COMP_CWORD=1; _colstore_complete; printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/prefix/share/bash-completion/completions/colload") \
+   && [ "$got" = --max-rejects ]; then
+  ok "bash completion: reports, tables, options"
+else
+  bad "bash completion: reports, tables, options (got: ${got:-})"
+fi
 for tool in colload colquery colgen; do
   page=$tmp/prefix/share/man/man1/$tool.1
   if [ -f "$page" ] && MANWIDTH=100 man -l "$page" 2>/dev/null | grep -q -- "--version" \
