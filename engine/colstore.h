@@ -505,7 +505,8 @@ typedef struct colstore_table_info {
     size_t time_column; /* index of time_key, COLSTORE_NO_COLUMN for a dimension */
     /* From the snapshot; 0 when none was given. */
     uint64_t rows; /* exact, from the manifest */
-    size_t partitions;
+    size_t partitions; /* stored row groups: a day (or a dimension) may have several, see
+                        * colstore_partition_describe() */
     int32_t first_time_key; /* YYYYMMDD of the first and last partition (0: none, or a
                              * dimension) */
     int32_t last_time_key;
@@ -552,21 +553,24 @@ colstore_column_index(const char *table, const char *column, size_t *out, colsto
 
 typedef struct colstore_partition_info {
     size_t size;      /* sizeof(colstore_partition_info) */
-    int32_t time_key; /* YYYYMMDD; 0 for a dimension's one partition */
+    int32_t time_key; /* YYYYMMDD; 0 for a dimension */
     uint64_t rows;
     uint64_t bytes;
     /* Added after `bytes` (a caller built before gets the fields up to `bytes`): */
     uint64_t version;   /* the commit (a colstore_snapshot_version()) that wrote the partition
                          * as it is now: the snapshot's own version when its commit did */
     int64_t written_us; /* when that commit wrote it (µs since 1970-01-01 UTC; 0: unknown) */
+    uint32_t row_group; /* its number within the day (or the dimension): ascending */
 } colstore_partition_info;
-#define COLSTORE_PARTITION_INFO_INIT                   \
-    {                                                  \
-        sizeof(colstore_partition_info), 0, 0, 0, 0, 0 \
+#define COLSTORE_PARTITION_INFO_INIT                      \
+    {                                                     \
+        sizeof(colstore_partition_info), 0, 0, 0, 0, 0, 0 \
     }
 
-/* colstore_partition_describe() - partition i (< colstore_table_info.partitions, ordered by
- * time_key) of `table` in snap. */
+/* colstore_partition_describe() - stored partition i (< colstore_table_info.partitions,
+ * ordered by time_key, then row_group) of `table` in snap. A day's rows may be stored as
+ * several row groups (late rows appended by nightly loads, until compaction merges them), and
+ * a dimension as several key-ordered chunks: each is a partition here, with its time_key. */
 COLSTORE_API int colstore_partition_describe(colstore_snapshot *snap,
                                              const char *table,
                                              size_t i,

@@ -2,9 +2,10 @@
  * colstore_dump: a stored table back out as PostgreSQL prints
  * `COPY (SELECT * FROM t ORDER BY key) TO STDOUT` (text, or csv with HEADER).
  *
- * Partitions are kept in key order inside; when the partitions' key ranges are also ordered by
- * time_key (the usual case: keys grow with time), the dump streams one partition at a time.
- * Otherwise (late rows with newer keys in older days) it orders every row by key first.
+ * Row groups are kept in key order inside; when their key ranges do not overlap (the usual
+ * case: keys grow with time, and late rows appended to an older day come as a row group of
+ * newer keys), the dump streams one row group at a time in the order of their key ranges.
+ * Otherwise (rows of interleaved keys put by bulk loads) it orders every row by key first.
  */
 #include "engine/engine.h"
 
@@ -14,8 +15,21 @@
 #include "etl/dump.h"
 #include "etl/parse.h"
 
+/* A row group's key range, for ordering the groups. */
+struct group_range {
+    int64_t min, max;
+    size_t part;
+};
+
+static int cmp_range(const void *pa, const void *pb)
+{
+    const struct group_range *a = pa, *b = pb;
+    return (a->min > b->min) - (a->min < b->min);
+}
+
 static int stream_parts(struct cs_snap *snap,
                         const struct cs_table_def *t,
+                        const struct group_range *order,
                         size_t n,
                         int fmt,
                         FILE *out,
@@ -25,7 +39,7 @@ static int stream_parts(struct cs_snap *snap,
     cs_batch_init(&b, t);
     int rc = CS_OK;
     for (size_t i = 0; i < n && rc == CS_OK; i++) {
-        rc = cs_snap_read_part(snap, t->id, i, &b, e);
+        rc = cs_snap_read_part(snap, t->id, order[i].part, &b, e);
         if (rc == CS_OK) rc = cs_dump_rows(out, &b, fmt, e);
     }
     cs_batch_free(&b);
@@ -90,17 +104,25 @@ static int dump_snap(
 {
     int rc = cs_dump_header(out, t, fmt, e);
     const size_t n = cs_snap_part_count(snap, t->id);
-    bool ordered = true;
-    int64_t prev_max = INT64_MIN;
+    struct group_range *order = malloc((n + 1) * sizeof(*order));
+    if (rc == CS_OK && order == NULL) rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+    size_t k = 0;
     for (size_t i = 0; i < n && rc == CS_OK; i++) {
         struct cs_seg_stats st;
         rc = cs_snap_col_stats(snap, t->id, i, t->key_col, &st, e);
-        if (rc != CS_OK || st.rows == 0) continue;
-        if (i > 0 && st.min <= prev_max) ordered = false;
-        prev_max = st.max;
+        if (rc == CS_OK && st.rows > 0) order[k++] = (struct group_range){st.min, st.max, i};
     }
-    if (rc != CS_OK) return rc;
-    return ordered ? stream_parts(snap, t, n, fmt, out, e) : sorted_parts(snap, t, n, fmt, out, e);
+    bool ordered = true;
+    if (rc == CS_OK) {
+        qsort(order, k, sizeof(*order), cmp_range);
+        for (size_t i = 1; i < k && ordered; i++)
+            ordered = order[i].min > order[i - 1].max;
+    }
+    if (rc == CS_OK)
+        rc = ordered ? stream_parts(snap, t, order, k, fmt, out, e)
+                     : sorted_parts(snap, t, n, fmt, out, e);
+    free(order);
+    return rc;
 }
 
 int colstore_dump(colstore_store *store,

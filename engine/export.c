@@ -44,6 +44,7 @@
 struct item {
     const struct cs_table_def *t;
     size_t part;     /* SIZE_MAX: the whole table (in the day bounds) in one file */
+    size_t nparts;   /* a fact day: its row groups [part, part + nparts), one file */
     char rel[256];   /* path below OUT */
     uint64_t weight; /* bytes stored: largest first */
 };
@@ -274,6 +275,7 @@ static int make_dir(struct exporter *x, const char *rel, struct cs_error *err)
 static int add_item(struct exporter *x,
                     const struct cs_table_def *t,
                     size_t part,
+                    size_t nparts,
                     const char *rel,
                     uint64_t weight,
                     struct cs_error *err)
@@ -284,6 +286,7 @@ static int add_item(struct exporter *x,
     it = &x->items[x->nitems++];
     it->t = t;
     it->part = part;
+    it->nparts = nparts;
     snprintf(it->rel, sizeof(it->rel), "%s", rel);
     it->weight = weight;
     return CS_OK;
@@ -306,16 +309,20 @@ static int plan_table(struct exporter *x, const struct cs_table_def *t, struct c
             if (!t->is_fact || in_days(x, p.time_key)) w += p.bytes;
         }
         snprintf(rel, sizeof(rel), "%s.parquet", t->name);
-        return add_item(x, t, SIZE_MAX, rel, w, err);
+        return add_item(x, t, SIZE_MAX, 0, rel, w, err);
     }
     int rc = make_dir(x, t->name, err);
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+    for (size_t i = 0, end; i < n && rc == CS_OK; i = end) {
+        end = cs_snap_part_end(snap, t->id, i); /* a day's row groups: one file */
         const struct cs_part_info p = cs_snap_part(snap, t->id, i);
         if (!in_days(x, p.time_key)) continue;
+        uint64_t bytes = 0;
+        for (size_t g = i; g < end; g++)
+            bytes += cs_snap_part(snap, t->id, g).bytes;
         snprintf(rel, sizeof(rel), "%s/time_key=%d", t->name, (int)p.time_key);
         rc = make_dir(x, rel, err);
         snprintf(rel, sizeof(rel), "%s/time_key=%d/part-0.parquet", t->name, (int)p.time_key);
-        if (rc == CS_OK) rc = add_item(x, t, i, rel, p.bytes, err);
+        if (rc == CS_OK) rc = add_item(x, t, i, end - i, rel, bytes, err);
     }
     return rc;
 }
@@ -363,7 +370,7 @@ static int write_file(struct exporter *x,
     colstore_scan_options so = COLSTORE_SCAN_OPTIONS_INIT;
     if (it->part != SIZE_MAX) {
         so.first_partition = it->part;
-        so.partition_count = 1;
+        so.partition_count = it->nparts;
     } else {
         so.time_key_min = x->tk_min;
         so.time_key_max = x->tk_max;

@@ -80,11 +80,12 @@ static int fk_prepare(struct fact_load *fl, int c)
 {
     const struct cs_table_def *dt = cs_schema_table(fl->ld->t->cols[c].fk);
     struct fk_bits *b = &fl->fk_bits[c];
-    struct cs_col keys;
-    cs_col_init(&keys, CS_K_I64);
-    int rc = CS_OK;
-    if (cs_snap_part_count(fl->ld->snap, dt->id) > 0)
-        rc = cs_snap_read_col(fl->ld->snap, dt->id, 0, dt->key_col, &keys, &fl->ld->e);
+    struct cs_batch kb; /* the key column of every chunk of the dimension */
+    cs_batch_init(&kb, dt);
+    const int key = dt->key_col;
+    int rc = cs_snap_read_groups(fl->ld->snap, dt->id, 0, cs_snap_part_count(fl->ld->snap, dt->id),
+                                 &key, 1, &kb, &fl->ld->e);
+    const struct cs_col keys = kb.cols[key];
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (size_t r = 0; rc == CS_OK && r < keys.len; r++) {
         lo = keys.i64[r] < lo ? keys.i64[r] : lo;
@@ -106,7 +107,7 @@ static int fk_prepare(struct fact_load *fl, int c)
             if (!cs_hmap_put(&b->set, keys.i64[r], 1)) rc = oom(fl);
         }
     }
-    cs_col_free(&keys);
+    cs_batch_free(&kb);
     return rc;
 }
 
@@ -446,8 +447,10 @@ static int read_old_day(struct fact_load *fl, int32_t time_key, struct cs_batch 
         return cs_session_read_part(fl->ld->sess, t->id, time_key, old, &fl->ld->e);
     size_t first, end;
     cs_snap_part_range(fl->ld->snap, t->id, time_key, time_key, &first, &end);
-    cs_batch_reset(old);
-    return first == end ? CS_OK : cs_snap_read_part(fl->ld->snap, t->id, first, old, &fl->ld->e);
+    cs_batch_reset(old); /* every row group of the day */
+    return first == end
+               ? CS_OK
+               : cs_snap_read_groups(fl->ld->snap, t->id, first, end, NULL, 0, old, &fl->ld->e);
 }
 
 /* Write one staged day: old rows + new rows in key order; the session refreshes its aggregates

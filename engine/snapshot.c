@@ -282,7 +282,8 @@ int colstore_partition_describe(colstore_snapshot *snap,
     /* a commit writes the partitions it puts into data/<its version>.cseg */
     const colstore_partition_info pi = {sizeof(pi), p.time_key,
                                         p.rows,     p.bytes,
-                                        p.file_id,  cs_snap_file_time(snap->snap, p.file_id)};
+                                        p.file_id,  cs_snap_file_time(snap->snap, p.file_id),
+                                        p.seq};
     rc = put_sized(out, &pi, sizeof(pi), &e);
 done:
     return cs_engine_return(err, rc, &e);

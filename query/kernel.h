@@ -123,13 +123,14 @@ void cs_name_groups_free(struct cs_name_groups *g);
 
 /* The fact partitions of a window of dim_time rows: what reports filter by date. */
 struct cs_day_slot {
-    size_t part;      /* partition index in the snapshot */
+    size_t part;      /* the day's first row group in the snapshot */
+    size_t nparts;    /* its row groups: [part, part + nparts) */
     int32_t time_key; /* its time_key */
     int64_t days;     /* dim_time.full_date of it */
     uint32_t group;   /* report-defined group of the day (month for approval-queue) */
 };
 
-/* cs_day_weights() - weights[i] = the rows of days[i]'s partition of table (the work of a
+/* cs_day_weights() - weights[i] = the rows of days[i]'s row groups of table (the work of a
  * day, for cs_par_run()); returns their sum. */
 uint64_t cs_day_weights(struct cs_snap *snap,
                         int table,
@@ -138,8 +139,9 @@ uint64_t cs_day_weights(struct cs_snap *snap,
                         uint64_t *weights);
 
 /* cs_days_to_parts() - sort days[0..ndays) by time_key and keep those that have a partition
- * in fact table `table`, with .part set (compacted in place); *n receives how many remain.
- * Partitions outside [first time_key, last time_key] are never looked at. */
+ * in fact table `table`, with .part and .nparts set to its row groups (compacted in place);
+ * *n receives how many remain. Partitions outside [first time_key, last time_key] are never
+ * looked at. */
 void cs_days_to_parts(
     struct cs_snap *snap, int table, struct cs_day_slot *days, size_t ndays, size_t *n);
 

@@ -19,9 +19,18 @@ int cs_qdim_read(struct cs_snap *snap,
     for (size_t j = 0; j < ncols; j++)
         cs_col_init(&out[j], cs_type_kind(t->cols[cols[j]].type));
     *rows = 0;
-    if (cs_snap_part_count(snap, table) == 0) return CS_OK;
-    for (size_t j = 0; j < ncols; j++) {
-        const int rc = cs_snap_read_col(snap, table, 0, cols[j], &out[j], err);
+    const size_t n = cs_snap_part_count(snap, table);
+    if (n == 0) return CS_OK;
+    for (size_t j = 0; j < ncols; j++) { /* every chunk (row group) of the dimension */
+        int rc = cs_snap_read_col(snap, table, 0, cols[j], &out[j], err);
+        struct cs_col more;
+        cs_col_init(&more, out[j].kind);
+        for (size_t i = 1; i < n && rc == CS_OK; i++) {
+            rc = cs_snap_read_col(snap, table, i, cols[j], &more, err);
+            if (rc == CS_OK && !cs_col_append_range(&out[j], &more, 0, more.len))
+                rc = cs_error_set(err, CS_ENOMEM, "out of memory reading %s", t->name);
+        }
+        cs_col_free(&more);
         if (rc != CS_OK) return rc;
         if (j > 0 && out[j].len != out[0].len) {
             return cs_error_set(err, CS_ECORRUPT, "%s: columns of different lengths", t->name);
@@ -145,16 +154,19 @@ void cs_days_to_parts(
     cs_snap_part_range(snap, table, days[0].time_key, days[ndays - 1].time_key, &first, &end);
     /* merge the two time_key-ordered lists */
     size_t d = 0, kept = 0;
-    for (size_t p = first; p < end && d < ndays; p++) {
+    for (size_t p = first; p < end && d < ndays;) {
         const int32_t tk = cs_snap_part(snap, table, p).time_key;
+        const size_t day_end = cs_snap_part_end(snap, table, p);
         while (d < ndays && days[d].time_key < tk)
             d++;
         if (d < ndays && days[d].time_key == tk) {
             days[kept] = days[d];
             days[kept].part = p;
+            days[kept].nparts = day_end - p;
             kept++;
             d++;
         }
+        p = day_end;
     }
     *n = kept;
 }
@@ -184,7 +196,7 @@ int cs_window_days(struct cs_snap *snap,
     }
     for (size_t i = 0; i < rows; i++) {
         if (c[1].i64[i] >= lo_days && c[1].i64[i] <= hi_days) {
-            (*out)[(*n)++] = (struct cs_day_slot){0, (int32_t)c[0].i64[i], c[1].i64[i], 0};
+            (*out)[(*n)++] = (struct cs_day_slot){0, 0, (int32_t)c[0].i64[i], c[1].i64[i], 0};
         }
     }
 out:

@@ -99,7 +99,9 @@ uint64_t cs_day_weights(struct cs_snap *snap,
 {
     uint64_t total = 0;
     for (size_t i = 0; i < ndays; i++) {
-        weights[i] = cs_snap_part(snap, table, days[i].part).rows;
+        weights[i] = 0;
+        for (size_t g = 0; g < days[i].nparts; g++)
+            weights[i] += cs_snap_part(snap, table, days[i].part + g).rows;
         total += weights[i];
     }
     return total;

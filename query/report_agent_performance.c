@@ -175,11 +175,9 @@ static void ap_fast(struct ap_worker *w, struct ap_agg *agg)
     }
 }
 
-static int ap_part(void *state, size_t item, struct cs_error *err)
+static int ap_group(struct ap_worker *w, size_t item, size_t part, struct cs_error *err)
 {
-    struct ap_worker *w = state;
     const struct ap_ctx *ctx = w->ctx;
-    const size_t part = ctx->days[item].part;
     struct cs_seg_view *v = w->views;
     for (int j = 0; j < AP_NCOLS; j++) {
         const int rc = cs_snap_view_col(ctx->snap, CS_T_FACT_AGENT_QUERY, part, ap_cols[j],
@@ -209,6 +207,17 @@ static int ap_part(void *state, size_t item, struct cs_error *err)
                   w->edited, n);
     }
     return CS_OK;
+}
+
+/* A day: each of its row groups into the day's aggregates. */
+static int ap_part(void *state, size_t item, struct cs_error *err)
+{
+    struct ap_worker *w = state;
+    const struct cs_day_slot *d = &w->ctx->days[item];
+    int rc = CS_OK;
+    for (size_t g = 0; g < d->nparts && rc == CS_OK; g++)
+        rc = ap_group(w, item, d->part + g, err);
+    return rc;
 }
 
 static int ap_scan(struct ap_ctx *ctx, size_t ndays, unsigned threads, struct cs_error *err)

@@ -35,10 +35,8 @@ struct aq_worker {
 
 /* Only totals per partition are needed: each column is aggregated straight from its encoded
  * values (a dictionary code compared, packed integers summed, packed booleans counted). */
-static int aq_part(void *state, size_t item, struct cs_error *err)
+static int aq_group(struct aq_worker *w, size_t item, size_t part, struct cs_error *err)
 {
-    struct aq_worker *w = state;
-    const size_t part = w->days[item].part;
     struct cs_seg_view *v = &w->view;
     int64_t res_sum = 0, res_count = 0, sla_met = 0, rows = 0;
     size_t approved = 0;
@@ -55,7 +53,8 @@ static int aq_part(void *state, size_t item, struct cs_error *err)
                               err);
     if (rc != CS_OK) return rc;
     if (!cs_seg_view_sum_i64(v, &res_sum)) {
-        return cs_error_set(err, CS_ELIMIT, "fact_approval.resolution_time_seconds: the sum overflows 64 bits");
+        return cs_error_set(err, CS_ELIMIT,
+                            "fact_approval.resolution_time_seconds: the sum overflows 64 bits");
     }
     res_count = (int64_t)(v->rows - v->null_count);
     rc = cs_snap_view_col(w->snap, CS_T_FACT_APPROVAL, part, CS_FA_SLA_MET, CS_K_BOOL, v, err);
@@ -68,6 +67,17 @@ static int aq_part(void *state, size_t item, struct cs_error *err)
     a->sla_met += sla_met;
     a->approved += (int64_t)approved;
     return CS_OK;
+}
+
+/* A day: each of its row groups. */
+static int aq_part(void *state, size_t item, struct cs_error *err)
+{
+    struct aq_worker *w = state;
+    const struct cs_day_slot *d = &w->days[item];
+    int rc = CS_OK;
+    for (size_t g = 0; g < d->nparts && rc == CS_OK; g++)
+        rc = aq_group(w, item, d->part + g, err);
+    return rc;
 }
 
 static int aq_group_cmp(const void *x, const void *y)
@@ -94,7 +104,7 @@ static void aq_days(const struct cs_col *t,
         g->month = t[2].i64[i];
         g->name = cs_col_str(&t[3], i, &g->name_len);
         g->day = nd;
-        days[nd++] = (struct cs_day_slot){0, (int32_t)t[0].i64[i], 0, 0};
+        days[nd++] = (struct cs_day_slot){0, 0, (int32_t)t[0].i64[i], 0, 0};
     }
     qsort(groups, nd, sizeof(*groups), aq_group_cmp);
     for (size_t k = 0; k < nd; k++) {

@@ -33,7 +33,8 @@ static const size_t da_ncols[DA_TABLES] = {5, 2, 2};
 
 struct da_day {
     int32_t time_key;
-    size_t part[DA_TABLES]; /* NO_PART when the table has no partition that day */
+    size_t part[DA_TABLES]; /* first row group; NO_PART when the table has no partition then */
+    size_t nparts[DA_TABLES];
 };
 
 /* The output rows of one day: rows [start, start + count) of worker `worker`'s batch. */
@@ -52,22 +53,23 @@ struct da_worker {
     struct cs_batch out;
 };
 
-/* The kernel's columns of one partition into batch b, at their schema positions. */
-static int
-da_read(struct cs_snap *snap, int t, size_t part, struct cs_batch *b, struct cs_error *err)
+/* The kernel's columns of one day's row groups into batch b, at their schema positions. */
+static int da_read(struct cs_snap *snap,
+                   int t,
+                   size_t part,
+                   size_t nparts,
+                   struct cs_batch *b,
+                   struct cs_error *err)
 {
     const int table = da_tables[t];
-    for (size_t j = 0; j < da_ncols[t]; j++) {
-        struct cs_col *c = &b->cols[da_cols[t][j]];
-        const int rc = cs_snap_read_col(snap, table, part, da_cols[t][j], c, err);
-        if (rc != CS_OK) return rc;
-        if (c->len != b->cols[da_cols[t][0]].len) {
+    int rc = cs_snap_read_groups(snap, table, part, part + nparts, da_cols[t], da_ncols[t], b, err);
+    for (size_t j = 0; rc == CS_OK && j < da_ncols[t]; j++) {
+        if (b->cols[da_cols[t][j]].len != b->rows) {
             return cs_error_set(err, CS_ECORRUPT, "%s: partition %zu: columns of different lengths",
                                 cs_schema_table(table)->name, part);
         }
     }
-    b->rows = b->cols[da_cols[t][0]].len;
-    return CS_OK;
+    return rc;
 }
 
 static int da_day_run(void *state, size_t item, struct cs_error *err)
@@ -76,7 +78,10 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
     const struct da_day *d = &w->days[item];
     const size_t start = w->out.rows;
     bool done = false;
-    int rc = cs_dagg_day_views(w->ws, w->snap, d->time_key, d->part, &w->out, &done, err);
+    int rc = CS_OK;
+    /* the view plan reads one row group a table (a day with late rows appended: batches) */
+    if (d->nparts[0] <= 1 && d->nparts[1] <= 1 && d->nparts[2] <= 1)
+        rc = cs_dagg_day_views(w->ws, w->snap, d->time_key, d->part, &w->out, &done, err);
     w->blocks[item] = (struct da_block){w->index, start, 0};
     if (rc != CS_OK) return rc;
     if (done) {
@@ -87,7 +92,7 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
     const struct cs_batch *in[DA_TABLES] = {NULL, NULL, NULL};
     for (int t = 0; t < DA_TABLES; t++) {
         if (d->part[t] == NO_PART) continue;
-        rc = da_read(w->snap, t, d->part[t], &w->in[t], err);
+        rc = da_read(w->snap, t, d->part[t], d->nparts[t], &w->in[t], err);
         if (rc != CS_OK) return rc;
         in[t] = &w->in[t];
     }
@@ -128,9 +133,14 @@ static int da_days(struct cs_snap *snap,
         d->time_key = tk;
         for (int t = 0; t < DA_TABLES; t++) {
             d->part[t] = NO_PART;
+            d->nparts[t] = 0;
             if (at[t] < end[t] && cs_snap_part(snap, da_tables[t], at[t]).time_key == tk) {
-                (*weights)[*n] += cs_snap_part(snap, da_tables[t], at[t]).rows;
-                d->part[t] = at[t]++;
+                d->part[t] = at[t];
+                for (; at[t] < end[t] && cs_snap_part(snap, da_tables[t], at[t]).time_key == tk;
+                     at[t]++) {
+                    (*weights)[*n] += cs_snap_part(snap, da_tables[t], at[t]).rows;
+                    d->nparts[t]++;
+                }
             }
         }
         (*n)++;
@@ -217,17 +227,19 @@ out:
     return rc;
 }
 
-/* The stored rows of one partition in agent_key order (loaded rows are kept in that order;
- * rows put otherwise are sorted here). */
+/* The stored rows of one day (row groups [i, end)) in agent_key order (loaded rows are kept in
+ * that order; rows put otherwise are sorted here). */
 static int da_stored_part(struct cs_snap *snap,
                           size_t i,
+                          size_t end,
                           struct cs_batch *b,
                           size_t **order,
                           size_t *order_cap,
                           struct cs_result *r,
                           struct cs_error *err)
 {
-    int rc = cs_snap_read_part(snap, CS_T_AGG_DAILY, i, b, err);
+    int rc = end - i == 1 ? cs_snap_read_part(snap, CS_T_AGG_DAILY, i, b, err)
+                          : cs_snap_read_groups(snap, CS_T_AGG_DAILY, i, end, NULL, 0, b, err);
     if (rc != CS_OK) return rc;
     const int64_t *key = b->cols[CS_AGG_AGENT].i64;
     bool sorted = true;
@@ -268,8 +280,10 @@ da_stored(struct cs_snap *snap, int32_t lo, int32_t hi, struct cs_result *r, str
     struct cs_batch b;
     cs_batch_init(&b, cs_schema_table(CS_T_AGG_DAILY));
     int rc = CS_OK;
-    for (size_t i = first; i < end && rc == CS_OK; i++) {
-        rc = da_stored_part(snap, i, &b, &order, &order_cap, r, err);
+    for (size_t i = first; i < end && rc == CS_OK;) {
+        const size_t day_end = cs_snap_part_end(snap, CS_T_AGG_DAILY, i);
+        rc = da_stored_part(snap, i, day_end, &b, &order, &order_cap, r, err);
+        i = day_end;
     }
     cs_batch_free(&b);
     free(order);

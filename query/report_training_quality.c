@@ -228,10 +228,8 @@ static void tq_fast(struct tq_worker *w)
     }
 }
 
-static int tq_part(void *state, size_t item, struct cs_error *err)
+static int tq_group(struct tq_worker *w, size_t part, struct cs_error *err)
 {
-    struct tq_worker *w = state;
-    const size_t part = w->days[item].part;
     for (int j = 0; j < TQ_NCOLS; j++) {
         const int rc = cs_snap_view_col(w->snap, CS_T_FACT_TRAINING, part, tq_cols[j], tq_kinds[j],
                                         &w->views[j], err);
@@ -246,6 +244,17 @@ static int tq_part(void *state, size_t item, struct cs_error *err)
         tq_vector(w, off, rows - off < CS_VECTOR_SIZE ? rows - off : CS_VECTOR_SIZE);
     }
     return CS_OK;
+}
+
+/* A day: each of its row groups. */
+static int tq_part(void *state, size_t item, struct cs_error *err)
+{
+    struct tq_worker *w = state;
+    const struct cs_day_slot *d = &w->days[item];
+    int rc = CS_OK;
+    for (size_t g = 0; g < d->nparts && rc == CS_OK; g++)
+        rc = tq_group(w, d->part + g, err);
+    return rc;
 }
 
 static int tq_scan(struct cs_snap *snap,

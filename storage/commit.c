@@ -46,6 +46,7 @@
 
 #include "storage/base/limits.h"
 #include "storage/base/schema.h"
+#include "storage/key_filter.h"
 #include "storage/segment.h"
 
 void (*cs_store_test_hook)(const char *point) = NULL;
@@ -55,6 +56,14 @@ void cs_store_kill_point(const char *point)
     if (cs_store_test_hook != NULL) cs_store_test_hook(point);
 }
 
+/* A put of the transaction: a whole partition (its row groups replaced by this one, seq 0), or
+ * one row group (table, time_key, seq) replaced, added, or removed (rows == 0). */
+enum { PUT_PART = 0, PUT_GROUP = 1 };
+struct txn_put {
+    struct cs_mpart p;
+    uint8_t op;
+};
+
 struct cs_txn {
     struct cs_store *st;
     struct cs_snap *base;
@@ -63,7 +72,7 @@ struct cs_txn {
     int data_fd; /* -1 until the first non-empty put */
     uint64_t data_size;
     char data_path[CS_PATH_MAX];
-    struct cs_mpart *puts; /* file == UINT32_MAX: in data/<id>; rows == 0: removal */
+    struct txn_put *puts; /* in order; file == UINT32_MAX: in data/<id>; rows == 0: removal */
     size_t nputs, cap;
     bool broken; /* a write failed: the data file's layout is unknown, commit refuses */
 };
@@ -348,6 +357,8 @@ struct encoded {
     uint64_t off[CS_MAX_COLS]; /* from the block start */
     uint8_t hdr[CS_PART_FIXED_SIZE + CS_MAX_COLS * CS_PART_COL_SIZE + 8];
     size_t hdr_len;
+    uint8_t *filter; /* the key filter section (§4.1), or NULL */
+    size_t filter_len;
 };
 
 /* build_header() - docs/storage-format.md §4; p gets the block length and header checksum. */
@@ -359,6 +370,7 @@ static void build_header(struct encoded *e, struct cs_mpart *p)
     cs_put_u32(h, CS_PART_MAGIC);
     h[4] = p->table;
     h[5] = p->ncols;
+    h[6] = e->filter != NULL ? CS_BLK_KEY_FILTER : 0;
     cs_put_u32(h + 8, (uint32_t)p->time_key);
     cs_put_u32(h + 12, p->rows);
     cs_put_u32(h + 16, (uint32_t)e->hdr_len);
@@ -375,7 +387,7 @@ static void build_header(struct encoded *e, struct cs_mpart *p)
         cs_put_u64(q + 32, (uint64_t)e->stats[c].max);
         pos = e->off[c] + e->len[c];
     }
-    p->len = pos;
+    p->len = pos + e->filter_len;
     p->hsum = XXH64(h, e->hdr_len - 8, 0);
     cs_put_u64(h + e->hdr_len - 8, p->hsum);
 }
@@ -393,6 +405,10 @@ write_block(struct cs_txn *txn, struct encoded *e, struct cs_mpart *p, struct cs
         assert(txn->data_size == p->off + e->off[c]);
         rc = cs_sio_write_all(txn->data_fd, e->seg[c], e->len[c], txn->data_path, err);
         txn->data_size += e->len[c];
+    }
+    if (rc == CS_OK && e->filter != NULL) {
+        rc = cs_sio_write_all(txn->data_fd, e->filter, e->filter_len, txn->data_path, err);
+        txn->data_size += e->filter_len;
     }
     assert(rc != CS_OK || txn->data_size == p->off + p->len);
     cs_store_kill_point("block_written");
@@ -427,17 +443,89 @@ static int check_put(const struct cs_txn *txn,
     return CS_OK;
 }
 
-static int add_put(struct cs_txn *txn, const struct cs_mpart *p, struct cs_error *err)
+static int add_put(struct cs_txn *txn, const struct cs_mpart *p, uint8_t op, struct cs_error *err)
 {
     if (txn->nputs == txn->cap) {
         size_t cap = txn->cap < 16 ? 16 : 2 * txn->cap;
-        struct cs_mpart *q = realloc(txn->puts, cap * sizeof(*q));
+        struct txn_put *q = realloc(txn->puts, cap * sizeof(*q));
         if (q == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
         txn->puts = q;
         txn->cap = cap;
     }
-    txn->puts[txn->nputs++] = *p;
+    txn->puts[txn->nputs++] = (struct txn_put){*p, op};
     return CS_OK;
+}
+
+/* encode_block() - the segments (and the key filter of a dimension with a natural key) of
+ * rows, written as one block; p gets its place. */
+static int encode_block(struct cs_txn *txn,
+                        const struct cs_batch *rows,
+                        struct cs_mpart *p,
+                        struct cs_error *err)
+{
+    const struct cs_table_def *t = rows->table;
+    struct encoded *e = calloc(1, sizeof(*e));
+    if (e == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    p->key_min = p->id_min = INT64_MAX;
+    p->key_max = p->id_max = INT64_MIN;
+    p->has_ranges = true;
+    int rc = CS_OK;
+    for (int c = 0; rc == CS_OK && c < t->ncols; c++) {
+        rc = cs_seg_encode(&rows->cols[c], t->cols[c].type, &e->seg[c], &e->len[c], &e->stats[c],
+                           err);
+        if (rc == CS_OK && (e->stats[c].rows != p->rows || e->len[c] == 0)) {
+            rc = cs_error_set(err, CS_EINVAL, "put: %s.%s: encoder returned %" PRIu32 " rows",
+                              t->name, t->cols[c].name, e->stats[c].rows);
+        }
+    }
+    const struct cs_seg_stats *k = &e->stats[t->key_col];
+    if (rc == CS_OK && k->rows > k->null_count) {
+        p->key_min = k->min;
+        p->key_max = k->max;
+    }
+    const struct cs_seg_stats *id = t->src_col >= 0 ? &e->stats[t->src_col] : NULL;
+    if (rc == CS_OK && id != NULL && id->rows > id->null_count) {
+        p->id_min = id->min;
+        p->id_max = id->max;
+    }
+    if (rc == CS_OK && !t->is_fact && t->name_col >= 0) {
+        e->filter_len = cs_kf_size(rows->rows);
+        e->filter = malloc(e->filter_len);
+        if (e->filter == NULL)
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        else
+            cs_kf_build(&rows->cols[t->name_col], e->filter);
+    }
+    if (rc == CS_OK) {
+        rc = write_block(txn, e, p, err);
+        if (rc != CS_OK) txn->broken = true;
+    }
+    for (int c = 0; c < t->ncols; c++)
+        free(e->seg[c]);
+    free(e->filter);
+    free(e);
+    return rc;
+}
+
+static int put_rows(struct cs_txn *txn,
+                    int table,
+                    int32_t time_key,
+                    uint16_t seq,
+                    uint8_t op,
+                    const struct cs_batch *rows,
+                    struct cs_error *err)
+{
+    const struct cs_table_def *t = rows->table;
+    struct cs_mpart p = {.table = (uint8_t)table,
+                         .ncols = t->ncols,
+                         .seq = seq,
+                         .time_key = time_key,
+                         .rows = (uint32_t)rows->rows,
+                         .file = UINT32_MAX};
+    int rc = rows->rows == 0 ? CS_OK : encode_block(txn, rows, &p, err);
+    if (rc == CS_OK) rc = add_put(txn, &p, op, err);
+    if (rc != CS_OK) cs_error_prefix(err, "%s/%" PRId32, t->name, time_key);
+    return rc;
 }
 
 int cs_txn_put_part(struct cs_txn *txn,
@@ -447,35 +535,121 @@ int cs_txn_put_part(struct cs_txn *txn,
                     struct cs_error *err)
 {
     int rc = check_put(txn, table, time_key, rows, err);
+    return rc != CS_OK ? rc : put_rows(txn, table, time_key, 0, PUT_PART, rows, err);
+}
+
+int cs_txn_put_group(struct cs_txn *txn,
+                     int table,
+                     int32_t time_key,
+                     uint32_t seq,
+                     const struct cs_batch *rows,
+                     struct cs_error *err)
+{
+    int rc = check_put(txn, table, time_key, rows, err);
+    if (rc == CS_OK && seq > CS_MAX_ROW_GROUPS - 1)
+        rc = cs_error_set(err, CS_EINVAL, "put: row group %" PRIu32 " out of range", seq);
+    return rc != CS_OK ? rc : put_rows(txn, table, time_key, (uint16_t)seq, PUT_GROUP, rows, err);
+}
+
+/* --- the transaction's view of a partition --- */
+
+/* One row group of a partition as the transaction would commit it. */
+struct grp {
+    struct cs_mpart p; /* p.file == UINT32_MAX: pending in this transaction's data file */
+    size_t base;       /* otherwise its index within the table in the base snapshot */
+};
+
+static bool same_key(const struct cs_mpart *a, int table, int32_t time_key)
+{
+    return a->table == table && a->time_key == time_key;
+}
+
+/* apply_put() - one put of the partition onto its groups g[0..*n) (seq order). */
+static void apply_put(const struct txn_put *u, struct grp *g, size_t *n)
+{
+    if (u->op == PUT_PART) {
+        *n = 0;
+        if (u->p.rows > 0) g[(*n)++] = (struct grp){u->p, SIZE_MAX};
+        return;
+    }
+    size_t at = 0;
+    while (at < *n && g[at].p.seq < u->p.seq)
+        at++;
+    if (at < *n && g[at].p.seq == u->p.seq) { /* replaced or removed */
+        memmove(&g[at], &g[at + 1], (*n - at - 1) * sizeof(*g));
+        (*n)--;
+    }
+    if (u->p.rows == 0) return;
+    memmove(&g[at + 1], &g[at], (*n - at) * sizeof(*g));
+    g[at] = (struct grp){u->p, SIZE_MAX};
+    (*n)++;
+}
+
+/* key_groups() - the row groups of (table, time_key) as the transaction stands: the base
+ * version's, with every put of the key applied in order. *out is malloc'ed. */
+static int key_groups(const struct cs_txn *txn,
+                      int table,
+                      int32_t time_key,
+                      struct grp **out,
+                      size_t *n,
+                      struct cs_error *err)
+{
+    size_t first, end, nput = 0;
+    cs_snap_part_range(txn->base, table, time_key, time_key, &first, &end);
+    for (size_t i = 0; i < txn->nputs; i++)
+        nput += same_key(&txn->puts[i].p, table, time_key);
+    struct grp *g = malloc((end - first + nput + 1) * sizeof(*g));
+    if (g == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    const struct cs_manifest *m = txn->base->m;
+    size_t k = 0;
+    for (size_t i = first; i < end; i++)
+        g[k++] = (struct grp){m->parts[m->first[table] + i], i};
+    for (size_t i = 0; nput > 0 && i < txn->nputs; i++) {
+        if (same_key(&txn->puts[i].p, table, time_key)) apply_put(&txn->puts[i], g, &k);
+    }
+    *out = g;
+    *n = k;
+    return CS_OK;
+}
+
+int cs_txn_append_part(struct cs_txn *txn,
+                       int table,
+                       int32_t time_key,
+                       const struct cs_batch *rows,
+                       struct cs_error *err)
+{
+    int rc = check_put(txn, table, time_key, rows, err);
+    if (rc != CS_OK || rows->rows == 0) return rc;
+    struct grp *g = NULL;
+    size_t n = 0;
+    rc = key_groups(txn, table, time_key, &g, &n, err);
+    const uint32_t next = n == 0 ? 0 : (uint32_t)g[n - 1].p.seq + 1;
+    free(g);
     if (rc != CS_OK) return rc;
-    const struct cs_table_def *t = rows->table;
-    struct cs_mpart p = {(uint8_t)table, t->ncols, time_key, (uint32_t)rows->rows,
-                         UINT32_MAX,     0,        0,        0};
-    if (rows->rows == 0) return add_put(txn, &p, err);
-    struct encoded *e = calloc(1, sizeof(*e));
-    if (e == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
-    for (int c = 0; rc == CS_OK && c < t->ncols; c++) {
-        rc = cs_seg_encode(&rows->cols[c], t->cols[c].type, &e->seg[c], &e->len[c], &e->stats[c],
-                           err);
-        if (rc == CS_OK && (e->stats[c].rows != p.rows || e->len[c] == 0)) {
-            rc = cs_error_set(err, CS_EINVAL, "put: %s.%s: encoder returned %" PRIu32 " rows",
-                              t->name, t->cols[c].name, e->stats[c].rows);
-        }
-    }
-    if (rc == CS_OK) {
-        rc = write_block(txn, e, &p, err);
-        if (rc != CS_OK) txn->broken = true;
-    }
-    if (rc == CS_OK) rc = add_put(txn, &p, err);
-    for (int c = 0; c < t->ncols; c++)
-        free(e->seg[c]);
-    free(e);
-    if (rc != CS_OK) cs_error_prefix(err, "%s/%" PRId32, t->name, time_key);
+    if (next <= CS_MAX_ROW_GROUPS - 1)
+        return put_rows(txn, table, time_key, (uint16_t)next, PUT_GROUP, rows, err);
+    /* no group number left: the partition and the rows become one group */
+    struct cs_batch all;
+    cs_batch_init(&all, rows->table);
+    rc = cs_txn_read_part(txn, table, time_key, &all, err);
+    if (rc == CS_OK && !cs_batch_append_range(&all, rows, 0, rows->rows))
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (rc == CS_OK) rc = cs_txn_put_part(txn, table, time_key, &all, err);
+    cs_batch_free(&all);
     return rc;
 }
 
-/* read_put() - decode the columns of pending partition p that `want` names (bit c: column c;
- * every column when want is ~0) into b. */
+size_t cs_txn_group_count(struct cs_txn *txn, int table, int32_t time_key)
+{
+    struct grp *g = NULL;
+    size_t n = 0;
+    if (key_groups(txn, table, time_key, &g, &n, NULL) != CS_OK) return 0;
+    free(g);
+    return n;
+}
+
+/* read_put() - decode the columns of pending row group p that `want` names (bit c: column c)
+ * into b's columns (replacing them). */
 static int read_put(struct cs_txn *txn,
                     const struct cs_mpart *p,
                     uint32_t want,
@@ -497,11 +671,61 @@ static int read_put(struct cs_txn *txn,
         cs_part_col(cols, c, &off, &len, &st);
         rc = cs_seg_decode_rows(blk + off, (size_t)len, p->rows, &b->cols[c], txn->data_path, err);
     }
-    if (rc == CS_OK)
-        b->rows = p->rows;
-    else
-        cs_batch_reset(b);
     free(blk);
+    return rc;
+}
+
+/* read_group() - the `want` columns of one group into b (columns replaced, b->rows set). */
+static int read_group(struct cs_txn *txn,
+                      const struct grp *g,
+                      uint32_t want,
+                      struct cs_batch *b,
+                      struct cs_error *err)
+{
+    const int table = g->p.table;
+    int rc = CS_OK;
+    if (g->p.file == UINT32_MAX) {
+        rc = read_put(txn, &g->p, want, b, err);
+    } else {
+        for (int c = 0; rc == CS_OK && c < b->table->ncols; c++) {
+            if ((want >> c) & 1u)
+                rc = cs_snap_read_col(txn->base, table, g->base, c, &b->cols[c], err);
+        }
+        cs_snap_release_part(txn->base, table, g->base); /* decoded: its pages are not needed */
+    }
+    b->rows = g->p.rows;
+    return rc;
+}
+
+/* read_groups() - the `want` columns of the partition's groups, concatenated, into b. */
+static int read_groups(struct cs_txn *txn,
+                       int table,
+                       int32_t time_key,
+                       uint32_t want,
+                       struct cs_batch *b,
+                       struct cs_error *err)
+{
+    cs_batch_reset(b);
+    struct grp *g = NULL;
+    size_t n = 0;
+    int rc = key_groups(txn, table, time_key, &g, &n, err);
+    if (rc == CS_OK && n == 1) rc = read_group(txn, &g[0], want, b, err);
+    if (rc == CS_OK && n > 1) {
+        struct cs_batch one;
+        cs_batch_init(&one, b->table);
+        for (size_t i = 0; rc == CS_OK && i < n; i++) {
+            rc = read_group(txn, &g[i], want, &one, err);
+            for (int c = 0; rc == CS_OK && c < b->table->ncols; c++) {
+                if (((want >> c) & 1u) &&
+                    !cs_col_append_range(&b->cols[c], &one.cols[c], 0, one.cols[c].len))
+                    rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+            }
+            b->rows += g[i].p.rows;
+        }
+        cs_batch_free(&one);
+    }
+    free(g);
+    if (rc != CS_OK) cs_batch_reset(b);
     return rc;
 }
 
@@ -511,16 +735,7 @@ int cs_txn_read_part(
     if (txn == NULL || b == NULL || b->table == NULL || b->table->id != table) {
         return cs_error_set(err, CS_EINVAL, "read_part: batch is not of table %d", table);
     }
-    cs_batch_reset(b);
-    for (size_t i = txn->nputs; i-- > 0;) {
-        const struct cs_mpart *p = &txn->puts[i];
-        if (p->table != table || p->time_key != time_key) continue;
-        return p->rows == 0 ? CS_OK : read_put(txn, p, ~0u, b, err);
-    }
-    size_t first, end;
-    cs_snap_part_range(txn->base, table, time_key, time_key, &first, &end);
-    if (first == end) return CS_OK;
-    return cs_snap_read_part(txn->base, table, first, b, err);
+    return read_groups(txn, table, time_key, ~0u, b, err);
 }
 
 int cs_txn_read_cols(struct cs_txn *txn,
@@ -542,18 +757,13 @@ int cs_txn_read_cols(struct cs_txn *txn,
         }
         want |= 1u << cols[i];
     }
-    for (size_t i = txn->nputs; i-- > 0;) {
-        const struct cs_mpart *p = &txn->puts[i];
-        if (p->table != table || p->time_key != time_key) continue;
-        return p->rows == 0 ? CS_OK : read_put(txn, p, want, b, err);
-    }
-    return cs_snap_read_day_cols(txn->base, table, time_key, cols, ncols, b, err);
+    return read_groups(txn, table, time_key, want, b, err);
 }
 
 /* --- commit --- */
 
 struct seq_put {
-    struct cs_mpart p;
+    const struct txn_put *u;
     size_t seq;
 };
 
@@ -567,44 +777,80 @@ static int cmp_key(const struct cs_mpart *a, const struct cs_mpart *b)
 static int cmp_seq_put(const void *x, const void *y)
 {
     const struct seq_put *a = x, *b = y;
-    int c = cmp_key(&a->p, &b->p);
+    int c = cmp_key(&a->u->p, &b->u->p);
     if (c != 0) return c;
     return a->seq < b->seq ? -1 : (a->seq > b->seq ? 1 : 0);
 }
 
-/* sorted_puts() - the puts by key, only the last put of each key kept. */
-static struct seq_put *sorted_puts(const struct cs_txn *txn, size_t *n)
+/* sorted_puts() - the puts by partition key, in put order within a key. */
+static struct seq_put *sorted_puts(const struct cs_txn *txn)
 {
     struct seq_put *s = malloc((txn->nputs + 1) * sizeof(*s));
     if (s == NULL) return NULL;
     for (size_t i = 0; i < txn->nputs; i++)
-        s[i] = (struct seq_put){txn->puts[i], i};
+        s[i] = (struct seq_put){&txn->puts[i], i};
     qsort(s, txn->nputs, sizeof(*s), cmp_seq_put);
-    size_t k = 0;
-    for (size_t i = 0; i < txn->nputs; i++) {
-        if (i + 1 < txn->nputs && cmp_key(&s[i].p, &s[i + 1].p) == 0) continue;
-        s[k++] = s[i];
-    }
-    *n = k;
     return s;
 }
 
-/* merge_parts() - base partitions overlaid with the puts, in key order; rows == 0 dropped. */
+/* with_ranges() - the base's row groups with their key and id ranges: a format 1 manifest has
+ * none, so they are read from the block headers (once: the first commit to such a store). */
+static int with_ranges(struct cs_txn *txn, struct cs_mpart **out, struct cs_error *err)
+{
+    const struct cs_manifest *m = txn->base->m;
+    *out = m->parts;
+    bool all = true;
+    for (uint32_t i = 0; i < m->nparts && all; i++)
+        all = m->parts[i].has_ranges;
+    if (all) return CS_OK;
+    struct cs_mpart *p = malloc((m->nparts + 1) * sizeof(*p));
+    if (p == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    memcpy(p, m->parts, m->nparts * sizeof(*p));
+    int rc = CS_OK;
+    for (uint32_t i = 0; i < m->nparts && rc == CS_OK; i++) {
+        struct cs_part_ranges r;
+        const int table = p[i].table;
+        rc = cs_snap_part_ranges(txn->base, table, i - m->first[table], &r, err);
+        p[i].key_min = r.key_min;
+        p[i].key_max = r.key_max;
+        p[i].id_min = r.id_min;
+        p[i].id_max = r.id_max;
+        p[i].has_ranges = true;
+    }
+    if (rc != CS_OK) {
+        free(p);
+        return rc;
+    }
+    *out = p;
+    return CS_OK;
+}
+
+/* merge_parts() - base row groups (with ranges) overlaid with the puts, in (table, time_key,
+ * seq) order; out holds base->nparts + nputs entries, scratch nputs + the longest base
+ * partition. */
 static size_t merge_parts(const struct cs_manifest *base,
+                          const struct cs_mpart *parts,
                           const struct seq_put *s,
                           size_t ns,
+                          struct grp *scratch,
                           struct cs_mpart *out)
 {
     size_t i = 0, j = 0, n = 0;
     while (i < base->nparts || j < ns) {
-        int c = i == base->nparts ? 1 : (j == ns ? -1 : cmp_key(&base->parts[i], &s[j].p));
+        int c = i == base->nparts ? 1 : (j == ns ? -1 : cmp_key(&parts[i], &s[j].u->p));
         if (c < 0) {
-            out[n++] = base->parts[i++];
+            out[n++] = parts[i++];
             continue;
         }
-        if (c == 0) i++; /* replaced */
-        if (s[j].p.rows > 0) out[n++] = s[j].p;
-        j++;
+        /* the key of s[j]: its base groups, then its puts in order */
+        size_t k = 0;
+        while (i < base->nparts && cmp_key(&parts[i], &s[j].u->p) == 0)
+            scratch[k++] = (struct grp){parts[i++], 0};
+        const size_t from = j;
+        while (j < ns && cmp_key(&s[j].u->p, &s[from].u->p) == 0)
+            apply_put(s[j++].u, scratch, &k);
+        for (size_t g = 0; g < k; g++)
+            out[n++] = scratch[g].p;
     }
     return n;
 }
@@ -637,28 +883,46 @@ static void assign_files(const struct cs_txn *txn, struct cs_manifest *m, uint32
     }
 }
 
-static int build_manifest(const struct cs_txn *txn, struct cs_manifest *m, struct cs_error *err)
+/* longest_run() - the most row groups any one partition of m has. */
+static size_t longest_run(const struct cs_manifest *m)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < m->nparts;) {
+        size_t j = i + 1;
+        while (j < m->nparts && cmp_key(&m->parts[i], &m->parts[j]) == 0)
+            j++;
+        best = j - i > best ? j - i : best;
+        i = j;
+    }
+    return best;
+}
+
+static int build_manifest(struct cs_txn *txn, struct cs_manifest *m, struct cs_error *err)
 {
     const struct cs_manifest *base = txn->base->m;
     memset(m, 0, sizeof(*m));
     m->version = txn->id;
-    size_t ns = 0;
-    struct seq_put *s = sorted_puts(txn, &ns);
-    m->parts = malloc((base->nparts + ns + 1) * sizeof(*m->parts));
+    struct cs_mpart *parts = NULL;
+    int rc = with_ranges(txn, &parts, err);
+    if (rc != CS_OK) return rc;
+    struct seq_put *s = sorted_puts(txn);
+    struct grp *scratch = malloc((txn->nputs + longest_run(base) + 1) * sizeof(*scratch));
+    m->parts = malloc((base->nparts + txn->nputs + 1) * sizeof(*m->parts));
     m->files = malloc((base->nfiles + 2) * sizeof(*m->files));
     uint32_t *remap = malloc((base->nfiles + 1) * sizeof(*remap));
-    int rc = CS_OK;
-    if (s == NULL || m->parts == NULL || m->files == NULL || remap == NULL) {
+    if (s == NULL || scratch == NULL || m->parts == NULL || m->files == NULL || remap == NULL) {
         rc = cs_error_set(err, CS_ENOMEM, "commit: out of memory");
         cs_man_free(m);
     } else {
-        size_t n = merge_parts(base, s, ns, m->parts);
+        size_t n = merge_parts(base, parts, s, txn->nputs, scratch, m->parts);
         m->nparts = (uint32_t)n;
         assign_files(txn, m, remap);
         cs_man_index(m);
     }
     free(s);
+    free(scratch);
     free(remap);
+    if (parts != base->parts) free(parts);
     return rc;
 }
 

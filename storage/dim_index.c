@@ -170,7 +170,8 @@ int cs_dim_load(struct cs_snap *snap, int table, struct cs_dim **out, struct cs_
     struct cs_batch b;
     cs_batch_init(&b, t);
     int rc = CS_OK;
-    if (cs_snap_part_count(snap, table) > 0) rc = cs_snap_read_part(snap, table, 0, &b, err);
+    const size_t n = cs_snap_part_count(snap, table);
+    if (n > 0) rc = cs_snap_read_groups(snap, table, 0, n, NULL, 0, &b, err); /* every chunk */
     if (rc == CS_OK) rc = cs_dim_build(t, &b, out, err);
     cs_batch_free(&b);
     return rc;

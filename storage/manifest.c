@@ -19,30 +19,34 @@
 
 #include "storage/base/limits.h"
 #include "storage/base/schema.h"
+#include "storage/key_filter.h"
 
-static size_t man_size(uint32_t nfiles, uint32_t nparts)
+static size_t man_size(uint32_t nfiles, uint32_t nparts, uint32_t format)
 {
     return CS_MAN_HEADER_SIZE + (size_t)nfiles * CS_MAN_FILE_SIZE +
-           (size_t)nparts * CS_MAN_PART_SIZE;
+           (size_t)nparts * (format == 1 ? CS_MAN_PART_SIZE_1 : CS_MAN_PART_SIZE);
 }
 
 static void encode_part(uint8_t *q, const struct cs_mpart *p)
 {
     q[0] = p->table;
     q[1] = p->ncols;
-    q[2] = 0;
-    q[3] = 0;
+    cs_put_u16(q + 2, p->seq);
     cs_put_u32(q + 4, (uint32_t)p->time_key);
     cs_put_u32(q + 8, p->rows);
     cs_put_u32(q + 12, p->file);
     cs_put_u64(q + 16, p->off);
     cs_put_u64(q + 24, p->len);
     cs_put_u64(q + 32, p->hsum);
+    cs_put_u64(q + 40, (uint64_t)p->key_min);
+    cs_put_u64(q + 48, (uint64_t)p->key_max);
+    cs_put_u64(q + 56, (uint64_t)p->id_min);
+    cs_put_u64(q + 64, (uint64_t)p->id_max);
 }
 
 int cs_man_encode(const struct cs_manifest *m, uint8_t **out, size_t *len, struct cs_error *err)
 {
-    size_t n = man_size(m->nfiles, m->nparts);
+    size_t n = man_size(m->nfiles, m->nparts, CS_MAN_FORMAT);
     uint8_t *buf = calloc(1, n);
     if (buf == NULL) return cs_error_set(err, CS_ENOMEM, "manifest: out of memory");
     memcpy(buf, CS_MAN_MAGIC, 8);
@@ -82,7 +86,8 @@ static int check_header(
         return cs_error_set(err, CS_ECORRUPT, "%s: manifest checksum mismatch", file);
     }
     uint32_t format = cs_get_u32(buf + 16);
-    if (format != CS_MAN_FORMAT || cs_get_u32(buf + 20) != CS_MAN_HEADER_SIZE) {
+    if (format < CS_MAN_FORMAT_MIN || format > CS_MAN_FORMAT ||
+        cs_get_u32(buf + 20) != CS_MAN_HEADER_SIZE) {
         return cs_error_set(err, CS_ECORRUPT, "%s: unsupported manifest format version %" PRIu32,
                             file, format);
     }
@@ -94,7 +99,7 @@ static int check_header(
     m->version = cs_get_u64(buf + 24);
     m->nfiles = cs_get_u32(buf + 40);
     m->nparts = cs_get_u32(buf + 44);
-    if (man_size(m->nfiles, m->nparts) != len) {
+    if (man_size(m->nfiles, m->nparts, format) != len) {
         return cs_error_set(err, CS_ECORRUPT,
                             "%s: manifest counts (%" PRIu32 " files, %" PRIu32
                             " partitions) do not match its size",
@@ -126,10 +131,8 @@ part_valid(const struct cs_mpart *p, const struct cs_mpart *prev, const struct c
     if (t == NULL || p->ncols != t->ncols) return false;
     if (!t->is_fact && p->time_key != 0) return false;
     if (p->rows == 0 || p->rows > CS_MAX_PARTITION_ROWS || p->file >= m->nfiles) return false;
-    if (prev != NULL &&
-        (prev->table > p->table || (prev->table == p->table && prev->time_key >= p->time_key))) {
-        return false;
-    }
+    /* strictly ascending by (table, time_key, seq); format 1 has seq 0 only */
+    if (prev != NULL && cs_mpart_cmp(prev, p) >= 0) return false;
     uint64_t fsize = m->files[p->file].size;
     uint64_t hdr = CS_PART_FIXED_SIZE + (uint64_t)p->ncols * CS_PART_COL_SIZE + 8;
     return p->off >= CS_DATA_HEADER_SIZE && p->len >= hdr && p->off <= fsize &&
@@ -159,6 +162,9 @@ int cs_man_decode(
     memset(m, 0, sizeof(*m));
     int rc = check_header(buf, len, file, m, err);
     if (rc != CS_OK) return rc;
+    const uint32_t format = cs_get_u32(buf + 16);
+    m->format = format;
+    const size_t entry = format == 1 ? CS_MAN_PART_SIZE_1 : CS_MAN_PART_SIZE;
     m->files = calloc(m->nfiles + 1u, sizeof(*m->files));
     m->parts = calloc(m->nparts + 1u, sizeof(*m->parts));
     if (m->files == NULL || m->parts == NULL) {
@@ -167,17 +173,27 @@ int cs_man_decode(
     }
     rc = check_files(buf + CS_MAN_HEADER_SIZE, file, m, err);
     const uint8_t *q = buf + CS_MAN_HEADER_SIZE + (size_t)m->nfiles * CS_MAN_FILE_SIZE;
-    for (uint32_t i = 0; rc == CS_OK && i < m->nparts; i++, q += CS_MAN_PART_SIZE) {
+    for (uint32_t i = 0; rc == CS_OK && i < m->nparts; i++, q += entry) {
         struct cs_mpart *p = &m->parts[i];
         p->table = q[0];
         p->ncols = q[1];
+        p->seq = cs_get_u16(q + 2);
         p->time_key = (int32_t)cs_get_u32(q + 4);
         p->rows = cs_get_u32(q + 8);
         p->file = cs_get_u32(q + 12);
         p->off = cs_get_u64(q + 16);
         p->len = cs_get_u64(q + 24);
         p->hsum = cs_get_u64(q + 32);
-        if (q[2] != 0 || q[3] != 0 || !part_valid(p, i > 0 ? p - 1 : NULL, m)) {
+        p->has_ranges = format >= 2;
+        p->key_min = p->id_min = INT64_MAX;
+        p->key_max = p->id_max = INT64_MIN;
+        if (p->has_ranges) {
+            p->key_min = (int64_t)cs_get_u64(q + 40);
+            p->key_max = (int64_t)cs_get_u64(q + 48);
+            p->id_min = (int64_t)cs_get_u64(q + 56);
+            p->id_max = (int64_t)cs_get_u64(q + 64);
+        }
+        if ((format == 1 && p->seq != 0) || !part_valid(p, i > 0 ? p - 1 : NULL, m)) {
             rc = cs_error_set(err, CS_ECORRUPT, "%s: partition entry %" PRIu32 " is invalid", file,
                               i);
         }
@@ -274,7 +290,9 @@ int cs_data_header_check(
     if (XXH64(base, 24, 0) != cs_get_u64(base + 24)) {
         return cs_error_set(err, CS_ECORRUPT, "%s: data file header checksum mismatch", file);
     }
-    if (cs_get_u32(base + 8) != CS_DATA_FORMAT || cs_get_u32(base + 12) != CS_DATA_HEADER_SIZE) {
+    const uint32_t format = cs_get_u32(base + 8);
+    if (format < CS_DATA_FORMAT_MIN || format > CS_DATA_FORMAT ||
+        cs_get_u32(base + 12) != CS_DATA_HEADER_SIZE) {
         return cs_error_set(err, CS_ECORRUPT, "%s: unsupported data file format version %" PRIu32,
                             file, cs_get_u32(base + 8));
     }
@@ -296,6 +314,14 @@ static bool cols_valid(const uint8_t *cols, const struct cs_mpart *p, uint64_t h
     return true;
 }
 
+/* Block flags (header byte 6): a key filter only in a dimension with a natural key. */
+static bool flags_valid(uint8_t flags, const struct cs_mpart *p)
+{
+    if (flags == 0) return true;
+    const struct cs_table_def *t = cs_schema_table(p->table);
+    return flags == CS_BLK_KEY_FILTER && t != NULL && !t->is_fact && t->name_col >= 0;
+}
+
 int cs_part_header_check(const uint8_t *blk,
                          size_t len,
                          const struct cs_mpart *p,
@@ -307,7 +333,7 @@ int cs_part_header_check(const uint8_t *blk,
     const char *why = NULL;
     if (len < hdr || cs_get_u32(blk) != CS_PART_MAGIC) {
         why = "bad magic";
-    } else if (blk[4] != p->table || blk[5] != p->ncols || blk[6] != 0 || blk[7] != 0 ||
+    } else if (blk[4] != p->table || blk[5] != p->ncols || !flags_valid(blk[6], p) || blk[7] != 0 ||
                (int32_t)cs_get_u32(blk + 8) != p->time_key || cs_get_u32(blk + 12) != p->rows ||
                cs_get_u32(blk + 16) != hdr || cs_get_u32(blk + 20) != 0) {
         why = "header does not match the manifest";
@@ -316,6 +342,9 @@ int cs_part_header_check(const uint8_t *blk,
         why = "header checksum mismatch";
     } else if (!cols_valid(blk + CS_PART_FIXED_SIZE, p, hdr, len)) {
         why = "column directory out of bounds";
+    } else if (blk[6] & CS_BLK_KEY_FILTER &&
+               cs_part_filter_off(blk + CS_PART_FIXED_SIZE, p->ncols) > len - CS_KF_FIXED) {
+        why = "key filter out of bounds";
     }
     if (why != NULL) {
         const struct cs_table_def *t = cs_schema_table(p->table);
@@ -325,6 +354,17 @@ int cs_part_header_check(const uint8_t *blk,
     }
     *cols = blk + CS_PART_FIXED_SIZE;
     return CS_OK;
+}
+
+uint64_t cs_part_filter_off(const uint8_t *cols, int ncols)
+{
+    uint64_t end = 0;
+    for (int c = 0; c < ncols; c++) {
+        const uint8_t *q = cols + (size_t)c * CS_PART_COL_SIZE;
+        const uint64_t e = cs_get_u64(q) + cs_get_u64(q + 8);
+        end = e > end ? e : end;
+    }
+    return end;
 }
 
 void cs_part_col(

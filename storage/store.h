@@ -4,9 +4,14 @@
  *
  * Model
  * - Every table is a list of partitions. A fact table (and the agg table) has one partition
- *   per time_key (a day); a dimension has at most one partition, with time_key 0.
- * - A partition holds one column segment per schema column (hidden ones included), all with
- *   the same row count, rows in the order they were put.
+ *   per time_key (a day); a dimension has one partition, with time_key 0.
+ * - A partition is one or more row groups (seq 0, 1, ...), each holding one column segment per
+ *   schema column (hidden ones included), all with the group's row count. The partition's rows
+ *   are its groups' rows in seq order. A nightly load appends a day's late rows as a new group
+ *   instead of rewriting the day; a dimension is kept as key-ordered chunks, each a group, so
+ *   that a load rewrites only the chunks it changes; compaction merges groups again.
+ * - Readers index row groups: "partition i" of the functions below is the i-th row group of
+ *   the table in (time_key, seq) order; several may share a time_key.
  * - A snapshot (struct cs_snap) pins one manifest version: what it shows never changes, and
  *   the files it needs stay on disk until it is closed, whatever writers commit meanwhile.
  * - A transaction (struct cs_txn) starts from the newest version, replaces whole partitions
@@ -55,9 +60,10 @@ const char *cs_store_dir(const struct cs_store *st);
 int cs_store_check_foreign(
     struct cs_store *st, const char *path, int fd, const char *what, struct cs_error *err);
 
-/* Partition description, valid while its snapshot is open. */
+/* Row group description, valid while its snapshot is open. */
 struct cs_part_info {
     int32_t time_key; /* YYYYMMDD, 0 for a dimension */
+    uint32_t seq;     /* row group number within the partition (ascending, not dense) */
     uint32_t rows;
     uint64_t bytes;   /* its block in the data file (header and segments) */
     uint64_t file_id; /* the data file holding it: data/<file_id>.cseg */
@@ -86,13 +92,27 @@ int cs_snap_open_version(struct cs_store *st,
 /* cs_snap_version() - the commit number of the snapshot (0 for a new, empty store). */
 uint64_t cs_snap_version(const struct cs_snap *snap);
 
-/* cs_snap_part_count() - number of partitions of `table`, ordered by time_key ascending. */
+/* cs_snap_part_count() - number of row groups of `table`, ordered by (time_key, seq). */
 size_t cs_snap_part_count(const struct cs_snap *snap, int table);
 /* cs_snap_part() - partition i of table (i < cs_snap_part_count()). */
 struct cs_part_info cs_snap_part(const struct cs_snap *snap, int table, size_t i);
-/* cs_snap_part_range() - [*first, *end) = the partitions with lo <= time_key <= hi. */
+/* cs_snap_part_range() - [*first, *end) = the row groups with lo <= time_key <= hi. */
 void cs_snap_part_range(
     const struct cs_snap *snap, int table, int32_t lo, int32_t hi, size_t *first, size_t *end);
+/* cs_snap_part_end() - the index after the last row group with the time_key of group i: groups
+ * [i, end) are the rest of its partition. */
+size_t cs_snap_part_end(const struct cs_snap *snap, int table, size_t i);
+/* The zone maps of a row group's key column and operational-id column (source_id of the fact
+ * tables) as the manifest keeps them: min > max when the column holds no value (no such
+ * column, or NULL on every row). */
+struct cs_part_ranges {
+    int64_t key_min, key_max;
+    int64_t id_min, id_max;
+};
+/* cs_snap_part_ranges() - those of row group i: from the manifest (format 2, no I/O), else
+ * from its block header. */
+int cs_snap_part_ranges(
+    struct cs_snap *snap, int table, size_t i, struct cs_part_ranges *out, struct cs_error *err);
 /* cs_snap_col_stats() - zone map of column col of partition i, from the manifest or segment
  * header; CS_ECORRUPT when the segment is damaged. */
 int cs_snap_col_stats(struct cs_snap *snap,
@@ -107,12 +127,12 @@ int cs_snap_col_stats(struct cs_snap *snap,
  * different `out`s. */
 int cs_snap_read_col(
     struct cs_snap *snap, int table, size_t i, int col, struct cs_col *out, struct cs_error *err);
-/* cs_snap_read_part() - all columns of partition i into batch b (reset first). */
+/* cs_snap_read_part() - all columns of row group i into batch b (reset first). */
 int cs_snap_read_part(
     struct cs_snap *snap, int table, size_t i, struct cs_batch *b, struct cs_error *err);
 /* cs_snap_read_day_cols() - the ncols columns cols[] (valid column numbers of b's table) of
  * day time_key's partition of table into b (reset first; the others stay empty; b->rows is the
- * partition's row count, 0 when the day has none). The pages read are released after. */
+ * day's row count, 0 when the day has none). The pages read are released after. */
 int cs_snap_read_day_cols(struct cs_snap *snap,
                           int table,
                           int32_t time_key,
@@ -120,6 +140,28 @@ int cs_snap_read_day_cols(struct cs_snap *snap,
                           size_t ncols,
                           struct cs_batch *b,
                           struct cs_error *err);
+/* cs_snap_read_groups() - the columns cols[0..ncols) (all of them when cols is NULL) of row
+ * groups [first, end) of table, concatenated, into b (reset first; the other columns stay
+ * empty; b->rows is the total). A whole partition: cs_snap_part_range() of its day. */
+int cs_snap_read_groups(struct cs_snap *snap,
+                        int table,
+                        size_t first,
+                        size_t end,
+                        const int *cols,
+                        size_t ncols,
+                        struct cs_batch *b,
+                        struct cs_error *err);
+/* A row group's natural-key filter (storage/key_filter.h): absent for facts, and in groups
+ * written before format 2. */
+struct cs_key_filter;
+/* cs_snap_key_filter() - the checked filter of row group i; *present false when it has none
+ * (every name may then be in it). */
+int cs_snap_key_filter(struct cs_snap *snap,
+                       int table,
+                       size_t i,
+                       struct cs_key_filter *f,
+                       bool *present,
+                       struct cs_error *err);
 
 /* A column segment opened for reading its values in place, a vector at a time, without
  * decoding the whole column (cs_snap_view_col()). Opening checks everything cs_seg_decode()
@@ -215,17 +257,36 @@ int cs_txn_begin(struct cs_store *st, struct cs_txn **out, struct cs_error *err)
 /* cs_txn_snap() - the version the transaction started from (owned by the txn). */
 struct cs_snap *cs_txn_snap(struct cs_txn *txn);
 /* cs_txn_put_part() - make `rows` the whole content of partition (table, time_key) in the
- * new version: replaces what was there; rows->rows == 0 removes the partition. Dimensions use
- * time_key 0. The data is encoded and written now; nothing is visible before commit. */
+ * new version: replaces every row group there with one (seq 0); rows->rows == 0 removes the
+ * partition. Dimensions use time_key 0. The data is encoded and written now; nothing is
+ * visible before commit. */
 int cs_txn_put_part(struct cs_txn *txn,
                     int table,
                     int32_t time_key,
                     const struct cs_batch *rows,
                     struct cs_error *err);
+/* cs_txn_put_group() - row group seq (< CS_MAX_ROW_GROUPS) of the partition := rows: replaced
+ * when it exists, added otherwise; rows->rows == 0 removes it. The other groups stay. */
+int cs_txn_put_group(struct cs_txn *txn,
+                     int table,
+                     int32_t time_key,
+                     uint32_t seq,
+                     const struct cs_batch *rows,
+                     struct cs_error *err);
+/* cs_txn_append_part() - rows added to the partition as a new row group after its last one
+ * (the partition's rows become its rows, then these): nothing stored is rewritten. When the
+ * group numbers run out, the partition is rewritten as one group instead. */
+int cs_txn_append_part(struct cs_txn *txn,
+                       int table,
+                       int32_t time_key,
+                       const struct cs_batch *rows,
+                       struct cs_error *err);
+/* cs_txn_group_count() - the partition's row groups as the transaction would commit them. */
+size_t cs_txn_group_count(struct cs_txn *txn, int table, int32_t time_key);
 /* cs_txn_read_part() - the rows of partition (table, time_key) as the transaction would commit
- * them now: its latest put of that partition, or else the version it started from; b (a batch of
- * `table`) is reset and left empty when there is none. Lets a loader merge late rows into a
- * partition it already put. */
+ * them now (the base version's row groups with this transaction's puts applied, concatenated
+ * in seq order); b (a batch of `table`) is reset and left empty when there is none. Lets a
+ * loader merge late rows into a partition it already put. */
 int cs_txn_read_part(
     struct cs_txn *txn, int table, int32_t time_key, struct cs_batch *b, struct cs_error *err);
 /* cs_txn_read_cols() - the same for the ncols columns cols[] only (the others of b stay

@@ -20,17 +20,22 @@
 /* docs/storage-format.md §3: data files. */
 #define CS_DATA_MAGIC       "CSDATA01"
 #define CS_DATA_HEADER_SIZE 32u
-#define CS_DATA_FORMAT      1u
+#define CS_DATA_FORMAT      2u /* written; 1 (no key filters) is still read */
+#define CS_DATA_FORMAT_MIN  1u
 /* §4: partition block header. */
 #define CS_PART_MAGIC      0x54504343u /* "CCPT" little-endian */
 #define CS_PART_FIXED_SIZE 24u
 #define CS_PART_COL_SIZE   40u
+/* §4: block flags (header byte 6). */
+#define CS_BLK_KEY_FILTER 0x01u /* a natural-key filter follows the segments (§4.1) */
 /* §5: manifest. */
 #define CS_MAN_MAGIC       "CSMANIF1"
-#define CS_MAN_FORMAT      1u
+#define CS_MAN_FORMAT      2u /* written; 1 (one row group per partition) is still read */
+#define CS_MAN_FORMAT_MIN  1u
 #define CS_MAN_HEADER_SIZE 64u
 #define CS_MAN_FILE_SIZE   16u
-#define CS_MAN_PART_SIZE   40u
+#define CS_MAN_PART_SIZE   72u /* format 2; 40 in format 1 (no key and id ranges) */
+#define CS_MAN_PART_SIZE_1 40u
 #define CS_MAN_MAX_BYTES   (1u << 30)
 #define CS_CURRENT_NAME    "CURRENT"
 #define CS_LOCK_NAME       "LOCK"
@@ -46,24 +51,33 @@ struct cs_mfile {
     uint64_t size; /* exact byte size */
 };
 
-/* One live partition of a manifest (docs/storage-format.md §5.3). */
+/* One live row group of a manifest (docs/storage-format.md §5): a partition (table,
+ * time_key) is the row groups with its key, in seq order. */
 struct cs_mpart {
     uint8_t table;
     uint8_t ncols;
+    uint16_t seq; /* row group within the partition */
     int32_t time_key;
     uint32_t rows;
     uint32_t file; /* index into cs_manifest.files */
     uint64_t off;  /* block start in the data file */
     uint64_t len;  /* block bytes */
     uint64_t hsum; /* XXH64 of the block's header, as stored at the header's end */
+    /* Zone maps of the key column and of the operational-id column (source_id) copied from the
+     * block header, so that a writer finds a table's largest key and the groups that may hold
+     * an id without reading every block header; min > max when the column has no value (no
+     * such column, or every row NULL). Format 1 manifests have none: has_ranges false. */
+    int64_t key_min, key_max, id_min, id_max;
+    bool has_ranges;
 };
 
 /* A parsed manifest; immutable once loaded. */
 struct cs_manifest {
     uint64_t version;
+    uint32_t format; /* as read (1 or 2); 0 for one built in memory (written as CS_MAN_FORMAT) */
     uint32_t nfiles, nparts;
     struct cs_mfile *files;
-    struct cs_mpart *parts;           /* ordered by (table, time_key) */
+    struct cs_mpart *parts;           /* ordered by (table, time_key, seq) */
     uint32_t first[CS_TABLE_MAX + 2]; /* parts of table t: [first[t], first[t + 1]) */
 };
 
@@ -135,6 +149,8 @@ struct cs_store {
 extern void (*cs_store_test_hook)(const char *point);
 
 /* --- little-endian fields --- */
+void cs_put_u16(uint8_t *p, uint16_t v);
+uint16_t cs_get_u16(const uint8_t *p);
 void cs_put_u32(uint8_t *p, uint32_t v);
 void cs_put_u64(uint8_t *p, uint64_t v);
 uint32_t cs_get_u32(const uint8_t *p);
@@ -174,6 +190,23 @@ int cs_part_header_check(const uint8_t *blk,
                          const char *file,
                          const uint8_t **cols,
                          struct cs_error *err);
+/* cs_part_filter_check() - CS_ECORRUPT when the block (whole, at blk) has a key filter that
+ * does not check (§4.1); checked with the header, once per snapshot. */
+int cs_part_filter_check(const uint8_t *blk,
+                         const uint8_t *cols,
+                         const struct cs_mpart *p,
+                         const char *file,
+                         struct cs_error *err);
+/* cs_part_filter_off() - where a block's key filter starts: the end of its last segment. */
+uint64_t cs_part_filter_off(const uint8_t *cols, int ncols);
+/* cs_mpart_cmp() - the manifest's order of row groups: (table, time_key, seq). */
+static inline int cs_mpart_cmp(const struct cs_mpart *a, const struct cs_mpart *b)
+{
+    if (a->table != b->table) return a->table < b->table ? -1 : 1;
+    if (a->time_key != b->time_key) return a->time_key < b->time_key ? -1 : 1;
+    if (a->seq != b->seq) return a->seq < b->seq ? -1 : 1;
+    return 0;
+}
 /* cs_part_col() - segment bounds and zone map of column col of a checked block. */
 void cs_part_col(
     const uint8_t *cols, int col, uint64_t *off, uint64_t *len, struct cs_seg_stats *stats);

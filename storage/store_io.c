@@ -19,6 +19,17 @@
 
 /* ------------------------------------------------------------------ little-endian fields */
 
+void cs_put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+uint16_t cs_get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
 void cs_put_u32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)

@@ -79,6 +79,17 @@ pread_header(struct cs_snap *snap, size_t pi, int fd, const uint8_t **cols, stru
     int rc = cs_sio_pread_all(fd, h, hl, p->off, path, err);
     const uint8_t *c = NULL;
     if (rc == CS_OK) rc = cs_part_header_check(h, (size_t)p->len, p, path, &c, err);
+    if (rc == CS_OK && (h[6] & CS_BLK_KEY_FILTER)) { /* a dimension's: read and check it too */
+        const uint64_t off = cs_part_filter_off(c, p->ncols);
+        uint8_t *blk = malloc((size_t)p->len);
+        if (blk == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        if (rc == CS_OK) {
+            memcpy(blk, h, hl);
+            rc = cs_sio_pread_all(fd, blk + off, (size_t)(p->len - off), p->off + off, path, err);
+        }
+        if (rc == CS_OK) rc = cs_part_filter_check(blk, blk + CS_PART_FIXED_SIZE, p, path, err);
+        free(blk);
+    }
     uint8_t *expected = NULL;
     if (rc != CS_OK || !atomic_compare_exchange_strong(&snap->headers[pi], &expected, h)) {
         free(h);

@@ -13,7 +13,24 @@
 #include <sys/stat.h>
 
 #include "storage/base/schema.h"
+#include "storage/key_filter.h"
 #include "storage/segment.h"
+
+int cs_part_filter_check(const uint8_t *blk,
+                         const uint8_t *cols,
+                         const struct cs_mpart *p,
+                         const char *file,
+                         struct cs_error *err)
+{
+    if (!(blk[6] & CS_BLK_KEY_FILTER)) return CS_OK;
+    const uint64_t off = cs_part_filter_off(cols, p->ncols); /* <= len: header check */
+    struct cs_key_filter f;
+    if (cs_kf_parse(blk + off, (size_t)(p->len - off), &f)) return CS_OK;
+    const struct cs_table_def *t = cs_schema_table(p->table);
+    return cs_error_set(err, CS_ECORRUPT,
+                        "%s: partition %s/%" PRId32 " at offset %" PRIu64 ": key filter damaged",
+                        file, t->name, p->time_key, p->off);
+}
 
 /* locate() - the checked block header of partition i of table and its column directory. */
 static int locate(struct cs_snap *snap,
@@ -43,6 +60,7 @@ static int locate(struct cs_snap *snap,
         return CS_OK;
     }
     rc = cs_part_header_check(*blk, (size_t)p->len, p, file, cols, err);
+    if (rc == CS_OK) rc = cs_part_filter_check(*blk, *cols, p, file, err);
     if (rc == CS_OK) atomic_store_explicit(&snap->header_ok[pi], 1, memory_order_release);
     return rc;
 }
@@ -61,6 +79,39 @@ int cs_snap_col_stats(struct cs_snap *snap,
     if (rc != CS_OK) return rc;
     uint64_t off, len;
     cs_part_col(cols, col, &off, &len, out);
+    return CS_OK;
+}
+
+/* header_ranges() - the ranges of row group i from its block header. */
+static int header_ranges(
+    struct cs_snap *snap, int table, size_t i, struct cs_part_ranges *out, struct cs_error *err)
+{
+    const struct cs_table_def *t = cs_schema_table(table);
+    struct cs_seg_stats st;
+    *out = (struct cs_part_ranges){INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN};
+    int rc = cs_snap_col_stats(snap, table, i, t->key_col, &st, err);
+    if (rc == CS_OK && st.rows > st.null_count) {
+        out->key_min = st.min;
+        out->key_max = st.max;
+    }
+    if (rc == CS_OK && t->src_col >= 0)
+        rc = cs_snap_col_stats(snap, table, i, t->src_col, &st, err);
+    if (rc == CS_OK && t->src_col >= 0 && st.rows > st.null_count) {
+        out->id_min = st.min;
+        out->id_max = st.max;
+    }
+    return rc;
+}
+
+int cs_snap_part_ranges(
+    struct cs_snap *snap, int table, size_t i, struct cs_part_ranges *out, struct cs_error *err)
+{
+    if (i >= cs_snap_part_count(snap, table)) {
+        return cs_error_set(err, CS_EINVAL, "no partition %zu in table %d", i, table);
+    }
+    const struct cs_mpart *p = &snap->m->parts[snap->m->first[table] + i];
+    if (!p->has_ranges) return header_ranges(snap, table, i, out, err);
+    *out = (struct cs_part_ranges){p->key_min, p->key_max, p->id_min, p->id_max};
     return CS_OK;
 }
 
@@ -120,15 +171,76 @@ int cs_snap_read_day_cols(struct cs_snap *snap,
     size_t first, end;
     cs_snap_part_range(snap, table, time_key, time_key, &first, &end);
     if (first == end) return CS_OK;
-    for (size_t i = 0; i < ncols; i++) {
-        int rc = cs_snap_read_col(snap, table, first, cols[i], &b->cols[cols[i]], err);
-        if (rc != CS_OK) {
-            cs_batch_reset(b);
-            return rc;
-        }
+    int c[CS_MAX_COLS];
+    if (ncols > CS_MAX_COLS) return cs_error_set(err, CS_EINVAL, "%zu columns", ncols);
+    for (size_t i = 0; i < ncols; i++)
+        c[i] = cols[i];
+    const int rc = cs_snap_read_groups(snap, table, first, end, c, ncols, b, err);
+    for (size_t i = first; i < end; i++)
+        cs_snap_release_part(snap, table, i); /* decoded: its pages are not needed */
+    return rc;
+}
+
+int cs_snap_read_groups(struct cs_snap *snap,
+                        int table,
+                        size_t first,
+                        size_t end,
+                        const int *cols,
+                        size_t ncols,
+                        struct cs_batch *b,
+                        struct cs_error *err)
+{
+    if (b->table == NULL || b->table->id != table) {
+        return cs_error_set(err, CS_EINVAL, "batch is not of table %d", table);
     }
-    b->rows = cs_snap_part(snap, table, first).rows;
-    cs_snap_release_part(snap, table, first); /* decoded: its pages are not needed */
+    cs_batch_reset(b);
+    const int ncol = cols != NULL ? (int)ncols : b->table->ncols;
+    struct cs_col one;
+    int rc = CS_OK;
+    for (int j = 0; j < ncol && rc == CS_OK; j++) {
+        const int c = cols != NULL ? cols[j] : j;
+        if (c < 0 || c >= b->table->ncols) {
+            rc = cs_error_set(err, CS_EINVAL, "no column %d in table %d", c, table);
+            break;
+        }
+        struct cs_col *out = &b->cols[c];
+        if (end - first == 1) { /* one group: straight into the batch */
+            rc = cs_snap_read_col(snap, table, first, c, out, err);
+            continue;
+        }
+        cs_col_init(&one, out->kind);
+        for (size_t i = first; i < end && rc == CS_OK; i++) {
+            rc = cs_snap_read_col(snap, table, i, c, &one, err);
+            if (rc == CS_OK && !cs_col_append_range(out, &one, 0, one.len))
+                rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        }
+        cs_col_free(&one);
+    }
+    b->rows = 0;
+    for (size_t i = first; rc == CS_OK && i < end; i++)
+        b->rows += cs_snap_part(snap, table, i).rows;
+    if (rc != CS_OK) cs_batch_reset(b);
+    return rc;
+}
+
+int cs_snap_key_filter(struct cs_snap *snap,
+                       int table,
+                       size_t i,
+                       struct cs_key_filter *f,
+                       bool *present,
+                       struct cs_error *err)
+{
+    const struct cs_mpart *p = NULL;
+    const uint8_t *blk = NULL, *cols = NULL;
+    char path[CS_PATH_MAX];
+    *present = false;
+    int rc = locate(snap, table, i, 0, &p, &blk, &cols, path, err);
+    if (rc != CS_OK || !(blk[6] & CS_BLK_KEY_FILTER)) return rc;
+    /* checked with the header (locate) */
+    const uint64_t off = cs_part_filter_off(cols, p->ncols);
+    f->blocks = blk + off + 8;
+    f->nblocks = cs_get_u32(blk + off);
+    *present = true;
     return CS_OK;
 }
 
@@ -216,7 +328,7 @@ int64_t cs_snap_file_time(const struct cs_snap *snap, uint64_t file_id)
 int cs_snap_disk(const struct cs_snap *snap, struct cs_snap_disk *out, struct cs_error *err)
 {
     memset(out, 0, sizeof(*out));
-    out->format = CS_MAN_FORMAT;
+    out->format = snap->m->format != 0 ? snap->m->format : CS_MAN_FORMAT; /* 1: until a commit */
     for (uint32_t f = 0; f < snap->m->nfiles; f++)
         out->data_bytes += snap->m->files[f].size;
     if (snap->pin_fd < 0) return CS_OK;

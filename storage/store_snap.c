@@ -277,10 +277,11 @@ size_t cs_snap_part_count(const struct cs_snap *snap, int table)
 
 struct cs_part_info cs_snap_part(const struct cs_snap *snap, int table, size_t i)
 {
-    struct cs_part_info info = {0, 0, 0, 0};
+    struct cs_part_info info = {0, 0, 0, 0, 0};
     if (i >= cs_snap_part_count(snap, table)) return info;
     const struct cs_mpart *p = &snap->m->parts[snap->m->first[table] + i];
     info.time_key = p->time_key;
+    info.seq = p->seq;
     info.rows = p->rows;
     info.bytes = p->len;
     info.file_id = snap->m->files[p->file].id;
@@ -310,4 +311,15 @@ void cs_snap_part_range(
     if (!table_ok(table) || lo > hi) return;
     *first = lower_bound(snap, table, lo);
     *end = lower_bound(snap, table, (int64_t)hi + 1);
+}
+
+size_t cs_snap_part_end(const struct cs_snap *snap, int table, size_t i)
+{
+    const size_t n = cs_snap_part_count(snap, table);
+    if (i >= n) return n;
+    const struct cs_mpart *p = &snap->m->parts[snap->m->first[table]];
+    size_t end = i + 1;
+    while (end < n && p[end].time_key == p[i].time_key)
+        end++;
+    return end;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "storage/base/schema.h"
+#include "storage/key_filter.h"
 #include "storage/segment.h"
 
 #include <xxhash.h>
@@ -56,6 +57,17 @@ verify_part(struct vctx *v, struct cs_snap *snap, const struct cs_mpart *p, cons
         return;
     }
     const struct cs_table_def *t = cs_schema_table(p->table);
+    if (blk[6] & CS_BLK_KEY_FILTER) {
+        const uint64_t off = cs_part_filter_off(cols, p->ncols);
+        struct cs_key_filter f;
+        if (!cs_kf_parse(blk + off, (size_t)(p->len - off), &f)) {
+            char msg[256];
+            (void)snprintf(msg, sizeof(msg),
+                           "%s/%" PRId32 " key filter at offset %" PRIu64 ": damaged", t->name,
+                           p->time_key, p->off + off);
+            report(v, rel, msg);
+        }
+    }
     for (int c = 0; c < p->ncols; c++) {
         uint64_t off, len;
         struct cs_seg_stats dir_stats, seg_stats;
@@ -101,6 +113,14 @@ static const char *walk_block(const uint8_t *base,
         if (off != at || len > size - pos - off) return "segment out of bounds";
         if (cs_seg_check(blk + off, (size_t)len, rel, e) != CS_OK) return e->message;
         at = off + len;
+    }
+    if (blk[6] & CS_BLK_KEY_FILTER) { /* §4.1: its size is in its first field */
+        if (size - pos - at < CS_KF_FIXED) return "key filter out of bounds";
+        const uint64_t flen = CS_KF_FIXED + (uint64_t)cs_get_u32(blk + at) * CS_KF_BLOCK;
+        struct cs_key_filter f;
+        if (flen > size - pos - at || !cs_kf_parse(blk + at, (size_t)flen, &f))
+            return "key filter damaged";
+        at += flen;
     }
     *next = pos + at;
     return NULL;

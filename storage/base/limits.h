@@ -30,6 +30,11 @@
  * 2^28 keeps every per-partition offset and count in 32 bits with a wide margin. */
 #define CS_MAX_PARTITION_ROWS (1u << 28)
 
+/* Row groups of one partition: the manifest numbers them in 16 bits. A partition that would
+ * get more is rewritten as one group instead (nightly appends never come close: compaction
+ * merges a partition's groups long before, storage-format.md §11). */
+#define CS_MAX_ROW_GROUPS 65535u
+
 /* Bytes of one encoded column segment (before or after LZ4): LZ4's block limit is ~2 GiB. */
 #define CS_MAX_SEGMENT_BYTES (1u << 30)
 
