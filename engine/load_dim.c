@@ -1,7 +1,8 @@
 /*
  * Loading a dimension export (dim_agent, dim_time, dim_conversation, dim_user).
  *
- * A dimension is one partition (time_key 0) rewritten whole. Each parsed row is
+ * A dimension is one partition (time_key 0) rewritten whole, as chunks of CS_DIM_CHUNK_ROWS
+ * rows (dim_chunks.h: nightly loads rewrite one chunk at a time). Each parsed row is
  * - skipped when its surrogate key is stored (or earlier in the export) with the same values;
  * - a conflict (bad input) when that key holds different values;
  * - a conflict when its natural key is taken: conversation_id and user_id are unique, and an
@@ -9,6 +10,7 @@
  *   cannot hold under SCD-2);
  * - otherwise added. The result is ordered by surrogate key.
  */
+#include "engine/dim_chunks.h"
 #include "engine/load.h"
 #include "engine/session.h"
 
@@ -141,7 +143,7 @@ int cs_load_dim(struct cs_load *ld)
         added += dc.keep[r];
     if (rc == CS_OK && added > 0) {
         rc = cs_merge_by_key(&dim->rows, &add, dc.keep, &merged, &ld->e);
-        if (rc == CS_OK) rc = cs_session_put(ld->sess, ld->t->id, 0, &merged, &ld->e);
+        if (rc == CS_OK) rc = cs_session_put_dim(ld->sess, ld->t->id, &merged, &ld->e);
         if (rc == CS_OK) {
             ld->stats.rows_loaded = added;
             ld->stats.partitions_written = 1;

@@ -3,6 +3,14 @@
 
 #include <string.h>
 
+static int write_job(struct cs_txn *txn, const struct cs_write_job *j, struct cs_error *e)
+{
+    if (j->group == CS_WRITE_PART) return cs_txn_put_part(txn, j->table, j->time_key, &j->rows, e);
+    if (j->group == CS_WRITE_APPEND)
+        return cs_txn_append_part(txn, j->table, j->time_key, &j->rows, e);
+    return cs_txn_put_group(txn, j->table, j->time_key, (uint32_t)j->group, &j->rows, e);
+}
+
 static void *writer_main(void *arg)
 {
     struct cs_load_writer *w = arg;
@@ -18,7 +26,7 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&w->cv);
         pthread_mutex_unlock(&w->mu);
         struct cs_error e = {0};
-        int rc = failed ? CS_OK : cs_txn_put_part(w->txn, job.table, job.time_key, &job.rows, &e);
+        int rc = failed ? CS_OK : write_job(w->txn, &job, &e);
         cs_batch_free(&job.rows);
         pthread_mutex_lock(&w->mu);
         if (rc != CS_OK && w->rc == CS_OK) {
@@ -55,12 +63,13 @@ static int failure(struct cs_load_writer *w, struct cs_error *err)
     return w->rc;
 }
 
-int cs_load_writer_put(struct cs_load_writer *w, int table, int32_t time_key,
+int cs_load_writer_put(struct cs_load_writer *w, int table, int32_t time_key, int32_t group,
                        struct cs_batch *rows, struct cs_error *err)
 {
     const struct cs_table_def *t = rows->table;
     if (!w->started) {
-        int rc = cs_txn_put_part(w->txn, table, time_key, rows, err);
+        const struct cs_write_job job = {table, time_key, group, *rows};
+        int rc = write_job(w->txn, &job, err);
         cs_batch_free(rows);
         cs_batch_init(rows, t);
         return rc;
@@ -72,6 +81,7 @@ int cs_load_writer_put(struct cs_load_writer *w, int table, int32_t time_key,
         struct cs_write_job *j = &w->jobs[(w->head + w->count) % CS_WRITER_QUEUE];
         j->table = table;
         j->time_key = time_key;
+        j->group = group;
         j->rows = *rows; /* ownership moves to the writer */
         w->count++;
         pthread_cond_broadcast(&w->cv);

@@ -17,9 +17,15 @@
 
 #define CS_WRITER_QUEUE 4
 
+/* What a job does with its rows (storage/store.h). */
+#define CS_WRITE_PART   (-1) /* cs_txn_put_part: the whole partition */
+#define CS_WRITE_APPEND (-2) /* cs_txn_append_part: a new row group after the last */
+/* >= 0: cs_txn_put_group of that row group */
+
 struct cs_write_job {
     int table;
     int32_t time_key;
+    int32_t group; /* CS_WRITE_PART, CS_WRITE_APPEND or a row group number */
     struct cs_batch rows;
 };
 
@@ -41,8 +47,9 @@ struct cs_load_writer {
 int cs_load_writer_start(struct cs_load_writer *w, struct cs_txn *txn, bool threads,
                          struct cs_error *err);
 /* cs_load_writer_put() - hand over *rows (left empty, re-initialised for its table) to be put as
- * partition (table, time_key). Returns the writer's first failure, if any. */
-int cs_load_writer_put(struct cs_load_writer *w, int table, int32_t time_key,
+ * partition (table, time_key) (group CS_WRITE_PART), appended to it (CS_WRITE_APPEND) or put as
+ * its row group `group`. Returns the writer's first failure, if any. */
+int cs_load_writer_put(struct cs_load_writer *w, int table, int32_t time_key, int32_t group,
                        struct cs_batch *rows, struct cs_error *err);
 /* cs_load_writer_drain() - wait until every handed-over batch is written; the first failure. */
 int cs_load_writer_drain(struct cs_load_writer *w, struct cs_error *err);

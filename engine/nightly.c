@@ -97,33 +97,30 @@ parse_source(struct cs_night *n, int i, const struct cs_night_input *in, FILE *r
 static int load_time_keys(struct cs_night *n)
 {
     const struct cs_table_def *t = cs_schema_table(CS_T_DIM_TIME);
-    struct cs_col keys;
-    cs_col_init(&keys, CS_K_I64);
-    int rc = CS_OK;
-    if (cs_snap_part_count(n->sess->snap, t->id) > 0)
-        rc = cs_snap_read_col(n->sess->snap, t->id, 0, t->key_col, &keys, &n->e);
+    struct cs_batch b;
+    cs_batch_init(&b, t);
+    const int key = t->key_col;
+    const size_t nparts = cs_snap_part_count(n->sess->snap, t->id);
+    int rc = cs_snap_read_groups(n->sess->snap, t->id, 0, nparts, &key, 1, &b, &n->e);
+    const struct cs_col keys = b.cols[key];
     if (rc == CS_OK && !cs_hmap_init(&n->time_keys, false, keys.len + 1))
         rc = cs_error_set(&n->e, CS_ENOMEM, "out of memory");
     for (size_t r = 0; rc == CS_OK && r < keys.len; r++) {
         if (!cs_hmap_put(&n->time_keys, keys.i64[r], 1))
             rc = cs_error_set(&n->e, CS_ENOMEM, "out of memory");
     }
-    cs_col_free(&keys);
+    cs_batch_free(&b);
     return rc;
 }
 
 /* The night inside an open session: everything but the commit. */
 static int run_night(struct cs_night *n)
 {
-    int rc = cs_dim_edit_open(n, CS_T_DIM_AGENT, &n->agents);
-    if (rc == CS_OK) rc = cs_dim_edit_open(n, CS_T_DIM_CONVERSATION, &n->convs);
-    if (rc == CS_OK) rc = cs_dim_edit_open(n, CS_T_DIM_USER, &n->users);
+    int rc = cs_night_dims_open(n);
     if (rc == CS_OK) rc = load_time_keys(n);
     if (rc == CS_OK && n->src[CS_NI_AGENTS].present) rc = cs_night_agents(n);
     if (rc == CS_OK) rc = cs_night_facts(n);
-    if (rc == CS_OK) rc = cs_dim_edit_put(n, &n->agents);
-    if (rc == CS_OK) rc = cs_dim_edit_put(n, &n->convs);
-    if (rc == CS_OK) rc = cs_dim_edit_put(n, &n->users);
+    if (rc == CS_OK) rc = cs_night_dims_put(n);
     n->stats.days_touched = n->sess->ntouched;
     return rc;
 }
@@ -138,9 +135,7 @@ static void night_free(struct cs_night *n, int *fds)
         free(s->state);
         if (fds[i] > STDIN_FILENO) close(fds[i]);
     }
-    cs_dim_edit_free(&n->agents);
-    cs_dim_edit_free(&n->convs);
-    cs_dim_edit_free(&n->users);
+    cs_night_dims_free(n);
     if (n->time_keys.cap != 0) cs_hmap_free(&n->time_keys);
 }
 

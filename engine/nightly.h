@@ -14,6 +14,7 @@
 #ifndef CS_ENGINE_NIGHTLY_H
 #define CS_ENGINE_NIGHTLY_H
 
+#include "engine/dim_chunks.h"
 #include "engine/hmap.h"
 #include "engine/session.h"
 #include "etl/parse.h"
@@ -32,8 +33,8 @@ struct cs_night_src {
     colstore_nightly_counts counts;
 };
 
-/* A dimension being changed by the night: the stored rows plus appended ones; written whole
- * at the end when changed. */
+/* dim_agent being changed by the night (SCD-2 needs every version of a name: it is small and
+ * read whole): the stored rows plus appended ones; written whole at the end when changed. */
 struct cs_dim_edit {
     const struct cs_table_def *t;
     struct cs_dim *dim; /* stored rows and their index; rows appended after nstored */
@@ -48,8 +49,9 @@ struct cs_night {
     int64_t load_time;
     uint64_t max_rejects; /* per export, for the parser (0: none) */
     struct cs_night_src src[CS_NI_COUNT];
-    struct cs_dim_edit agents, convs, users;
-    struct cs_hmap time_keys; /* dim_time keys */
+    struct cs_dim_edit agents;
+    struct cs_dimc convs, users; /* read and written a chunk at a time (dim_chunks.h) */
+    struct cs_hmap time_keys;    /* dim_time keys */
     colstore_nightly_stats stats;
     struct cs_error e;
 };
@@ -81,6 +83,10 @@ int cs_dim_edit_open(struct cs_night *n, int table, struct cs_dim_edit *d);
 void cs_dim_edit_free(struct cs_dim_edit *d);
 /* cs_dim_edit_put() - when changed, put the dimension's rows (key order) into the session. */
 int cs_dim_edit_put(struct cs_night *n, struct cs_dim_edit *d);
+/* cs_night_dims_open() / _put() / _free() - the three dimensions the night changes. */
+int cs_night_dims_open(struct cs_night *n);
+int cs_night_dims_put(struct cs_night *n);
+void cs_night_dims_free(struct cs_night *n);
 /* cs_night_agents() - SCD-2 of the agents export. */
 int cs_night_agents(struct cs_night *n);
 /* cs_night_agent_at() - the dim_agent key of agent name[0..len) valid at ts; false when the

@@ -7,6 +7,9 @@
  * - dim_user, insert-only: an unknown id is inserted (team NULL, valid from the load time).
  * - dim_conversation, maintained: an unknown id is inserted; first/last seen widen to every
  *   loaded row's created_at, and the counter of the row's table grows by one.
+ * dim_user and dim_conversation are read and written a chunk at a time (dim_chunks.h): the
+ * night reads the chunks that may hold its ids and rewrites those it changes; new rows go into
+ * a new chunk. dim_agent (a few versions per agent, all needed for SCD-2) is read whole.
  * The compared attributes are the export's columns that dim_agent also has, but the name
  * (schema-driven: the operational agents table describes them).
  */
@@ -50,7 +53,30 @@ int cs_dim_edit_put(struct cs_night *n, struct cs_dim_edit *d)
     /* stored rows are in key order and appended keys are larger: the batch is in key order */
     struct cs_batch rows = d->dim->rows;
     cs_batch_init(&d->dim->rows, d->t); /* the session takes the arrays */
-    return cs_session_put(n->sess, d->t->id, 0, &rows, &n->e);
+    return cs_session_put_dim(n->sess, d->t->id, &rows, &n->e);
+}
+
+int cs_night_dims_open(struct cs_night *n)
+{
+    int rc = cs_dim_edit_open(n, CS_T_DIM_AGENT, &n->agents);
+    if (rc == CS_OK) rc = cs_dimc_open(n->sess->snap, CS_T_DIM_CONVERSATION, &n->convs, &n->e);
+    if (rc == CS_OK) rc = cs_dimc_open(n->sess->snap, CS_T_DIM_USER, &n->users, &n->e);
+    return rc;
+}
+
+int cs_night_dims_put(struct cs_night *n)
+{
+    int rc = cs_dim_edit_put(n, &n->agents);
+    if (rc == CS_OK) rc = cs_dimc_put(n->sess, &n->convs, &n->e);
+    if (rc == CS_OK) rc = cs_dimc_put(n->sess, &n->users, &n->e);
+    return rc;
+}
+
+void cs_night_dims_free(struct cs_night *n)
+{
+    cs_dim_edit_free(&n->agents);
+    cs_dimc_free(&n->convs);
+    cs_dimc_free(&n->users);
 }
 
 /* set_i64() - column c of row r := v (clearing a NULL). */
@@ -257,10 +283,14 @@ bool cs_night_agent_at(
 int cs_night_conversation(
     struct cs_night *n, const char *id, size_t len, int64_t ts, int counter_col, int64_t *key)
 {
-    struct cs_dim_edit *d = &n->convs;
-    struct cs_batch *b = &d->dim->rows;
-    int64_t row = find_row(d, id, len);
-    if (row < 0) {
+    struct cs_dimc *d = &n->convs;
+    struct cs_dimc_row at;
+    bool found = false;
+    int rc = cs_dimc_find(d, id, len, &at, &found, &n->e);
+    if (rc != CS_OK) return rc;
+    if (!found) {
+        cs_dimc_add(d, &at);
+        struct cs_batch *b = at.rows;
         bool ok = cs_col_push_i64(&b->cols[CS_CONV_KEY], d->next_key) &&
                   cs_col_push_str(&b->cols[CS_CONV_ID], id, len) &&
                   cs_col_push_i64(&b->cols[CS_CONV_FIRST_SEEN], ts) &&
@@ -270,18 +300,20 @@ int cs_night_conversation(
                   cs_col_push_i64(&b->cols[CS_CONV_TOTAL_FEEDBACK], 0) &&
                   cs_col_push_str(&b->cols[CS_CONV_METADATA], "{}", 2);
         if (!ok) return oom(n);
-        row = (int64_t)b->rows++;
-        if (!cs_hmap_put_str(&d->added, id, len, (uint64_t)row)) return oom(n);
-        d->next_key++;
+        rc = cs_dimc_added(d, id, len, &n->e);
+        if (rc != CS_OK) return rc;
         n->stats.conversations_added++;
     }
+    struct cs_batch *b = at.rows;
+    const size_t row = at.row;
+    /* first/last seen are NOT NULL (a NULL would be damage: left as it is) */
     int64_t *first = &b->cols[CS_CONV_FIRST_SEEN].i64[row];
     int64_t *last = &b->cols[CS_CONV_LAST_SEEN].i64[row];
     if (ts < *first) *first = ts;
     if (ts > *last) *last = ts;
     struct cs_col *cnt = &b->cols[counter_col];
-    if (!cs_col_is_null(cnt, (size_t)row)) cnt->i64[row]++; /* NULL + 1 stays NULL, as in SQL */
-    d->changed = true;
+    if (!cs_col_is_null(cnt, row)) cnt->i64[row]++; /* NULL + 1 stays NULL, as in SQL */
+    cs_dimc_dirty(d, &at);
     *key = b->cols[CS_CONV_KEY].i64[row];
     return CS_OK;
 }
@@ -291,10 +323,14 @@ int cs_night_conversation(
 int cs_night_user(
     struct cs_night *n, const char *id, size_t len, const char *user_type, int64_t *key)
 {
-    struct cs_dim_edit *d = &n->users;
-    struct cs_batch *b = &d->dim->rows;
-    int64_t row = find_row(d, id, len);
-    if (row < 0) {
+    struct cs_dimc *d = &n->users;
+    struct cs_dimc_row at;
+    bool found = false;
+    int rc = cs_dimc_find(d, id, len, &at, &found, &n->e);
+    if (rc != CS_OK) return rc;
+    if (!found) {
+        cs_dimc_add(d, &at);
+        struct cs_batch *b = at.rows;
         bool ok = cs_col_push_i64(&b->cols[CS_USER_KEY], d->next_key) &&
                   cs_col_push_str(&b->cols[CS_USER_ID], id, len) &&
                   cs_col_push_str(&b->cols[CS_USER_TYPE], user_type, strlen(user_type)) &&
@@ -303,12 +339,10 @@ int cs_night_user(
                   cs_col_push_null(&b->cols[CS_USER_VALID_TO]) &&
                   cs_col_push_bool(&b->cols[CS_USER_IS_CURRENT], true);
         if (!ok) return oom(n);
-        row = (int64_t)b->rows++;
-        if (!cs_hmap_put_str(&d->added, id, len, (uint64_t)row)) return oom(n);
-        d->next_key++;
-        d->changed = true;
+        rc = cs_dimc_added(d, id, len, &n->e);
+        if (rc != CS_OK) return rc;
         n->stats.users_added++;
     }
-    *key = b->cols[CS_USER_KEY].i64[row];
+    *key = at.rows->cols[CS_USER_KEY].i64[at.row];
     return CS_OK;
 }

@@ -52,6 +52,15 @@ static int cmp_id_ref(const void *pa, const void *pb)
 
 static int sort_by_id(struct cs_night *n, struct cs_night_src *s)
 {
+    const int64_t *id = s->rows.cols[0].i64;
+    bool sorted = true; /* exports usually come in id order: nothing to sort */
+    for (size_t r = 1; r < s->rows.rows && sorted; r++)
+        sorted = id[r - 1] <= id[r];
+    if (sorted) {
+        for (size_t r = 0; r < s->rows.rows; r++)
+            s->order[r] = (uint32_t)r;
+        return CS_OK;
+    }
     struct id_ref *refs = malloc((s->rows.rows + 1) * sizeof(*refs));
     if (refs == NULL) return oom(n);
     for (size_t r = 0; r < s->rows.rows; r++)
@@ -352,46 +361,85 @@ static int build_all(struct fact_job *j)
 
 /* ---- into the days ---- */
 
-struct day_ref {
-    int64_t tk;
-    uint32_t row;
-};
-
-static int cmp_day_ref(const void *pa, const void *pb)
+static int cmp_i64(const void *pa, const void *pb)
 {
-    const struct day_ref *x = pa, *y = pb;
-    if (x->tk != y->tk) return x->tk < y->tk ? -1 : 1;
-    return x->row < y->row ? -1 : (x->row > y->row);
+    const int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
+    return (x > y) - (x < y);
 }
 
-/* Put every day that gets new rows: its stored rows, then the new ones (larger keys). */
+/* The distinct time_keys of the new rows, ascending (a night touches a handful of days). */
+static int distinct_days(const struct cs_col *tk, int64_t **out, size_t *n)
+{
+    size_t cap = 16, k = 0;
+    int64_t *d = malloc(cap * sizeof(*d));
+    if (d == NULL) return CS_ENOMEM;
+    for (size_t r = 0; r < tk->len; r++) {
+        if (k > 0 && d[k - 1] == tk->i64[r]) continue; /* runs of one day: the usual case */
+        size_t i = 0;
+        while (i < k && d[i] != tk->i64[r])
+            i++;
+        if (i < k) continue;
+        if (k == cap) {
+            int64_t *p = realloc(d, 2 * cap * sizeof(*p));
+            if (p == NULL) {
+                free(d);
+                return CS_ENOMEM;
+            }
+            d = p;
+            cap *= 2;
+        }
+        d[k++] = tk->i64[r];
+    }
+    qsort(d, k, sizeof(*d), cmp_i64);
+    *out = d;
+    *n = k;
+    return CS_OK;
+}
+
+/* Put every day that gets new rows: a day not stored yet as a new partition; a stored day (late
+ * rows) gets them appended as a new row group: their keys are larger than every stored key,
+ * so the day stays in key order and nothing stored is read or rewritten. */
 static int put_days(struct fact_job *j)
 {
-    const struct cs_batch *out = &j->out;
+    struct cs_batch *out = &j->out;
     const size_t n = out->rows;
     if (n == 0) return CS_OK;
-    struct day_ref *refs = malloc(n * sizeof(*refs));
-    if (refs == NULL) return oom(j->n);
-    for (size_t r = 0; r < n; r++)
-        refs[r] = (struct day_ref){out->cols[j->t->time_col].i64[r], (uint32_t)r};
-    qsort(refs, n, sizeof(*refs), cmp_day_ref);
+    const struct cs_col *tkc = &out->cols[j->t->time_col];
+    int64_t *days = NULL;
+    size_t ndays = 0;
+    if (distinct_days(tkc, &days, &ndays) != CS_OK) return oom(j->n);
     struct cs_snap *snap = j->n->sess->snap;
     struct cs_batch day;
     cs_batch_init(&day, j->t);
     int rc = CS_OK;
-    for (size_t i = 0; i < n && rc == CS_OK;) {
-        const int32_t tk = (int32_t)refs[i].tk;
+    for (size_t d = 0; d < ndays && rc == CS_OK; d++) {
+        const int32_t tk = (int32_t)days[d];
         size_t first, end;
         cs_snap_part_range(snap, j->t->id, tk, tk, &first, &end);
         cs_batch_reset(&day);
-        if (first < end) rc = cs_snap_read_part(snap, j->t->id, first, &day, &j->n->e);
-        for (; rc == CS_OK && i < n && refs[i].tk == tk; i++) {
-            if (!cs_batch_push_row_from(&day, out, refs[i].row)) rc = oom(j->n);
+        if (ndays == 1) { /* every new row is of this day: hand the batch over */
+            cs_batch_free(&day);
+            day = *out;
+            cs_batch_init(out, j->t);
         }
-        if (rc == CS_OK) rc = cs_session_put_fact(j->n->sess, j->t->id, tk, &day, &j->n->e);
+        for (size_t r = 0; ndays > 1 && r < n && rc == CS_OK;) { /* runs of the day, in order */
+            if (tkc->i64[r] != tk) {
+                r++;
+                continue;
+            }
+            size_t e = r + 1;
+            while (e < n && tkc->i64[e] == tk)
+                e++;
+            if (!cs_batch_append_range(&day, out, r, e - r)) rc = oom(j->n);
+            r = e;
+        }
+        if (rc == CS_OK && first < end)
+            rc = cs_session_append_fact(j->n->sess, j->t->id, tk, &day, &j->n->e);
+        else if (rc == CS_OK)
+            rc = cs_session_put_fact(j->n->sess, j->t->id, tk, &day, &j->n->e);
     }
     cs_batch_free(&day);
-    free(refs);
+    free(days);
     return rc;
 }
 

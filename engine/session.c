@@ -38,8 +38,27 @@ int cs_session_begin(colstore_store *store,
 int cs_session_put(
     struct cs_session *s, int table, int32_t time_key, struct cs_batch *rows, struct cs_error *err)
 {
+    return cs_session_put_group(s, table, time_key, CS_WRITE_PART, rows, err);
+}
+
+int cs_session_put_group(struct cs_session *s,
+                         int table,
+                         int32_t time_key,
+                         int32_t group,
+                         struct cs_batch *rows,
+                         struct cs_error *err)
+{
     s->puts++;
-    return cs_load_writer_put(&s->writer, table, time_key, rows, err);
+    return cs_load_writer_put(&s->writer, table, time_key, group, rows, err);
+}
+
+int cs_session_append_fact(
+    struct cs_session *s, int table, int32_t time_key, struct cs_batch *rows, struct cs_error *err)
+{
+    if (s->flags & CS_SESSION_ONE_FACT_TABLE)
+        return cs_error_set(err, CS_EINVAL, "session: appends refresh at finish only");
+    int rc = cs_session_touch(s, time_key, err);
+    return rc != CS_OK ? rc : cs_session_put_group(s, table, time_key, CS_WRITE_APPEND, rows, err);
 }
 
 int cs_session_read_part(

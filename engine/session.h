@@ -56,6 +56,19 @@ int cs_session_begin(colstore_store *store,
  * writer thread; *rows is left empty (re-initialised for its table). */
 int cs_session_put(
     struct cs_session *s, int table, int32_t time_key, struct cs_batch *rows, struct cs_error *err);
+/* cs_session_put_group() - cs_session_put() as row group `group` of the partition
+ * (CS_WRITE_APPEND: after its last one; load_writer.h). */
+int cs_session_put_group(struct cs_session *s,
+                         int table,
+                         int32_t time_key,
+                         int32_t group,
+                         struct cs_batch *rows,
+                         struct cs_error *err);
+/* cs_session_append_fact() - rows appended to fact partition (table, time_key) as a new row
+ * group (their keys must be larger than its stored ones: the partition stays in key order),
+ * and its day touched. Not with CS_SESSION_ONE_FACT_TABLE. */
+int cs_session_append_fact(
+    struct cs_session *s, int table, int32_t time_key, struct cs_batch *rows, struct cs_error *err);
 /* cs_session_read_part() - the partition as the transaction would commit it now (waits for
  * the writer first). */
 int cs_session_read_part(
