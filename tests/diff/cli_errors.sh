@@ -352,8 +352,8 @@ want="fact_agent_query,$("$COLQUERY" --store "$istore" dump fact_agent_query | w
 if [[ $line == "$want"* ]]; then pass "info: fact_agent_query rows, partitions, first and last day"; else
   fail "info: fact_agent_query: '$line', expected it to start with '$want'"; fi
 store_line=$(sed -n 2p "$work/out")
-if [[ $store_line == "$istore,1,7,"*'"fact_training: '*'agg_agent_daily_performance: '* ]]; then
-  pass "info: store section (format 1, version 7, the last commit wrote fact_training and the aggregates)"
+if [[ $store_line == "$istore,2,7,"*'"fact_training: '*'agg_agent_daily_performance: '* ]]; then
+  pass "info: store section (format 2, version 7, the last commit wrote fact_training and the aggregates)"
 else fail "info: store section: $store_line"; fi
 run rc "$COLQUERY" --store "$istore" info --format json
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [r["table"] for r in d["tables"]][4] == "fact_agent_query"; assert d["store"][0]["version"] == 7' "$work/out"; then

@@ -138,7 +138,7 @@ Test(catalog_info, commits_times_and_sizes)
     colstore_snapshot_info si = COLSTORE_SNAPSHOT_INFO_INIT;
     cr_assert_eq(colstore_snapshot_describe(snap, &si, &err), COLSTORE_OK, "%s", err.message);
     cr_assert_eq(si.version, 5);
-    cr_assert_eq(si.format_version, 1);
+    cr_assert_eq(si.format_version, 2); /* row groups (docs/storage-format.md §11) */
     cr_assert(si.committed_us >= t0 && si.committed_us <= t1, "%lld", (long long)si.committed_us);
     cr_assert_gt(si.live_bytes, 0);
     cr_assert_gt(si.bytes, si.live_bytes); /* the manifest and file headers too */
