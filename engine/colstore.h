@@ -1044,6 +1044,44 @@ COLSTORE_API int colstore_retain(colstore_store *store,
                                  colstore_retain_stats *stats,
                                  colstore_error *err);
 
+typedef struct colstore_backup_options {
+    size_t size; /* sizeof(colstore_backup_options): COLSTORE_BACKUP_OPTIONS_INIT */
+    bool copy;   /* copy every data file, even where a hard link would do */
+} colstore_backup_options;
+#define COLSTORE_BACKUP_OPTIONS_INIT           \
+    {                                          \
+        sizeof(colstore_backup_options), false \
+    }
+
+typedef struct colstore_backup_stats {
+    size_t size;      /* sizeof(colstore_backup_stats): COLSTORE_BACKUP_STATS_INIT */
+    uint64_t version; /* the commit copied (the snapshot's) */
+    uint64_t files;   /* data files, of which */
+    uint64_t linked;  /* hard-linked (DEST on the store's file system) */
+    uint64_t copied;  /* copied */
+    uint64_t bytes;   /* their size */
+    double seconds;
+} colstore_backup_stats;
+#define COLSTORE_BACKUP_STATS_INIT                        \
+    {                                                     \
+        sizeof(colstore_backup_stats), 0, 0, 0, 0, 0, 0.0 \
+    }
+
+/* colstore_backup() - write what snap shows as a store of its own in directory dest, while
+ * loads go on (the snapshot pins what it copies; no lock is taken, no writer or reader waits):
+ * the data files hard-linked where dest is on the store's file system (they are immutable),
+ * copied otherwise (or always, with opts->copy), each synced; then the manifest and CURRENT,
+ * last, as a commit writes them: until then dest holds no CURRENT and opens as no store. The
+ * copy opens, verifies and answers as the snapshot. dest must be missing (created; its parent
+ * must exist) or an empty directory; a symlink, a file, a non-empty directory or a place inside
+ * the store is COLSTORE_EINVAL, and nothing in it is touched. On failure what this call created
+ * is removed again. opts and stats may be NULL. */
+COLSTORE_API int colstore_backup(colstore_snapshot *snap,
+                                 const char *dest,
+                                 const colstore_backup_options *opts,
+                                 colstore_backup_stats *stats,
+                                 colstore_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -305,6 +305,24 @@ int cs_txn_commit(struct cs_txn *txn, struct cs_error *err);
 /* cs_txn_abort() - drop the transaction and the files it wrote; NULL is a no-op. */
 void cs_txn_abort(struct cs_txn *txn);
 
+/* What cs_snap_backup() did. */
+struct cs_backup_stats {
+    uint64_t files;  /* data files */
+    uint64_t linked; /* of them hard-linked */
+    uint64_t copied; /* of them copied */
+    uint64_t bytes;  /* their size */
+};
+/* cs_snap_backup() - write what snap shows as a store of its own in directory dest (missing:
+ * created, its parent must exist; or empty; never a symlink nor inside the store): data files
+ * hard-linked (copied across file systems, or always with copy_only), synced, then the manifest
+ * and CURRENT last, as a commit writes them. Needs no lock: the snapshot pins the files. On
+ * failure what it created is removed again. CS_EINVAL for a dest that is not acceptable. */
+int cs_snap_backup(struct cs_snap *snap,
+                   const char *dest,
+                   bool copy_only,
+                   struct cs_backup_stats *out,
+                   struct cs_error *err);
+
 /* cs_store_verify() - read every file of the store, check every checksum and size. Each
  * problem is reported through cb (file name relative to the store, reason). Returns CS_OK
  * when all is well, CS_ECORRUPT when anything is damaged, CS_EIO when it cannot read. */

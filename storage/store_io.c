@@ -394,6 +394,27 @@ int cs_sio_unlinkat(int dfd, const char *dir, const char *name, struct cs_error 
     return CS_OK;
 }
 
+int cs_sio_linkat(int from_dfd,
+                  const char *from_dir,
+                  const char *name,
+                  int to_dfd,
+                  const char *to_dir,
+                  bool *linked,
+                  struct cs_error *err)
+{
+    *linked = false;
+    if (fault_hit(CS_SIO_RENAME) || linkat(from_dfd, name, to_dfd, name, 0) != 0) {
+        /* another file system, or one without hard links: the caller copies */
+        if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOTSUP ||
+            errno == EOPNOTSUPP)
+            return CS_OK;
+        (void)from_dir;
+        return fail(err, errno, "link", to_dir, name);
+    }
+    *linked = true;
+    return CS_OK;
+}
+
 int cs_sio_write_new(int dfd,
                      const char *dir,
                      const char *name,

@@ -34,7 +34,7 @@ enum cs_sio_op {
     CS_SIO_READ,     /* pread */
     CS_SIO_WRITE,    /* write */
     CS_SIO_FSYNC,    /* fsync of a file or a directory */
-    CS_SIO_RENAME,   /* renameat */
+    CS_SIO_RENAME,   /* renameat, linkat */
     CS_SIO_UNLINK,   /* unlinkat */
     CS_SIO_MMAP,     /* mmap */
     CS_SIO_NOPS,
@@ -118,6 +118,17 @@ int cs_sio_renameat(
 /* cs_sio_unlinkat() - remove name under dfd (never what a symlink points at). A missing name
  * is CS_OK. */
 int cs_sio_unlinkat(int dfd, const char *dir, const char *name, struct cs_error *err);
+/* cs_sio_linkat() - hard-link name under from_dfd as the same name under to_dfd (never
+ * following a symlink); *linked is false, with CS_OK, when the two are on different file
+ * systems or the file system has no hard links (the caller copies instead). An existing name at
+ * the destination is CS_EIO. */
+int cs_sio_linkat(int from_dfd,
+                  const char *from_dir,
+                  const char *name,
+                  int to_dfd,
+                  const char *to_dir,
+                  bool *linked,
+                  struct cs_error *err);
 /* cs_sio_write_new() - create name under dfd (CS_SIO_CREATE_NEW), write buf, fsync, close;
  * kill_point (or NULL) is passed to cs_store_kill_point() between the write and the fsync.
  * On failure the file is removed again. */

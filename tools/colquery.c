@@ -8,6 +8,7 @@
  *   colquery [--store DIR] [--format table|csv|json] info [TABLE]
  *   colquery [--store DIR] export --format parquet --out DIR [--from D] [--to D]
  *            [--compression lz4|none] [TABLE...]
+ *   colquery [--store DIR] backup DEST [--copy]
  *
  * The first operand is a command (`commands` below): a report or a subcommand. Each command
  * lists the options that apply to it; any other option is a usage error.
@@ -28,6 +29,7 @@ static const char usage[] =
     "       colquery [--store DIR] [--format table|csv|json] info [TABLE]\n"
     "       colquery [--store DIR] export --format parquet --out DIR [--from DATE] [--to DATE]\n"
     "                [--compression lz4|none] [TABLE...]\n"
+    "       colquery [--store DIR] backup DEST [--copy]\n"
     "\n"
     "Reports (their numbers equal PostgreSQL's reference queries, docs/reports.md):\n"
     "  agent-performance   --as-of DATE (today, UTC) --days N (7)\n"
@@ -44,6 +46,9 @@ static const char usage[] =
     "                      Hive-partitioned by day (OUT/fact_agent_query/time_key=20250101/\n"
     "                      part-0.parquet), the others as OUT/TABLE.parquet, _SUCCESS last.\n"
     "                      --out must be missing, empty or a previous export (replaced)\n"
+    "  backup DEST         a consistent copy of the newest commit as a store in DEST (new or\n"
+    "                      empty), while loads go on: data files hard-linked where DEST is on\n"
+    "                      the same file system (--copy: always copied), the manifest last\n"
     "\n"
     "Options:\n"
     "  --store DIR         the store; default $COLSTORE_DIR\n"
@@ -58,6 +63,7 @@ static const char usage[] =
     "  --from DATE         daily-agg's first day; export: the first day of the facts\n"
     "  --to DATE           daily-agg's last day; export: the last day of the facts\n"
     "  --recompute         daily-agg from the facts instead of the materialized rows\n"
+    "  --copy              backup: copy the data files instead of hard-linking them\n"
     "  -h, --help          print this help and exit\n"
     "  -V, --version       print the version and exit\n"
     "\n"
@@ -75,6 +81,7 @@ enum {
     O_RECOMPUTE,
     O_OUT,
     O_COMPRESSION,
+    O_COPY,
     O_COUNT
 };
 static const struct cli_opt opts[O_COUNT] = {
@@ -83,6 +90,7 @@ static const struct cli_opt opts[O_COUNT] = {
     [O_YEAR] = {"year", "YEAR"},   [O_FROM] = {"from", "DATE"},
     [O_TO] = {"to", "DATE"},       [O_RECOMPUTE] = {"recompute", NULL},
     [O_OUT] = {"out", "DIR"},      [O_COMPRESSION] = {"compression", "lz4|none"},
+    [O_COPY] = {"copy", NULL},
 };
 
 /* What a command gets: the parsed command line and the open store. */
@@ -331,6 +339,26 @@ static int cmd_export(struct ctx *q)
     return done(q, rc);
 }
 
+/* colquery backup DEST: colstore_backup() of a snapshot of the newest commit. */
+static int cmd_backup(struct ctx *q)
+{
+    colstore_backup_options o = COLSTORE_BACKUP_OPTIONS_INIT;
+    o.copy = cli_given(q->c, O_COPY);
+    colstore_snapshot *snap = NULL;
+    colstore_backup_stats st = COLSTORE_BACKUP_STATS_INIT;
+    int rc = colstore_snapshot_open(q->store, &snap, &q->err);
+    if (rc == COLSTORE_OK) rc = colstore_backup(snap, q->c->pos[1], &o, &st, &q->err);
+    colstore_snapshot_close(snap);
+    if (rc == COLSTORE_OK)
+        fprintf(stderr,
+                "colquery: backup of commit %llu into %s: %llu data files (%llu hard-linked, "
+                "%llu copied), %llu bytes, %.2f s\n",
+                (unsigned long long)st.version, q->c->pos[1], (unsigned long long)st.files,
+                (unsigned long long)st.linked, (unsigned long long)st.copied,
+                (unsigned long long)st.bytes, st.seconds);
+    return done(q, rc);
+}
+
 #define REPORT_OPTS (CLI_BIT(O_FORMAT))
 #define WINDOW_OPTS (REPORT_OPTS | CLI_BIT(O_AS_OF) | CLI_BIT(O_DAYS))
 
@@ -352,6 +380,7 @@ static const struct command {
     {"export", cmd_export,
      CLI_BIT(O_FORMAT) | CLI_BIT(O_OUT) | CLI_BIT(O_FROM) | CLI_BIT(O_TO) | CLI_BIT(O_COMPRESSION),
      -1, "TABLE"},
+    {"backup", cmd_backup, CLI_BIT(O_COPY), 1, "DEST directory"},
 };
 #define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
 

@@ -478,6 +478,23 @@ same "retain: fact_agent_query untouched" "$work/ret-faq.copy" \
   <("$COLQUERY" --store "$work/ret" dump fact_agent_query)
 run rc "$COLQUERY" --store "$work/ret" verify; expect_rc "verify after retain" 0 "$rc" "$err"
 
+# backup: a new or empty DEST only; the copy verifies and dumps as the store.
+run rc "$COLQUERY" --store "$work/ret" backup
+expect_rc "backup without DEST" 2 "$rc" "$err"
+mkdir -p "$work/bk-full" && echo precious >"$work/bk-full/keep"
+run rc "$COLQUERY" --store "$work/ret" backup "$work/bk-full"
+expect_rc "backup into a non-empty directory" 2 "$rc" "$err"
+expect_msg "backup into a non-empty directory: message" "is not empty" "$err"
+if [[ $(cat "$work/bk-full/keep") == precious && $(ls -A "$work/bk-full") == keep ]]; then pass "backup: non-empty DEST untouched"; else fail "backup: non-empty DEST touched"; fi
+run rc "$COLQUERY" --store "$work/ret" backup "$work/ret/inside"
+expect_rc "backup inside the store" 2 "$rc" "$err"
+run rc "$COLQUERY" --store "$work/ret" backup "$work/bk"
+expect_rc "backup" 0 "$rc" "$err"
+expect_msg "backup: summary" "hard-linked" "$err"
+run rc "$COLQUERY" --store "$work/bk" verify; expect_rc "verify the backup" 0 "$rc" "$err"
+same "backup: fact_approval as in the store" <("$COLQUERY" --store "$work/ret" dump fact_approval) \
+  <("$COLQUERY" --store "$work/bk" dump fact_approval)
+
 # A damaged store: a flipped byte and a truncated file are found, exit 4.
 damage() { # damage NAME HOW
   rm -rf "$work/damaged"
