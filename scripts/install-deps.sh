@@ -32,6 +32,7 @@ packages=(
   libpq-dev postgresql postgresql-client      # pull from Postgres; the differential tests' server
   postgresql-server-dev-15                    # colstore_fdw: PostgreSQL's server headers, pg_config
   python3 python3-psycopg                     # the foreign-table tests' query runner and BI browse
+  man-db                                      # check_install renders the man pages (man -l)
   ca-certificates
 )
 
