@@ -74,5 +74,16 @@ for f in "$tmp"/api.*.c; do
     bad "docs/api.md fragment $(basename "$f") builds and runs"
   fi
 done
+# colstore(3)'s EXAMPLES program: prints the report as colquery's aligned table does.
+awk '/^\.SH EXAMPLES/{e=1} e && /^\.nf/{f=1;next} f && /^\.fi/{exit} f{print}' "$src/engine/man/colstore.3" \
+  | sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s|\"warehouse\"|\"$tmp/store2\"|" >"$tmp/man3.c"
+table=$("$build/tools/colquery" --store "$tmp/store2" agent-performance --as-of 2025-12-31 --days 7)
+if grep -q 'int main' "$tmp/man3.c" && cc_ "$tmp/man3.c" -o "$tmp/man3" \
+   && LD_LIBRARY_PATH=$lib "$tmp/man3" >"$tmp/man3.out"; then
+  if [[ $(cat "$tmp/man3.out") == "$table" && -n $table ]]; then ok "colstore(3) example prints the report as colquery does"; else
+    bad "colstore(3) example: got $(head -c 200 "$tmp/man3.out") want $(head -c 200 <<<"$table")"; fi
+else
+  bad "colstore(3) example builds and runs"
+fi
 echo "check_examples: $pass passed, $fail failed"
 ((fail == 0))

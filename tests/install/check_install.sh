@@ -41,6 +41,13 @@ for tool in colload colquery colgen; do
   fi
 done
 
+page=$tmp/prefix/share/man/man3/colstore.3
+if [ -f "$page" ] && MANWIDTH=100 man -l "$page" 2>/dev/null | grep -q "colstore_report"; then
+  ok "man page colstore(3) installed and renders"
+else
+  bad "man page colstore(3) installed and renders"
+fi
+
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 if cc -std=c11 -Wall -Werror "$src/docs/example/report_service.c" -o "$tmp/svc_pc" \
      $(pkg-config --cflags --libs colstore) && LD_LIBRARY_PATH="$libdir" "$tmp/svc_pc" | grep -q '^colstore 0\.'; then
