@@ -96,6 +96,9 @@ typedef struct colstore_result colstore_result; /* opaque */
  * which spares a short process the kernel's work of mapping, and at exit unmapping, every page
  * it reads. A long-lived handle should leave it out: mapped pages serve every later report. */
 #define COLSTORE_READ_ONCE 4u
+/* With COLSTORE_WRITABLE: no automatic compaction after the loads through this handle
+ * (colstore_compact(); docs/storage-format.md section 12). */
+#define COLSTORE_NO_AUTO_COMPACT 8u
 
 /* colstore_open() - open the store in directory `path`. Sets *out_store (release with
  * colstore_close()); on failure sets it to NULL and returns the code. */
@@ -396,6 +399,46 @@ COLSTORE_API int colstore_verify(colstore_store *store,
                                  void (*cb)(void *ctx, const char *file, const char *reason),
                                  void *ctx,
                                  colstore_error *err);
+
+/* ---- Compaction (docs/storage-format.md §12) ---- */
+
+typedef struct colstore_compact_options {
+    size_t size;    /* sizeof(colstore_compact_options): COLSTORE_COMPACT_OPTIONS_INIT */
+    bool automatic; /* false: everything there is to do (`colload compact`); true: only when
+                     * the thresholds of the automatic compaction after each load are met */
+} colstore_compact_options;
+#define COLSTORE_COMPACT_OPTIONS_INIT             \
+    {                                             \
+        sizeof(colstore_compact_options), false   \
+    }
+
+typedef struct colstore_compact_stats {
+    size_t size;                /* sizeof(colstore_compact_stats): COLSTORE_COMPACT_STATS_INIT */
+    bool committed;             /* false: there was nothing to do */
+    uint64_t version;           /* the commit it made */
+    uint64_t bytes_before;      /* the data files of the version before (whole) ... */
+    uint64_t bytes_after;       /* ... and after */
+    uint64_t dead_bytes_before; /* bytes of those files that no live block used */
+    uint32_t files_before, files_after;
+    uint32_t blocks_copied;     /* live blocks copied out of mostly-dead files, undecoded */
+    uint32_t partitions_merged; /* days whose row groups became one */
+    uint32_t groups_merged;     /* row groups read by merges (days and dimension chunks) */
+} colstore_compact_stats;
+#define COLSTORE_COMPACT_STATS_INIT                              \
+    {                                                            \
+        sizeof(colstore_compact_stats), false, 0, 0, 0, 0, 0, 0, 0, 0, 0 \
+    }
+
+/* colstore_compact() - rewrite, in one commit, the live blocks of data files that carry dead
+ * space (copied without decoding) and the partitions spread over many row groups (merged),
+ * so that the store takes about the space of its data loaded in one go. Readers are not
+ * blocked (their snapshots keep the old files until closed); loads wait for the writer lock.
+ * The answers of every report and dump are unchanged. opts and stats may be NULL. A store
+ * opened without COLSTORE_NO_AUTO_COMPACT runs the automatic variant after every load. */
+COLSTORE_API int colstore_compact(colstore_store *store,
+                                  const colstore_compact_options *opts,
+                                  colstore_compact_stats *stats,
+                                  colstore_error *err);
 
 /* ---- Arrow C Data Interface (https://arrow.apache.org/docs/format/CDataInterface.html) ---- */
 

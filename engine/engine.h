@@ -50,6 +50,9 @@ int cs_engine_table(const char *table, struct cs_engine_table *out, struct cs_er
 /* cs_engine_col_type() - the public type (enum colstore_type) of a schema column. */
 int cs_engine_col_type(const struct cs_column_def *c);
 
+/* cs_engine_auto_compact() - after a load's commit, under store->write_mu: compact the store
+ * when the automatic policy's thresholds are met (engine/compact.c); best effort. */
+void cs_engine_auto_compact(colstore_store *store);
 /* cs_engine_return() - the end of every entry point: rc == CS_OK clears *err; otherwise e is
  * copied into *err (err may be NULL). Returns rc. */
 int cs_engine_return(colstore_error *err, int rc, const struct cs_error *e);

@@ -180,6 +180,7 @@ int cs_session_finish(struct cs_session *s, bool commit, struct cs_error *err)
     }
     if (commit && rc == CS_OK && s->puts > 0) {
         rc = cs_txn_commit(s->txn, err);
+        if (rc == CS_OK) cs_engine_auto_compact(s->store); /* still under write_mu */
     } else {
         cs_txn_abort(s->txn);
     }

@@ -13,7 +13,8 @@ int colstore_open(const char *path, unsigned flags, colstore_store **out_store, 
         rc = cs_error_set(&e, CS_EINVAL, "colstore_open: path and out_store are required");
         goto done;
     }
-    if ((flags & ~(COLSTORE_WRITABLE | COLSTORE_CREATE | COLSTORE_READ_ONCE)) != 0 ||
+    if ((flags & ~(COLSTORE_WRITABLE | COLSTORE_CREATE | COLSTORE_READ_ONCE |
+                   COLSTORE_NO_AUTO_COMPACT)) != 0 ||
         ((flags & COLSTORE_CREATE) && !(flags & COLSTORE_WRITABLE))) {
         rc = cs_error_set(&e, CS_EINVAL, "colstore_open: invalid flags 0x%x", flags);
         goto done;

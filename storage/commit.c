@@ -760,6 +760,36 @@ int cs_txn_read_cols(struct cs_txn *txn,
     return read_groups(txn, table, time_key, want, b, err);
 }
 
+/* --- copies --- */
+
+int cs_txn_copy_group(struct cs_txn *txn, int table, size_t i, struct cs_error *err)
+{
+    const uint8_t *blk = NULL;
+    const struct cs_mpart *src = NULL;
+    int rc = cs_snap_block_checked(txn->base, table, i, &src, &blk, err);
+    struct cs_part_ranges r;
+    if (rc == CS_OK) rc = cs_snap_part_ranges(txn->base, table, i, &r, err);
+    if (rc == CS_OK && txn->data_fd < 0) rc = open_data_file(txn, err);
+    if (rc != CS_OK) return rc;
+    struct cs_mpart p = *src;
+    p.key_min = r.key_min;
+    p.key_max = r.key_max;
+    p.id_min = r.id_min;
+    p.id_max = r.id_max;
+    p.has_ranges = true;
+    p.file = UINT32_MAX;
+    p.off = txn->data_size;
+    rc = cs_sio_write_all(txn->data_fd, blk, (size_t)p.len, txn->data_path, err);
+    if (rc != CS_OK) {
+        txn->broken = true;
+        return rc;
+    }
+    txn->data_size += p.len;
+    cs_store_kill_point("block_written");
+    cs_snap_release_part(txn->base, table, i); /* copied: its pages are not needed */
+    return add_put(txn, &p, PUT_GROUP, err);
+}
+
 /* --- commit --- */
 
 struct seq_put {

@@ -281,6 +281,10 @@ int cs_txn_append_part(struct cs_txn *txn,
                        int32_t time_key,
                        const struct cs_batch *rows,
                        struct cs_error *err);
+/* cs_txn_copy_group() - row group i of table in the base version copied byte for byte into
+ * the transaction's data file (its checksums checked, nothing decoded) and put in its place:
+ * the same seq, rows and block; compaction moves live blocks out of mostly-dead files. */
+int cs_txn_copy_group(struct cs_txn *txn, int table, size_t i, struct cs_error *err);
 /* cs_txn_group_count() - the partition's row groups as the transaction would commit them. */
 size_t cs_txn_group_count(struct cs_txn *txn, int table, int32_t time_key);
 /* cs_txn_read_part() - the rows of partition (table, time_key) as the transaction would commit

@@ -207,6 +207,14 @@ static inline int cs_mpart_cmp(const struct cs_mpart *a, const struct cs_mpart *
     if (a->seq != b->seq) return a->seq < b->seq ? -1 : 1;
     return 0;
 }
+/* cs_snap_block_checked() - row group i's block, its header, key filter and every segment's
+ * checksum checked (nothing decoded), and its manifest entry. */
+int cs_snap_block_checked(struct cs_snap *snap,
+                          int table,
+                          size_t i,
+                          const struct cs_mpart **part,
+                          const uint8_t **blk,
+                          struct cs_error *err);
 /* cs_part_col() - segment bounds and zone map of column col of a checked block. */
 void cs_part_col(
     const uint8_t *cols, int col, uint64_t *off, uint64_t *len, struct cs_seg_stats *stats);

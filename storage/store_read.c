@@ -223,6 +223,25 @@ int cs_snap_read_groups(struct cs_snap *snap,
     return rc;
 }
 
+int cs_snap_block_checked(struct cs_snap *snap,
+                          int table,
+                          size_t i,
+                          const struct cs_mpart **part,
+                          const uint8_t **blk,
+                          struct cs_error *err)
+{
+    const uint8_t *cols = NULL;
+    char path[CS_PATH_MAX];
+    int rc = locate(snap, table, i, 0, part, blk, &cols, path, err);
+    for (int c = 0; rc == CS_OK && c < (*part)->ncols; c++) {
+        uint64_t off, len;
+        struct cs_seg_stats st;
+        cs_part_col(cols, c, &off, &len, &st);
+        rc = cs_seg_check(*blk + off, (size_t)len, path, err);
+    }
+    return rc;
+}
+
 int cs_snap_key_filter(struct cs_snap *snap,
                        int table,
                        size_t i,

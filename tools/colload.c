@@ -8,6 +8,7 @@
  *   colload [--store DIR] [--create] pull [--dsn CONNINFO] [--load-time TS] [--since DATE]
  *           [--overlap INTERVAL] [--rejects FILE]
  *   colload [--store DIR] retain --before DATE [TABLE...]
+ *   colload [--store DIR] compact [--auto]
  *
  * One invocation is one atomic commit. Exit codes: 0 ok, 1 bad input, 2 usage, 3 I/O,
  * 4 damaged store. The first operand is a table, or a subcommand from `commands` below.
@@ -31,6 +32,7 @@ static const char usage[] =
     "       colload [--store DIR] [--create] pull [--dsn CONNINFO] [--load-time TIMESTAMPTZ]\n"
     "               [--since DATE] [--overlap INTERVAL] [--rejects FILE]\n"
     "       colload [--store DIR] retain --before DATE [TABLE...]\n"
+    "       colload [--store DIR] compact [--auto]\n"
     "\n"
     "Load a PostgreSQL export (COPY text or CSV) of TABLE into the store, in one atomic commit.\n"
     "TABLE is one of dim_agent, dim_time, dim_conversation, dim_user, fact_agent_query,\n"
@@ -51,6 +53,8 @@ static const char usage[] =
     "  --approvals F     nightly: agent_approvals\n"
     "  --feedback F      nightly: agent_feedback\n"
     "  --before DATE     retain: the first day kept (YYYY-MM-DD)\n"
+    "  --no-auto-compact do not compact the store after the commit, whatever its dead space\n"
+    "  --auto            compact: only when the automatic compaction's thresholds are met\n"
     "  -h, --help        print this help and exit\n"
     "  -V, --version     print the version and exit\n"
     "\n"
@@ -68,6 +72,12 @@ static const char usage[] =
     "retain: drop the days before --before DATE of the fact tables (all three, or the TABLEs\n"
     "named) with their daily aggregates, in one atomic commit; dimensions are kept. Readers\n"
     "are not blocked; files are deleted once no snapshot needs them.\n"
+    "\n"
+    "compact: rewrite, in one commit, the live blocks of data files that carry dead space\n"
+    "(copied without decoding) and the days spread over several row groups by late rows\n"
+    "(merged). Readers are not blocked; the answers do not change. Every load, nightly, pull\n"
+    "and retain runs it on its own afterwards when the store's dead space passes 10 % or a\n"
+    "day has more than 8 row groups (docs/storage-format.md section 12).\n"
     "\n"
     "Exit codes: 0 ok, 1 bad input (or rows rejected), 2 usage, 3 I/O or system error,\n"
     "4 damaged store.\n";
@@ -89,24 +99,35 @@ enum {
     O_SINCE,
     O_OVERLAP,
     O_BEFORE, /* retain */
+    O_NO_AUTO_COMPACT,
+    O_AUTO, /* compact */
     O_COUNT
 };
 static const struct cli_opt opts[O_COUNT] = {
-    [O_STORE] = {"store", "DIR"},           [O_CREATE] = {"create", NULL},
-    [O_FORMAT] = {"format", "FORMAT"},      [O_NO_HEADER] = {"no-header", NULL},
-    [O_REJECTS] = {"rejects", "FILE"},      [O_LOAD_TIME] = {"load-time", "TIMESTAMPTZ"},
-    [O_MAX_REJECTS] = {"max-rejects", "N"}, [O_AGENTS] = {"agents", "FILE"},
-    [O_QUERIES] = {"queries", "FILE"},      [O_APPROVALS] = {"approvals", "FILE"},
-    [O_FEEDBACK] = {"feedback", "FILE"},    [O_DSN] = {"dsn", "CONNINFO"},
-    [O_SINCE] = {"since", "DATE"},          [O_OVERLAP] = {"overlap", "INTERVAL"},
+    [O_STORE] = {"store", "DIR"},
+    [O_CREATE] = {"create", NULL},
+    [O_FORMAT] = {"format", "FORMAT"},
+    [O_NO_HEADER] = {"no-header", NULL},
+    [O_REJECTS] = {"rejects", "FILE"},
+    [O_LOAD_TIME] = {"load-time", "TIMESTAMPTZ"},
+    [O_MAX_REJECTS] = {"max-rejects", "N"},
+    [O_AGENTS] = {"agents", "FILE"},
+    [O_QUERIES] = {"queries", "FILE"},
+    [O_APPROVALS] = {"approvals", "FILE"},
+    [O_FEEDBACK] = {"feedback", "FILE"},
+    [O_DSN] = {"dsn", "CONNINFO"},
+    [O_SINCE] = {"since", "DATE"},
+    [O_OVERLAP] = {"overlap", "INTERVAL"},
     [O_BEFORE] = {"before", "DATE"},
+    [O_NO_AUTO_COMPACT] = {"no-auto-compact", NULL},
+    [O_AUTO] = {"auto", NULL},
 };
 #define LOAD_OPTS                                                                        \
     (CLI_BIT(O_CREATE) | CLI_BIT(O_FORMAT) | CLI_BIT(O_NO_HEADER) | CLI_BIT(O_REJECTS) | \
-     CLI_BIT(O_LOAD_TIME) | CLI_BIT(O_MAX_REJECTS))
+     CLI_BIT(O_LOAD_TIME) | CLI_BIT(O_MAX_REJECTS) | CLI_BIT(O_NO_AUTO_COMPACT))
 #define PULL_OPTS                                                                     \
     (CLI_BIT(O_CREATE) | CLI_BIT(O_REJECTS) | CLI_BIT(O_LOAD_TIME) | CLI_BIT(O_DSN) | \
-     CLI_BIT(O_SINCE) | CLI_BIT(O_OVERLAP))
+     CLI_BIT(O_SINCE) | CLI_BIT(O_OVERLAP) | CLI_BIT(O_NO_AUTO_COMPACT))
 #define NIGHTLY_OPTS                                                             \
     (LOAD_OPTS | CLI_BIT(O_AGENTS) | CLI_BIT(O_QUERIES) | CLI_BIT(O_APPROVALS) | \
      CLI_BIT(O_FEEDBACK))
@@ -186,7 +207,8 @@ static int open_store(struct cli *c, colstore_store **store)
     const char *dir = cli_store_dir(c->val[O_STORE]);
     if (dir == NULL) return cli_usage(c, "--store DIR (or COLSTORE_DIR) is required");
     colstore_error err;
-    const unsigned flags = COLSTORE_WRITABLE | (cli_given(c, O_CREATE) ? COLSTORE_CREATE : 0u);
+    const unsigned flags = COLSTORE_WRITABLE | (cli_given(c, O_CREATE) ? COLSTORE_CREATE : 0u) |
+                           (cli_given(c, O_NO_AUTO_COMPACT) ? COLSTORE_NO_AUTO_COMPACT : 0u);
     int rc = colstore_open(dir, flags, store, &err);
     if (rc == COLSTORE_OK) return -1;
     if (!cli_given(c, O_CREATE) && access(dir, F_OK) != 0)
@@ -387,6 +409,41 @@ static int cmd_retain(struct cli *c)
     return CLI_OK;
 }
 
+/* colload compact [--auto]: colstore_compact(), one summary line. */
+static int cmd_compact(struct cli *c)
+{
+    if (c->npos > 1) return cli_usage(c, "compact takes no operand");
+    colstore_store *store = NULL;
+    int rc = open_store(c, &store);
+    if (rc >= 0) return rc;
+    colstore_compact_options o = COLSTORE_COMPACT_OPTIONS_INIT;
+    o.automatic = cli_given(c, O_AUTO);
+    colstore_compact_stats st = COLSTORE_COMPACT_STATS_INIT;
+    colstore_error err;
+    rc = colstore_compact(store, &o, &st, &err);
+    colstore_close(store);
+    if (rc != COLSTORE_OK) {
+        cli_fail(c, rc, &err);
+        fputs("colload: the store is unchanged\n", stderr);
+        return cli_exit_code(rc);
+    }
+    if (!st.committed) {
+        fprintf(stderr,
+                "colload: compact: nothing to do (%llu bytes in %u data files, %llu dead)\n",
+                (unsigned long long)st.bytes_before, st.files_before,
+                (unsigned long long)st.dead_bytes_before);
+        return CLI_OK;
+    }
+    fprintf(stderr,
+            "colload: compact: commit %llu: %llu -> %llu bytes, %u -> %u data files (%llu dead "
+            "bytes before); %u blocks copied, %u days merged, %u row groups merged\n",
+            (unsigned long long)st.version, (unsigned long long)st.bytes_before,
+            (unsigned long long)st.bytes_after, st.files_before, st.files_after,
+            (unsigned long long)st.dead_bytes_before, st.blocks_copied, st.partitions_merged,
+            st.groups_merged);
+    return CLI_OK;
+}
+
 /* Subcommands: the first operand. Anything else is a table name (cmd_load). */
 static const struct command {
     const char *name;
@@ -395,7 +452,8 @@ static const struct command {
 } commands[] = {
     {"nightly", cmd_nightly, NIGHTLY_OPTS},
     {"pull", cmd_pull, PULL_OPTS},
-    {"retain", cmd_retain, CLI_BIT(O_BEFORE)},
+    {"retain", cmd_retain, CLI_BIT(O_BEFORE) | CLI_BIT(O_NO_AUTO_COMPACT)},
+    {"compact", cmd_compact, CLI_BIT(O_AUTO)},
 };
 
 int main(int argc, char **argv)

@@ -330,9 +330,10 @@ else
   fail "nightly: re-run: exit $rc: $(cat "$err")"
 fi
 
-# colquery info: a fresh store, dimensions then facts; every figure against the dumps.
+# colquery info: a fresh store, dimensions then facts; every figure against the dumps. Without
+# the automatic compaction: one commit a load, the last one the fact_training load's.
 istore=$work/info-store
-for t in "${tables[@]}"; do "$COLLOAD" --store "$istore" --create "$t" "$gen/$t.copy" 2>/dev/null; done
+for t in "${tables[@]}"; do "$COLLOAD" --store "$istore" --create --no-auto-compact "$t" "$gen/$t.copy" 2>/dev/null; done
 run rc "$COLQUERY" --store "$istore" info --format csv
 expect_rc "info --format csv" 0 "$rc" "$err"
 # the tables section: after the store section and a blank line
@@ -477,6 +478,38 @@ same "retain: fact_approval keeps the days from the date on" \
 same "retain: fact_agent_query untouched" "$work/ret-faq.copy" \
   <("$COLQUERY" --store "$work/ret" dump fact_agent_query)
 run rc "$COLQUERY" --store "$work/ret" verify; expect_rc "verify after retain" 0 "$rc" "$err"
+
+# compact: bad arguments change nothing; a compaction changes no dump; a second one has nothing
+# to do. The retention (without its automatic compaction) leaves the dropped days' blocks dead.
+rm -rf "$work/cmp" && cp -a "$store" "$work/cmp"
+run rc "$COLLOAD" --store "$work/cmp" --no-auto-compact retain --before 2025-03-05
+expect_rc "retain --no-auto-compact" 0 "$rc" "$err"
+for t in "${tables[@]}" agg_agent_daily_performance; do "$COLQUERY" --store "$work/cmp" dump "$t"; done >"$work/cmp-before"
+v_cmp=$("$COLQUERY" --store "$work/cmp" --format csv info | awk -F, 'NR == 2 { print $3 }')
+run rc "$COLLOAD" --store "$work/cmp" compact now
+expect_rc "compact with an operand" 2 "$rc" "$err"
+expect_msg "compact with an operand: message" "compact takes no operand" "$err"
+run rc "$COLLOAD" --store "$work/cmp" compact --format csv
+expect_rc "compact with a load option" 2 "$rc" "$err"
+run rc "$COLLOAD" --store "$work/cmp" --auto fact_training "$work/ft.csv"
+expect_rc "--auto outside compact" 2 "$rc" "$err"
+run rc "$COLLOAD" --store "$work/no-such-store" compact
+expect_rc "compact on a missing store" 3 "$rc" "$err"
+if command -v flock >/dev/null; then
+  run rc flock -n "$work/cmp/LOCK" "$COLLOAD" --store "$work/cmp" compact
+  expect_rc "compact while another writer holds the lock" 3 "$rc" "$err"
+fi
+if [[ $("$COLQUERY" --store "$work/cmp" --format csv info | awk -F, 'NR == 2 { print $3 }') == "$v_cmp" ]]; then
+  pass "compact refused: no commit"; else fail "compact refused: committed"; fi
+run rc "$COLLOAD" --store "$work/cmp" compact
+expect_rc "compact" 0 "$rc" "$err"
+expect_msg "compact: summary" "compact: commit $((v_cmp + 1)):" "$err"
+same "compact: every dump unchanged" "$work/cmp-before" \
+  <(for t in "${tables[@]}" agg_agent_daily_performance; do "$COLQUERY" --store "$work/cmp" dump "$t"; done)
+run rc "$COLQUERY" --store "$work/cmp" verify; expect_rc "verify after compact" 0 "$rc" "$err"
+run rc "$COLLOAD" --store "$work/cmp" compact --auto
+expect_rc "compact --auto after compact" 0 "$rc" "$err"
+expect_msg "compact --auto after compact: nothing to do" "compact: nothing to do" "$err"
 
 # backup: a new or empty DEST only; the copy verifies and dumps as the store.
 run rc "$COLQUERY" --store "$work/ret" backup

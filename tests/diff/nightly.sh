@@ -17,7 +17,12 @@
 #  5. the nights include a re-run of a night (nothing changes), an empty night (four empty
 #     exports), and a bad night (an unknown agent, and a resolved_at before created_at) that
 #     PostgreSQL rolls back and colload refuses with exit 1, the stores left unchanged;
-#  6. pull failures, each exit 3 with a clear message and the store unchanged: server down, a
+#  6. compaction (docs/storage-format.md §12): the text and pull stores run the automatic one
+#     after each load, the CSV store does not (--no-auto-compact); `colload compact` rewrites
+#     the text store after night 2 (the later nights then load into a compacted store) and the
+#     CSV store after the last night, each compared once more (the thresholds of the automatic
+#     one are tested in tests/engine/test_compact_api.c: these few small nights stay below);
+#  7. pull failures, each exit 3 with a clear message and the store unchanged: server down, a
 #     wrong password (never printed), a missing operational table, the backend terminated in
 #     the middle of a COPY.
 # --quick: fewer rows and nights (the ASan run).
@@ -143,9 +148,10 @@ night() {
   done
   local x=$work/x-text ext=copy s
   for s in "$s_text" "$s_csv"; do
-    [[ $s == "$s_csv" ]] && x=$work/x-csv ext=csv
+    local auto=()
+    [[ $s == "$s_csv" ]] && x=$work/x-csv ext=csv auto=(--no-auto-compact)
     rc=0
-    "$COLLOAD" --store "$s" nightly --load-time "$lt" --agents "$x/agents.$ext" \
+    "$COLLOAD" --store "$s" "${auto[@]}" nightly --load-time "$lt" --agents "$x/agents.$ext" \
       --queries "$x/agent_queries.$ext" --approvals "$x/agent_approvals.$ext" \
       --feedback "$x/agent_feedback.$ext" >/dev/null 2>"$err" || rc=$?
     expect_rc "$tag: colload nightly $(basename "$s")" "$want" "$rc" "$err"
@@ -161,6 +167,17 @@ night() {
   rc=0
   "$COLLOAD" --store "$s_pull" --create pull --dsn "dbname=$db" --load-time "$lt" >/dev/null 2>"$err" || rc=$?
   expect_rc "$tag: colload pull" 0 "$rc" "$err"
+}
+
+compact_store() { # STORE TAG DAY: colload compact commits, then every comparison again
+  local rc=0
+  "$COLLOAD" --store "$1" compact >/dev/null 2>"$err" || rc=$?
+  expect_rc "$2: colload compact $(basename "$1")" 0 "$rc" "$err"
+  if grep -q "compact: commit" "$err"; then pass "$2: colload compact committed"; else
+    fail "$2: colload compact: $(head -c 300 "$err")"; fi
+  compare "$2: compacted $(basename "$1")" "$3"
+  rc=0; "$COLQUERY" --store "$1" verify >/dev/null 2>"$err" || rc=$?
+  expect_rc "$2: verify after colload compact" 0 "$rc" "$err"
 }
 
 for ((k = 1; k <= nights; k++)); do
@@ -184,6 +201,7 @@ for ((k = 1; k <= nights; k++)); do
   if ((k == 2)); then # the same night again, the next hour: nothing changes
     night "$dir" "$(date -u -d "$lt 1 hour" '+%F %T+00')" 0 "night $k re-run"
     compare "night $k re-run" "$d"
+    compact_store "$s_text" "night $k" "$d"
   fi
   if ((k == 3)); then # an empty night
     empty=$work/empty
@@ -197,6 +215,7 @@ for s in "$s_text" "$s_csv" "$s_pull"; do
   rc=0; "$COLQUERY" --store "$s" verify >/dev/null 2>"$err" || rc=$?
   expect_rc "verify $(basename "$s")" 0 "$rc" "$err"
 done
+compact_store "$s_csv" "after the last night" "$(day "$start" $((nights - 1)))"
 
 # Pull failures: exit 3, a clear message, nothing committed.
 snap_pull() { local t; for t in "${tables[@]}" agg_agent_daily_performance; do

@@ -278,7 +278,7 @@ Test(api, bad_arguments_are_errors_not_crashes)
                  COLSTORE_EINVAL);
     cr_assert_str_eq(err.message, "load: the store was opened read-only");
     colstore_close(ro);
-    cr_assert_eq(colstore_open(dir, 8u, &ro, &err), COLSTORE_EINVAL); /* no such flag */
+    cr_assert_eq(colstore_open(dir, 16u, &ro, &err), COLSTORE_EINVAL); /* no such flag */
     cr_assert_null(ro);
     free(dir);
 }

@@ -216,7 +216,9 @@ Test(catalog_info, segments_through_a_read_once_handle)
     char *dir = fx_tmpdir();
     colstore_store *st = NULL;
     colstore_error err;
-    cr_assert_eq(colstore_open(dir, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err), COLSTORE_OK);
+    cr_assert_eq(colstore_open(dir, COLSTORE_WRITABLE | COLSTORE_CREATE | COLSTORE_NO_AUTO_COMPACT,
+                               &st, &err),
+                 COLSTORE_OK);
     cr_assert_eq(fx_load_all(st, &err), COLSTORE_OK, "%s", err.message);
     colstore_close(st);
     cr_assert_eq(colstore_open(dir, COLSTORE_READ_ONLY | COLSTORE_READ_ONCE, &st, &err),

@@ -23,7 +23,7 @@ _colstore_complete() {
   local words
   words=$(_colstore_help_words "${COMP_WORDS[0]}")
   case ${COMP_WORDS[0]##*/} in
-    colload) words="$words nightly pull retain $tables" ;;
+    colload) words="$words nightly pull retain compact $tables" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   [[ $cur == -* ]] || COMPREPLY+=($(compgen -f -- "$cur"))
