@@ -17,7 +17,9 @@
 #     `colquery --format csv` and `--format table` and compares them with `psql --csv` and
 #     psql's aligned output running the matching statement of reference.sql (daily-agg both as
 #     stored and with --recompute);
-#  6. renames agents and annotators of one data set in PostgreSQL to awkward text (newlines,
+#  6. on two data sets, applies `colload retain` to a store of step 4 and the same retention in
+#     SQL to a copy of the database, then compares every dump and report again;
+#  7. renames agents and annotators of one data set in PostgreSQL to awkward text (newlines,
 #     tabs, carriage returns, control characters, wide and combining characters), exports,
 #     loads into a fresh store and compares the reports again in both formats: the aligned
 #     table must lay such values out exactly as psql does.
@@ -201,6 +203,170 @@ engine_checks() { # NAME DIR(pg exports) DB START DAYS
   done
 }
 
+# The retention step runs its PostgreSQL side in one psql session per comparison (\o names the
+# file each result goes to): a connection costs more than the queries, and this step must add
+# seconds, not minutes, to the run.
+
+# dumps_equal NAME DB STORE SQL [TABLE...]: after running SQL in DB, every table (or the TABLEs)
+# and agg_agent_daily_performance, both formats, dumped from STORE and exported from DB (the
+# aggregates ordered by (agent_key, time_key), the order of their dump), byte for byte; the
+# store verifies.
+dumps_equal() {
+  local name=$1 db=$2 store=$3 t q fmt ext rc err=$work/load.err
+  local pgx=$work/retain-pg script=$work/retain-dump.sql
+  echo "$4" >"$script"
+  shift 4
+  local which=("$@")
+  ((${#which[@]})) || which=("${tables[@]}")
+  which+=(agg_agent_daily_performance)
+  mkdir -p "$pgx"
+  for t in "${which[@]}"; do
+    q="SELECT * FROM $t ORDER BY $(key_of "$t")"
+    [[ $t == agg_agent_daily_performance ]] && q="SELECT * FROM $t ORDER BY agent_key, time_key"
+    { echo "\\o '$pgx/$t.copy'"; echo "COPY ($q) TO STDOUT;"
+      echo "\\o '$pgx/$t.csv'"; echo "COPY ($q) TO STDOUT WITH (FORMAT csv, HEADER);"; } >>"$script"
+  done
+  psql_ -d "$db" -f "$script"
+  for t in "${which[@]}"; do
+    for fmt in text csv; do
+      ext=copy; [[ $fmt == csv ]] && ext=csv
+      rc=0; "$COLQUERY" --store "$store" dump "$t" --format "$fmt" >"$work/dump.$ext" 2>"$err" || rc=$?
+      if [[ $rc -ne 0 ]]; then
+        fail "$name: dump $t --format $fmt exited $rc: $(head -c 300 "$err")"
+      else
+        same "$name: dump $t $fmt" "$pgx/$t.$ext" "$work/dump.$ext"
+      fi
+    done
+  done
+  rc=0; "$COLQUERY" --store "$store" verify >/dev/null 2>"$err" || rc=$?
+  expect_rc "$name: verify" 0 "$rc" "$err"
+}
+
+# reports_batch TAG DB STORE 'REPORT ARGS'...: colquery --format csv of each report against psql
+# --csv of its reference statement, as report() compares them, all statements in one psql
+# session (the aligned layout is report()'s business; what changes here is the data).
+reports_batch() {
+  local tag=$1 db=$2 store=$3 spec i a v rc
+  shift 3
+  local script=$work/retain-reports.sql got=$work/actual.out err=$work/actual.err
+  : >"$script"
+  i=0
+  for spec in "$@"; do
+    read -r -a a <<<"$spec"
+    local as_of=2000-01-01 days=0 year=2000 from=2000-01-01 to=2000-01-01 k
+    for ((k = 0; k < ${#a[@]}; k++)); do
+      v=${a[k + 1]:-}
+      case ${a[k]} in
+        --as-of) as_of=$v ;; --days) days=$v ;; --year) year=$v ;; --from) from=$v ;; --to) to=$v ;;
+      esac
+    done
+    { echo "\\set as_of $as_of"; echo "\\set days $days"; echo "\\set year $year"
+      echo "\\set from $from"; echo "\\set to $to"
+      echo "\\o '$work/rexp-$i.csv'"; echo "\\i '$work/ref-${a[0]}.sql'"; } >>"$script"
+    i=$((i + 1))
+  done
+  PGTZ=UTC psql_ --csv -d "$db" -f "$script"
+  i=0
+  for spec in "$@"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$COLQUERY" --store "$store" --format csv $spec >"$got" 2>"$err" || rc=$?
+    if [[ $rc -ne 0 ]]; then
+      fail "$tag: colquery $spec exited $rc: $(head -c 300 "$err")"
+    else
+      same "$tag: $spec" "$work/rexp-$i.csv" "$got"
+    fi
+    i=$((i + 1))
+  done
+}
+
+# full_day DAY: SQL printing the first day from DAY on such that it and the day before hold rows
+# of all three fact tables (nothing when none does).
+full_day() {
+  echo "WITH k AS (SELECT time_key FROM fact_agent_query INTERSECT SELECT time_key FROM fact_approval
+      INTERSECT SELECT time_key FROM fact_training),
+    d AS (SELECT to_date(time_key::text, 'YYYYMMDD') AS d FROM k)
+    SELECT min(d) FROM d WHERE d >= '$1'::date AND EXISTS (SELECT 1 FROM d AS p WHERE p.d = d.d - 1);"
+}
+
+# retention_checks NAME DB STORE START DAYS: `colload retain` on STORE (a store of engine_checks,
+# equal to DB) and what it means in SQL (docs/cli.md, "colload retain") on a copy of DB, then
+# every dump and every report compared again. First fact_approval and fact_training before a
+# quarter of the range (their days' aggregates recomputed from what is kept, as reference.sql's
+# daily-agg recomputes them), then all three before the middle (those days' aggregates
+# deleted); dimensions are kept. Each boundary is moved to the next day that, like the day
+# before it, holds rows of every fact table, so that dropping one day too many or too few
+# changes a dump, and aggregate rows left behind change the aggregates' dump and daily-agg.
+retention_checks() {
+  local name=$1 db=$2 store=$3 start=$4 ndays=$5
+  local rdb=${db}_retain rc err=$work/load.err last cut1 cut2 cut key sql
+  last=$(day "$start" $((ndays - 1)))
+  # a copy of DB with the aggregates of every day, as the loads materialized them in the store
+  local cuts
+  cuts=$(psql_ -At -d postgres -f - <<SQL
+DROP DATABASE IF EXISTS "$rdb";
+CREATE DATABASE "$rdb" TEMPLATE "$db";
+\\c $rdb
+\\set from 1900-01-01
+\\set to 2999-12-31
+\\o /dev/null
+\\i '$work/ref-daily-agg.sql'
+\\o
+$(full_day "$(day "$start" $((ndays / 4)))")
+$(full_day "$(day "$start" $((ndays / 2)))")
+SQL
+  )
+  read -r -d '' cut1 cut2 <<<"$cuts" || true
+  if [[ -z $cut1 || -z $cut2 || ! $cut1 < $cut2 ]]; then
+    fail "$name: no retention boundary between two days that hold rows of every fact table"
+    psql_ -d postgres -c "DROP DATABASE \"$rdb\""
+    return 0
+  fi
+  dumps_equal "$name: before retain" "$rdb" "$store" "" dim_agent # engine_checks compared the rest
+  for cut in "$cut1" "$cut2"; do
+    key="to_char('$cut'::date, 'YYYYMMDD')::int"
+    if [[ $cut == "$cut1" ]]; then
+      rc=0; "$COLLOAD" --store "$store" retain --before "$cut" fact_approval fact_training >/dev/null 2>"$err" || rc=$?
+      expect_rc "$name: retain --before $cut fact_approval fact_training" 0 "$rc" "$err"
+      sql="DELETE FROM fact_approval WHERE time_key < $key;
+DELETE FROM fact_training WHERE time_key < $key;
+\\set from 1900-01-01
+\\set to $(day "$cut" -1)
+\\o /dev/null
+\\i '$work/ref-daily-agg.sql'"
+    else
+      rc=0; "$COLLOAD" --store "$store" retain --before "$cut" >/dev/null 2>"$err" || rc=$?
+      expect_rc "$name: retain --before $cut" 0 "$rc" "$err"
+      sql="DELETE FROM fact_agent_query WHERE time_key < $key;
+DELETE FROM fact_approval WHERE time_key < $key;
+DELETE FROM fact_training WHERE time_key < $key;
+DELETE FROM agg_agent_daily_performance WHERE time_key < $key;"
+    fi
+    dumps_equal "$name: after retain --before $cut" "$rdb" "$store" "$sql"
+    # windows ending at, crossing and starting at the boundary, and the whole range; the
+    # aggregates as stored first (reference.sql's daily-agg rewrites them in PostgreSQL)
+    local specs=("daily-agg --from $(day "$cut" -1) --to $cut"
+      "daily-agg --from $(day "$start" -10) --to $(day "$last" 3)"
+      "daily-agg --recompute --from $(day "$start" -10) --to $(day "$last" 3)"
+      "agent-performance --as-of $(day "$cut" -1) --days 0"
+      "training-quality --as-of $(day "$cut" -1) --days 7")
+    local as_of year
+    for as_of in "$cut" "$(day "$cut" 3)" "$last"; do
+      specs+=("agent-performance --as-of $as_of --days 7" "training-quality --as-of $as_of --days 7")
+    done
+    specs+=("agent-performance --as-of $last --days 400" "training-quality --as-of $last --days 400")
+    for year in $(seq "${start%%-*}" "${last%%-*}"); do
+      specs+=("approval-queue --year $year")
+    done
+    reports_batch "$name: after retain --before $cut" "$rdb" "$store" "${specs[@]}"
+  done
+  # nothing left before the date: exit 0, nothing committed
+  rc=0; "$COLLOAD" --store "$store" retain --before "$cut2" >/dev/null 2>"$err" || rc=$?
+  expect_rc "$name: retain --before $cut2 again" 0 "$rc" "$err"
+  expect_msg "$name: retain --before $cut2 again commits nothing" "nothing committed" "$err"
+  psql_ -d postgres -c "DROP DATABASE \"$rdb\""
+}
+
 engine_warned=0
 for ds in "${datasets[@]}"; do
   read -r name seed rows start ndays <<<"$ds"
@@ -238,6 +404,8 @@ for ds in "${datasets[@]}"; do
 
   if have_engine; then
     engine_checks "$name" "$work/$name/pg" "$db_t" "$start" "$ndays"
+    [[ $name == base || $name == yearend ]] &&
+      retention_checks "$name" "$db_t" "$work/$name/store-text" "$start" "$ndays"
     [[ $name == base ]] && awkward_checks "$db_t" "$start" "$ndays"
   elif ((!engine_warned)); then
     fail "colload/colquery not built in $bin_dir: the engine half of the test did not run"
