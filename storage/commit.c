@@ -102,6 +102,17 @@ int cs_take_lock(int dfd, const char *dir, int *fd, struct cs_error *err)
     return CS_OK;
 }
 
+/* drop_lock() - release the writer lock, then close its descriptor. Unlocking first matters: a
+ * child forked meanwhile (by any thread of the process) shares the lock's open file
+ * description until it execs, or for as long as it lives when it does not, and close() alone
+ * would leave the store locked by that copy. */
+static void drop_lock(int fd)
+{
+    if (fd < 0) return;
+    (void)flock(fd, LOCK_UN);
+    (void)close(fd);
+}
+
 /* write_current() - CURRENT.tmp (new), then renamed over CURRENT: the commit point. */
 static int write_current(int dfd, const char *dir, uint64_t v, bool *renamed, struct cs_error *err)
 {
@@ -159,7 +170,7 @@ int cs_store_create_empty(int dfd, const char *dir, struct cs_error *err)
             (void)cs_sio_unlinkat(dfd, dir, "MANIFEST-000000000000", NULL);
         }
     }
-    (void)close(lock_fd);
+    drop_lock(lock_fd);
     return rc;
 }
 
@@ -327,7 +338,7 @@ void cs_txn_abort(struct cs_txn *txn)
         (void)cs_sio_unlinkat(txn->st->ddfd, txn->st->data_dir, name, NULL);
     }
     cs_snap_close(txn->base);
-    if (txn->lock_fd >= 0) (void)close(txn->lock_fd);
+    drop_lock(txn->lock_fd);
     if (txn->st != NULL) atomic_store(&txn->st->txn_active, false);
     free(txn->puts);
     free(txn);

@@ -353,3 +353,45 @@ Test(store, second_writer_is_busy_across_processes_and_freed_when_holder_dies)
     cs_txn_abort(txn);
     cs_store_close(st);
 }
+
+/* A child forked while a transaction holds the writer lock shares the lock's open file
+ * description (until it execs, or for good when it does not): the lock must still end with the
+ * transaction, not with the last copy of the descriptor. (Seen as a spurious "locked by another
+ * writer" in a process that ran system() in one thread while another loaded.) */
+static void fork_holding(struct cs_txn *txn, bool do_commit)
+{
+    int go[2];
+    cr_assert_eq(pipe(go), 0);
+    const pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) { /* holds a copy of every descriptor until the parent says go */
+        char c;
+        (void)close(go[1]);
+        (void)read(go[0], &c, 1);
+        _exit(0);
+    }
+    (void)close(go[0]);
+    if (do_commit)
+        commit(txn);
+    else
+        cs_txn_abort(txn);
+    struct cs_store *st2 = open_store(CS_OPEN_WRITE);
+    struct cs_txn *next = NULL;
+    struct cs_error err = {0};
+    const int rc = cs_txn_begin(st2, &next, &err);
+    (void)close(go[1]);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert_eq(rc, CS_OK, "after %s, with a forked child alive: %s",
+                 do_commit ? "a commit" : "an abort", err.message);
+    cs_txn_abort(next);
+    cs_store_close(st2);
+}
+
+Test(store, the_writer_lock_ends_with_the_transaction_not_with_a_forked_child)
+{
+    struct cs_store *st = open_store(CS_OPEN_WRITE | CS_OPEN_CREATE);
+    fork_holding(begin(st), true);
+    fork_holding(begin(st), false);
+    cs_store_close(st);
+}
