@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "storage/base/limits.h"
+#include "storage/base/pgtext.h"
 #include "storage/base/schema.h"
 #include "storage/store_int.h"
 
@@ -157,7 +158,14 @@ static int merge_dim(struct cs_txn *txn,
     return rc;
 }
 
-/* merge_days() - the days of more than max_groups row groups, each merged into one. */
+/* days_of() - days since 1970-01-01 of a YYYYMMDD time_key. */
+static int64_t days_of(int32_t tk)
+{
+    return cs_days_from_civil(tk / 10000, (unsigned)(tk / 100 % 100), (unsigned)(tk % 100));
+}
+
+/* merge_days() - the days of more than max_groups row groups, and the settled days (more than
+ * settle_days before the table's newest) of more than one, each merged into one. */
 static int merge_days(struct cs_txn *txn,
                       struct plan *p,
                       const struct cs_table_def *t,
@@ -167,13 +175,17 @@ static int merge_days(struct cs_txn *txn,
 {
     struct cs_snap *snap = cs_txn_snap(txn);
     const size_t n = cs_snap_part_count(snap, t->id);
+    const int64_t newest = n > 0 ? days_of(cs_snap_part(snap, t->id, n - 1).time_key) : 0;
     int rc = CS_OK;
     for (size_t a = 0; a < n && rc == CS_OK;) {
         const size_t b = cs_snap_part_end(snap, t->id, a);
         uint64_t rows = 0;
         for (size_t i = a; i < b; i++)
             rows += cs_snap_part(snap, t->id, i).rows;
-        if (b - a > pol->max_groups && rows <= CS_MAX_PARTITION_ROWS)
+        const bool settled =
+            pol->settle_days > 0 && b - a > 1 &&
+            newest - days_of(cs_snap_part(snap, t->id, a).time_key) > (int64_t)pol->settle_days;
+        if ((b - a > pol->max_groups || settled) && rows <= CS_MAX_PARTITION_ROWS)
             rc = merge_fact(txn, p, t, a, b, out, err);
         a = b;
     }

@@ -31,19 +31,23 @@ struct cs_compact_policy {
     uint32_t max_groups;
     /* Adjacent dimension chunks are merged while together at most this many rows. */
     uint32_t dim_chunk_rows;
+    /* A fact day of several row groups more than this many days before its table's newest day
+     * is merged into one (also a reason to run): late rows come within a week, so such a day is
+     * settled and merged once. 0: no such rule. */
+    uint32_t settle_days;
 };
 
 /* `colload compact`: everything there is to do. */
 #define CS_COMPACT_POLICY_ALL \
     {                         \
-        0.0, 0.0, 1, 16384    \
+        0.0, 0.0, 1, 16384, 0 \
     }
 /* After each load (docs/storage-format.md §12 explains the figures): a store whose dead bytes
- * reach 10 % is compacted (the files more than 25 % dead), and a day of more than 8 groups is
- * merged. */
-#define CS_COMPACT_POLICY_AUTO \
-    {                          \
-        0.10, 0.25, 8, 16384   \
+ * reach 10 % is compacted (the files more than 25 % dead), a day of more than 8 groups is
+ * merged, and so is a day of several groups more than 7 days before its table's newest. */
+#define CS_COMPACT_POLICY_AUTO  \
+    {                           \
+        0.10, 0.25, 8, 16384, 7 \
     }
 
 struct cs_compact_stats {

@@ -76,8 +76,8 @@ static const char usage[] =
     "compact: rewrite, in one commit, the live blocks of data files that carry dead space\n"
     "(copied without decoding) and the days spread over several row groups by late rows\n"
     "(merged). Readers are not blocked; the answers do not change. Every load, nightly, pull\n"
-    "and retain runs it on its own afterwards when the store's dead space passes 10 % or a\n"
-    "day has more than 8 row groups (docs/storage-format.md section 12).\n"
+    "and retain runs it on its own afterwards when the store's dead space passes 10 %, a day\n"
+    "has more than 8 row groups, or a day a week old has several (docs/storage-format.md 12).\n"
     "\n"
     "Exit codes: 0 ok, 1 bad input (or rows rejected), 2 usage, 3 I/O or system error,\n"
     "4 damaged store.\n";

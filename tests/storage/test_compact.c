@@ -243,6 +243,63 @@ Test(compact, the_automatic_policy_waits_for_its_thresholds)
     cs_store_close(st);
 }
 
+/* groups of the day tk of table in snap */
+static size_t groups_of(struct cs_snap *snap, int table, int32_t tk)
+{
+    const size_t n = cs_snap_part_count(snap, table);
+    for (size_t i = 0; i < n; i = cs_snap_part_end(snap, table, i)) {
+        if (cs_snap_part(snap, table, i).time_key == tk)
+            return cs_snap_part_end(snap, table, i) - i;
+    }
+    return 0;
+}
+
+Test(compact, the_automatic_policy_merges_a_day_once_settled)
+{
+    struct cs_store *st = open_store();
+    struct cs_txn *txn = begin(st);
+    const int32_t days[] = {20250101, 20250102, 20250103, 20250110}; /* newest: 01-10 */
+    for (int d = 0; d < 4; d++)
+        append(txn, CS_T_FACT_AGENT_QUERY, days[d], 0, 50, 7u + (uint32_t)d);
+    commit(txn);
+    txn = begin(st); /* late rows: a second group for every day */
+    for (int d = 0; d < 4; d++)
+        append(txn, CS_T_FACT_AGENT_QUERY, days[d], 50, 5, 7u + (uint32_t)d);
+    commit(txn);
+    struct cs_snap *before = snap_of(st);
+    struct cs_batch want;
+    read_all(before, CS_T_FACT_AGENT_QUERY, &want);
+    cs_snap_close(before);
+    const struct cs_compact_policy aut = CS_COMPACT_POLICY_AUTO;
+    struct cs_compact_stats s;
+    struct cs_error err = {0};
+    cr_assert_eq(cs_store_compact(st, &aut, &s, &err), CS_OK, "%s", err.message);
+    cr_assert(s.committed);
+    /* 01-01 and 01-02 are 9 and 8 days before the newest: settled; 01-03 (7) and 01-10 not */
+    cr_assert_eq(s.partitions_merged, 2);
+    struct cs_snap *after = snap_of(st);
+    cr_assert_eq(groups_of(after, CS_T_FACT_AGENT_QUERY, 20250101), 1);
+    cr_assert_eq(groups_of(after, CS_T_FACT_AGENT_QUERY, 20250102), 1);
+    cr_assert_eq(groups_of(after, CS_T_FACT_AGENT_QUERY, 20250103), 2);
+    cr_assert_eq(groups_of(after, CS_T_FACT_AGENT_QUERY, 20250110), 2);
+    struct cs_batch got;
+    read_all(after, CS_T_FACT_AGENT_QUERY, &got);
+    fx_assert_batch_eq(&want, &got);
+    cs_batch_free(&got);
+    cs_batch_free(&want);
+    cs_snap_close(after);
+    /* merged once: nothing more to do until a new day settles another */
+    cr_assert_eq(cs_store_compact(st, &aut, &s, &err), CS_OK, "%s", err.message);
+    cr_assert(!s.committed);
+    txn = begin(st);
+    append(txn, CS_T_FACT_AGENT_QUERY, 20250111, 0, 50, 20);
+    commit(txn);
+    cr_assert_eq(cs_store_compact(st, &aut, &s, &err), CS_OK, "%s", err.message);
+    cr_assert(s.committed);
+    cr_assert_eq(s.partitions_merged, 1); /* 01-03: now 8 days before the newest */
+    cs_store_close(st);
+}
+
 /* --- faults: an I/O error at every operation, SIGKILL at every operation --- */
 
 /* The contents of every table of the store in dir, compared with want[]; verify passes. */
