@@ -5,6 +5,7 @@
  */
 #include "engine/engine.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,6 +194,7 @@ int colstore_result_append(colstore_result *r, const colstore_value *values, col
     while (pushed < cr->ncols && push(&cr->cols[pushed], &values[pushed], iv[pushed]))
         pushed++;
     /* texts already made (colstore_result_text) are kept in rows * ncols slots */
+    assert(cr->ncols > 0); /* check_columns() */
     if (pushed == cr->ncols && r->text != NULL) {
         char **t = realloc(r->text, (cr->rows + 1) * cr->ncols * sizeof(*t));
         if (t != NULL) {

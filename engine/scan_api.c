@@ -187,6 +187,7 @@ static int compile_logic(const struct cs_engine_table *et,
     if (p->nargs == 0 || p->args == NULL || (p->op == COLSTORE_OP_NOT && p->nargs != 1))
         return cs_error_set(e, CS_EINVAL, "predicate: operator %d with %zu operands", p->op,
                             p->nargs);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     struct cs_scan_pred **args = calloc(p->nargs, sizeof(*args));
     if (args == NULL) return oom(e);
     int rc = CS_OK;
@@ -317,6 +318,7 @@ static int set_projection(colstore_scan *s, const colstore_scan_options *o, stru
 {
     const size_t n = o->columns == NULL ? s->et.ncols : o->ncolumns;
     s->proj = malloc((n ? n : 1) * sizeof(*s->proj));
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     s->defs = malloc((n ? n : 1) * sizeof(*s->defs));
     if (s->proj == NULL || s->defs == NULL) return oom(e);
     for (size_t j = 0; j < n; j++) {

@@ -129,6 +129,7 @@ static int scan_schema(const colstore_scan *scan, struct ArrowSchema *out)
 {
     const size_t n = cs_engine_scan_ncols(scan);
     struct struct_schema_priv *p = calloc(1, sizeof(*p));
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     if (p != NULL) p->kids = calloc(n ? n : 1, sizeof(*p->kids));
     *out = (struct ArrowSchema){.format = "+s",
                                 .name = "",
@@ -365,6 +366,7 @@ static int list_values(const struct cs_col *c, size_t n, struct array_priv *p, s
     }
     if (rc == 0 && b.nel > INT32_MAX) rc = EOVERFLOW;
     struct ArrowArray *kid = rc == 0 ? calloc(1, sizeof(*kid)) : NULL;
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     p->kids = rc == 0 ? calloc(1, sizeof(*p->kids)) : NULL;
     struct array_priv *kp =
         kid != NULL && p->kids != NULL ? new_array(kid, (int64_t)b.nel, 3) : NULL;
@@ -417,6 +419,7 @@ static int batch_array(const colstore_scan *scan, const colstore_batch *b, struc
     const struct cs_scan_batch *sb = cs_engine_batch(b);
     struct array_priv *p = new_array(out, (int64_t)sb->rows, 1);
     if (p == NULL) return ENOMEM;
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     p->kids = calloc(sb->ncols ? sb->ncols : 1, sizeof(*p->kids));
     int rc = p->kids != NULL ? 0 : ENOMEM;
     for (size_t j = 0; j < sb->ncols && rc == 0; j++) {

@@ -20,9 +20,9 @@
 
 #define FLUSH_BYTES (64u << 10)
 
-static bool reserve(char **buf, size_t *len, size_t *cap, size_t extra)
+static bool reserve(char **buf, const size_t *len, size_t *cap, size_t extra)
 {
-    if (*cap - *len >= extra) return true;
+    if (*buf != NULL && *cap - *len >= extra) return true;
     size_t c = *cap < 256 ? 256 : *cap;
     while (c - *len < extra)
         c *= 2;

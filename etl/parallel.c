@@ -42,6 +42,7 @@
  * consumer, which knows it by then, adds it. Without a rejects file a block stops at its
  * first bad record and no block after it is cut: nothing after it is ever handed out.
  */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -508,6 +509,7 @@ static void *worker_main(void *arg)
  * worker has cut it yet); NULL when the data has no more blocks. */
 static struct par_block *current(struct cs_par *par)
 {
+    assert(par->slots != NULL && par->nslots > 0); /* cs_par_start() */
     struct par_block *blk = &par->slots[par->cur_seq % (uint64_t)par->nslots];
     if (par->have_cur) return blk;
     pthread_mutex_lock(&par->mu);

@@ -12,6 +12,7 @@
  */
 #include "etl/parquet_int.h"
 
+#include <assert.h>
 #include <lz4.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,6 +433,7 @@ static void plain_values(
         for (size_t i = v0; i < v1; i++)
             cs_pq_buf_u32le(b, (uint32_t)g->iv[i]);
     } else if (c->phys == PQ_INT64) {
+        assert(g->iv != NULL); /* alloc_gath(): an INT64 column gathers into iv */
         uint8_t *p = cs_pq_buf_room(b, 8 * (v1 - v0));
         if (p == NULL) return;
         memcpy(p, g->iv + v0, 8 * (v1 - v0)); /* little-endian host (parquet_enc.c) */

@@ -214,6 +214,7 @@ static int flush_group(struct cs_pq_writer *w, struct cs_error *err)
     rg->rows = (int64_t)w->held_rows;
     rg->offset = w->offset;
     struct ArrowArray *ptrs[1024];
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     struct ArrowArray **bp = w->nheld <= 1024 ? ptrs : malloc(w->nheld * sizeof(*bp));
     if (bp == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (size_t i = 0; i < w->nheld; i++)

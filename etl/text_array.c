@@ -186,6 +186,7 @@ size_t cs_vp_text_array_cap(size_t n)
     return 2 * n + 16;
 }
 
+// NOLINTNEXTLINE(readability-non-const-parameter): written through a.out
 bool cs_vp_text_array(const char *s, size_t n, char *out, size_t cap, size_t *out_len, char *why)
 {
     struct arr a = {.s = s, .n = n, .out = out, .cap = cap};

@@ -508,11 +508,9 @@ bool cs_vp_timestamptz(const char *s, size_t n, int64_t *us, char *why)
 
 /* hex digit value + 1 of each byte, 0 for anything but [0-9a-f]: a table, not branches, since
  * the digits of an MD5 are random and a branch per digit would mispredict half the time */
-#define HEX_DIGITS(x)                                                                          \
-    [x '0'] = 1, [x '1'] = 2, [x '2'] = 3, [x '3'] = 4, [x '4'] = 5, [x '5'] = 6, [x '6'] = 7, \
-       [x '7'] = 8, [x '8'] = 9, [x '9'] = 10, [x 'a'] = 11, [x 'b'] = 12, [x 'c'] = 13,       \
-       [x 'd'] = 14, [x 'e'] = 15, [x 'f'] = 16
-static const uint8_t hex_plus1[256] = {HEX_DIGITS()};
+static const uint8_t hex_plus1[256] = {
+    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* hex8() - eight lower-case hex digits (s[0] first) → four bytes; false for anything else.

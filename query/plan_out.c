@@ -6,6 +6,7 @@
  */
 #include "query/plan_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,8 @@ static int cmp_rows(const struct sort_ctx *s, size_t a, size_t b)
     for (size_t k = 0; k < s->p->norder; k++) {
         const struct cs_plan_order *o = &s->p->order[k];
         const struct out_col *c = &s->cols[o->output];
+        /* o->output < nkeys + naggs: colstore_query checks ORDER BY outputs */
+        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
         const bool na = c->null[a], nb = c->null[b];
         int r;
         if (na || nb)
@@ -294,6 +297,7 @@ int cs_plan_output(const struct cs_plan *p,
                    struct cs_error *err)
 {
     const size_t ng = t->ngroups, ncols = p->nkeys + p->naggs;
+    assert(ncols <= CS_RESULT_MAX_COLS && p->norder <= ncols); /* cs_plan_check() */
     /* no key and no row: one group, as SQL's aggregate over nothing */
     if (p->nkeys == 0 && ng == 0) {
         uint32_t g;
@@ -310,12 +314,13 @@ int cs_plan_output(const struct cs_plan *p,
     for (size_t j = 0; j < ncols && rc == CS_OK; j++) {
         cols[j].v = calloc(ng + 1, sizeof(int64_t));
         cols[j].null = calloc(ng + 1, 1);
-        if (cols[j].v == NULL || cols[j].null == NULL) rc = oom(err);
+        if (cols[j].v == NULL || cols[j].null == NULL)
+            rc = oom(err);
+        else if (j < p->nkeys)
+            key_column(p, j, key_types[j], t, &cols[j]);
+        else
+            rc = agg_column(p, j - p->nkeys, arg_types[j - p->nkeys], t, &cols[j], err);
     }
-    for (size_t k = 0; k < p->nkeys && rc == CS_OK; k++)
-        key_column(p, k, key_types[k], t, &cols[k]);
-    for (size_t a = 0; a < p->naggs && rc == CS_OK; a++)
-        rc = agg_column(p, a, arg_types[a], t, &cols[p->nkeys + a], err);
     if (rc == CS_OK) {
         for (size_t g = 0; g < ng; g++)
             idx[g] = g;

@@ -126,7 +126,7 @@ static int aq_scan(struct cs_snap *snap,
 {
     uint64_t *weights = malloc((ndays + 1) * sizeof(*weights));
     struct aq_worker *w = calloc(CS_PAR_MAX_WORKERS, sizeof(*w));
-    struct aq_agg *partial = calloc(CS_PAR_MAX_WORKERS * ngroups, sizeof(*partial));
+    struct aq_agg *partial = calloc(CS_PAR_MAX_WORKERS * ngroups + 1, sizeof(*partial));
     size_t nw = 0;
     int rc = CS_ENOMEM;
     if (weights == NULL || w == NULL || partial == NULL) {

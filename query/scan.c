@@ -107,6 +107,7 @@ static int alloc_state(struct cs_scan *s, const struct cs_scan_opts *o, struct c
     const size_t depth = s->pred != NULL ? cs_scan_pred_depth(s->pred) : 1;
     s->proj = malloc((o->ncols + 1) * sizeof(*s->proj));
     s->gathered = calloc(o->ncols + 1, sizeof(*s->gathered));
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     s->outp = calloc(o->ncols + 1, sizeof(*s->outp));
     s->truth = malloc(CS_VECTOR_SIZE);
     s->scratch = malloc(depth * CS_VECTOR_SIZE);

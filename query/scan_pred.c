@@ -136,6 +136,7 @@ struct cs_scan_pred *cs_scan_pred_bool(int col)
 struct cs_scan_pred *cs_scan_pred_logic(int op, struct cs_scan_pred **args, size_t n)
 {
     struct cs_scan_pred *p = node(op);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     if (p != NULL) p->args = malloc((n ? n : 1) * sizeof(*p->args));
     if (p == NULL || p->args == NULL) {
         for (size_t i = 0; i < n; i++)
@@ -143,6 +144,7 @@ struct cs_scan_pred *cs_scan_pred_logic(int op, struct cs_scan_pred **args, size
         free(p);
         return NULL;
     }
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     if (n > 0) memcpy(p->args, args, n * sizeof(*args));
     p->nargs = n;
     return p;

@@ -48,7 +48,7 @@ static bool prepare_deltas(struct i64_enc *e)
 
 static bool prepare_for_plan(struct i64_enc *e)
 {
-    e->for_plan = malloc((e->n + CS_PFOR_BLOCK - 1) / CS_PFOR_BLOCK);
+    e->for_plan = malloc((e->n + CS_PFOR_BLOCK - 1) / CS_PFOR_BLOCK + 1);
     if (e->for_plan == NULL) return false;
     e->for_bytes = cs_pfor_plan(e->v, e->n, (uint64_t)e->min, e->for_plan);
     return true;

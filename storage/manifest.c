@@ -49,7 +49,7 @@ int cs_man_encode(const struct cs_manifest *m, uint8_t **out, size_t *len, struc
     size_t n = man_size(m->nfiles, m->nparts, CS_MAN_FORMAT);
     uint8_t *buf = calloc(1, n);
     if (buf == NULL) return cs_error_set(err, CS_ENOMEM, "manifest: out of memory");
-    memcpy(buf, CS_MAN_MAGIC, 8);
+    memcpy(buf, CS_MAN_MAGIC, 8); // NOLINT(bugprone-not-null-terminated-result): counted bytes
     cs_put_u32(buf + 16, CS_MAN_FORMAT);
     cs_put_u32(buf + 20, CS_MAN_HEADER_SIZE);
     cs_put_u64(buf + 24, m->version);
@@ -274,7 +274,7 @@ int cs_read_current(
 
 void cs_data_header_encode(uint8_t out[CS_DATA_HEADER_SIZE], uint64_t id)
 {
-    memcpy(out, CS_DATA_MAGIC, 8);
+    memcpy(out, CS_DATA_MAGIC, 8); // NOLINT(bugprone-not-null-terminated-result): counted bytes
     cs_put_u32(out + 8, CS_DATA_FORMAT);
     cs_put_u32(out + 12, CS_DATA_HEADER_SIZE);
     cs_put_u64(out + 16, id);

@@ -155,6 +155,7 @@ static struct cs_smap *smap_add(struct cs_store *st,
     (void)pthread_mutex_lock(&st->smap_mu);
     if (st->nsmaps == st->smaps_cap) {
         const size_t cap = st->smaps_cap < 8 ? 8 : 2 * st->smaps_cap;
+        // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
         struct cs_smap **p = realloc(st->smaps, cap * sizeof(*p));
         if (p == NULL) {
             (void)pthread_mutex_unlock(&st->smap_mu);

@@ -30,7 +30,7 @@ int cli_exit_code(int code)
 static void vsay(const struct cli *c, const char *fmt, va_list ap)
 {
     fprintf(stderr, "%s: ", c->prog);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): callers va_start it
     fputc('\n', stderr);
 }
 

@@ -103,7 +103,7 @@ static uint64_t rng_below(struct rng *r, uint64_t n)
 
 static int rng_int(struct rng *r, int lo, int hi) /* [lo, hi] */
 {
-    return lo + (int)rng_below(r, (uint64_t)(hi - lo + 1));
+    return lo + (int)rng_below(r, (uint64_t)hi - (uint64_t)lo + 1);
 }
 
 static bool rng_chance(struct rng *r, double p)
@@ -298,7 +298,7 @@ static size_t fmt_ts(char *p, int64_t us)
         }
         n += (size_t)digits;
     }
-    memcpy(p + n, "+00", 3);
+    memcpy(p + n, "+00", 3); // NOLINT(bugprone-not-null-terminated-result): counted bytes
     return n + 3;
 }
 
@@ -538,7 +538,7 @@ static void f_text(struct out *o, const char *v)
             }
             p[k++] = '"';
         } else {
-            memcpy(p, v, n);
+            memcpy(p, v, n); // NOLINT(bugprone-not-null-terminated-result): counted bytes
             k = n;
         }
         s->len += k;
@@ -1205,7 +1205,7 @@ static void write_fact_approval(struct world *w)
 static size_t array_elem(char *p, const char *v)
 {
     if (v == NULL) {
-        memcpy(p, "NULL", 4);
+        memcpy(p, "NULL", 4); // NOLINT(bugprone-not-null-terminated-result): counted bytes
         return 4;
     }
     const size_t n = strlen(v);
@@ -1214,7 +1214,7 @@ static size_t array_elem(char *p, const char *v)
     for (size_t i = 0; i < n && !quote; i++)
         quote = strchr("\"\\{}, \t\n\r\v\f", v[i]) != NULL;
     if (!quote) {
-        memcpy(p, v, n);
+        memcpy(p, v, n); // NOLINT(bugprone-not-null-terminated-result): counted bytes
         return n;
     }
     size_t k = 0;
@@ -1373,7 +1373,7 @@ struct ops {
 static struct rng row_rng(const struct ops *g, int table, int64_t id)
 {
     struct rng r;
-    rng_init(&r, g->seed ^ ((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)), (uint64_t)(20 + table));
+    rng_init(&r, g->seed ^ ((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)), (uint64_t)table + 20);
     return r;
 }
 
@@ -1758,6 +1758,7 @@ int main(int argc, char **argv)
     int rc = cli_parse(&c, argc, argv);
     if (rc < 0) rc = read_options(&c, &w);
     if (rc >= 0) return rc;
+    if (w.dir == NULL) return EXIT_USAGE; /* cannot happen: read_options() requires --out */
     int64_t nights = -1;
     if (cli_given(&c, O_NIGHTS) && !parse_i64(c.val[O_NIGHTS], 1, 36500, &nights))
         return cli_usage(&c, "--nights: invalid value \"%s\" (1..36500)", c.val[O_NIGHTS]);
