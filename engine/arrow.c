@@ -306,6 +306,7 @@ static int copy_schema(const struct ArrowSchema *src, struct ArrowSchema *dst)
     dst->name = c->name;
     if (c->format == NULL || c->name == NULL) goto nomem;
     if (src->n_children > 0) {
+        // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
         dst->children = calloc((size_t)src->n_children, sizeof(*dst->children));
         if (dst->children == NULL) goto nomem;
         for (int64_t i = 0; i < src->n_children; i++) {

@@ -148,6 +148,7 @@ static int resolve_common(struct fact_job *j,
     char reason[200];
     *ok = false;
     *agent_row = -1;
+    *agent_key = 0; /* and stays so for a NULL agent (approvals, feedback: row -1) */
     *tk = time_key_of(ts);
     if (cs_hmap_get(&j->n->time_keys, *tk) == NULL) {
         snprintf(reason, sizeof(reason), "no dim_time row for %lld (the date of created_at)",

@@ -23,9 +23,8 @@
 static bool reserve(char **buf, const size_t *len, size_t *cap, size_t extra)
 {
     if (*buf != NULL && *cap - *len >= extra) return true;
-    size_t c = *cap < 256 ? 256 : *cap;
-    while (c - *len < extra)
-        c *= 2;
+    size_t c = *cap < 128 ? 256 : 2 * *cap;
+    if (c - *len < extra) c = *len + extra;
     char *q = realloc(*buf, c);
     if (q == NULL) return false;
     *buf = q;

@@ -56,7 +56,7 @@ show_char(const unsigned char *s, size_t len, size_t col, size_t *bytes, char *o
     if (n == 1) {
         if (c == '\n') return -1;
         if (c == '\r') {
-            memcpy(out, "\\r", 2);
+            memcpy(out, "\\r", 2); // NOLINT(bugprone-not-null-terminated-result): counted bytes
             *out_len = 2;
             return 2;
         }
@@ -111,7 +111,7 @@ struct cell {
 
 static bool cell_put(struct cell *c, const char *p, size_t n)
 {
-    if (c->len + n > c->cap) {
+    if (c->buf == NULL || c->len + n > c->cap) {
         size_t cap = c->cap < 64 ? 64 : c->cap;
         while (cap < c->len + n)
             cap *= 2;
