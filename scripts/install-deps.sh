@@ -33,6 +33,7 @@ packages=(
   postgresql-server-dev-15                    # colstore_fdw: PostgreSQL's server headers, pg_config
   python3 python3-psycopg                     # the foreign-table tests' query runner and BI browse
   man-db                                      # check_install renders the man pages (man -l)
+  clang-tidy clang-format                     # tests/tidy/check_tidy.sh; the repo's .clang-format
   ca-certificates
 )
 
