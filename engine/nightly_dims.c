@@ -178,7 +178,7 @@ static int add_version(struct cs_night *n, const struct cs_batch *ex, size_t r, 
             ok = cs_col_push_i64(col, d->next_key);
         else if (c == t->scd.valid_from)
             ok = cs_col_push_i64(col, n->load_time);
-        else if (c == t->scd.valid_to) /* NULL even if the export has the column */
+        else if (c == t->scd.valid_to)  /* NULL even if the export has the column */
             ok = cs_col_push_null(col); // NOLINT(bugprone-branch-clone)
         else if (c == t->scd.is_current)
             ok = cs_col_push_bool(col, true);
