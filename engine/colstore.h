@@ -407,9 +407,9 @@ typedef struct colstore_compact_options {
     bool automatic; /* false: everything there is to do (`colload compact`); true: only when
                      * the thresholds of the automatic compaction after each load are met */
 } colstore_compact_options;
-#define COLSTORE_COMPACT_OPTIONS_INIT             \
-    {                                             \
-        sizeof(colstore_compact_options), false   \
+#define COLSTORE_COMPACT_OPTIONS_INIT           \
+    {                                           \
+        sizeof(colstore_compact_options), false \
     }
 
 typedef struct colstore_compact_stats {
@@ -424,8 +424,8 @@ typedef struct colstore_compact_stats {
     uint32_t partitions_merged; /* days whose row groups became one */
     uint32_t groups_merged;     /* row groups read by merges (days and dimension chunks) */
 } colstore_compact_stats;
-#define COLSTORE_COMPACT_STATS_INIT                              \
-    {                                                            \
+#define COLSTORE_COMPACT_STATS_INIT                                      \
+    {                                                                    \
         sizeof(colstore_compact_stats), false, 0, 0, 0, 0, 0, 0, 0, 0, 0 \
     }
 
@@ -547,9 +547,9 @@ typedef struct colstore_table_info {
     size_t key[2];      /* their indexes */
     size_t time_column; /* index of time_key, COLSTORE_NO_COLUMN for a dimension */
     /* From the snapshot; 0 when none was given. */
-    uint64_t rows; /* exact, from the manifest */
-    size_t partitions; /* stored row groups: a day (or a dimension) may have several, see
-                        * colstore_partition_describe() */
+    uint64_t rows;          /* exact, from the manifest */
+    size_t partitions;      /* stored row groups: a day (or a dimension) may have several, see
+                             * colstore_partition_describe() */
     int32_t first_time_key; /* YYYYMMDD of the first and last partition (0: none, or a
                              * dimension) */
     int32_t last_time_key;

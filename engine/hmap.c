@@ -34,7 +34,8 @@ bool cs_hmap_init(struct cs_hmap *m, bool is_str, size_t expected)
     memset(m, 0, sizeof(*m));
     m->is_str = is_str;
     size_t cap = 64;
-    while (cap < expected * 2) cap *= 2;
+    while (cap < expected * 2)
+        cap *= 2;
     if (!alloc_arrays(m, cap)) {
         cs_hmap_free(m);
         return false;

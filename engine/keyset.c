@@ -43,8 +43,8 @@ static int to_sparse(struct cs_keyset *s)
 /* Grow the bitmap to cover k, or return 1 when that would make it too sparse. */
 static int grow(struct cs_keyset *s, int64_t k)
 {
-    const uint64_t limit = DENSE_MIN_BITS > 32 * (uint64_t)s->count ? DENSE_MIN_BITS
-                                                                    : 32 * (uint64_t)s->count;
+    const uint64_t limit =
+        DENSE_MIN_BITS > 32 * (uint64_t)s->count ? DENSE_MIN_BITS : 32 * (uint64_t)s->count;
     if (k > INT64_MAX / 4 || k < INT64_MIN / 4) return 1; /* far out: no bitmap arithmetic */
     int64_t lo = s->base, hi = s->base + (int64_t)(s->nwords * 64);
     if (s->nwords == 0) {
@@ -70,8 +70,8 @@ static int grow(struct cs_keyset *s, int64_t k)
 int cs_keyset_add(struct cs_keyset *s, int64_t k)
 {
     if (!s->sparse) {
-        const bool inside = s->nwords > 0 && k >= s->base &&
-                            (uint64_t)(k - s->base) < (uint64_t)s->nwords * 64;
+        const bool inside =
+            s->nwords > 0 && k >= s->base && (uint64_t)(k - s->base) < (uint64_t)s->nwords * 64;
         if (!inside) {
             int rc = grow(s, k);
             if (rc < 0) return -1;

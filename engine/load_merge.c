@@ -36,7 +36,8 @@ int cs_merge_by_key(const struct cs_batch *old,
     const int kc = add->table->key_col;
     size_t n_old = old != NULL ? old->rows : 0;
     size_t n = n_old;
-    for (size_t r = 0; r < add->rows; r++) n += keep == NULL || keep[r] ? 1 : 0;
+    for (size_t r = 0; r < add->rows; r++)
+        n += keep == NULL || keep[r] ? 1 : 0;
     struct merge_ref *refs = malloc((n ? n : 1) * sizeof(*refs));
     if (refs == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory merging rows");
     size_t k = 0;
@@ -57,7 +58,8 @@ int cs_merge_by_key(const struct cs_batch *old,
     /* copy runs of consecutive rows of one source at once */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && refs[j].src == refs[i].src && refs[j].row == refs[j - 1].row + 1) j++;
+        while (j < n && refs[j].src == refs[i].src && refs[j].row == refs[j - 1].row + 1)
+            j++;
         const struct cs_batch *src = refs[i].src == 0 ? old : add;
         if (!cs_batch_append_range(out, src, refs[i].row, j - i)) {
             free(refs);

@@ -16,7 +16,8 @@ static void *writer_main(void *arg)
     struct cs_load_writer *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (w->count == 0 && !w->stop) pthread_cond_wait(&w->cv, &w->mu);
+        while (w->count == 0 && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
         if (w->count == 0 && w->stop) break;
         struct cs_write_job job = w->jobs[w->head];
         w->head = (w->head + 1) % CS_WRITER_QUEUE;
@@ -40,7 +41,9 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int cs_load_writer_start(struct cs_load_writer *w, struct cs_txn *txn, bool threads,
+int cs_load_writer_start(struct cs_load_writer *w,
+                         struct cs_txn *txn,
+                         bool threads,
                          struct cs_error *err)
 {
     memset(w, 0, sizeof(*w));
@@ -63,8 +66,12 @@ static int failure(struct cs_load_writer *w, struct cs_error *err)
     return w->rc;
 }
 
-int cs_load_writer_put(struct cs_load_writer *w, int table, int32_t time_key, int32_t group,
-                       struct cs_batch *rows, struct cs_error *err)
+int cs_load_writer_put(struct cs_load_writer *w,
+                       int table,
+                       int32_t time_key,
+                       int32_t group,
+                       struct cs_batch *rows,
+                       struct cs_error *err)
 {
     const struct cs_table_def *t = rows->table;
     if (!w->started) {
@@ -75,7 +82,8 @@ int cs_load_writer_put(struct cs_load_writer *w, int table, int32_t time_key, in
         return rc;
     }
     pthread_mutex_lock(&w->mu);
-    while (w->count == CS_WRITER_QUEUE && w->rc == CS_OK) pthread_cond_wait(&w->cv, &w->mu);
+    while (w->count == CS_WRITER_QUEUE && w->rc == CS_OK)
+        pthread_cond_wait(&w->cv, &w->mu);
     int rc = failure(w, err);
     if (rc == CS_OK) {
         struct cs_write_job *j = &w->jobs[(w->head + w->count) % CS_WRITER_QUEUE];
@@ -96,7 +104,8 @@ int cs_load_writer_drain(struct cs_load_writer *w, struct cs_error *err)
 {
     if (!w->started) return CS_OK;
     pthread_mutex_lock(&w->mu);
-    while (w->count > 0 || w->busy) pthread_cond_wait(&w->cv, &w->mu);
+    while (w->count > 0 || w->busy)
+        pthread_cond_wait(&w->cv, &w->mu);
     int rc = failure(w, err);
     pthread_mutex_unlock(&w->mu);
     return rc;

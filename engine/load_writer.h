@@ -44,13 +44,19 @@ struct cs_load_writer {
 
 /* cs_load_writer_start() - start the writer for txn; without a thread (threads == false) every
  * put runs inline in cs_load_writer_put(). */
-int cs_load_writer_start(struct cs_load_writer *w, struct cs_txn *txn, bool threads,
+int cs_load_writer_start(struct cs_load_writer *w,
+                         struct cs_txn *txn,
+                         bool threads,
                          struct cs_error *err);
 /* cs_load_writer_put() - hand over *rows (left empty, re-initialised for its table) to be put as
  * partition (table, time_key) (group CS_WRITE_PART), appended to it (CS_WRITE_APPEND) or put as
  * its row group `group`. Returns the writer's first failure, if any. */
-int cs_load_writer_put(struct cs_load_writer *w, int table, int32_t time_key, int32_t group,
-                       struct cs_batch *rows, struct cs_error *err);
+int cs_load_writer_put(struct cs_load_writer *w,
+                       int table,
+                       int32_t time_key,
+                       int32_t group,
+                       struct cs_batch *rows,
+                       struct cs_error *err);
 /* cs_load_writer_drain() - wait until every handed-over batch is written; the first failure. */
 int cs_load_writer_drain(struct cs_load_writer *w, struct cs_error *err);
 /* cs_load_writer_stop() - drain, end the thread, free queued batches. */

@@ -179,7 +179,8 @@ static void cell_free(struct cell *c)
 
 static bool right_aligned(int type)
 {
-    return type == CS_TY_INT4 || type == CS_TY_INT8 || type == CS_TY_NUMERIC || type == CS_TY_FLOAT8;
+    return type == CS_TY_INT4 || type == CS_TY_INT8 || type == CS_TY_NUMERIC ||
+           type == CS_TY_FLOAT8;
 }
 
 static void pad(FILE *out, size_t n)

@@ -93,35 +93,53 @@ static int bench_one(colstore_store *st, const char *report, const struct cfg *c
     }
     int n = c->iters;
     qsort(v, (size_t)n, sizeof *v, cmp_double);
-    printf("%s median_ms %.4f p10_ms %.4f p90_ms %.4f n %d rows %zu\n", report, v[n / 2],
-           v[n / 10], v[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], n, rows);
+    printf("%s median_ms %.4f p10_ms %.4f p90_ms %.4f n %d rows %zu\n", report, v[n / 2], v[n / 10],
+           v[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], n, rows);
     free(v);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    struct cfg c = {.as_of = "2025-12-31", .from = "2025-01-01", .to = "2025-12-31", .days7 = 7,
-                    .days30 = 30, .year = 2025, .iters = 200, .warmup = 10, .max_seconds = 20};
+    struct cfg c = {.as_of = "2025-12-31",
+                    .from = "2025-01-01",
+                    .to = "2025-12-31",
+                    .days7 = 7,
+                    .days30 = 30,
+                    .year = 2025,
+                    .iters = 200,
+                    .warmup = 10,
+                    .max_seconds = 20};
     const char *store = NULL, *reports[8];
     int nrep = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(s) (!strcmp(a, s) && val && ++i)
-        if (OPT("--iters")) c.iters = atoi(val);
-        else if (OPT("--warmup")) c.warmup = atoi(val);
-        else if (OPT("--max-seconds")) c.max_seconds = atof(val);
-        else if (OPT("--as-of")) c.as_of = val;
-        else if (OPT("--days7")) c.days7 = atoi(val);
-        else if (OPT("--days30")) c.days30 = atoi(val);
-        else if (OPT("--year")) c.year = atoi(val);
-        else if (OPT("--from")) c.from = val;
-        else if (OPT("--to")) c.to = val;
+        if (OPT("--iters"))
+            c.iters = atoi(val);
+        else if (OPT("--warmup"))
+            c.warmup = atoi(val);
+        else if (OPT("--max-seconds"))
+            c.max_seconds = atof(val);
+        else if (OPT("--as-of"))
+            c.as_of = val;
+        else if (OPT("--days7"))
+            c.days7 = atoi(val);
+        else if (OPT("--days30"))
+            c.days30 = atoi(val);
+        else if (OPT("--year"))
+            c.year = atoi(val);
+        else if (OPT("--from"))
+            c.from = val;
+        else if (OPT("--to"))
+            c.to = val;
         else if (a[0] == '-') {
             fprintf(stderr, "cs_embedded: unknown option %s\n", a);
             return 2;
-        } else if (!store) store = a;
-        else if (nrep < 8) reports[nrep++] = a;
+        } else if (!store)
+            store = a;
+        else if (nrep < 8)
+            reports[nrep++] = a;
 #undef OPT
     }
     if (!store || c.iters < 1) {
@@ -130,9 +148,10 @@ int main(int argc, char **argv)
         return 2;
     }
     if (nrep == 0) {
-        static const char *const all[] = {"agent-performance", "approval-queue",
-                                          "training-quality", "daily-agg", "daily-agg-recompute"};
-        for (nrep = 0; nrep < 5; nrep++) reports[nrep] = all[nrep];
+        static const char *const all[] = {"agent-performance", "approval-queue", "training-quality",
+                                          "daily-agg", "daily-agg-recompute"};
+        for (nrep = 0; nrep < 5; nrep++)
+            reports[nrep] = all[nrep];
     }
     colstore_store *st;
     colstore_error err;

@@ -23,7 +23,8 @@ int main(int argc, char **argv)
     colstore_report_params params = COLSTORE_REPORT_PARAMS_INIT;
     params.as_of = argc > 3 ? argv[3] : NULL;
     colstore_result *result = NULL;
-    int rc = colstore_report(store, argc > 2 ? argv[2] : "agent-performance", &params, &result, &err);
+    int rc =
+        colstore_report(store, argc > 2 ? argv[2] : "agent-performance", &params, &result, &err);
     if (rc == COLSTORE_OK) rc = colstore_result_write(result, stdout, COLSTORE_OUTPUT_JSON, &err);
     if (rc != COLSTORE_OK) fprintf(stderr, "report: %s\n", err.message);
     colstore_result_free(result);

@@ -29,11 +29,11 @@ int64_t cs_floor_div(int64_t a, int64_t b);
 
 /* Each cs_fmt_* writes the text and a NUL into buf (CS_FMT_MAX bytes) and returns its length. */
 size_t cs_fmt_int(char *buf, int64_t v);
-size_t cs_fmt_bool(char *buf, bool v);                /* "t" / "f" */
-size_t cs_fmt_date(char *buf, int64_t days);          /* "2025-03-04" */
-size_t cs_fmt_timestamptz(char *buf, int64_t us);     /* "2025-03-04 04:41:12.5+00" */
+size_t cs_fmt_bool(char *buf, bool v);                  /* "t" / "f" */
+size_t cs_fmt_date(char *buf, int64_t days);            /* "2025-03-04" */
+size_t cs_fmt_timestamptz(char *buf, int64_t us);       /* "2025-03-04 04:41:12.5+00" */
 size_t cs_fmt_numeric(char *buf, int64_t v, int scale); /* v / 10^scale with scale digits */
-size_t cs_fmt_hash16(char *buf, const uint8_t v[16]); /* 32 lower-case hex digits */
+size_t cs_fmt_hash16(char *buf, const uint8_t v[16]);   /* 32 lower-case hex digits */
 /* float8 as PostgreSQL prints it (extra_float_digits 1): the shortest digits that read back
  * as v, fixed notation for decimal exponents -4..14, else "1.5e+20"; Infinity, NaN. */
 size_t cs_fmt_float8(char *buf, double v);

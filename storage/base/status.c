@@ -41,15 +41,25 @@ void cs_error_clear(struct cs_error *err)
 const char *cs_status_name(int code)
 {
     switch (code) {
-    case CS_OK: return "ok";
-    case CS_EINPUT: return "bad input";
-    case CS_EINVAL: return "invalid argument";
-    case CS_EIO: return "i/o error";
-    case CS_ECORRUPT: return "damaged store";
-    case CS_ENOMEM: return "out of memory";
-    case CS_EBUSY: return "store is locked by another writer";
-    case CS_ECANCELED: return "canceled";
-    case CS_ELIMIT: return "value out of the engine's range";
-    default: return "unknown error";
+    case CS_OK:
+        return "ok";
+    case CS_EINPUT:
+        return "bad input";
+    case CS_EINVAL:
+        return "invalid argument";
+    case CS_EIO:
+        return "i/o error";
+    case CS_ECORRUPT:
+        return "damaged store";
+    case CS_ENOMEM:
+        return "out of memory";
+    case CS_EBUSY:
+        return "store is locked by another writer";
+    case CS_ECANCELED:
+        return "canceled";
+    case CS_ELIMIT:
+        return "value out of the engine's range";
+    default:
+        return "unknown error";
     }
 }

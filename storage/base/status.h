@@ -11,12 +11,12 @@
 
 enum cs_status {
     CS_OK = 0,
-    CS_EINPUT = 1,   /* bad input: an export line, a parameter value from a user */
-    CS_EINVAL = 2,   /* caller mistake: bad argument, wrong table, closed handle */
-    CS_EIO = 3,      /* the operating system refused: open, write, fsync, mmap, ENOSPC */
-    CS_ECORRUPT = 4, /* a store file failed a checksum, a size or an offset check */
-    CS_ENOMEM = 5,   /* allocation failed */
-    CS_EBUSY = 6,    /* another writer holds the store's lock */
+    CS_EINPUT = 1,    /* bad input: an export line, a parameter value from a user */
+    CS_EINVAL = 2,    /* caller mistake: bad argument, wrong table, closed handle */
+    CS_EIO = 3,       /* the operating system refused: open, write, fsync, mmap, ENOSPC */
+    CS_ECORRUPT = 4,  /* a store file failed a checksum, a size or an offset check */
+    CS_ENOMEM = 5,    /* allocation failed */
+    CS_EBUSY = 6,     /* another writer holds the store's lock */
     CS_ECANCELED = 7, /* the caller asked to stop (a load's progress callback) */
     CS_ELIMIT = 8,    /* a value beyond what the engine computes (a sum over int64) */
 };
@@ -24,7 +24,7 @@ enum cs_status {
 #define CS_ERROR_MESSAGE_SIZE 1024
 
 struct cs_error {
-    int code;                             /* CS_OK or a CS_E* value */
+    int code;                            /* CS_OK or a CS_E* value */
     char message[CS_ERROR_MESSAGE_SIZE]; /* NUL-terminated; "" when code is CS_OK */
 };
 

@@ -18,25 +18,30 @@ static const char fx_dim_agent[] =
     "2\tsupport\tsupport\t[]\t180\t0.001500\t2025-01-01 00:00:00+00\t\\N\tt\n"
     "3\tdata\tdata\t[\"query\"]\t300\t0.000000\t2025-03-02 00:00:00+00\t\\N\tt\n";
 
-static const char fx_dim_time[] =
-    "20250301\t2025-03-01\t2025\t1\t3\t9\t1\t6\t60\tSaturday \tMarch    \tt\tf\t\\N\t\\N\t\\N\t\\N\n"
-    "20250302\t2025-03-02\t2025\t1\t3\t9\t2\t0\t61\tSunday   \tMarch    \tt\tf\t\\N\t\\N\t\\N\t\\N\n"
-    "20250303\t2025-03-03\t2025\t1\t3\t10\t3\t1\t62\tMonday   \tMarch    \tf\tf\t\\N\t\\N\t\\N\t\\N\n";
+static const char fx_dim_time[] = "20250301\t2025-03-01\t2025\t1\t3\t9\t1\t6\t60\tSaturday \tMarch "
+                                  "   \tt\tf\t\\N\t\\N\t\\N\t\\N\n"
+                                  "20250302\t2025-03-02\t2025\t1\t3\t9\t2\t0\t61\tSunday   \tMarch "
+                                  "   \tt\tf\t\\N\t\\N\t\\N\t\\N\n"
+                                  "20250303\t2025-03-03\t2025\t1\t3\t10\t3\t1\t62\tMonday   "
+                                  "\tMarch    \tf\tf\t\\N\t\\N\t\\N\t\\N\n";
 
 static const char fx_dim_conversation[] =
     "1\tc-1\t2025-03-01 10:00:00+00\t2025-03-03 10:00:00+00\t3\t1\t2\t{}\n"
     "2\tc-2\t2025-03-01 11:00:00+00\t2025-03-01 12:00:00+00\t2\t0\t0\t{\"k\": \"v\"}\n";
 
-static const char fx_dim_user[] =
-    "1\tann-1\tannotator\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n"
-    "2\tappr-1\tapprover\tops team\t2025-01-01 00:00:00+00\t\\N\tt\n";
+static const char fx_dim_user[] = "1\tann-1\tannotator\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n"
+                                  "2\tappr-1\tapprover\tops team\t2025-01-01 00:00:00+00\t\\N\tt\n";
 
-static const char fx_fact_agent_query[] =
-    "1\t1\t20250301\t1\t0123456789abcdef0123456789abcdef\t100\t100\tt\tf\tf\t2025-03-01 10:00:00+00\n"
-    "2\t1\t20250301\t2\t00000000000000000000000000000001\t\\N\t201\tf\tt\tf\t2025-03-01 11:00:00.5+00\n"
-    "3\t2\t20250301\t2\tffffffffffffffffffffffffffffffff\t50\t300\t\\N\tf\tt\t2025-03-01 12:00:00+00\n"
-    "4\t3\t20250302\t1\t0123456789abcdef0123456789abcde0\t10\t400\tt\tf\tf\t2025-03-02 10:00:00+00\n"
-    "5\t3\t20250303\t1\t0123456789abcdef0123456789abcde1\t10\t500\tt\tf\tf\t2025-03-03 10:00:00+00\n";
+static const char fx_fact_agent_query[] = "1\t1\t20250301\t1\t0123456789abcdef0123456789abcdef\t100"
+                                          "\t100\tt\tf\tf\t2025-03-01 10:00:00+00\n"
+                                          "2\t1\t20250301\t2\t00000000000000000000000000000001\t\\N"
+                                          "\t201\tf\tt\tf\t2025-03-01 11:00:00.5+00\n"
+                                          "3\t2\t20250301\t2\tffffffffffffffffffffffffffffffff\t50"
+                                          "\t300\t\\N\tf\tt\t2025-03-01 12:00:00+00\n"
+                                          "4\t3\t20250302\t1\t0123456789abcdef0123456789abcde0\t10"
+                                          "\t400\tt\tf\tf\t2025-03-02 10:00:00+00\n"
+                                          "5\t3\t20250303\t1\t0123456789abcdef0123456789abcde1\t10"
+                                          "\t500\tt\tf\tf\t2025-03-03 10:00:00+00\n";
 
 static const char fx_fact_approval[] =
     "1\t2\t20250301\t1\t2\tapproved\t90\t0\tt\t2025-03-01 10:00:00+00\t2025-03-01 10:01:30+00\n"
@@ -105,17 +110,19 @@ static inline char *fx_tmpdir(void)
 static inline int fx_load_all(colstore_store *st, colstore_error *err)
 {
     for (size_t i = 0; i < sizeof(fx_tables) / sizeof(fx_tables[0]); i++) {
-        int rc = colstore_load_buffer(st, fx_tables[i].table, fx_tables[i].data,
-                                      strlen(fx_tables[i].data), fx_tables[i].table, NULL, NULL,
-                                      err);
+        int rc =
+            colstore_load_buffer(st, fx_tables[i].table, fx_tables[i].data,
+                                 strlen(fx_tables[i].data), fx_tables[i].table, NULL, NULL, err);
         if (rc != COLSTORE_OK) return rc;
     }
     return COLSTORE_OK;
 }
 
 /* fx_report_csv() - run a report and return its psql --csv text (caller frees), or NULL. */
-static inline char *fx_report_csv(colstore_store *st, const char *name,
-                                  const colstore_report_params *p, colstore_error *err)
+static inline char *fx_report_csv(colstore_store *st,
+                                  const char *name,
+                                  const colstore_report_params *p,
+                                  colstore_error *err)
 {
     colstore_result *r = NULL;
     if (colstore_report(st, name, p, &r, err) != COLSTORE_OK) return NULL;

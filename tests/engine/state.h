@@ -12,9 +12,9 @@
 
 #include "engine/colstore.h"
 
-static const char *const st_tables[] = {"dim_agent",        "dim_time",      "dim_conversation",
-                                        "dim_user",         "fact_agent_query", "fact_approval",
-                                        "fact_training",    "agg_agent_daily_performance"};
+static const char *const st_tables[] = {
+    "dim_agent",        "dim_time",      "dim_conversation", "dim_user",
+    "fact_agent_query", "fact_approval", "fact_training",    "agg_agent_daily_performance"};
 
 /* The days the reports of a state cover: the fixture's by default. */
 struct st_days {
@@ -22,7 +22,10 @@ struct st_days {
     int days;              /* to - from, in days */
     int year;
 };
-#define ST_FIXTURE_DAYS {"2025-03-01", "2025-03-03", 2, 2025}
+#define ST_FIXTURE_DAYS                     \
+    {                                       \
+        "2025-03-01", "2025-03-03", 2, 2025 \
+    }
 
 /* st_state_over() - the state of an open store as a new string, or NULL (err set) when any dump
  * or report fails: every table's dump, every report over the days d. */
@@ -39,8 +42,8 @@ static inline char *st_state_over(colstore_store *st, struct st_days d, colstore
     colstore_report_params p[5] = {COLSTORE_REPORT_PARAMS_INIT, COLSTORE_REPORT_PARAMS_INIT,
                                    COLSTORE_REPORT_PARAMS_INIT, COLSTORE_REPORT_PARAMS_INIT,
                                    COLSTORE_REPORT_PARAMS_INIT};
-    const char *names[5] = {"agent-performance", "approval-queue", "training-quality",
-                            "daily-agg", "daily-agg"};
+    const char *names[5] = {"agent-performance", "approval-queue", "training-quality", "daily-agg",
+                            "daily-agg"};
     p[0].as_of = p[2].as_of = d.to;
     p[0].days = d.days;
     p[2].days = d.days;

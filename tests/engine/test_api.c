@@ -155,12 +155,13 @@ Test(api, bad_line_fails_the_load_and_commits_nothing)
 {
     char *dir;
     colstore_store *st = open_loaded(&dir);
-    const char bad[] =
-        "6\t3\t20250303\t1\t0123456789abcdef0123456789abcde2\t10\t600\tt\tf\tf\t2025-03-03 11:00:00+00\n"
-        "7\t3\t20250303\t1\t0123456789abcdef0123456789abcde3\t10\tslow\tt\tf\tf\t2025-03-03 12:00:00+00\n";
+    const char bad[] = "6\t3\t20250303\t1\t0123456789abcdef0123456789abcde2\t10\t600\tt\tf\tf\t2025"
+                       "-03-03 11:00:00+00\n"
+                       "7\t3\t20250303\t1\t0123456789abcdef0123456789abcde3\t10\tslow\tt\tf\tf\t202"
+                       "5-03-03 12:00:00+00\n";
     colstore_error err;
-    int rc = colstore_load_buffer(st, "fact_agent_query", bad, strlen(bad), "q.copy", NULL, NULL,
-                                  &err);
+    int rc =
+        colstore_load_buffer(st, "fact_agent_query", bad, strlen(bad), "q.copy", NULL, NULL, &err);
     cr_assert_eq(rc, COLSTORE_EINPUT);
     cr_assert(strncmp(err.message, "q.copy:2: latency_ms: ", 22) == 0, "%s", err.message);
     char *q = fx_dump(st, "fact_agent_query", COLSTORE_FORMAT_TEXT);
@@ -174,15 +175,15 @@ Test(api, missing_dimension_row_is_bad_input)
 {
     char *dir;
     colstore_store *st = open_loaded(&dir);
-    const char bad[] =
-        "6\t9\t20250303\t1\t0123456789abcdef0123456789abcde2\t10\t600\tt\tf\tf\t2025-03-03 11:00:00+00\n";
+    const char bad[] = "6\t9\t20250303\t1\t0123456789abcdef0123456789abcde2\t10\t600\tt\tf\tf\t2025"
+                       "-03-03 11:00:00+00\n";
     colstore_error err;
-    int rc = colstore_load_buffer(st, "fact_agent_query", bad, strlen(bad), "q.copy", NULL, NULL,
-                                  &err);
+    int rc =
+        colstore_load_buffer(st, "fact_agent_query", bad, strlen(bad), "q.copy", NULL, NULL, &err);
     cr_assert_eq(rc, COLSTORE_EINPUT);
     cr_assert_str_eq(err.message, "q.copy:1: agent_key: no dim_agent row with agent_key 9");
-    const char no_day[] =
-        "6\t3\t20250304\t1\t0123456789abcdef0123456789abcde2\t10\t600\tt\tf\tf\t2025-03-04 11:00:00+00\n";
+    const char no_day[] = "6\t3\t20250304\t1\t0123456789abcdef0123456789abcde2\t10\t600\tt\tf\tf\t2"
+                          "025-03-04 11:00:00+00\n";
     rc = colstore_load_buffer(st, "fact_agent_query", no_day, strlen(no_day), "q.copy", NULL, NULL,
                               &err);
     cr_assert_eq(rc, COLSTORE_EINPUT);
@@ -195,8 +196,8 @@ Test(api, changed_row_under_a_stored_key_is_a_conflict)
 {
     char *dir;
     colstore_store *st = open_loaded(&dir);
-    const char changed[] =
-        "5\t3\t20250303\t1\t0123456789abcdef0123456789abcde1\t10\t501\tt\tf\tf\t2025-03-03 10:00:00+00\n";
+    const char changed[] = "5\t3\t20250303\t1\t0123456789abcdef0123456789abcde1\t10\t501\tt\tf\tf\t"
+                           "2025-03-03 10:00:00+00\n";
     colstore_error err;
     int rc = colstore_load_buffer(st, "fact_agent_query", changed, strlen(changed), "q.copy", NULL,
                                   NULL, &err);
@@ -254,9 +255,9 @@ Test(api, bad_arguments_are_errors_not_crashes)
     cr_assert_eq(colstore_load_buffer(w, "no_such_table", "", 0, "x", NULL, NULL, &err),
                  COLSTORE_EINVAL);
     cr_assert_str_eq(err.message, "load: unknown table \"no_such_table\"");
-    cr_assert_eq(colstore_load_buffer(w, "agg_agent_daily_performance", "", 0, "x", NULL, NULL,
-                                      &err),
-                 COLSTORE_EINVAL);
+    cr_assert_eq(
+        colstore_load_buffer(w, "agg_agent_daily_performance", "", 0, "x", NULL, NULL, &err),
+        COLSTORE_EINVAL);
     colstore_result *r = NULL;
     cr_assert_eq(colstore_report(w, "no-such-report", NULL, &r, &err), COLSTORE_EINVAL);
     cr_assert_null(r);
@@ -292,8 +293,8 @@ Test(api, read_once_handle_gives_the_same_reports)
     colstore_store *once = NULL;
     cr_assert_eq(colstore_open(dir, COLSTORE_READ_ONLY | COLSTORE_READ_ONCE, &once, &err),
                  COLSTORE_OK, "%s", err.message);
-    static const char *const reports[] = {"agent-performance", "approval-queue",
-                                          "training-quality", "daily-agg"};
+    static const char *const reports[] = {"agent-performance", "approval-queue", "training-quality",
+                                          "daily-agg"};
     for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
         for (int recompute = 0; recompute < 2; recompute++) {
             colstore_report_params p = COLSTORE_REPORT_PARAMS_INIT;
@@ -366,9 +367,9 @@ Test(api, progress_callback_reports_bytes_and_rows)
     colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
     o.progress = count_progress;
     o.progress_ctx = seen;
-    cr_assert_eq(colstore_load_buffer(st, "dim_time", fx_dim_time, strlen(fx_dim_time), "t", &o,
-                                      NULL, &err),
-                 COLSTORE_OK, "%s", err.message);
+    cr_assert_eq(
+        colstore_load_buffer(st, "dim_time", fx_dim_time, strlen(fx_dim_time), "t", &o, NULL, &err),
+        COLSTORE_OK, "%s", err.message);
     cr_assert_geq(seen[0], 1);
     cr_assert_eq(seen[1], strlen(fx_dim_time));
     cr_assert_eq(seen[2], strlen(fx_dim_time));
@@ -387,9 +388,9 @@ Test(api, load_time_fills_default_now_columns)
     const char users[] = "user_key,user_id,user_type,team\n7,zoe,annotator,\n";
     colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
     o.load_time_us = INT64_C(1748746800000000); /* 2025-06-01 03:00 */
-    cr_assert_eq(colstore_load_buffer(st, "dim_user", users, strlen(users), "u.csv", &o, NULL,
-                                      &err),
-                 COLSTORE_OK, "%s", err.message);
+    cr_assert_eq(
+        colstore_load_buffer(st, "dim_user", users, strlen(users), "u.csv", &o, NULL, &err),
+        COLSTORE_OK, "%s", err.message);
     char *dump = fx_dump(st, "dim_user", COLSTORE_FORMAT_TEXT);
     cr_assert_str_eq(dump, "7\tzoe\tannotator\t\\N\t2025-06-01 03:00:00+00\t\\N\tt\n");
     free(dump);

@@ -42,8 +42,8 @@ Test(arrow, agent_performance_exports_every_field)
     cr_assert_eq(a.n_children, 6);
     cr_assert_eq(a.length, 4);
     const char *formats[] = {"tdD", "u", "l", "d:18,2", "d:18,2", "d:18,2"};
-    const char *names[] = {"full_date", "agent_name", "total_queries", "avg_latency_ms",
-                           "approval_rate_pct", "edit_rate_pct"};
+    const char *names[] = {"full_date",      "agent_name",        "total_queries",
+                           "avg_latency_ms", "approval_rate_pct", "edit_rate_pct"};
     for (int i = 0; i < 6; i++) {
         cr_assert_str_eq(s.children[i]->format, formats[i]);
         cr_assert_str_eq(s.children[i]->name, names[i]);
@@ -122,8 +122,11 @@ Test(arrow, approval_and_training_reports_export)
 }
 
 /* Every cell of every report's Arrow export equals the result cursor's value. */
-static void check_cell(colstore_result *r, const struct ArrowSchema *s, const struct ArrowArray *a,
-                       size_t row, size_t col)
+static void check_cell(colstore_result *r,
+                       const struct ArrowSchema *s,
+                       const struct ArrowArray *a,
+                       size_t row,
+                       size_t col)
 {
     const bool null = colstore_result_is_null(r, row, col);
     cr_assert_eq(!valid_bit(a, (int64_t)row), null, "%s row %zu: validity", s->name, row);

@@ -162,8 +162,8 @@ static void pathf(char *buf, const char *name)
 }
 
 /* write_file() - name holds `prefix`, then n bytes of `fill`, then `suffix`. */
-static void write_file(const char *path, const char *prefix, char fill, size_t n,
-                       const char *suffix)
+static void
+write_file(const char *path, const char *prefix, char fill, size_t n, const char *suffix)
 {
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
@@ -213,8 +213,7 @@ Test(hostile, nesting_half_a_million_deep, .init = setup, .fini = teardown, .tim
 {
     char in[256];
     pathf(in, "nest.copy");
-    write_file(in, "9\tnest\tdata\t", '[', 500000,
-               "\t300\t0.0\t2025-01-01 00:00:00+00\t\\N\tt\n");
+    write_file(in, "9\tnest\tdata\t", '[', 500000, "\t300\t0.0\t2025-01-01 00:00:00+00\t\\N\tt\n");
     struct hostile h = {"dim_agent", in, NULL, 0, COLSTORE_FORMAT_TEXT, NULL};
     struct outcome o = run(&h);
     check("jsonb nested 500,000 deep", &o, COLSTORE_EINPUT, "nest.copy:1: capabilities:");
@@ -251,8 +250,8 @@ static void empty_lines(size_t n)
     char in[256];
     pathf(in, "empty.copy");
     write_file(in, "", '\n', n, "");
-    struct hostile h = {"fact_agent_query", in, "/dev/null", UINT64_MAX, COLSTORE_FORMAT_TEXT,
-                        NULL};
+    struct hostile h = {"fact_agent_query",   in,  "/dev/null", UINT64_MAX,
+                        COLSTORE_FORMAT_TEXT, NULL};
     struct outcome o = run(&h);
     char name[64];
     (void)snprintf(name, sizeof(name), "%zu empty lines, rejects", n);
@@ -295,7 +294,8 @@ Test(hostile, fifo_of_invalid_utf8, .init = setup, .fini = teardown, .timeout = 
     cr_assert(writer >= 0);
     if (writer == 0) { /* 20 MB of lines with invalid UTF-8 */
         const int fd = open(in, O_WRONLY);
-        static const char line[] = "1\t\xff\xfe\xc3\x28\tannotator\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n";
+        static const char line[] =
+            "1\t\xff\xfe\xc3\x28\tannotator\t\\N\t2025-01-01 00:00:00+00\t\\N\tt\n";
         for (int i = 0; i < 20 * 1024 * 1024 / (int)(sizeof(line) - 1); i++)
             if (write(fd, line, sizeof(line) - 1) < 0) _exit(0);
         _exit(0);
@@ -334,8 +334,8 @@ Test(hostile, input_truncated_while_read, .init = setup, .fini = teardown, .time
                 "2025-03-02 10:00:00+00\n",
                 1000 + i, i % 1000);
     cr_assert_eq(fclose(f), 0);
-    struct hostile h = {"fact_agent_query", trunc_path, NULL, 0, COLSTORE_FORMAT_TEXT,
-                        truncate_input};
+    struct hostile h = {"fact_agent_query",   trunc_path,    NULL, 0,
+                        COLSTORE_FORMAT_TEXT, truncate_input};
     struct outcome o = run(&h);
     cr_log_info("truncated while read: rc %d, peak RSS %ld MB: %s", o.rc, o.rss_mb, o.message);
     /* the file ends early: the last record may be cut (bad input) or not (the rows before it

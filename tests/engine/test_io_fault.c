@@ -51,8 +51,8 @@ static void setup(void)
     sprintf(golden, "%s/golden", base);
     colstore_store *st = NULL;
     colstore_error err;
-    cr_assert_eq(colstore_open(golden, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err),
-                 COLSTORE_OK, "%s", err.message);
+    cr_assert_eq(colstore_open(golden, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err), COLSTORE_OK,
+                 "%s", err.message);
     cr_assert_eq(fx_load_all(st, &err), COLSTORE_OK, "%s", err.message);
     colstore_close(st);
     state0 = st_state_dir(golden, &err);
@@ -156,13 +156,16 @@ static void sweep_loads(bool sticky)
     cr_assert(sw.failed > 0);
 }
 
-Test(io_fault, every_operation_of_a_load_fails_once, .init = setup, .fini = teardown,
-     .timeout = 600)
+Test(
+    io_fault, every_operation_of_a_load_fails_once, .init = setup, .fini = teardown, .timeout = 600)
 {
     sweep_loads(false);
 }
 
-Test(io_fault, every_operation_of_a_load_fails_from_then_on, .init = setup, .fini = teardown,
+Test(io_fault,
+     every_operation_of_a_load_fails_from_then_on,
+     .init = setup,
+     .fini = teardown,
      .timeout = 600)
 {
     sweep_loads(true); /* a disk that stays full */
@@ -229,7 +232,10 @@ static void sweep_reads(int (*run)(const char *, colstore_error *), const char *
     cr_assert(failed > 0);
 }
 
-Test(io_fault, every_operation_of_a_reopen_and_its_reads, .init = setup, .fini = teardown,
+Test(io_fault,
+     every_operation_of_a_reopen_and_its_reads,
+     .init = setup,
+     .fini = teardown,
      .timeout = 600)
 {
     sweep_reads(open_and_read, "mapped reads");

@@ -36,8 +36,8 @@ static void load_file(colstore_store *st, const char *table, const char *path)
     colstore_load_options o = COLSTORE_LOAD_OPTIONS_INIT;
     o.format = COLSTORE_FORMAT_TEXT;
     o.load_time_us = 1740787200000000; /* fixed: the runs must agree */
-    cr_assert_eq(colstore_load_path(st, table, path, &o, NULL, &err), COLSTORE_OK, "%s: %s",
-                 table, err.message);
+    cr_assert_eq(colstore_load_path(st, table, path, &o, NULL, &err), COLSTORE_OK, "%s: %s", table,
+                 err.message);
 }
 
 /* the load under test */
@@ -69,8 +69,8 @@ static void setup(void)
     (void)snprintf(queries, 4200, "%s/gen/fact_agent_query.copy", base);
     /* the first 60 % of the queries, already stored */
     (void)snprintf(part, sizeof(part), "%s/first.copy", base);
-    (void)snprintf(cmd, sizeof(cmd), "head -n $(( $(wc -l < '%s') * 6 / 10 )) '%s' > '%s'",
-                   queries, queries, part);
+    (void)snprintf(cmd, sizeof(cmd), "head -n $(( $(wc -l < '%s') * 6 / 10 )) '%s' > '%s'", queries,
+                   queries, part);
     cr_assert_eq(system(cmd), 0);
     old_dir = malloc(4200);
     (void)snprintf(old_dir, 4200, "%s/old", base);
@@ -78,8 +78,8 @@ static void setup(void)
     colstore_error err;
     cr_assert_eq(colstore_open(old_dir, COLSTORE_WRITABLE | COLSTORE_CREATE, &st, &err),
                  COLSTORE_OK, "%s", err.message);
-    const char *tables[] = {"dim_agent", "dim_time", "dim_conversation", "dim_user",
-                            "fact_approval", "fact_training"};
+    const char *tables[] = {"dim_agent", "dim_time",      "dim_conversation",
+                            "dim_user",  "fact_approval", "fact_training"};
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
         (void)snprintf(path, sizeof(path), "%s/gen/%s.copy", base, tables[i]);
         load_file(st, tables[i], path);
@@ -143,11 +143,12 @@ Test(kill_sweep, sigkill_anywhere_in_a_load, .init = setup, .fini = teardown, .t
                   (unsigned long long)n, (unsigned long long)total, status);
         runs++;
         char *now = st_state_dir_over(dir, days, &err);
-        cr_assert_not_null(now, "killed at operation %llu: %s", (unsigned long long)n,
-                           err.message);
+        cr_assert_not_null(now, "killed at operation %llu: %s", (unsigned long long)n, err.message);
         const bool is_old = strcmp(now, state_old) == 0, is_new = strcmp(now, state_new) == 0;
-        cr_assert(is_old || is_new, "killed at operation %llu of %llu: neither the old nor the "
-                  "new state", (unsigned long long)n, (unsigned long long)total);
+        cr_assert(is_old || is_new,
+                  "killed at operation %llu of %llu: neither the old nor the "
+                  "new state",
+                  (unsigned long long)n, (unsigned long long)total);
         saw_old += is_old;
         saw_new += is_new;
         free(now);

@@ -12,8 +12,8 @@
 #include "tests/engine/fixture.h"
 
 #define ROWS_PER_DAY 50
-#define DAYS 12
-#define READERS 3
+#define DAYS         12
+#define READERS      3
 
 struct shared {
     colstore_store *st;
@@ -27,9 +27,10 @@ static char *day_export(int day, int first_key)
     size_t cap = ROWS_PER_DAY * 160 + 1, len = 0;
     char *buf = malloc(cap);
     for (int i = 0; i < ROWS_PER_DAY; i++) {
-        len += (size_t)snprintf(buf + len, cap - len,
-                                "%d\t2\t202503%02d\t1\t%032x\t1\t%d\tt\tf\tf\t2025-03-%02d 10:00:%02d+00\n",
-                                first_key + i, day, first_key + i, 100 + i, day, i % 60);
+        len += (size_t)snprintf(
+            buf + len, cap - len,
+            "%d\t2\t202503%02d\t1\t%032x\t1\t%d\tt\tf\tf\t2025-03-%02d 10:00:%02d+00\n",
+            first_key + i, day, first_key + i, 100 + i, day, i % 60);
     }
     return buf;
 }
@@ -42,10 +43,11 @@ static char *time_export(void)
     char *buf = malloc(cap);
     for (int d = 1; d <= 31; d++) {
         int dow = (6 + d - 1) % 7; /* 2025-03-01 is a Saturday */
-        len += (size_t)snprintf(buf + len, cap - len,
-                                "202503%02d\t2025-03-%02d\t2025\t1\t3\t9\t%d\t%d\t%d\t%s\tMarch    \t%s\tf"
-                                "\t\\N\t\\N\t\\N\t\\N\n",
-                                d, d, d, dow, 59 + d, names[dow], dow == 0 || dow == 6 ? "t" : "f");
+        len += (size_t)snprintf(
+            buf + len, cap - len,
+            "202503%02d\t2025-03-%02d\t2025\t1\t3\t9\t%d\t%d\t%d\t%s\tMarch    \t%s\tf"
+            "\t\\N\t\\N\t\\N\t\\N\n",
+            d, d, d, dow, 59 + d, names[dow], dow == 0 || dow == 6 ? "t" : "f");
     }
     return buf;
 }
@@ -58,7 +60,8 @@ static long total_rows(colstore_store *st, colstore_error *err)
     colstore_result *r = NULL;
     if (colstore_report(st, "agent-performance", &p, &r, err) != COLSTORE_OK) return -1;
     long total = 0;
-    for (size_t i = 0; i < colstore_result_rows(r); i++) total += colstore_result_int(r, i, 2);
+    for (size_t i = 0; i < colstore_result_rows(r); i++)
+        total += colstore_result_int(r, i, 2);
     colstore_result_free(r);
     return total;
 }
@@ -103,16 +106,19 @@ Test(threads, readers_see_whole_commits_while_a_thread_loads)
     char *dir;
     struct shared sh = {.st = setup(&dir)};
     pthread_t th[READERS];
-    for (int i = 0; i < READERS; i++) pthread_create(&th[i], NULL, reader, &sh);
+    for (int i = 0; i < READERS; i++)
+        pthread_create(&th[i], NULL, reader, &sh);
     for (int d = 1; d <= DAYS; d++) {
         char *x = day_export(d, d * 1000);
         colstore_error err;
-        int rc = colstore_load_buffer(sh.st, "fact_agent_query", x, strlen(x), "q", NULL, NULL, &err);
+        int rc =
+            colstore_load_buffer(sh.st, "fact_agent_query", x, strlen(x), "q", NULL, NULL, &err);
         cr_assert_eq(rc, COLSTORE_OK, "%s", err.message);
         free(x);
     }
     atomic_store(&sh.done, 1);
-    for (int i = 0; i < READERS; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < READERS; i++)
+        pthread_join(th[i], NULL);
     cr_assert_eq(atomic_load(&sh.failures), 0);
     cr_assert_gt(atomic_load(&sh.reads), 0);
     colstore_error err;
@@ -146,11 +152,13 @@ Test(threads, readers_see_whole_commits_while_another_process_loads)
     cr_assert_eq(colstore_open(dir, COLSTORE_READ_ONLY, &sh.st, &err), COLSTORE_OK, "%s",
                  err.message);
     pthread_t th[READERS];
-    for (int i = 0; i < READERS; i++) pthread_create(&th[i], NULL, reader, &sh);
+    for (int i = 0; i < READERS; i++)
+        pthread_create(&th[i], NULL, reader, &sh);
     int status = 0;
     waitpid(pid, &status, 0);
     atomic_store(&sh.done, 1);
-    for (int i = 0; i < READERS; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < READERS; i++)
+        pthread_join(th[i], NULL);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "loader exited with %d", status);
     cr_assert_eq(atomic_load(&sh.failures), 0);
     cr_assert_eq(total_rows(sh.st, &err), DAYS * ROWS_PER_DAY);

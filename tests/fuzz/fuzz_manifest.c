@@ -30,8 +30,7 @@ static void manifest(uint8_t *buf, size_t n, bool reseal)
         uint8_t *again = NULL;
         size_t len = 0;
         if (cs_man_encode(&m, &again, &len, &err) != CS_OK) __builtin_trap();
-        if (m.format == CS_MAN_FORMAT && (len != n || memcmp(again, buf, n) != 0))
-            __builtin_trap();
+        if (m.format == CS_MAN_FORMAT && (len != n || memcmp(again, buf, n) != 0)) __builtin_trap();
         if (m.format != CS_MAN_FORMAT) { /* format 1 is written again as the current format */
             struct cs_manifest m2;
             if (cs_man_decode(again, len, "fuzz", &m2, &err) != CS_OK) __builtin_trap();
