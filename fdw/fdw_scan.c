@@ -256,6 +256,7 @@ static void init_projection(struct scan_state *ss, List *attnos)
 {
     ss->nproj = list_length(attnos);
     ss->proj_attno = palloc0(sizeof(AttrNumber) * (ss->nproj + 1));
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers
     ss->proj = palloc0(sizeof(*ss->proj) * (ss->nproj + 1));
     ss->proj_ecol = palloc0(sizeof(size_t) * (ss->nproj + 1));
     ss->data = palloc0(sizeof(colstore_column_data) * (ss->nproj + 1));

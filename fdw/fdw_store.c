@@ -141,7 +141,7 @@ static void close_query_snap(void *arg)
     struct query_snap **pp = &query_snaps;
     while (*pp != NULL && *pp != q)
         pp = &(*pp)->next;
-    if (*pp == q) *pp = q->next;
+    if (*pp != NULL) *pp = (*pp)->next; /* *pp is q: the loop stops only at q or the end */
     colstore_snapshot_close(q->snap);
 }
 

@@ -55,7 +55,7 @@ build_tsan() { # only the concurrency stress test: Criterion's runner cannot sta
 }
 step "build TSan (Debug)" build_tsan
 step "ctest plain" ctest --test-dir "$builds/plain" --output-on-failure -j "$jobs"
-step "clang-tidy (engine, storage, query, etl, tools)" env CLANG_TIDY_JOBS="$jobs" \
+step "clang-tidy (engine, storage, query, etl, tools, fdw)" env CLANG_TIDY_JOBS="$jobs" \
   bash "$repo/tests/tidy/check_tidy.sh" "$repo" "$builds/plain"
 step "ctest ASan+UBSan" env ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

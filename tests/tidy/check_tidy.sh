@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # clang-tidy (the repository's .clang-tidy) over every .c of engine/ storage/ query/ etl/ tools/
-# in BUILD_DIR's compile_commands.json; any finding fails. Usage:
+# and, when the build compiles colstore_fdw (pg_config found), fdw/, in BUILD_DIR's
+# compile_commands.json; any finding fails. Usage:
 #   check_tidy.sh SOURCE_DIR BUILD_DIR       (BUILD_DIR configured with CMake: it exports
 #                                             compile_commands.json)
-# fdw/ is not in the run yet (docs/testing.md, "clang-tidy"). -UNDEBUG: the analyzer sees the
+# -UNDEBUG: the analyzer sees the
 # asserts that state the invariants it cannot prove. CLANG_TIDY_JOBS (2) runs.
 set -uo pipefail
 src=$(cd "$1" && pwd) build=$2
@@ -17,7 +18,9 @@ if [[ ! -f $build/compile_commands.json ]]; then
   echo "clang-tidy: no $build/compile_commands.json (configure the build with CMake first)"
   echo "0 passed, 1 failed"; exit 1
 fi
-mapfile -t files < <(cd "$src" && find engine storage query etl tools -name '*.c' | sort)
+dirs=(engine storage query etl tools)
+grep -q "\"file\": \"$src/fdw/" "$build/compile_commands.json" && dirs+=(fdw)
+mapfile -t files < <(cd "$src" && find "${dirs[@]}" -name '*.c' | sort)
 total=${#files[@]}
 # every source must be in the build (a file no target compiles would go unchecked)
 unlisted=$(comm -23 <(printf '%s\n' "${files[@]}") <(grep -o '"file": "[^"]*"' \
@@ -29,7 +32,7 @@ fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # run-clang-tidy takes a regex on the files' absolute paths
-regex="^$(printf '%s' "$src" | sed 's/[][\.*^$+?(){}|]/\\&/g')/(engine|storage|query|etl|tools)/.*\\.c\$"
+regex="^$(printf '%s' "$src" | sed 's/[][\.*^$+?(){}|]/\\&/g')/($(IFS='|'; echo "${dirs[*]}"))/.*\\.c\$"
 (cd "$src" && nice -n 5 "$runner" -quiet -p "$build" -j "$jobs" \
   -extra-arg=-Wno-unknown-warning-option -extra-arg=-UNDEBUG "$regex") >"$out" 2>&1
 rc=$?
