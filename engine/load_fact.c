@@ -204,11 +204,11 @@ static int base_init(struct fact_load *fl)
     int rc = tmp && bk->min && bk->max && bk->part ? CS_OK : oom(fl);
     size_t k = 0;
     for (size_t i = 0; i < n && rc == CS_OK; i++) {
-        struct cs_seg_stats st;
-        rc = cs_snap_col_stats(fl->ld->snap, t->id, i, t->key_col, &st, &fl->ld->e);
-        if (rc != CS_OK || st.rows == 0) continue;
-        tmp[3 * k] = st.min;
-        tmp[3 * k + 1] = st.max;
+        struct cs_part_ranges rg; /* from the manifest: no block header read */
+        rc = cs_snap_part_ranges(fl->ld->snap, t->id, i, &rg, &fl->ld->e);
+        if (rc != CS_OK || rg.key_min > rg.key_max) continue;
+        tmp[3 * k] = rg.key_min;
+        tmp[3 * k + 1] = rg.key_max;
         tmp[3 * k + 2] = (int64_t)i;
         k++;
     }

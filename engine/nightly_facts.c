@@ -101,11 +101,10 @@ static int scan_stored(struct fact_job *j, int64_t lo, int64_t hi)
     cs_col_init(&ids, CS_K_I64);
     int rc = CS_OK;
     for (size_t i = 0; i < nparts && rc == CS_OK; i++) {
-        struct cs_seg_stats k, src;
-        rc = cs_snap_col_stats(snap, t->id, i, t->key_col, &k, &j->n->e);
-        if (rc == CS_OK && k.rows > k.null_count && k.max > max_key) max_key = k.max;
-        if (rc == CS_OK) rc = cs_snap_col_stats(snap, t->id, i, t->src_col, &src, &j->n->e);
-        if (rc != CS_OK || src.rows == src.null_count || src.max < lo || src.min > hi) continue;
+        struct cs_part_ranges rg; /* from the manifest: no block header read */
+        rc = cs_snap_part_ranges(snap, t->id, i, &rg, &j->n->e);
+        if (rc == CS_OK && rg.key_min <= rg.key_max && rg.key_max > max_key) max_key = rg.key_max;
+        if (rc != CS_OK || rg.id_min > rg.id_max || rg.id_max < lo || rg.id_min > hi) continue;
         rc = cs_snap_read_col(snap, t->id, i, t->src_col, &ids, &j->n->e);
         for (size_t r = 0; rc == CS_OK && r < ids.len; r++) {
             if (!cs_col_is_null(&ids, r) && cs_keyset_add(&j->stored, ids.i64[r]) < 0)

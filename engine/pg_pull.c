@@ -255,9 +255,9 @@ static int watermarks(colstore_store *store, int64_t w[3], struct cs_error *e)
         w[i] = 0;
         const size_t n = cs_snap_part_count(snap, t->id);
         for (size_t k = 0; k < n && rc == CS_OK; k++) {
-            struct cs_seg_stats st;
-            rc = cs_snap_col_stats(snap, t->id, k, t->src_col, &st, e);
-            if (rc == CS_OK && st.rows > st.null_count && st.max > w[i]) w[i] = st.max;
+            struct cs_part_ranges rg; /* from the manifest: no block header read */
+            rc = cs_snap_part_ranges(snap, t->id, k, &rg, e);
+            if (rc == CS_OK && rg.id_min <= rg.id_max && rg.id_max > w[i]) w[i] = rg.id_max;
         }
     }
     cs_snap_close(snap);
