@@ -74,15 +74,8 @@ parse_source(struct cs_night *n, int i, const struct cs_night_input *in, FILE *r
         rc = cs_parser_open_mem(s->t, in->buf != NULL ? in->buf : "", in->len, &po, &s->parser,
                                 &n->e);
     }
-    struct cs_batch chunk;
-    cs_batch_init(&chunk, s->t);
-    while (rc == CS_OK) {
-        rc = cs_parser_next(s->parser, &chunk, CS_PARSE_BATCH_ROWS, &n->e);
-        if (rc != CS_OK || chunk.rows == 0) break;
-        if (!cs_batch_append_range(&s->rows, &chunk, 0, chunk.rows))
-            rc = cs_error_set(&n->e, CS_ENOMEM, "out of memory");
-    }
-    cs_batch_free(&chunk);
+    /* the whole export at once, straight into the source's rows (no copy of chunks) */
+    if (rc == CS_OK) rc = cs_parser_next(s->parser, &s->rows, SIZE_MAX, &n->e);
     if (rc == CS_OK) {
         s->counts.read = s->rows.rows;
         s->counts.rejected = cs_parser_rejected(s->parser);

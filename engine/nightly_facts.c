@@ -18,6 +18,7 @@
 
 #include "engine/nightly.h"
 #include "etl/value_parse.h"
+#include "query/kernel.h"
 #include "storage/base/pgtext.h"
 
 #define US_PER_DAY INT64_C(86400000000)
@@ -34,41 +35,58 @@ struct fact_job {
     struct cs_batch out;          /* new rows, keys ascending */
     int64_t next_key;
     struct cs_keyset stored; /* operational ids stored in partitions that may hold the export's */
+    uint8_t (*hash)[16];     /* agent_queries: MD5 of each row's query (query_hash) */
 };
 
 /* ---- order and duplicates ---- */
 
-struct id_ref {
-    int64_t id;
-    uint32_t row;
-};
-
-static int cmp_id_ref(const void *pa, const void *pb)
-{
-    const struct id_ref *x = pa, *y = pb;
-    if (x->id != y->id) return x->id < y->id ? -1 : 1;
-    return x->row < y->row ? -1 : (x->row > y->row);
-}
-
+/* sort_by_id() - s->order = the rows by increasing id, rows of one id in export order (an
+ * LSD radix sort of id - min on 11-bit digits: stable, as many passes as the ids' span needs;
+ * a night's ids span a few tens of thousands, so two passes over the rows instead of a
+ * comparison sort). */
 static int sort_by_id(struct cs_night *n, struct cs_night_src *s)
 {
     const int64_t *id = s->rows.cols[0].i64;
+    const size_t rows = s->rows.rows;
     bool sorted = true; /* exports usually come in id order: nothing to sort */
-    for (size_t r = 1; r < s->rows.rows && sorted; r++)
-        sorted = id[r - 1] <= id[r];
-    if (sorted) {
-        for (size_t r = 0; r < s->rows.rows; r++)
-            s->order[r] = (uint32_t)r;
-        return CS_OK;
+    int64_t lo = rows > 0 ? id[0] : 0, hi = lo;
+    for (size_t r = 0; r < rows; r++) {
+        if (r > 0 && id[r - 1] > id[r]) sorted = false;
+        lo = id[r] < lo ? id[r] : lo;
+        hi = id[r] > hi ? id[r] : hi;
     }
-    struct id_ref *refs = malloc((s->rows.rows + 1) * sizeof(*refs));
-    if (refs == NULL) return oom(n);
-    for (size_t r = 0; r < s->rows.rows; r++)
-        refs[r] = (struct id_ref){s->rows.cols[0].i64[r], (uint32_t)r};
-    qsort(refs, s->rows.rows, sizeof(*refs), cmp_id_ref);
-    for (size_t r = 0; r < s->rows.rows; r++)
-        s->order[r] = refs[r].row;
-    free(refs);
+    for (size_t r = 0; r < rows; r++)
+        s->order[r] = (uint32_t)r;
+    if (sorted) return CS_OK;
+    enum { BITS = 11, RADIX = 1 << BITS };
+    const uint64_t span = (uint64_t)hi - (uint64_t)lo; /* ids are bigint: no overflow as uint64 */
+    uint32_t *tmp = malloc((rows + 1) * sizeof(*tmp));
+    size_t *count = malloc(RADIX * sizeof(*count));
+    if (tmp == NULL || count == NULL) {
+        free(tmp);
+        free(count);
+        return oom(n);
+    }
+    uint32_t *from = s->order, *to = tmp;
+    for (unsigned shift = 0; shift < 64 && (span >> shift) != 0; shift += BITS) {
+        memset(count, 0, RADIX * sizeof(*count));
+        for (size_t i = 0; i < rows; i++)
+            count[(((uint64_t)id[from[i]] - (uint64_t)lo) >> shift) & (RADIX - 1)]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < RADIX; d++) {
+            const size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < rows; i++)
+            to[count[(((uint64_t)id[from[i]] - (uint64_t)lo) >> shift) & (RADIX - 1)]++] = from[i];
+        uint32_t *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != s->order) memcpy(s->order, from, rows * sizeof(*from));
+    free(tmp);
+    free(count);
     return CS_OK;
 }
 
@@ -201,17 +219,10 @@ static int build_query(struct fact_job *j, size_t r)
     if (rc != CS_OK || !ok) return rc;
     rc = conv_key(j, r, CS_OQ_CONV, CS_OQ_CREATED_AT, CS_CONV_TOTAL_QUERIES, &conv);
     if (rc != CS_OK) return rc;
-    size_t qlen;
-    const char *q = cs_col_str(&b->cols[CS_OQ_QUERY], r, &qlen);
-    uint8_t hash[16];
-    MD5_CTX md5;
-    MD5Init(&md5);
-    MD5Update(&md5, (const uint8_t *)q, qlen);
-    MD5Final(hash, &md5);
     struct cs_col *o = j->out.cols;
     ok = cs_col_push_i64(&o[CS_FQ_KEY], j->next_key) && cs_col_push_i64(&o[CS_FQ_AGENT], agent) &&
          cs_col_push_i64(&o[CS_FQ_TIME], tk) && cs_col_push_i64(&o[CS_FQ_CONV], conv) &&
-         cs_col_push_fix16(&o[CS_FQ_HASH], hash) &&
+         cs_col_push_fix16(&o[CS_FQ_HASH], j->hash[r]) &&
          cs_col_push_from(&o[CS_FQ_RESULT_SIZE], &b->cols[CS_OQ_RESULT_SIZE], r) &&
          cs_col_push_from(&o[CS_FQ_LATENCY], &b->cols[CS_OQ_LATENCY], r) &&
          cs_col_push_from(&o[CS_FQ_APPROVED], &b->cols[CS_OQ_APPROVED], r) &&
@@ -304,6 +315,42 @@ static int build_training(struct fact_job *j, size_t r)
     return ok ? CS_OK : oom(j->n);
 }
 
+/* ---- query_hash: the MD5 of every query, on both cores ---- */
+
+enum { HASH_CHUNK = 4096 }; /* rows of one work item */
+
+static int hash_chunk(void *state, size_t item, struct cs_error *err)
+{
+    (void)err;
+    const struct fact_job *j = state;
+    const struct cs_col *q = &j->s->rows.cols[CS_OQ_QUERY];
+    const size_t end = (item + 1) * HASH_CHUNK < q->len ? (item + 1) * HASH_CHUNK : q->len;
+    for (size_t r = item * HASH_CHUNK; r < end; r++) {
+        size_t len;
+        const char *text = cs_col_str(q, r, &len);
+        MD5_CTX md5;
+        MD5Init(&md5);
+        MD5Update(&md5, (const uint8_t *)text, len);
+        MD5Final(j->hash[r], &md5);
+    }
+    return CS_OK;
+}
+
+/* hash_queries() - j->hash[r] for every row of the export (rows skipped or rejected later
+ * cost a hash each: a handful a night). */
+static int hash_queries(struct fact_job *j)
+{
+    const size_t rows = j->s->rows.rows;
+    j->hash = malloc((rows + 1) * sizeof(*j->hash));
+    if (j->hash == NULL) return oom(j->n);
+    const size_t items = (rows + HASH_CHUNK - 1) / HASH_CHUNK;
+    const size_t workers = cs_par_workers(items, rows, 0);
+    void *states[CS_PAR_MAX_WORKERS];
+    for (size_t w = 0; w < workers; w++)
+        states[w] = j;
+    return cs_par_run(items, workers, hash_chunk, states, &j->n->e);
+}
+
 /* ---- a source, start to end ---- */
 
 static int build_all(struct fact_job *j)
@@ -311,6 +358,7 @@ static int build_all(struct fact_job *j)
     struct cs_night_src *s = j->s;
     const struct cs_batch *b = &s->rows;
     int rc = sort_by_id(j->n, s);
+    if (rc == CS_OK && j->t->id == CS_T_FACT_AGENT_QUERY) rc = hash_queries(j);
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (size_t r = 0; r < b->rows; r++) {
         lo = b->cols[0].i64[r] < lo ? b->cols[0].i64[r] : lo;
@@ -452,6 +500,7 @@ static int run_source(struct cs_night *n, int which, int table)
     if (rc == CS_OK) rc = put_days(&j);
     cs_batch_free(&j.out);
     cs_keyset_free(&j.stored);
+    free(j.hash);
     return rc;
 }
 

@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* getopt_long values: option i is CLI_OPT_BASE + i, clear of every short option character. */
 #define CLI_OPT_BASE 256
@@ -218,4 +221,21 @@ int64_t cli_key_days(int32_t time_key)
 {
     return days_from_civil(time_key / 10000, (unsigned)(time_key / 100 % 100),
                            (unsigned)(time_key % 100));
+}
+
+void cli_huge_heap(void)
+{
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+    const size_t pad = (size_t)256 << 20, huge = (size_t)2 << 20;
+    if (mallopt(M_ARENA_MAX, 1) == 0 || mallopt(M_MMAP_THRESHOLD, 32 << 20) == 0 ||
+        mallopt(M_TRIM_THRESHOLD, 512 << 20) == 0 || mallopt(M_TOP_PAD, (int)pad) == 0)
+        return;
+    /* grow the heap once by the pad, and ask for huge pages over it */
+    uintptr_t lo = (uintptr_t)sbrk(0);
+    void *p = malloc((size_t)16 << 20);
+    const uintptr_t hi = (uintptr_t)sbrk(0);
+    free(p);
+    lo = (lo + huge - 1) & ~(uintptr_t)(huge - 1);
+    if (p != NULL && hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
 }

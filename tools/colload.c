@@ -458,6 +458,7 @@ static const struct command {
 
 int main(int argc, char **argv)
 {
+    cli_huge_heap();
     struct cli c = {.prog = "colload", .usage = usage, .opt = opts, .nopt = O_COUNT};
     int rc = cli_parse(&c, argc, argv);
     if (rc >= 0) return rc;

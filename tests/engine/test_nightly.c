@@ -320,6 +320,37 @@ Test(nightly, same_id_twice_with_the_same_values_is_one_row)
     colstore_close(st);
 }
 
+/* ids far apart and out of order (the sort takes three radix passes: a span over 2^22), one
+ * of them sent twice with the same values, not next to each other: keys follow the ids */
+Test(nightly, keys_follow_ids_of_any_span_and_order)
+{
+    colstore_store *st = time_only();
+    colstore_error err;
+    cr_assert_eq(run(st, &(struct night){.agents = agents1}, LT1, NULL, &err), COLSTORE_OK, "%s",
+                 err.message);
+    static const char q[] = "9000000\tdata\tc-1\td\t1\t40\tt\tf\tf\t2025-03-02 00:00:00+00\n"
+                            "2\tdata\tc-1\ta\t1\t10\tt\tf\tf\t2025-03-02 00:00:00+00\n"
+                            "70000\tdata\tc-1\tc\t1\t30\tt\tf\tf\t2025-03-02 00:00:00+00\n"
+                            "9000000\tdata\tc-1\td\t1\t40\tt\tf\tf\t2025-03-02 00:00:00+00\n"
+                            "4097\tdata\tc-1\tb\t1\t20\tt\tf\tf\t2025-03-02 00:00:00+00\n";
+    colstore_nightly_stats s = COLSTORE_NIGHTLY_STATS_INIT;
+    cr_assert_eq(run(st, &(struct night){.queries = q}, LT2, &s, &err), COLSTORE_OK, "%s",
+                 err.message);
+    cr_expect_eq(s.queries.loaded, 4);
+    cr_expect_eq(s.queries.skipped, 1);
+    /* keys by id; MD5 of "a" .. "d" */
+    expect_dump(st, "fact_agent_query",
+                "1\t1\t20250302\t1\t0cc175b9c0f1b6a831c399e269772661\t1\t10\tt\tf\tf\t"
+                "2025-03-02 00:00:00+00\n"
+                "2\t1\t20250302\t1\t92eb5ffee6ae2fec3ad71c777531578f\t1\t20\tt\tf\tf\t"
+                "2025-03-02 00:00:00+00\n"
+                "3\t1\t20250302\t1\t4a8a08f09d37b73795649038408b5f33\t1\t30\tt\tf\tf\t"
+                "2025-03-02 00:00:00+00\n"
+                "4\t1\t20250302\t1\t8277e0910d750195b448797616e091ad\t1\t40\tt\tf\tf\t"
+                "2025-03-02 00:00:00+00\n");
+    colstore_close(st);
+}
+
 Test(nightly, rejects_file_keeps_bad_lines_and_commits_the_rest)
 {
     colstore_store *st = time_only();
