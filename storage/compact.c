@@ -52,10 +52,58 @@ static int plan_init(struct plan *p, struct cs_error *err)
     return CS_OK;
 }
 
-/* plan_hot() - after the merges: when the store's dead bytes (counting the merged groups)
- * pass the policy's share, the files whose own dead share passes the file threshold. */
+/* days_of() - days since 1970-01-01 of a YYYYMMDD time_key. */
+static int64_t days_of(int32_t tk)
+{
+    return cs_days_from_civil(tk / 10000, (unsigned)(tk / 100 % 100), (unsigned)(tk % 100));
+}
+
+/* young() - young[f]: file f holds a live, unmerged row group of a fact (or aggregate) day
+ * within settle_days of its table's newest day: late rows will still come to that day, and
+ * the merge that follows would leave the group dead wherever it was copied. */
+static void young(const struct plan *p, const struct cs_compact_policy *pol, bool *young)
+{
+    const struct cs_manifest *m = p->m;
+    for (int id = 1; id <= CS_TABLE_MAX; id++) {
+        const struct cs_table_def *t = cs_schema_table(id);
+        const uint32_t a = m->first[id], b = m->first[id + 1];
+        if (t == NULL || !t->is_fact || a == b) continue;
+        const int64_t newest = days_of(m->parts[b - 1].time_key);
+        for (uint32_t k = a; k < b; k++) {
+            if (!p->merged[k] &&
+                newest - days_of(m->parts[k].time_key) <= (int64_t)pol->settle_days)
+                young[m->parts[k].file] = true;
+        }
+    }
+}
+
+/* plan_small() - when more than the policy's number of small files hold live blocks (not all
+ * of them merged away), all of them are hot; with a settle rule, only the files without young
+ * blocks (young()) count and are taken. */
+static void plan_small(struct plan *p, const struct cs_compact_policy *pol)
+{
+    const struct cs_manifest *m = p->m;
+    if (pol->max_small_files == 0) return;
+    bool *skip = calloc(m->nfiles + 1u, sizeof(*skip));
+    if (skip == NULL) return; /* best effort: no gathering this time */
+    if (pol->settle_days > 0) young(p, pol, skip);
+    uint32_t n = 0;
+    for (uint32_t f = 0; f < m->nfiles; f++) {
+        skip[f] = skip[f] || m->files[f].size >= pol->small_file_bytes || p->live[f] <= p->dying[f];
+        n += !skip[f];
+    }
+    for (uint32_t f = 0; f < m->nfiles && n > pol->max_small_files; f++) {
+        if (!skip[f]) p->hot[f] = true;
+    }
+    free(skip);
+}
+
+/* plan_hot() - after the merges: the small files (plan_small); and when the store's dead bytes
+ * (counting the merged groups) pass the policy's share, the files whose own dead share passes
+ * the file threshold. */
 static void plan_hot(struct plan *p, const struct cs_compact_policy *pol)
 {
+    plan_small(p, pol);
     const struct cs_manifest *m = p->m;
     uint64_t dead = 0;
     for (uint32_t f = 0; f < m->nfiles; f++)
@@ -63,7 +111,7 @@ static void plan_hot(struct plan *p, const struct cs_compact_policy *pol)
     if (dead == 0 || (double)dead <= pol->store_dead_share * (double)p->bytes) return;
     for (uint32_t f = 0; f < m->nfiles; f++) {
         const uint64_t d = file_dead(p, f) + p->dying[f];
-        p->hot[f] = d > 0 && (double)d > pol->file_dead_share * (double)m->files[f].size;
+        if (d > 0 && (double)d > pol->file_dead_share * (double)m->files[f].size) p->hot[f] = true;
     }
 }
 
@@ -156,12 +204,6 @@ static int merge_dim(struct cs_txn *txn,
         a = b;
     }
     return rc;
-}
-
-/* days_of() - days since 1970-01-01 of a YYYYMMDD time_key. */
-static int64_t days_of(int32_t tk)
-{
-    return cs_days_from_civil(tk / 10000, (unsigned)(tk / 100 % 100), (unsigned)(tk % 100));
 }
 
 /* merge_days() - the days of more than max_groups row groups, and the settled days (more than

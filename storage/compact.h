@@ -35,19 +35,26 @@ struct cs_compact_policy {
      * is merged into one (also a reason to run): late rows come within a week, so such a day is
      * settled and merged once. 0: no such rule. */
     uint32_t settle_days;
+    /* When more than max_small_files data files of under small_file_bytes each hold live
+     * blocks, the live blocks of all of them are copied into the commit's one new file (also a
+     * reason to run): every night writes a file of its own, and a report over a year that maps
+     * and faults in 365 small files pays for each. 0: no such rule. */
+    uint32_t max_small_files;
+    uint64_t small_file_bytes;
 };
 
 /* `colload compact`: everything there is to do. */
-#define CS_COMPACT_POLICY_ALL \
-    {                         \
-        0.0, 0.0, 1, 16384, 0 \
+#define CS_COMPACT_POLICY_ALL                        \
+    {                                                \
+        0.0, 0.0, 1, 16384, 0, 1, UINT64_C(16) << 20 \
     }
 /* After each load (docs/storage-format.md §12 explains the figures): a store whose dead bytes
  * reach 10 % is compacted (the files more than 25 % dead), a day of more than 8 groups is
- * merged, and so is a day of several groups more than 7 days before its table's newest. */
-#define CS_COMPACT_POLICY_AUTO  \
-    {                           \
-        0.10, 0.25, 8, 16384, 7 \
+ * merged, and so is a day of several groups more than 7 days before its table's newest; more
+ * than 32 files under 16 MiB are copied into one. */
+#define CS_COMPACT_POLICY_AUTO                          \
+    {                                                   \
+        0.10, 0.25, 8, 16384, 7, 32, UINT64_C(16) << 20 \
     }
 
 struct cs_compact_stats {
