@@ -5,6 +5,7 @@
  * COUNT(DISTINCT) keeps a set of (group, value) pairs, PERCENTILE the (group, value) pairs
  * themselves, so that workers' states merge exactly.
  */
+#include "query/bigbuf.h"
 #include "query/plan_int.h"
 
 #include <stdlib.h>
@@ -52,8 +53,7 @@ void cs_group_free(struct cs_group_table *t)
         free(s->set_g);
         free(s->set_v);
         free(s->set_used);
-        free(s->pg);
-        free(s->pv);
+        cs_big_free(s->pv, s->pcap * (sizeof(*s->pv) + sizeof(*s->pg))); /* pg inside it */
     }
     memset(t, 0, sizeof(*t));
 }
@@ -254,13 +254,15 @@ static int pct_add(struct cs_agg_state *s, uint32_t g, int64_t v, struct cs_erro
         if (s->pn >= MAX_VALUES)
             return cs_error_set(err, CS_ENOMEM, "percentile_cont over more than %llu values",
                                 (unsigned long long)MAX_VALUES);
+        /* one mapping: the values, then the group ids (moved up as it doubles) */
         const size_t cap = s->pcap ? 2 * s->pcap : 4096;
-        uint32_t *pg = realloc(s->pg, cap * sizeof(*pg));
-        if (pg == NULL) return oom(err);
+        const size_t per = sizeof(*s->pv) + sizeof(*s->pg);
+        char *base = cs_big_resize(s->pv, s->pcap * per, cap * per);
+        if (base == NULL) return oom(err);
+        uint32_t *pg = (uint32_t *)(void *)(base + cap * sizeof(*s->pv));
+        if (s->pn > 0) memcpy(pg, base + s->pcap * sizeof(*s->pv), s->pn * sizeof(*pg));
+        s->pv = (int64_t *)(void *)base;
         s->pg = pg;
-        int64_t *pv = realloc(s->pv, cap * sizeof(*pv));
-        if (pv == NULL) return oom(err);
-        s->pv = pv;
         s->pcap = cap;
     }
     s->pg[s->pn] = g;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "query/bigbuf.h"
 #include "query/percentile.h"
 #include "storage/base/schema.h"
 
@@ -67,10 +68,11 @@ static int percentiles(const struct cs_agg_state *s,
                        struct cs_error *err)
 {
     size_t *start = calloc(ngroups + 1, sizeof(*start));
-    int64_t *vals = malloc((s->pn + 1) * sizeof(*vals));
+    const size_t vbytes = (s->pn + 1) * sizeof(int64_t);
+    int64_t *vals = cs_big_resize(NULL, 0, vbytes);
     if (start == NULL || vals == NULL) {
         free(start);
-        free(vals);
+        cs_big_free(vals, vbytes);
         return oom(err);
     }
     for (size_t i = 0; i < s->pn; i++)
@@ -80,7 +82,7 @@ static int percentiles(const struct cs_agg_state *s,
     size_t *fill = malloc((ngroups + 1) * sizeof(*fill));
     if (fill == NULL) {
         free(start);
-        free(vals);
+        cs_big_free(vals, vbytes);
         return oom(err);
     }
     memcpy(fill, start, (ngroups + 1) * sizeof(*fill));
@@ -99,7 +101,7 @@ static int percentiles(const struct cs_agg_state *s,
     }
     free(fill);
     free(start);
-    free(vals);
+    cs_big_free(vals, vbytes);
     return CS_OK;
 }
 
