@@ -1014,11 +1014,13 @@ typedef struct colstore_query_spec {
     size_t max_groups;          /* 0: 4,000,000; a query making more fails with COLSTORE_ENOMEM */
     const volatile int *cancel; /* read between partitions: non-zero stops the query with
                                  * COLSTORE_EINVAL "canceled" (NULL: never) */
+    bool general;               /* never a kernel: the general scan, join and hash grouping even
+                                 * for a query a report's kernel computes (comparisons) */
 } colstore_query_spec;
 #define COLSTORE_QUERY_SPEC_INIT                                                                  \
     {                                                                                             \
         sizeof(colstore_query_spec), NULL, NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, -1, 0, \
-            0, NULL                                                                               \
+            0, NULL, false                                                                        \
     }
 
 /* What a query did (for EXPLAIN). */
@@ -1030,10 +1032,13 @@ typedef struct colstore_query_stats {
     uint64_t rows_joined;  /* rows left after the joins */
     uint64_t groups;
     unsigned workers;
+    const char *kernel; /* the report kernel that ran the query ("agent-performance",
+                         * "approval-queue", "training-quality", "daily-aggregates": a static
+                         * string), or NULL: the general scan */
 } colstore_query_stats;
-#define COLSTORE_QUERY_STATS_INIT                            \
-    {                                                        \
-        sizeof(colstore_query_stats), 0, 0, 0, 0, 0, 0, 0, 0 \
+#define COLSTORE_QUERY_STATS_INIT                                  \
+    {                                                              \
+        sizeof(colstore_query_stats), 0, 0, 0, 0, 0, 0, 0, 0, NULL \
     }
 
 /* colstore_query() - run spec on snap: a result with one column per group key (the column's

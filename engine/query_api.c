@@ -6,13 +6,14 @@
 #include "engine/engine.h"
 #include "engine/scan_api.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "query/plan.h"
 
-/* The first version of colstore_query_spec is this one. */
-#define QUERY_SPEC_V1_SIZE sizeof(colstore_query_spec)
+/* The first version of colstore_query_spec ended with `cancel`. */
+#define QUERY_SPEC_V1_SIZE (offsetof(colstore_query_spec, cancel) + sizeof(const volatile int *))
 
 struct compiled {
     struct cs_plan plan;
@@ -138,6 +139,7 @@ static int compile_spec(struct compiled *c, const colstore_query_spec *s, struct
     c->plan.limit = s->limit;
     c->plan.threads = s->threads;
     c->plan.max_groups = s->max_groups;
+    c->plan.general = s->general;
     int rc = pred(c, 0, s->where, &c->plan.where, e);
     if (rc == CS_OK) rc = compile_joins(c, s, e);
     if (rc == CS_OK) rc = compile_outputs(c, s, e);
@@ -156,6 +158,7 @@ static void set_stats(colstore_query_stats *out, const struct cs_plan_stats *st)
     s.rows_joined = st->rows_joined;
     s.groups = st->groups;
     s.workers = st->workers;
+    s.kernel = st->kernel;
     const size_t n = out->size < sizeof(s) ? out->size : sizeof(s);
     memcpy((char *)out + sizeof(size_t), (const char *)&s + sizeof(size_t), n - sizeof(size_t));
 }

@@ -247,6 +247,9 @@ void cs_fdw_push_end(struct ForeignScanState *node);
 void cs_fdw_push_explain(struct ForeignScanState *node, struct ExplainState *es);
 /* cs_fdw_pushdown: the setting colstore_fdw.pushdown (joins and aggregates in the engine). */
 extern bool cs_fdw_pushdown;
+/* cs_fdw_kernels: the setting colstore_fdw.kernels (a pushed query of a report's shape runs
+ * through the report's kernel; off: the engine's general executor, for comparisons). */
+extern bool cs_fdw_kernels;
 
 /* Callbacks defined in the other files, gathered by the handler (fdw_main.c). */
 struct FdwRoutine;

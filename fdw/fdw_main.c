@@ -24,6 +24,11 @@ void _PG_init(void)
         "Runs star joins, grouping and aggregates inside the store's engine.",
         "Off: PostgreSQL joins and aggregates the rows the foreign scans return.", &cs_fdw_pushdown,
         true, PGC_USERSET, 0, NULL, NULL, NULL);
+    DefineCustomBoolVariable(
+        "colstore_fdw.kernels",
+        "Runs a pushed query of a report's shape through that report's kernel.",
+        "Off: every pushed query runs the engine's general scan, join and hash grouping.",
+        &cs_fdw_kernels, true, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 PG_FUNCTION_INFO_V1(colstore_fdw_malloc_in_use);

@@ -55,6 +55,7 @@
 #include "utils/timestamp.h"
 
 bool cs_fdw_pushdown = true;
+bool cs_fdw_kernels = true;
 
 /* ---- joins ---- */
 

@@ -190,6 +190,7 @@ build_spec(struct push_state *ps, struct cs_fdw_pred_builder *b, colstore_query_
     qs->norder_by = (size_t)o;
     qs->limit = ps->limit;
     qs->cancel = (const volatile int *)&QueryCancelPending;
+    qs->general = !cs_fdw_kernels;
 }
 
 static void run_query(ForeignScanState *node, struct push_state *ps)
@@ -388,4 +389,6 @@ void cs_fdw_push_explain(ForeignScanState *node, ExplainState *es)
         (unsigned long long)ps->stats.rows_joined, (unsigned long long)ps->stats.groups,
         ps->stats.workers);
     ExplainPropertyText("Engine", s.data, es);
+    ExplainPropertyText("Engine Kernel", ps->stats.kernel != NULL ? ps->stats.kernel : "general",
+                        es);
 }

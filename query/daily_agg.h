@@ -22,6 +22,20 @@ struct cs_dagg_ws; /* scratch buffers; grown as needed, never shrunk */
 struct cs_dagg_ws *cs_dagg_ws_new(void);
 void cs_dagg_ws_free(struct cs_dagg_ws *ws);
 
+/* The raw aggregates of one (agent_key, day) row, before they are finished into the row's
+ * columns: what the star-query executor's daily-aggregate specialization hands on. */
+struct cs_dagg_raw {
+    int64_t agent_key;
+    int32_t time_key;
+    int64_t q_count, latency_sum, approved, edited, errors; /* fact_agent_query */
+    int64_t a_count, sla_met;                               /* fact_approval */
+    int64_t t_count, unsafe;                                /* fact_training */
+    double p95;                                             /* when q_count > 0 */
+};
+typedef int (*cs_dagg_sink)(void *arg, const struct cs_dagg_raw *row, struct cs_error *err);
+/* cs_dagg_ws_set_sink() - the rows the kernel computes with ws go to sink(arg, ...) instead
+ * of the output batch (which stays untouched); NULL: back to the batch. */
+void cs_dagg_ws_set_sink(struct cs_dagg_ws *ws, cs_dagg_sink sink, void *arg);
 /* cs_dagg_ws_sampled() - how many agent slots have had their p95 threshold sampled so far
  * (the others reused the worker's previous day's, or kept every latency): for the tests. */
 size_t cs_dagg_ws_sampled(const struct cs_dagg_ws *ws);
@@ -68,4 +82,20 @@ int cs_dagg_day_views(struct cs_dagg_ws *ws,
                       bool *done,
                       struct cs_error *err);
 
+/* cs_dagg_raw_days() - the raw aggregates of every (agent_key, day) with lo <= time_key <= hi
+ * (and keep(arg, time_key) when keep is not NULL) from the fact tables in `tables` only (bit
+ * 0: fact_agent_query, 1: fact_approval, 2: fact_training), computed on `threads` workers,
+ * in (time_key, agent_key) order: *rows malloc'ed (free()), *nrows of them; *rows_read (may
+ * be NULL) receives the fact rows read. */
+int cs_dagg_raw_days(struct cs_snap *snap,
+                     int32_t lo,
+                     int32_t hi,
+                     unsigned tables,
+                     bool (*keep)(void *arg, int32_t time_key),
+                     void *arg,
+                     unsigned threads,
+                     struct cs_dagg_raw **rows,
+                     size_t *nrows,
+                     uint64_t *rows_read,
+                     struct cs_error *err);
 #endif

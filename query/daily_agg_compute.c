@@ -117,7 +117,16 @@ struct cs_dagg_ws {
     size_t acc_cap;
     int64_t *lat;
     size_t lat_cap;
+    /* rows to a sink instead of the output batch (cs_dagg_ws_set_sink) */
+    cs_dagg_sink sink;
+    void *sink_arg;
 };
+
+void cs_dagg_ws_set_sink(struct cs_dagg_ws *ws, cs_dagg_sink sink, void *arg)
+{
+    ws->sink = sink;
+    ws->sink_arg = arg;
+}
 
 struct cs_dagg_ws *cs_dagg_ws_new(void)
 {
@@ -311,13 +320,20 @@ static void push_numeric(struct cs_col *c, bool present, int64_t v, bool *ok)
 }
 
 /* One output row for group g; CS_EINPUT when a value overflows its numeric(10,2) column. */
-static int emit_row(const struct dagg_acc *a,
+static int emit_row(const struct cs_dagg_ws *ws,
+                    const struct dagg_acc *a,
                     int64_t agent_key,
                     double p95_value,
                     int32_t time_key,
                     struct cs_batch *out,
                     struct cs_error *err)
 {
+    if (ws->sink != NULL) {
+        const struct cs_dagg_raw raw = {agent_key,   time_key,   a->q_count, a->latency_sum,
+                                        a->approved, a->edited,  a->errors,  a->a_count,
+                                        a->sla_met,  a->t_count, a->unsafe,  p95_value};
+        return ws->sink(ws->sink_arg, &raw, err);
+    }
     const bool q = a->q_count > 0;
     int64_t avg = 0, p95 = 0;
     if (q) {
@@ -395,7 +411,7 @@ static int dagg_day_generic(struct cs_dagg_ws *ws,
         const double p = a->q_count > 0 ? cs_percentile_cont(ws->lat + a->lat_begin,
                                                              (size_t)a->q_count, DAGG_PCT)
                                         : 0;
-        rc = emit_row(a, ws->keys[g], p, time_key, out, err);
+        rc = emit_row(ws, a, ws->keys[g], p, time_key, out, err);
     }
     return rc;
 }
@@ -837,7 +853,7 @@ static int fast_finish(struct cs_dagg_ws *ws,
             carry_key[ncarry] = ws->slot_key[s];
             carry_thr[ncarry++] = ws->thr[s];
         }
-        rc = emit_row(&a, ws->slot_key[s], p95, time_key, out, err);
+        rc = emit_row(ws, &a, ws->slot_key[s], p95, time_key, out, err);
     }
     memcpy(ws->carry_key, carry_key, ncarry * sizeof(carry_key[0]));
     memcpy(ws->carry_thr, carry_thr, ncarry * sizeof(carry_thr[0]));

@@ -123,6 +123,7 @@ struct cs_plan {
     int64_t limit;     /* < 0: every row */
     unsigned threads;  /* 0: 2 */
     size_t max_groups; /* 0: CS_PLAN_DEFAULT_MAX_GROUPS */
+    bool general;      /* the general scan only, never a kernel (plan_special.c): comparisons */
 };
 
 /* What a run did, for EXPLAIN. */
@@ -133,6 +134,7 @@ struct cs_plan_stats {
     uint64_t dim_rows[CS_PLAN_MAX_JOINS]; /* dimension rows kept by each join's `where` */
     bool key_filters[CS_PLAN_MAX_JOINS];  /* whether a join filtered the fact by its keys */
     unsigned workers;
+    const char *kernel; /* the specialization that ran (a static name), NULL: the general scan */
 };
 
 /* cs_plan_check() - CS_EINVAL naming the problem when p is not a plan this executor runs. */

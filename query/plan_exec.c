@@ -516,6 +516,40 @@ static int run_workers(struct run *r, struct worker *ws, size_t nw, struct cs_er
     return rc;
 }
 
+/* The plan through a kernel when one computes its shape (plan_special.c): *ran true and the
+ * result in *out; else *ran false. */
+static int run_special(struct run *r, struct cs_result **out, bool *ran, struct cs_error *err)
+{
+    const struct cs_plan *p = r->p;
+    *ran = false;
+    struct cs_plan_env env = {p, r->snap, &r->pool, {{0}}};
+    for (size_t j = 0; j < p->njoins; j++) {
+        const struct dim_data *d = &r->dims[j];
+        env.dims[j] = (struct cs_plan_dim){&d->map, d->keys, d->nkeys, d->vals, d->nulls};
+    }
+    const size_t max_groups = p->max_groups ? p->max_groups : CS_PLAN_DEFAULT_MAX_GROUPS;
+    struct cs_group_table t;
+    int rc = cs_group_init(&t, p->nkeys, p->naggs, max_groups, err);
+    struct cs_plan_stats local;
+    memset(&local, 0, sizeof(local));
+    struct cs_plan_stats *st = r->stats != NULL ? r->stats : &local;
+    const char *kernel = NULL;
+    if (rc == CS_OK) rc = cs_plan_special(&env, &t, &kernel, st, err);
+    if (rc == CS_OK && kernel != NULL) {
+        *ran = true;
+        st->kernel = kernel;
+        st->rows_passed = st->rows_scanned;
+        st->parts_pruned = st->parts_total - st->parts_read;
+        st->workers = (unsigned)cs_par_workers(st->parts_read ? st->parts_read : 1,
+                                               st->rows_scanned, p->threads);
+        rc = cs_plan_output(p, r->key_types, r->arg_types, &r->pool, &t, out, err);
+        st->groups = *out != NULL ? (*out)->rows : 0;
+    }
+    if (rc != CS_OK) *ran = true; /* a kernel's error is the query's */
+    cs_group_free(&t);
+    return rc;
+}
+
 int cs_plan_run(struct cs_snap *snap,
                 const struct cs_plan *p,
                 const volatile int *cancel,
@@ -539,6 +573,11 @@ int cs_plan_run(struct cs_snap *snap,
         rc = load_dim(r, j, err);
     if (rc == CS_OK) rc = choose_parts(r, err);
     fact_projection(r);
+    if (rc == CS_OK && !p->general) {
+        bool ran = false;
+        rc = run_special(r, out, &ran, err);
+        if (rc != CS_OK || ran) goto done;
+    }
     uint64_t weight = 0;
     for (size_t i = 0; rc == CS_OK && i < r->nparts; i++)
         weight += cs_snap_part(snap, p->fact->id, r->parts[i]).rows;
@@ -563,6 +602,7 @@ int cs_plan_run(struct cs_snap *snap,
         stats->groups = *out != NULL ? (*out)->rows : 0;
     }
     free(ws);
+done:
     for (size_t j = 0; j < p->njoins; j++)
         free_dim(&r->dims[j]);
     free(r->parts);

@@ -75,6 +75,9 @@ struct cs_agg_state {
     uint32_t *pg;
     int64_t *pv;
     size_t pn, pcap;
+    /* PERCENTILE finished by a kernel (plan_special.c): the value by group in v (a double's
+     * bits), NULL where n is 0; the pairs are then unused */
+    bool done;
 };
 
 struct cs_group_table {
@@ -122,6 +125,35 @@ int cs_group_merge(struct cs_group_table *into,
                    const int *arg_types,
                    const struct cs_pool *pool,
                    struct cs_error *err);
+
+/* ---- specializations (plan_special.c) ---- */
+
+/* A joined dimension as the executor resolved it. */
+struct cs_plan_dim {
+    const struct cs_keymap *map; /* key → row of the kept rows (UINT32_MAX: not kept) */
+    const int64_t *keys;         /* the kept rows' keys */
+    size_t nkeys;
+    int64_t *const *vals;  /* [column][row] for the columns the plan reads (text: pool ids) */
+    uint8_t *const *nulls; /* NULL for the others */
+};
+
+/* What the executor resolved before the fact scan. */
+struct cs_plan_env {
+    const struct cs_plan *p;
+    struct cs_snap *snap;
+    struct cs_pool *pool;
+    struct cs_plan_dim dims[CS_PLAN_MAX_JOINS];
+};
+
+/* cs_plan_special() - when a kernel computes plans of p's shape, runs it: t (initialized with
+ * p's keys and aggregates, empty) receives p's groups and their aggregate states, as the
+ * general scan would leave them, and *kernel the kernel's name; stats' scan counts are added
+ * to. Otherwise *kernel = NULL and nothing is touched. */
+int cs_plan_special(const struct cs_plan_env *env,
+                    struct cs_group_table *t,
+                    const char **kernel,
+                    struct cs_plan_stats *stats,
+                    struct cs_error *err);
 
 /* ---- the result (plan_out.c) ---- */
 

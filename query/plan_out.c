@@ -129,6 +129,7 @@ static int agg_column(const struct cs_plan *p,
         return CS_OK;
     case CS_AGG_PERCENTILE:
         o->type = CS_TY_FLOAT8;
+        if (s->done) break;
         return percentiles(s, ng, ag->fraction, arg_type == CS_TY_NUMERIC ? scale : 0, o, err);
     case CS_AGG_SUM:
         o->type = CS_TY_NUMERIC;

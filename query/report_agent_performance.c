@@ -15,6 +15,7 @@
  * in the group hash map a row at a time, flags decoded to bytes.
  */
 #include "query/report.h"
+#include "query/report_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +25,12 @@
 #include "storage/base/limits.h"
 #include "storage/codec.h"
 
-struct ap_agg {
-    int64_t count, latency_sum, approved, edited;
-};
-
 struct ap_ctx {
     struct cs_snap *snap;
     const struct cs_day_slot *days;
     const struct cs_name_groups *groups;
-    struct ap_agg *agg; /* days x (ngroups + 1); the last group collects unknown agents */
-    bool general;       /* cs_report_params.general */
+    struct cs_ap_agg *agg; /* days x (ngroups + 1); the last group collects unknown agents */
+    bool general;          /* cs_report_params.general */
 };
 
 enum { AP_AGENT, AP_LATENCY, AP_APPROVED, AP_EDITED, AP_NCOLS };
@@ -63,7 +60,7 @@ struct ap_worker {
     int64_t lsum[AP_LANES][AP_FAST_GROUPS];
 };
 
-static void ap_vector(struct ap_agg *agg,
+static void ap_vector(struct cs_ap_agg *agg,
                       const uint32_t *gid,
                       const int64_t *latency,
                       const uint8_t *approved,
@@ -73,7 +70,7 @@ static void ap_vector(struct ap_agg *agg,
 {
     if (approved_null == NULL) {
         for (size_t i = 0; i < n; i++) {
-            struct ap_agg *a = &agg[gid[i]];
+            struct cs_ap_agg *a = &agg[gid[i]];
             a->count++;
             a->latency_sum += latency[i];
             a->approved += approved[i];
@@ -81,7 +78,7 @@ static void ap_vector(struct ap_agg *agg,
         }
     } else {
         for (size_t i = 0; i < n; i++) {
-            struct ap_agg *a = &agg[gid[i]];
+            struct cs_ap_agg *a = &agg[gid[i]];
             a->count++;
             a->latency_sum += latency[i];
             a->approved += approved[i] & (uint8_t)(approved_null[i] ^ 1);
@@ -106,7 +103,7 @@ static bool ap_fast_applies(const struct ap_worker *w)
  * code looked up once (a 256-entry table instead of a hash probe a row); then per eight rows
  * their group * 4 + flag codes built in one word and counted in a histogram, with the
  * latencies summed per group; no flag is decoded to bytes. */
-static void ap_fast(struct ap_worker *w, struct ap_agg *agg)
+static void ap_fast(struct ap_worker *w, struct cs_ap_agg *agg)
 {
     const struct cs_seg_view *v = w->views;
     const struct cs_seg_view *ag = &v[AP_AGENT];
@@ -164,7 +161,7 @@ static void ap_fast(struct ap_worker *w, struct ap_agg *agg)
     }
     const size_t ng = w->ctx->groups->ngroups + 1;
     for (size_t g = 0; g < ng; g++) {
-        struct ap_agg *a = &agg[g];
+        struct cs_ap_agg *a = &agg[g];
         for (unsigned l = 0; l < AP_LANES; l++) {
             const uint32_t *h = &w->hist[l][g * 4];
             a->count += (int64_t)h[0] + h[1] + h[2] + h[3];
@@ -190,7 +187,7 @@ static int ap_group(struct ap_worker *w, size_t item, size_t part, struct cs_err
         }
     }
     const size_t rows = v[AP_AGENT].rows;
-    struct ap_agg *agg = ctx->agg + item * (ctx->groups->ngroups + 1);
+    struct cs_ap_agg *agg = ctx->agg + item * (ctx->groups->ngroups + 1);
     if (!ctx->general && ap_fast_applies(w)) {
         ap_fast(w, agg);
         return CS_OK;
@@ -220,8 +217,17 @@ static int ap_part(void *state, size_t item, struct cs_error *err)
     return rc;
 }
 
-static int ap_scan(struct ap_ctx *ctx, size_t ndays, unsigned threads, struct cs_error *err)
+int cs_ap_scan(struct cs_snap *snap,
+               const struct cs_day_slot *days,
+               size_t ndays,
+               const struct cs_name_groups *groups,
+               unsigned threads,
+               bool general,
+               struct cs_ap_agg *agg,
+               struct cs_error *err)
 {
+    const struct ap_ctx c = {snap, days, groups, agg, general};
+    const struct ap_ctx *ctx = &c;
     uint64_t *weights = malloc((ndays + 1) * sizeof(*weights));
     struct ap_worker *w = NULL;
     int rc = CS_ENOMEM;
@@ -271,9 +277,9 @@ static int ap_emit(const struct ap_ctx *ctx, size_t ndays, struct cs_result *r)
     struct cs_col *c = r->cols;
     bool ok = true;
     for (size_t k = ndays; k-- > 0;) {
-        const struct ap_agg *agg = ctx->agg + k * (ng + 1);
+        const struct cs_ap_agg *agg = ctx->agg + k * (ng + 1);
         for (size_t g = 0; g < ng; g++) {
-            const struct ap_agg *a = &agg[g];
+            const struct cs_ap_agg *a = &agg[g];
             if (a->count == 0) continue;
             ok &= cs_col_push_i64(&c[0], ctx->days[k].days);
             ok &= cs_col_push_str(&c[1], ctx->groups->names[g], ctx->groups->name_lens[g]);
@@ -324,7 +330,8 @@ int cs_report_agent_performance(struct cs_snap *snap,
         ctx.agg = calloc(ndays * (groups.ngroups + 1), sizeof(*ctx.agg));
         if (ctx.agg == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory for aggregates");
     }
-    if (rc == CS_OK) rc = ap_scan(&ctx, ndays, p->threads, err);
+    if (rc == CS_OK)
+        rc = cs_ap_scan(snap, days, ndays, &groups, p->threads, p->general, ctx.agg, err);
     if (rc == CS_OK && ap_emit(&ctx, ndays, r) != CS_OK) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
     }

@@ -8,16 +8,13 @@
  * per group, merged at the end.
  */
 #include "query/report.h"
+#include "query/report_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "query/kernel.h"
 #include "query/numeric.h"
-
-struct aq_agg {
-    int64_t count, res_sum, res_count, approved, sla_met;
-};
 
 struct aq_group {
     int64_t month;
@@ -29,7 +26,7 @@ struct aq_group {
 struct aq_worker {
     struct cs_snap *snap;
     const struct cs_day_slot *days;
-    struct aq_agg *agg; /* per group */
+    struct cs_aq_agg *agg; /* per group */
     struct cs_seg_view view;
 };
 
@@ -60,7 +57,7 @@ static int aq_group(struct aq_worker *w, size_t item, size_t part, struct cs_err
     rc = cs_snap_view_col(w->snap, CS_T_FACT_APPROVAL, part, CS_FA_SLA_MET, CS_K_BOOL, v, err);
     if (rc != CS_OK) return rc;
     sla_met = (int64_t)cs_seg_view_count_true(v);
-    struct aq_agg *a = &w->agg[w->days[item].group];
+    struct cs_aq_agg *a = &w->agg[w->days[item].group];
     a->count += rows;
     a->res_sum += res_sum;
     a->res_count += res_count;
@@ -116,17 +113,17 @@ static void aq_days(const struct cs_col *t,
     *ngroups = nd > 0 ? ng + 1 : 0;
 }
 
-static int aq_scan(struct cs_snap *snap,
-                   const struct cs_day_slot *days,
-                   size_t ndays,
-                   size_t ngroups,
-                   unsigned threads,
-                   struct aq_agg *total_agg,
-                   struct cs_error *err)
+int cs_aq_scan(struct cs_snap *snap,
+               const struct cs_day_slot *days,
+               size_t ndays,
+               size_t ngroups,
+               unsigned threads,
+               struct cs_aq_agg *total_agg,
+               struct cs_error *err)
 {
     uint64_t *weights = malloc((ndays + 1) * sizeof(*weights));
     struct aq_worker *w = calloc(CS_PAR_MAX_WORKERS, sizeof(*w));
-    struct aq_agg *partial = calloc(CS_PAR_MAX_WORKERS * ngroups + 1, sizeof(*partial));
+    struct cs_aq_agg *partial = calloc(CS_PAR_MAX_WORKERS * ngroups + 1, sizeof(*partial));
     size_t nw = 0;
     int rc = CS_ENOMEM;
     if (weights == NULL || w == NULL || partial == NULL) {
@@ -146,7 +143,7 @@ static int aq_scan(struct cs_snap *snap,
     rc = cs_par_run(ndays, nw, aq_part, states, err);
     for (size_t k = 0; rc == CS_OK && k < nw; k++) {
         for (size_t g = 0; g < ngroups; g++) {
-            const struct aq_agg *a = &partial[k * ngroups + g];
+            const struct cs_aq_agg *a = &partial[k * ngroups + g];
             total_agg[g].count += a->count;
             total_agg[g].res_sum += a->res_sum;
             total_agg[g].res_count += a->res_count;
@@ -172,14 +169,14 @@ static const struct cs_result_coldef aq_result_cols[] = {
 };
 
 static int aq_emit(const struct aq_group *groups,
-                   const struct aq_agg *agg,
+                   const struct cs_aq_agg *agg,
                    size_t ngroups,
                    struct cs_result *r)
 {
     struct cs_col *c = r->cols;
     bool ok = true;
     for (size_t g = 0; g < ngroups; g++) {
-        const struct aq_agg *a = &agg[g];
+        const struct cs_aq_agg *a = &agg[g];
         if (a->count == 0) continue;
         ok &= cs_col_push_str(&c[0], groups[g].name, groups[g].name_len);
         ok &= cs_col_push_i64(&c[1], a->count);
@@ -207,7 +204,7 @@ int cs_report_approval_queue(struct cs_snap *snap,
     size_t trows = 0, ndays = 0, ngroups = 0;
     struct cs_day_slot *days = NULL;
     struct aq_group *groups = NULL;
-    struct aq_agg *agg = NULL;
+    struct cs_aq_agg *agg = NULL;
     struct cs_result *r = cs_result_new(5, aq_result_cols);
     int rc = cs_qdim_read(snap, CS_T_DIM_TIME, tcols, 4, t, &trows, err);
     if (rc != CS_OK) goto out;
@@ -220,7 +217,7 @@ int cs_report_approval_queue(struct cs_snap *snap,
     }
     aq_days(t, trows, p->year, days, &ndays, groups, &ngroups);
     cs_days_to_parts(snap, CS_T_FACT_APPROVAL, days, ndays, &ndays);
-    if (ndays > 0) rc = aq_scan(snap, days, ndays, ngroups, p->threads, agg, err);
+    if (ndays > 0) rc = cs_aq_scan(snap, days, ndays, ngroups, p->threads, agg, err);
     if (rc == CS_OK && aq_emit(groups, agg, ngroups, r) != CS_OK) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
     }

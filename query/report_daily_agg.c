@@ -51,7 +51,32 @@ struct da_worker {
     struct cs_dagg_ws *ws;
     struct cs_batch in[DA_TABLES];
     struct cs_batch out;
+    /* cs_dagg_raw_days: the rows as raw aggregates instead of in `out` */
+    bool raw_mode;
+    struct cs_dagg_raw *raw;
+    size_t nraw, raw_cap;
 };
+
+/* The kernel's rows of a worker in raw mode (cs_dagg_ws_set_sink). */
+static int da_raw_sink(void *arg, const struct cs_dagg_raw *row, struct cs_error *err)
+{
+    struct da_worker *w = arg;
+    if (w->nraw == w->raw_cap) {
+        const size_t cap = w->raw_cap ? 2 * w->raw_cap : 1024;
+        struct cs_dagg_raw *r = realloc(w->raw, cap * sizeof(*r));
+        if (r == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory for daily aggregates");
+        w->raw = r;
+        w->raw_cap = cap;
+    }
+    w->raw[w->nraw++] = *row;
+    return CS_OK;
+}
+
+/* Rows produced so far by worker w (in its batch, or raw). */
+static size_t da_produced(const struct da_worker *w)
+{
+    return w->raw_mode ? w->nraw : w->out.rows;
+}
 
 /* The kernel's columns of one day's row groups into batch b, at their schema positions. */
 static int da_read(struct cs_snap *snap,
@@ -76,7 +101,7 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
 {
     struct da_worker *w = state;
     const struct da_day *d = &w->days[item];
-    const size_t start = w->out.rows;
+    const size_t start = da_produced(w);
     bool done = false;
     int rc = CS_OK;
     /* the view plan reads one row group a table (a day with late rows appended: batches) */
@@ -85,7 +110,7 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
     w->blocks[item] = (struct da_block){w->index, start, 0};
     if (rc != CS_OK) return rc;
     if (done) {
-        w->blocks[item].count = w->out.rows - start;
+        w->blocks[item].count = da_produced(w) - start;
         return CS_OK;
     }
     /* keys the view plan does not take: whole columns, then the batch kernel */
@@ -97,14 +122,23 @@ static int da_day_run(void *state, size_t item, struct cs_error *err)
         in[t] = &w->in[t];
     }
     rc = cs_dagg_day(w->ws, d->time_key, in[0], in[1], in[2], &w->out, err);
-    w->blocks[item].count = w->out.rows - start;
+    w->blocks[item].count = da_produced(w) - start;
     return rc;
 }
 
-/* The union of the fact partitions' days in [lo, hi], in time_key order. */
+/* Which days of [lo, hi] and which tables da_days lists. */
+struct da_filter {
+    unsigned tables;                           /* bit t: da_tables[t] */
+    bool (*keep)(void *arg, int32_t time_key); /* NULL: every day */
+    void *arg;
+};
+
+/* The union of the fact partitions' days in [lo, hi] (of the tables and days f keeps), in
+ * time_key order. */
 static int da_days(struct cs_snap *snap,
                    int32_t lo,
                    int32_t hi,
+                   const struct da_filter *f,
                    struct da_day **out,
                    size_t *n,
                    uint64_t **weights,
@@ -113,6 +147,7 @@ static int da_days(struct cs_snap *snap,
     size_t first[DA_TABLES], end[DA_TABLES], cap = 0;
     for (int t = 0; t < DA_TABLES; t++) {
         cs_snap_part_range(snap, da_tables[t], lo, hi, &first[t], &end[t]);
+        if (!(f->tables & (1u << t))) end[t] = first[t];
         cap += end[t] - first[t];
     }
     *n = 0;
@@ -129,6 +164,13 @@ static int da_days(struct cs_snap *snap,
                 tk = cs_snap_part(snap, da_tables[t], at[t]).time_key;
         }
         if (tk == INT32_MAX) break;
+        if (f->keep != NULL && !f->keep(f->arg, tk)) {
+            for (int t = 0; t < DA_TABLES; t++)
+                for (; at[t] < end[t] && cs_snap_part(snap, da_tables[t], at[t]).time_key == tk;
+                     at[t]++) {
+                }
+            continue;
+        }
         struct da_day *d = &(*out)[*n];
         d->time_key = tk;
         for (int t = 0; t < DA_TABLES; t++) {
@@ -166,20 +208,27 @@ static bool da_append(struct cs_result *r, const struct cs_batch *b, const size_
     return true;
 }
 
-static int da_recompute(struct cs_snap *snap,
-                        int32_t lo,
-                        int32_t hi,
-                        unsigned threads,
-                        struct cs_result *r,
-                        struct cs_error *err)
+/* The days of [lo, hi] that f keeps, computed on `threads` workers: their rows appended to r
+ * (when r is not NULL) or, in raw mode, returned in *raw / *nraw (malloc'ed), in day order. */
+static int da_run(struct cs_snap *snap,
+                  int32_t lo,
+                  int32_t hi,
+                  const struct da_filter *f,
+                  unsigned threads,
+                  struct cs_result *r,
+                  struct cs_dagg_raw **raw,
+                  size_t *nraw,
+                  uint64_t *rows_read,
+                  struct cs_error *err)
 {
     struct da_day *days = NULL;
     struct da_block *blocks = NULL;
     uint64_t *weights = NULL;
     size_t ndays = 0, nw = 0;
+    const bool raw_mode = r == NULL;
     struct da_worker *w = calloc(CS_PAR_MAX_WORKERS, sizeof(*w));
     int rc = w == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
-    if (rc == CS_OK) rc = da_days(snap, lo, hi, &days, &ndays, &weights, err);
+    if (rc == CS_OK) rc = da_days(snap, lo, hi, f, &days, &ndays, &weights, err);
     if (rc != CS_OK || ndays == 0) goto out;
     blocks = calloc(ndays, sizeof(*blocks));
     if (blocks == NULL) {
@@ -189,6 +238,7 @@ static int da_recompute(struct cs_snap *snap,
     uint64_t total = 0;
     for (size_t i = 0; i < ndays; i++)
         total += weights[i];
+    if (rows_read != NULL) *rows_read = total;
     nw = cs_par_workers(ndays, total, threads);
     void *states[CS_PAR_MAX_WORKERS];
     for (size_t k = 0; k < nw; k++) {
@@ -197,15 +247,32 @@ static int da_recompute(struct cs_snap *snap,
         w[k].index = (uint32_t)k;
         w[k].blocks = blocks;
         w[k].ws = cs_dagg_ws_new();
+        w[k].raw_mode = raw_mode;
         for (int t = 0; t < DA_TABLES; t++)
             cs_batch_init(&w[k].in[t], cs_schema_table(da_tables[t]));
         cs_batch_init(&w[k].out, cs_schema_table(CS_T_AGG_DAILY));
-        if (w[k].ws == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        if (w[k].ws == NULL)
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        else if (raw_mode)
+            cs_dagg_ws_set_sink(w[k].ws, da_raw_sink, &w[k]);
         states[k] = &w[k];
     }
     if (rc == CS_OK) rc = cs_par_run(ndays, nw, da_day_run, states, err);
+    if (rc == CS_OK && raw_mode) {
+        size_t n = 0;
+        for (size_t i = 0; i < ndays; i++)
+            n += blocks[i].count;
+        *raw = malloc((n + 1) * sizeof(**raw));
+        if (*raw == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        for (size_t i = 0; rc == CS_OK && i < ndays; i++) {
+            const struct da_block *b = &blocks[i];
+            if (b->count > 0)
+                memcpy(*raw + *nraw, w[b->worker].raw + b->start, b->count * sizeof(**raw));
+            *nraw += b->count;
+        }
+    }
     /* the days' rows in day order, whichever worker ran them */
-    for (size_t i = 0; rc == CS_OK && i < ndays; i++) {
+    for (size_t i = 0; rc == CS_OK && !raw_mode && i < ndays; i++) {
         const struct da_block *b = &blocks[i];
         for (size_t j = 0; j < r->ncols && b->count > 0; j++) {
             if (!cs_col_append_range(&r->cols[j], &w[b->worker].out.cols[j], b->start, b->count))
@@ -219,11 +286,37 @@ out:
         for (int t = 0; t < DA_TABLES; t++)
             cs_batch_free(&w[k].in[t]);
         cs_batch_free(&w[k].out);
+        free(w[k].raw);
     }
     free(w);
     free(blocks);
     free(days);
     free(weights);
+    return rc;
+}
+
+int cs_dagg_raw_days(struct cs_snap *snap,
+                     int32_t lo,
+                     int32_t hi,
+                     unsigned tables,
+                     bool (*keep)(void *arg, int32_t time_key),
+                     void *arg,
+                     unsigned threads,
+                     struct cs_dagg_raw **rows,
+                     size_t *nrows,
+                     uint64_t *rows_read,
+                     struct cs_error *err)
+{
+    *rows = NULL;
+    *nrows = 0;
+    if (rows_read != NULL) *rows_read = 0;
+    const struct da_filter f = {tables, keep, arg};
+    const int rc = da_run(snap, lo, hi, &f, threads, NULL, rows, nrows, rows_read, err);
+    if (rc != CS_OK) {
+        free(*rows);
+        *rows = NULL;
+        *nrows = 0;
+    }
     return rc;
 }
 
@@ -311,7 +404,8 @@ int cs_report_daily_agg(struct cs_snap *snap,
     int rc = CS_OK;
     if (from <= to) {
         const int32_t lo = cs_time_key_from_days(from), hi = cs_time_key_from_days(to);
-        rc = p->recompute ? da_recompute(snap, lo, hi, p->threads, r, err)
+        const struct da_filter every = {(1u << DA_TABLES) - 1, NULL, NULL};
+        rc = p->recompute ? da_run(snap, lo, hi, &every, p->threads, r, NULL, NULL, NULL, err)
                           : da_stored(snap, lo, hi, r, err);
     }
     if (rc != CS_OK) {

@@ -13,6 +13,7 @@
  * group, a NULL score sent to a bin no group reads. General plan otherwise.
  */
 #include "query/report.h"
+#include "query/report_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,7 @@ enum { TQ_ANNOTATOR, TQ_SAFE, TQ_CLARITY, TQ_ACCURACY, TQ_TONE, TQ_OVERALL, TQ_N
 static const int tq_cols[TQ_NCOLS] = {CS_FT_ANNOTATOR, CS_FT_SAFE, CS_FT_CLARITY,
                                       CS_FT_ACCURACY,  CS_FT_TONE, CS_FT_OVERALL};
 /* The averaged columns, in result order after avg_overall_score's. */
-#define TQ_SCORES 4
-
-struct tq_agg {
-    int64_t count, unsafe;
-    int64_t sum[TQ_SCORES], n[TQ_SCORES]; /* overall, clarity, accuracy, tone */
-};
+#define TQ_SCORES CS_TQ_SCORES
 
 /* Fast plan: groups 0 .. TQ_NULL_BIN - 1 (with the discarded one); a NULL score is counted in
  * bin TQ_NULL_BIN, which no group reads. */
@@ -44,7 +40,7 @@ struct tq_worker {
     const struct cs_keymap *map;
     size_t ngroups;
     bool general;                       /* cs_report_params.general */
-    struct tq_agg *agg;                 /* per group, ngroups + 1 */
+    struct cs_tq_agg *agg;              /* per group, ngroups + 1 */
     struct cs_seg_view views[TQ_NCOLS]; /* each partition's columns, read in place */
     uint32_t gid[CS_VECTOR_SIZE];
     int64_t val[CS_VECTOR_SIZE];
@@ -63,7 +59,7 @@ struct tq_worker {
  * groups. */
 static void tq_avg_vector(struct tq_worker *w, int j, size_t off, size_t n, int score)
 {
-    struct tq_agg *agg = w->agg;
+    struct cs_tq_agg *agg = w->agg;
     const uint32_t *gid = w->gid;
     const int64_t *x = w->val;
     cs_seg_view_i64(&w->views[j], off, n, w->val);
@@ -88,7 +84,7 @@ static void tq_vector(struct tq_worker *w, size_t off, size_t n)
     cs_seg_view_i64(&v[TQ_ANNOTATOR], off, n, w->val);
     const bool ann_nulls = cs_seg_view_nulls(&v[TQ_ANNOTATOR], off, n, w->nul);
     cs_keymap_lookup(w->map, w->val, ann_nulls ? w->nul : NULL, n, w->gid);
-    struct tq_agg *agg = w->agg;
+    struct cs_tq_agg *agg = w->agg;
     cs_seg_view_bool(&v[TQ_SAFE], off, n, w->b8);
     const uint8_t *safe = w->b8;
     if (cs_seg_view_nulls(&v[TQ_SAFE], off, n, w->nul)) {
@@ -216,7 +212,7 @@ static void tq_fast(struct tq_worker *w)
         }
     }
     for (size_t g = 0; g <= w->ngroups; g++) {
-        struct tq_agg *t = &w->agg[g];
+        struct cs_tq_agg *t = &w->agg[g];
         for (unsigned l = 0; l < TQ_LANES; l++) {
             t->count += (int64_t)w->hs[l][2 * g] + w->hs[l][2 * g + 1];
             t->unsafe += w->hs[l][2 * g + 1];
@@ -257,23 +253,24 @@ static int tq_part(void *state, size_t item, struct cs_error *err)
     return rc;
 }
 
-static int tq_scan(struct cs_snap *snap,
-                   const struct cs_day_slot *days,
-                   size_t ndays,
-                   const struct cs_name_groups *groups,
-                   const struct cs_report_params *p,
-                   struct tq_agg *total_agg,
-                   struct cs_error *err)
+int cs_tq_scan(struct cs_snap *snap,
+               const struct cs_day_slot *days,
+               size_t ndays,
+               const struct cs_name_groups *groups,
+               unsigned threads,
+               bool general,
+               struct cs_tq_agg *total_agg,
+               struct cs_error *err)
 {
     const size_t stride = groups->ngroups + 1;
     uint64_t *weights = malloc((ndays + 1) * sizeof(*weights));
     struct tq_worker *w = NULL;
-    struct tq_agg *partial = NULL;
+    struct cs_tq_agg *partial = NULL;
     size_t nw = 0;
     int rc = CS_ENOMEM;
     if (weights != NULL) {
         const uint64_t total = cs_day_weights(snap, CS_T_FACT_TRAINING, days, ndays, weights);
-        nw = cs_par_workers(ndays, total, p->threads);
+        nw = cs_par_workers(ndays, total, threads);
         w = calloc(nw, sizeof(*w));
         partial = calloc(nw * stride, sizeof(*partial));
     }
@@ -285,7 +282,7 @@ static int tq_scan(struct cs_snap *snap,
     void *states[CS_PAR_MAX_WORKERS];
     for (size_t k = 0; k < nw; k++) {
         w[k].ngroups = groups->ngroups;
-        w[k].general = p->general;
+        w[k].general = general;
         w[k].snap = snap;
         w[k].days = days;
         w[k].map = &groups->map;
@@ -297,8 +294,8 @@ static int tq_scan(struct cs_snap *snap,
     rc = cs_par_run(ndays, nw, tq_part, states, err);
     for (size_t k = 0; rc == CS_OK && k < nw; k++) {
         for (size_t g = 0; g < groups->ngroups; g++) {
-            const struct tq_agg *a = &partial[k * stride + g];
-            struct tq_agg *to = &total_agg[g];
+            const struct cs_tq_agg *a = &partial[k * stride + g];
+            struct cs_tq_agg *to = &total_agg[g];
             to->count += a->count;
             to->unsafe += a->unsafe;
             for (int s = 0; s < TQ_SCORES; s++) {
@@ -342,7 +339,7 @@ static int tq_order_cmp(const void *x, const void *y)
 
 /* ORDER BY total_annotations DESC, user_id: groups are numbered in user_id order. */
 static int
-tq_emit(const struct cs_name_groups *groups, const struct tq_agg *agg, struct cs_result *r)
+tq_emit(const struct cs_name_groups *groups, const struct cs_tq_agg *agg, struct cs_result *r)
 {
     struct tq_order *order = malloc((groups->ngroups + 1) * sizeof(*order));
     if (order == NULL) return CS_ENOMEM;
@@ -355,7 +352,7 @@ tq_emit(const struct cs_name_groups *groups, const struct tq_agg *agg, struct cs
     bool ok = true;
     for (size_t k = 0; k < n && ok; k++) {
         const size_t g = order[k].group;
-        const struct tq_agg *a = &agg[g];
+        const struct cs_tq_agg *a = &agg[g];
         ok &= cs_col_push_str(&c[0], groups->names[g], groups->name_lens[g]);
         ok &= cs_col_push_i64(&c[1], a->count);
         for (int s = 0; s < TQ_SCORES; s++) {
@@ -381,7 +378,7 @@ int cs_report_training_quality(struct cs_snap *snap,
     struct cs_day_slot *days = NULL;
     size_t ndays = 0, dim_rows = 0;
     struct cs_name_groups groups = {0};
-    struct tq_agg *agg = NULL;
+    struct cs_tq_agg *agg = NULL;
     const int dcols[2] = {CS_USER_KEY, CS_USER_ID};
     struct cs_col dim[2];
     cs_col_init(&dim[0], CS_K_I64);
@@ -399,7 +396,7 @@ int cs_report_training_quality(struct cs_snap *snap,
         agg = calloc(groups.ngroups + 1, sizeof(*agg));
         if (agg == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory for aggregates");
     }
-    if (rc == CS_OK) rc = tq_scan(snap, days, ndays, &groups, p, agg, err);
+    if (rc == CS_OK) rc = cs_tq_scan(snap, days, ndays, &groups, p->threads, p->general, agg, err);
     if (rc == CS_OK && tq_emit(&groups, agg, r) != CS_OK) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
     }

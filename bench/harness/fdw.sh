@@ -10,6 +10,10 @@
 #              one warm-up run; the two sides alternate run by run
 #   --no-duckdb  leave DuckDB out
 #   --keep     keep the PostgreSQL cluster (the exports and the store are always kept)
+#   --sides LIST    the sides to time, comma-separated (default native,pushed,scans)
+#   --queries LIST  the queries to time, comma-separated (default: all six, below)
+#   --prepare  only build, generate, load (store, DuckDB, PostgreSQL) and create the foreign
+#              tables, then stop (implies --keep): a later run times the queries at once
 #
 # Queries: the three reference.sql reports; the year's daily aggregates as a SELECT
 # (reference.sql's daily-agg statement without its INSERT, the range as constants); an ad-hoc
@@ -36,14 +40,20 @@ repo=$(cd "$here/../.." && pwd)
 rows=10000000
 runs=7
 keep=0
+prepare=0
+sides_arg=native,pushed,scans
+queries_arg=
 do_duckdb=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rows) rows=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --prepare) prepare=1; keep=1; shift ;;
+    --sides) sides_arg=$2; shift 2 ;;
+    --queries) queries_arg=$2; shift 2 ;;
     --no-duckdb) do_duckdb=0; shift ;;
-    -h | --help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "fdw.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -176,6 +186,7 @@ CREATE SCHEMA analytics;
 IMPORT FOREIGN SCHEMA colstore FROM SERVER warehouse INTO analytics;
 SQL
 cmdlog "CREATE EXTENSION colstore_fdw; CREATE SERVER warehouse ... OPTIONS (store 'STORE'); IMPORT FOREIGN SCHEMA colstore FROM SERVER warehouse INTO analytics"
+if ((prepare)); then log "prepared: $data, $pgdir"; exit 0; fi
 
 # ---------------------------------------------------------------- sizes
 put pg_db_bytes "$(psql_ -At -c "SELECT pg_database_size('bench')")"
@@ -213,6 +224,7 @@ GROUP BY 1, 2 ORDER BY 1, 2;
 SQL
 echo "SELECT * FROM agg_agent_daily_performance WHERE time_key BETWEEN 20250101 AND 20251231 ORDER BY time_key, agent_key;" >"$raw/q.daily-agg-rows.sql"
 queries=(agent-performance approval-queue training-quality daily-agg-select type-month daily-agg-rows)
+[[ -n $queries_arg ]] && IFS=, read -r -a queries <<<"$queries_arg"
 vars=(-v as_of="$last" -v year="$year" -v from="$first" -v to="$last"
   -v lo="${first//-/}" -v hi="${last//-/}")
 declare -A days=([agent-performance]=7 [training-quality]=30)
@@ -224,7 +236,7 @@ declare -A duck_rep=([agent-performance]=agent-performance [approval-queue]=appr
   [training-quality]=training-quality [daily-agg-select]=daily-agg-recompute [type-month]=type-month
   [daily-agg-rows]=daily-agg)
 # sides: native tables, foreign tables with the pushdown (the default), foreign tables without
-sides=(native pushed scans)
+IFS=, read -r -a sides <<<"$sides_arg"
 declare -A side_opts=([native]="-c search_path=public" [pushed]="-c search_path=analytics"
   [scans]="-c search_path=analytics -c colstore_fdw.pushdown=off")
 
@@ -249,7 +261,7 @@ for q in "${queries[@]}"; do
     : >"$raw/t.$side.$q"
   done
   same=yes
-  for side in pushed scans; do cmp -s "$raw/out.native.$q.csv" "$raw/out.$side.$q.csv" || same="NO ($side)"; done
+  for side in "${sides[@]}"; do [[ $side == native ]] && continue; cmp -s "$raw/out.native.$q.csv" "$raw/out.$side.$q.csv" || same="NO ($side)"; done
   put "same_$q" "$same"
   put "rows_$q" "$(($(wc -l <"$raw/out.native.$q.csv") - 1))"
   log "$q: $runs runs on each side"
