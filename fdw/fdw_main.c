@@ -16,8 +16,18 @@ PG_MODULE_MAGIC;
 
 PGDLLEXPORT void _PG_init(void);
 
+/* Heap that queries after the first reuse: the engine's per-query buffers (group tables,
+ * string pools, kernel workspaces: a few hundred KiB to tens of MiB) would otherwise be mmap'ed
+ * and unmapped by glibc each query, or trimmed off the heap's top, and faulted in again page by
+ * page (~10 µs a page here: a millisecond a query, more than a small pushed query's work). A
+ * fixed mmap threshold also stops glibc's own threshold from moving with the sizes freed. */
+#define CS_FDW_MMAP_THRESHOLD (32 << 20)
+#define CS_FDW_TRIM_THRESHOLD (64 << 20)
+
 void _PG_init(void)
 {
+    (void)mallopt(M_MMAP_THRESHOLD, CS_FDW_MMAP_THRESHOLD);
+    (void)mallopt(M_TRIM_THRESHOLD, CS_FDW_TRIM_THRESHOLD);
     cs_fdw_define_settings();
     DefineCustomBoolVariable(
         "colstore_fdw.pushdown",

@@ -111,6 +111,7 @@ struct cs_fmap {
     struct cs_smap *smap; /* the store's mapping it holds a reference to */
     char *path;           /* the file's path, set with base */
     _Atomic int fd;       /* CS_OPEN_PREAD: the open file, checked; -1 until opened */
+    _Atomic int64_t mtime_us; /* cs_snap_file_time(): the file's mtime once asked, 0 before */
 };
 
 /* A parsed manifest shared by the snapshots of one version (and the store's cache). */

@@ -337,11 +337,22 @@ int cs_snap_col_header(struct cs_snap *snap,
 
 int64_t cs_snap_file_time(const struct cs_snap *snap, uint64_t file_id)
 {
+    /* a data file never changes once committed: stat it once per snapshot (a planner asks
+     * for every partition's, hundreds of times the same few files) */
+    uint32_t f = 0;
+    while (f < snap->m->nfiles && snap->m->files[f].id != file_id)
+        f++;
+    if (f < snap->m->nfiles) {
+        const int64_t t = atomic_load_explicit(&snap->maps[f].mtime_us, memory_order_relaxed);
+        if (t != 0) return t;
+    }
     char name[64];
     cs_sio_data_file(name, file_id);
     struct stat sb;
     if (!cs_sio_statat(snap->st->ddfd, name, &sb)) return 0;
-    return (int64_t)sb.st_mtim.tv_sec * 1000000 + sb.st_mtim.tv_nsec / 1000;
+    const int64_t t = (int64_t)sb.st_mtim.tv_sec * 1000000 + sb.st_mtim.tv_nsec / 1000;
+    if (f < snap->m->nfiles) atomic_store_explicit(&snap->maps[f].mtime_us, t, memory_order_relaxed);
+    return t;
 }
 
 int cs_snap_disk(const struct cs_snap *snap, struct cs_snap_disk *out, struct cs_error *err)

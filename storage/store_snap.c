@@ -207,6 +207,7 @@ static int snap_open(
     for (uint32_t i = 0; i < snap->m->nfiles; i++) {
         atomic_init(&snap->maps[i].base, NULL);
         atomic_init(&snap->maps[i].fd, -1);
+        atomic_init(&snap->maps[i].mtime_us, 0);
     }
     for (uint32_t i = 0; i < snap->m->nparts; i++) {
         atomic_init(&snap->header_ok[i], 0);
