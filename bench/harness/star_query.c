@@ -7,13 +7,18 @@
  *   FROM fact_agent_query f JOIN dim_agent a USING (agent_key) JOIN dim_time d USING (time_key)
  *   GROUP BY 1, 2
  *
- *   cs_star_query STORE [--runs N] [--no-percentile]
+ *   cs_star_query STORE [--runs N] [--no-percentile] [--general] [--shape NAME]
  *
- * Prints one line per run (ms, groups), then the median. Exit 0, or the failing call's code.
+ * --general runs the engine's general executor even where a report kernel fits; --shape
+ * agent-performance / training-quality times reference.sql's Query 1 / Query 3 (as of
+ * 2025-12-31, 7 / 30 days) as star queries instead (what colstore_fdw pushes for them).
+ * Prints one line per run (ms, groups, the kernel), then the median. Exit 0, or the failing
+ * call's code.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <colstore.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +56,17 @@ int main(int argc, char **argv)
     }
     int runs = 5;
     size_t naggs = 4;
+    bool general = false;
+    const char *shape = NULL;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
             runs = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--no-percentile") == 0) {
             naggs = 3;
+        } else if (strcmp(argv[i], "--general") == 0) {
+            general = true;
+        } else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc) {
+            shape = argv[++i];
         } else {
             fprintf(stderr, "cs_star_query: unknown argument %s\n", argv[i]);
             return 2;
@@ -89,22 +100,90 @@ int main(int argc, char **argv)
     q.ngroup_by = 2;
     q.aggregates = aggs;
     q.naggregates = naggs;
+    q.general = general;
+    /* reference.sql's Query 1 and Query 3 as colstore_fdw pushes them */
+    const colstore_value d24 = {COLSTORE_TYPE_DATE, 0, 20446, NULL, 0}; /* 2025-12-24 */
+    const colstore_value d01 = {COLSTORE_TYPE_DATE, 0, 20423, NULL, 0}; /* 2025-12-01 */
+    const colstore_value d31 = {COLSTORE_TYPE_DATE, 0, 20453, NULL, 0}; /* 2025-12-31 */
+    const colstore_pred week = {.op = COLSTORE_OP_BETWEEN,
+                                .column = col("dim_time", "full_date"),
+                                .value = d24,
+                                .value2 = d31};
+    const colstore_pred month = {.op = COLSTORE_OP_BETWEEN,
+                                 .column = col("dim_time", "full_date"),
+                                 .value = d01,
+                                 .value2 = d31};
+    const colstore_pred approved = {.op = COLSTORE_OP_BOOL,
+                                    .column = col("fact_agent_query", "approved")};
+    const colstore_pred edited = {.op = COLSTORE_OP_BOOL,
+                                  .column = col("fact_agent_query", "human_edited")};
+    const colstore_pred safe = {.op = COLSTORE_OP_BOOL,
+                                .column = col("fact_training", "safe_to_send")};
+    const colstore_pred unsafe = {.op = COLSTORE_OP_NOT, .args = &safe, .nargs = 1};
+    colstore_join qjoins[2] = {joins[0], joins[1]};
+    qjoins[1].where = &week;
+    const colstore_group_key q1keys[2] = {{{2, col("dim_time", "full_date")}, COLSTORE_FN_NONE},
+                                          {{1, col("dim_agent", "agent_name")}, COLSTORE_FN_NONE}};
+    const colstore_aggregate q1aggs[5] = {{COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, NULL},
+                                          {COLSTORE_AGG_SUM, {0, lat}, 0, NULL},
+                                          {COLSTORE_AGG_COUNT, {0, lat}, 0, NULL},
+                                          {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &approved},
+                                          {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &edited}};
+    const colstore_order_by q1order[2] = {{0, true, false}, {1, false, false}};
+    const colstore_join tjoins[2] = {{"dim_user", col("fact_training", "annotator_key"),
+                                      col("dim_user", "user_key"), false, NULL},
+                                     {"dim_time", col("fact_training", "time_key"),
+                                      col("dim_time", "time_key"), false, &month}};
+    const colstore_group_key q3keys[1] = {{{1, col("dim_user", "user_id")}, COLSTORE_FN_NONE}};
+    static const char *const scores[4] = {"overall_score", "clarity_score", "accuracy_score",
+                                          "tone_score"};
+    colstore_aggregate q3aggs[10] = {{COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, NULL}};
+    for (size_t k = 0; k < 4; k++) {
+        q3aggs[1 + 2 * k] = (colstore_aggregate){COLSTORE_AGG_SUM,
+                                                 {0, col("fact_training", scores[k])}, 0, NULL};
+        q3aggs[2 + 2 * k] = (colstore_aggregate){COLSTORE_AGG_COUNT,
+                                                 {0, col("fact_training", scores[k])}, 0, NULL};
+    }
+    q3aggs[9] = (colstore_aggregate){COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &unsafe};
+    const colstore_order_by q3order[2] = {{1, true, false}, {0, false, false}};
+    if (shape != NULL && strcmp(shape, "agent-performance") == 0) {
+        q.joins = qjoins;
+        q.group_by = q1keys;
+        q.aggregates = q1aggs;
+        q.naggregates = 5;
+        q.order_by = q1order;
+        q.norder_by = 2;
+    } else if (shape != NULL && strcmp(shape, "training-quality") == 0) {
+        q.table = "fact_training";
+        q.joins = tjoins;
+        q.group_by = q3keys;
+        q.ngroup_by = 1;
+        q.aggregates = q3aggs;
+        q.naggregates = 10;
+        q.order_by = q3order;
+        q.norder_by = 2;
+    } else if (shape != NULL) {
+        fprintf(stderr, "cs_star_query: unknown shape %s\n", shape);
+        return 2;
+    }
     double *ms = calloc((size_t)runs, sizeof(*ms));
     for (int r = 0; r < runs && rc == COLSTORE_OK; r++) {
         colstore_snapshot *snap = NULL;
         colstore_result *res = NULL;
         rc = colstore_snapshot_open(st, &snap, &e);
         const double t0 = now_ms();
-        if (rc == COLSTORE_OK) rc = colstore_query(snap, &q, &res, NULL, &e);
+        colstore_query_stats qs = COLSTORE_QUERY_STATS_INIT;
+        if (rc == COLSTORE_OK) rc = colstore_query(snap, &q, &res, &qs, &e);
         ms[r] = now_ms() - t0;
         if (rc == COLSTORE_OK)
-            printf("run %d: %.1f ms, %zu groups\n", r, ms[r], colstore_result_rows(res));
+            printf("run %d: %.3f ms, %zu groups, kernel %s\n", r, ms[r], colstore_result_rows(res),
+                   qs.kernel != NULL ? qs.kernel : "general");
         colstore_result_free(res);
         colstore_snapshot_close(snap);
     }
     if (rc == COLSTORE_OK) {
         qsort(ms, (size_t)runs, sizeof(*ms), cmp_double);
-        printf("median_ms %.1f\n", ms[runs / 2]);
+        printf("median_ms %.3f\n", ms[runs / 2]);
     } else {
         fprintf(stderr, "cs_star_query: %s\n", e.message);
     }

@@ -53,7 +53,7 @@ split_reference() {
 psql_in() {
   local schema=$1
   shift
-  PGOPTIONS="-c client_min_messages=warning -c search_path=$schema" psql -X -q -v ON_ERROR_STOP=1 "$@"
+  PGOPTIONS="-c client_min_messages=warning -c search_path=$schema ${FDW_SETTINGS:-}" psql -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
 # fdw_dataset NAME SEED ROWS START DAYS DB: exports → native tables of DB and a store, whose
@@ -230,6 +230,24 @@ explain_reference() {
       pass "$name: EXPLAIN of $rep: entirely in the engine"
     else
       fail "$name: EXPLAIN of $rep is not one pushed-down scan"
+      sed 's/^/    /' "$out" | head -n 20 >&2
+    fi
+    # run, it takes the report's kernel; with colstore_fdw.kernels off, the general executor
+    { echo "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)"; sed -n '/^SELECT/,$p' "$work/ref-$rep.sql"; } >"$work/explain.sql"
+    psql_in analytics -v as_of="$as_of" -v days=7 -v year="${as_of%%-*}" -d "$db" \
+      -f "$work/explain.sql" >"$out" 2>&1 || true
+    if grep -q "Engine Kernel: $rep\$" "$out"; then
+      pass "$name: EXPLAIN ANALYZE of $rep: its kernel ran"
+    else
+      fail "$name: EXPLAIN ANALYZE of $rep: not its kernel"
+      sed 's/^/    /' "$out" | head -n 20 >&2
+    fi
+    FDW_SETTINGS="-c colstore_fdw.kernels=off" psql_in analytics -v as_of="$as_of" -v days=7 \
+      -v year="${as_of%%-*}" -d "$db" -f "$work/explain.sql" >"$out" 2>&1 || true
+    if grep -q "Engine Kernel: general\$" "$out"; then
+      pass "$name: EXPLAIN ANALYZE of $rep, kernels off: the general executor ran"
+    else
+      fail "$name: EXPLAIN ANALYZE of $rep, kernels off: not the general executor"
       sed 's/^/    /' "$out" | head -n 20 >&2
     fi
   done

@@ -18,8 +18,12 @@
 #     aggregates, ORDER BY, LIMIT, NULLs), each through COPY (...) TO STDOUT;
 #     generated star queries (gen_queries.py --star) the same way with colstore_fdw.pushdown on
 #     and off (most run inside the engine: the share pushed is checked);
+#     the reports again with colstore_fdw.kernels = off (the engine's general executor rather
+#     than the reports' kernels);
 #  4. checks EXPLAIN: the conditions pushed, partitions pruned by time_key; the three report
-#     statements of reference.sql entirely in the engine (one Foreign Scan, nothing above).
+#     statements of reference.sql entirely in the engine (one Foreign Scan, nothing above), run
+#     by their report kernels (EXPLAIN ANALYZE's Engine Kernel), or by the general executor
+#     with colstore_fdw.kernels = off.
 # The BI-style browse (bi_browse.py) runs on the first data set. --quick: the first data set,
 # fewer queries.
 set -euo pipefail
@@ -70,6 +74,19 @@ for ds in "${datasets[@]}"; do
   for year in $((${start%%-*} - 1)) "${start%%-*}" "${last%%-*}"; do
     both_ref "$name: approval-queue year=$year" "$db" approval-queue -v year="$year"
   done
+  # the same reports through the engine's general executor (colstore_fdw.kernels = off)
+  for as_of in "$last" "$mid"; do
+    for days in 7 30; do
+      FDW_SETTINGS="-c colstore_fdw.kernels=off" both_ref \
+        "$name: agent-performance as_of=$as_of days=$days, kernels off" "$db" agent-performance \
+        -v as_of="$as_of" -v days="$days"
+      FDW_SETTINGS="-c colstore_fdw.kernels=off" both_ref \
+        "$name: training-quality as_of=$as_of days=$days, kernels off" "$db" training-quality \
+        -v as_of="$as_of" -v days="$days"
+    done
+  done
+  FDW_SETTINGS="-c colstore_fdw.kernels=off" both_ref "$name: approval-queue year=${start%%-*}, kernels off" \
+    "$db" approval-queue -v year="${start%%-*}"
 
   "$PYTHON" "$here/gen_queries.py" --dsn "dbname=$db" --seed "$seed" --count "$nq" >"$work/$name.queries.sql"
   compare_queries "$name: generated" "$db" "$work/$name.queries.sql"
