@@ -145,14 +145,4 @@ uint64_t cs_day_weights(struct cs_snap *snap,
 void cs_days_to_parts(
     struct cs_snap *snap, int table, struct cs_day_slot *days, size_t ndays, size_t *n);
 
-/* cs_window_days() - the dim_time rows with lo_days <= full_date <= hi_days (time_key, days;
- * group = 0), as the inner join with dim_time selects them. *out is malloc'ed (free() it; NULL
- * when *n is 0). */
-int cs_window_days(struct cs_snap *snap,
-                   int64_t lo_days,
-                   int64_t hi_days,
-                   struct cs_day_slot **out,
-                   size_t *n,
-                   struct cs_error *err);
-
 #endif

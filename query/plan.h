@@ -120,10 +120,11 @@ struct cs_plan {
     size_t naggs;
     struct cs_plan_order order[CS_PLAN_MAX_KEYS + CS_PLAN_MAX_AGGS];
     size_t norder;
-    int64_t limit;     /* < 0: every row */
-    unsigned threads;  /* 0: 2 */
-    size_t max_groups; /* 0: CS_PLAN_DEFAULT_MAX_GROUPS */
-    bool general;      /* the general scan only, never a kernel (plan_special.c): comparisons */
+    int64_t limit;       /* < 0: every row */
+    unsigned threads;    /* 0: 2 */
+    size_t max_groups;   /* 0: CS_PLAN_DEFAULT_MAX_GROUPS */
+    bool general;        /* the general scan only, never a kernel (plan_special.c): comparisons */
+    bool kernel_general; /* a kernel's own general plan only (cs_report_params.general: tests) */
 };
 
 /* What a run did, for EXPLAIN. */

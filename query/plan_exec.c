@@ -516,12 +516,13 @@ static int run_workers(struct run *r, struct worker *ws, size_t nw, struct cs_er
     return rc;
 }
 
-/* The plan through a kernel when one computes its shape (plan_special.c): *ran true and the
- * result in *out; else *ran false. */
-static int run_special(struct run *r, struct cs_result **out, bool *ran, struct cs_error *err)
+/* The plan through kernel k (plan_special.c): the result in *out. */
+static int run_kernel(struct run *r,
+                      const struct cs_plan_kernel *k,
+                      struct cs_result **out,
+                      struct cs_error *err)
 {
     const struct cs_plan *p = r->p;
-    *ran = false;
     struct cs_plan_env env = {p, r->snap, &r->pool, {{0}}};
     for (size_t j = 0; j < p->njoins; j++) {
         const struct dim_data *d = &r->dims[j];
@@ -533,11 +534,10 @@ static int run_special(struct run *r, struct cs_result **out, bool *ran, struct 
     struct cs_plan_stats local;
     memset(&local, 0, sizeof(local));
     struct cs_plan_stats *st = r->stats != NULL ? r->stats : &local;
-    const char *kernel = NULL;
-    if (rc == CS_OK) rc = cs_plan_special(&env, &t, &kernel, st, err);
-    if (rc == CS_OK && kernel != NULL) {
-        *ran = true;
-        st->kernel = kernel;
+    st->parts_total = cs_snap_part_count(r->snap, p->fact->id);
+    if (rc == CS_OK) rc = cs_plan_kernel_run(&env, k, &t, st, err);
+    if (rc == CS_OK) {
+        st->kernel = k->name;
         st->rows_passed = st->rows_scanned;
         st->parts_pruned = st->parts_total - st->parts_read;
         st->workers = (unsigned)cs_par_workers(st->parts_read ? st->parts_read : 1,
@@ -545,7 +545,6 @@ static int run_special(struct run *r, struct cs_result **out, bool *ran, struct 
         rc = cs_plan_output(p, r->key_types, r->arg_types, &r->pool, &t, out, err);
         st->groups = *out != NULL ? (*out)->rows : 0;
     }
-    if (rc != CS_OK) *ran = true; /* a kernel's error is the query's */
     cs_group_free(&t);
     return rc;
 }
@@ -569,15 +568,17 @@ int cs_plan_run(struct cs_snap *snap,
     if (stats != NULL) memset(stats, 0, sizeof(*stats));
     rc = cs_pool_init(&r->pool, err);
     types_of(r);
+    /* a kernel's shape is known from the plan: only the dimensions it reads from here */
+    struct cs_plan_kernel k;
+    const bool kernel = !p->general && cs_plan_kernel_choose(p, &k);
     for (size_t j = 0; j < p->njoins && rc == CS_OK; j++)
-        rc = load_dim(r, j, err);
+        if (!kernel || k.need_join[j]) rc = load_dim(r, j, err);
+    if (kernel) {
+        if (rc == CS_OK) rc = run_kernel(r, &k, out, err);
+        goto done;
+    }
     if (rc == CS_OK) rc = choose_parts(r, err);
     fact_projection(r);
-    if (rc == CS_OK && !p->general) {
-        bool ran = false;
-        rc = run_special(r, out, &ran, err);
-        if (rc != CS_OK || ran) goto done;
-    }
     uint64_t weight = 0;
     for (size_t i = 0; rc == CS_OK && i < r->nparts; i++)
         weight += cs_snap_part(snap, p->fact->id, r->parts[i]).rows;

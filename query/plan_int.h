@@ -12,8 +12,10 @@
 
 /* ---- string pool (plan_pool.c): text values interned as ids, ids stable for the query ---- */
 
-#define CS_POOL_PAGE  4096u  /* ids a page */
-#define CS_POOL_PAGES 65536u /* pages: 2^28 distinct strings at most */
+/* Ids live in pages of growing size: page p holds CS_POOL_FIRST << p ids, so a query that
+ * interns a few names allocates a few KiB, and 21 pages hold 2^28 ids. */
+#define CS_POOL_FIRST 256u
+#define CS_POOL_PAGES 21u
 
 struct cs_pool_ent {
     const char *s;
@@ -44,9 +46,20 @@ int cs_pool_intern_col(struct cs_pool *p,
                        int64_t *out,
                        struct cs_error *err);
 int cs_pool_intern(struct cs_pool *p, const char *s, size_t len, int64_t *id, struct cs_error *err);
+/* The page of id and its index there. */
+static inline size_t cs_pool_page(size_t id, size_t *at)
+{
+    const size_t q = id / CS_POOL_FIRST + 1; /* page p: q in [2^p, 2^(p+1)) */
+    const size_t p = (size_t)(63 - __builtin_clzll((unsigned long long)q));
+    *at = id - CS_POOL_FIRST * (((size_t)1 << p) - 1);
+    return p;
+}
+
 static inline const char *cs_pool_str(const struct cs_pool *p, int64_t id, size_t *len)
 {
-    const struct cs_pool_ent *e = &p->pages[(size_t)id / CS_POOL_PAGE][(size_t)id % CS_POOL_PAGE];
+    size_t at;
+    const size_t page = cs_pool_page((size_t)id, &at);
+    const struct cs_pool_ent *e = &p->pages[page][at];
     *len = e->len;
     return e->s;
 }
@@ -145,15 +158,28 @@ struct cs_plan_env {
     struct cs_plan_dim dims[CS_PLAN_MAX_JOINS];
 };
 
-/* cs_plan_special() - when a kernel computes plans of p's shape, runs it: t (initialized with
- * p's keys and aggregates, empty) receives p's groups and their aggregate states, as the
- * general scan would leave them, and *kernel the kernel's name; stats' scan counts are added
- * to. Otherwise *kernel = NULL and nothing is touched. */
-int cs_plan_special(const struct cs_plan_env *env,
-                    struct cs_group_table *t,
-                    const char **kernel,
-                    struct cs_plan_stats *stats,
-                    struct cs_error *err);
+/* A report kernel chosen for a plan (plan_special.c). */
+struct cs_plan_kernel {
+    int kind;
+    const char *name;                  /* static */
+    size_t j1, j2;                     /* the joins the kernel reads: dim_time's, the other */
+    int table_bit;                     /* daily-aggregates: the fact table */
+    int which[CS_PLAN_MAX_AGGS];       /* each aggregate's measure */
+    bool need_join[CS_PLAN_MAX_JOINS]; /* joins the executor resolves for it */
+};
+
+/* cs_plan_kernel_choose() - whether a kernel computes plans of p's shape (from the plan alone:
+ * no data read); *k says which and what it needs. */
+bool cs_plan_kernel_choose(const struct cs_plan *p, struct cs_plan_kernel *k);
+
+/* cs_plan_kernel_run() - runs k (the executor resolved k->need_join's dimensions in env): t
+ * (initialized with p's keys and aggregates, empty) receives p's groups and their aggregate
+ * states, as the general scan would leave them; stats' scan counts are added to. */
+int cs_plan_kernel_run(const struct cs_plan_env *env,
+                       const struct cs_plan_kernel *k,
+                       struct cs_group_table *t,
+                       struct cs_plan_stats *stats,
+                       struct cs_error *err);
 
 /* ---- the result (plan_out.c) ---- */
 

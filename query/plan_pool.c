@@ -9,7 +9,8 @@
 #include <string.h>
 #include <xxhash.h>
 
-#define CHUNK_MIN (1u << 16)
+#define CHUNK_FIRST (1u << 12)
+#define CHUNK_MAX   (1u << 20)
 
 int cs_pool_init(struct cs_pool *p, struct cs_error *err)
 {
@@ -49,7 +50,11 @@ static char *pool_bytes(struct cs_pool *p, size_t len)
             p->chunks = c;
             p->chunk_cap = cap;
         }
-        size_t size = len > CHUNK_MIN ? len : CHUNK_MIN;
+        /* chunks grow with the pool: a few names take a few KiB */
+        size_t size = p->chunk_size == 0          ? CHUNK_FIRST
+                      : p->chunk_size < CHUNK_MAX ? 2 * p->chunk_size
+                                                  : CHUNK_MAX;
+        if (size < len) size = len;
         char *chunk = malloc(size);
         if (chunk == NULL) return NULL;
         p->chunks[p->nchunks++] = chunk;
@@ -103,17 +108,19 @@ intern_locked(struct cs_pool *p, const char *s, size_t len, int64_t *id, struct 
         }
         slot = (slot + 1) & p->mask;
     }
-    if (p->n >= (size_t)CS_POOL_PAGE * CS_POOL_PAGES)
+    if (p->n >= (size_t)CS_POOL_FIRST * (((size_t)1 << CS_POOL_PAGES) - 1))
         return cs_error_set(err, CS_ENOMEM, "more than %zu distinct strings in one query", p->n);
-    const size_t page = p->n / CS_POOL_PAGE;
-    if (p->pages[page] == NULL &&
-        (p->pages[page] = malloc(CS_POOL_PAGE * sizeof(struct cs_pool_ent))) == NULL)
+    size_t at;
+    const size_t page = cs_pool_page(p->n, &at);
+    struct cs_pool_ent **pg = &p->pages[page];
+    if (*pg == NULL &&
+        (*pg = malloc(((size_t)CS_POOL_FIRST << page) * sizeof(struct cs_pool_ent))) == NULL)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     char *copy = pool_bytes(p, len + 1);
     if (copy == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     if (len > 0) memcpy(copy, s, len);
     copy[len] = '\0';
-    p->pages[page][p->n % CS_POOL_PAGE] = (struct cs_pool_ent){copy, len};
+    (*pg)[at] = (struct cs_pool_ent){copy, len};
     p->slots[slot] = (uint32_t)(p->n + 1);
     p->hashes[slot] = h;
     *id = (int64_t)p->n++;

@@ -263,7 +263,8 @@ static int ap_run(const struct cs_plan_env *env,
         for (size_t g = 0; rc == CS_OK && g < groups.ngroups; g++)
             rc = cs_pool_intern(env->pool, groups.names[g], groups.name_lens[g], &name_ids[g], err);
         if (rc == CS_OK)
-            rc = cs_ap_scan(env->snap, days, ndays, &groups, p->threads, false, agg, err);
+            rc = cs_ap_scan(env->snap, days, ndays, &groups, p->threads, p->kernel_general, agg,
+                            err);
         if (rc == CS_OK) count_parts(st, env->snap, CS_T_FACT_AGENT_QUERY, days, ndays);
     }
     for (size_t k = 0; rc == CS_OK && k < ndays; k++) {
@@ -457,7 +458,8 @@ static int tq_run(const struct cs_plan_env *env,
             if (agg == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory for aggregates");
         }
         if (rc == CS_OK)
-            rc = cs_tq_scan(env->snap, days, ndays, &groups, p->threads, false, agg, err);
+            rc = cs_tq_scan(env->snap, days, ndays, &groups, p->threads, p->kernel_general, agg,
+                            err);
         if (rc == CS_OK) count_parts(st, env->snap, CS_T_FACT_TRAINING, days, ndays);
     }
     for (size_t g = 0; rc == CS_OK && g < groups.ngroups; g++) {
@@ -682,33 +684,48 @@ static int da_run(const struct cs_plan_env *env,
 
 /* ---- choosing ---- */
 
-int cs_plan_special(const struct cs_plan_env *env,
-                    struct cs_group_table *t,
-                    const char **kernel,
-                    struct cs_plan_stats *st,
-                    struct cs_error *err)
+enum { K_NONE, K_AP, K_AQ, K_TQ, K_DA };
+
+bool cs_plan_kernel_choose(const struct cs_plan *p, struct cs_plan_kernel *k)
 {
-    const struct cs_plan *p = env->p;
-    *kernel = NULL;
-    int which[CS_PLAN_MAX_AGGS];
-    size_t j1, j2;
-    int tb;
+    memset(k, 0, sizeof(*k));
+    int tb = 0;
     /* a limit is applied to the ordered groups (plan_out.c): every kernel makes all of them */
-    if (ap_match(p, &j1, &j2, which)) {
-        *kernel = "agent-performance";
-        return ap_run(env, j1, j2, which, t, st, err);
+    if (ap_match(p, &k->j1, &k->j2, k->which)) {
+        k->kind = K_AP;
+        k->name = "agent-performance";
+    } else if (aq_match(p, &k->j1, k->which)) {
+        k->kind = K_AQ;
+        k->name = "approval-queue";
+    } else if (tq_match(p, &k->j1, &k->j2, k->which)) {
+        k->kind = K_TQ;
+        k->name = "training-quality";
+    } else if (da_match(p, &tb, k->which)) {
+        k->kind = K_DA;
+        k->name = "daily-aggregates";
+        k->table_bit = tb;
+        return true; /* no join */
+    } else {
+        return false;
     }
-    if (aq_match(p, &j1, which)) {
-        *kernel = "approval-queue";
-        return aq_run(env, j1, which, t, st, err);
+    k->need_join[k->j1] = true; /* the time join's kept days; the kernel reads the other */
+    return true;
+}
+
+int cs_plan_kernel_run(const struct cs_plan_env *env,
+                       const struct cs_plan_kernel *k,
+                       struct cs_group_table *t,
+                       struct cs_plan_stats *st,
+                       struct cs_error *err)
+{
+    switch (k->kind) {
+    case K_AP:
+        return ap_run(env, k->j1, k->j2, k->which, t, st, err);
+    case K_AQ:
+        return aq_run(env, k->j1, k->which, t, st, err);
+    case K_TQ:
+        return tq_run(env, k->j1, k->which, t, st, err);
+    default:
+        return da_run(env, k->table_bit, k->which, t, st, err);
     }
-    if (tq_match(p, &j1, &j2, which)) {
-        *kernel = "training-quality";
-        return tq_run(env, j1, which, t, st, err);
-    }
-    if (da_match(p, &tb, which)) {
-        *kernel = "daily-aggregates";
-        return da_run(env, tb, which, t, st, err);
-    }
-    return CS_OK;
 }

@@ -170,37 +170,3 @@ void cs_days_to_parts(
     }
     *n = kept;
 }
-
-int cs_window_days(struct cs_snap *snap,
-                   int64_t lo_days,
-                   int64_t hi_days,
-                   struct cs_day_slot **out,
-                   size_t *n,
-                   struct cs_error *err)
-{
-    *out = NULL;
-    *n = 0;
-    const int cols[2] = {CS_TIME_KEY, CS_TIME_FULL_DATE};
-    struct cs_col c[2];
-    size_t rows = 0;
-    int rc = cs_qdim_read(snap, CS_T_DIM_TIME, cols, 2, c, &rows, err);
-    if (rc != CS_OK || rows == 0 || lo_days > hi_days) goto out;
-    size_t m = 0;
-    for (size_t i = 0; i < rows; i++)
-        m += c[1].i64[i] >= lo_days && c[1].i64[i] <= hi_days;
-    if (m == 0) goto out;
-    *out = malloc(m * sizeof(**out));
-    if (*out == NULL) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory selecting %zu days", m);
-        goto out;
-    }
-    for (size_t i = 0; i < rows; i++) {
-        if (c[1].i64[i] >= lo_days && c[1].i64[i] <= hi_days) {
-            (*out)[(*n)++] = (struct cs_day_slot){0, 0, (int32_t)c[0].i64[i], c[1].i64[i], 0};
-        }
-    }
-out:
-    cs_col_free(&c[0]);
-    cs_col_free(&c[1]);
-    return rc;
-}

@@ -1,11 +1,13 @@
 /*
  * agent-performance (seed Query 1): per day of the window [as_of - days, as_of] and agent_name,
- * the query count, average latency and approval / edit rates.
+ * the query count, average latency and approval / edit rates. The report is a star query run
+ * by the executor (cs_report_agent_performance, at the end), which chooses this file's kernel
+ * for it and for any query of its shape (plan_special.c).
  *
- * Plan: dim_time → the window's days → their fact_agent_query partitions (no other partition
- * is opened); dim_agent (agent_key, agent_name) → agent_key → name group, groups numbered in
- * bytewise name order so that SCD-2 versions of a name share one group. Each partition is one
- * day, so the aggregate array is [day][group] and workers write disjoint days: no merge.
+ * Kernel (cs_ap_scan): the days' fact_agent_query partitions (no other partition is opened);
+ * agent_key → name group (cs_name_groups: SCD-2 versions of a name share one group). Each
+ * partition is one day, so the aggregate array is [day][group] and workers write disjoint
+ * days: no merge.
  *
  * Fast plan (ap_fast: agent_key stored as codes of at most 8 bits, both flags as packed bits,
  * fewer than 64 groups): each possible code's group looked up once a partition, a byte of
@@ -15,6 +17,7 @@
  * in the group hash map a row at a time, flags decoded to bytes.
  */
 #include "query/report.h"
+#include "query/plan.h"
 #include "query/report_kernels.h"
 
 #include <stdlib.h>
@@ -270,77 +273,68 @@ static const struct cs_result_coldef ap_result_cols[] = {
     {"edit_rate_pct", CS_TY_NUMERIC, 2},
 };
 
-/* Rows in ORDER BY full_date DESC, agent_name: days latest first, groups in name order. */
-static int ap_emit(const struct ap_ctx *ctx, size_t ndays, struct cs_result *r)
-{
-    const size_t ng = ctx->groups->ngroups;
-    struct cs_col *c = r->cols;
-    bool ok = true;
-    for (size_t k = ndays; k-- > 0;) {
-        const struct cs_ap_agg *agg = ctx->agg + k * (ng + 1);
-        for (size_t g = 0; g < ng; g++) {
-            const struct cs_ap_agg *a = &agg[g];
-            if (a->count == 0) continue;
-            ok &= cs_col_push_i64(&c[0], ctx->days[k].days);
-            ok &= cs_col_push_str(&c[1], ctx->groups->names[g], ctx->groups->name_lens[g]);
-            ok &= cs_col_push_i64(&c[2], a->count);
-            ok &= cs_col_push_i64(&c[3], cs_avg2(a->latency_sum, 0, a->count, 1));
-            ok &= cs_col_push_i64(&c[4], cs_pct2(a->approved, a->count));
-            ok &= cs_col_push_i64(&c[5], cs_pct2(a->edited, a->count));
-            if (!ok) return CS_ENOMEM;
-            r->rows++;
-        }
-    }
-    return CS_OK;
-}
-
-static int day_desc_cmp(const void *x, const void *y)
-{
-    const struct cs_day_slot *a = x, *b = y;
-    return (a->days > b->days) - (a->days < b->days);
-}
-
+/* The report is reference.sql's Query 1 as a star query, run by the executor (which takes this
+ * file's kernel for it, plan_special.c), its raw sums and counts finished here:
+ *   SELECT d.full_date, a.agent_name, count(*), sum(f.latency_ms),
+ *          count(*) FILTER (WHERE f.approved), count(*) FILTER (WHERE f.human_edited)
+ *   FROM fact_agent_query f JOIN dim_time d USING (time_key) JOIN dim_agent a USING (agent_key)
+ *   WHERE d.full_date BETWEEN as_of - days AND as_of
+ *   GROUP BY 1, 2 ORDER BY 1 DESC, 2 */
 int cs_report_agent_performance(struct cs_snap *snap,
                                 const struct cs_report_params *p,
                                 struct cs_result **out,
                                 struct cs_error *err)
 {
     *out = NULL;
-    struct cs_day_slot *days = NULL;
-    size_t ndays = 0;
-    struct cs_name_groups groups = {0};
-    struct ap_ctx ctx = {snap, NULL, &groups, NULL, p->general};
-    struct cs_result *r = cs_result_new(6, ap_result_cols);
-    int rc = r == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
-    if (rc == CS_OK)
-        rc = cs_window_days(snap, p->as_of_days - p->days, p->as_of_days, &days, &ndays, err);
-    if (rc != CS_OK || ndays == 0) goto out;
-    cs_days_to_parts(snap, CS_T_FACT_AGENT_QUERY, days, ndays, &ndays);
-    if (ndays == 0) goto out;
-    /* emit walks the days backwards: order them by full_date ascending */
-    qsort(days, ndays, sizeof(*days), day_desc_cmp);
-    ctx.days = days;
-
-    const int dcols[2] = {CS_AGENT_KEY, CS_AGENT_NAME};
-    struct cs_col dim[2];
-    size_t dim_rows = 0;
-    rc = cs_qdim_read(snap, CS_T_DIM_AGENT, dcols, 2, dim, &dim_rows, err);
-    if (rc == CS_OK) rc = cs_name_groups_build(&groups, &dim[0], &dim[1], err);
+    struct cs_scan_pred *window =
+        cs_report_window(CS_TIME_FULL_DATE, p->as_of_days - p->days, p->as_of_days);
+    struct cs_scan_pred *approved = cs_scan_pred_bool(CS_FQ_APPROVED);
+    struct cs_scan_pred *edited = cs_scan_pred_bool(CS_FQ_HUMAN_EDITED);
+    struct cs_result *raw = NULL, *r = cs_result_new(6, ap_result_cols);
+    int rc = window == NULL || approved == NULL || edited == NULL || r == NULL
+                 ? cs_error_set(err, CS_ENOMEM, "out of memory")
+                 : CS_OK;
     if (rc == CS_OK) {
-        ctx.agg = calloc(ndays * (groups.ngroups + 1), sizeof(*ctx.agg));
-        if (ctx.agg == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory for aggregates");
+        const struct cs_table_def *fact = cs_schema_table(CS_T_FACT_AGENT_QUERY);
+        struct cs_plan plan = {.fact = fact, .njoins = 2, .nkeys = 2, .naggs = 5, .norder = 2};
+        plan.joins[0] = (struct cs_plan_join){cs_schema_table(CS_T_DIM_TIME), CS_FQ_TIME,
+                                              CS_TIME_KEY, false, window};
+        plan.joins[1] = (struct cs_plan_join){cs_schema_table(CS_T_DIM_AGENT), CS_FQ_AGENT,
+                                              CS_AGENT_KEY, false, NULL};
+        plan.keys[0] = (struct cs_plan_key){{1, CS_TIME_FULL_DATE}, CS_FN_NONE};
+        plan.keys[1] = (struct cs_plan_key){{2, CS_AGENT_NAME}, CS_FN_NONE};
+        plan.aggs[0] = (struct cs_plan_agg){CS_AGG_COUNT_ROWS, {0, 0}, 0, NULL};
+        plan.aggs[1] = (struct cs_plan_agg){CS_AGG_SUM, {0, CS_FQ_LATENCY}, 0, NULL};
+        plan.aggs[2] = (struct cs_plan_agg){CS_AGG_COUNT_ROWS, {0, 0}, 0, approved};
+        plan.aggs[3] = (struct cs_plan_agg){CS_AGG_COUNT_ROWS, {0, 0}, 0, edited};
+        plan.aggs[4] = (struct cs_plan_agg){CS_AGG_COUNT, {0, CS_FQ_LATENCY}, 0, NULL};
+        plan.order[0] = (struct cs_plan_order){0, true, false};
+        plan.order[1] = (struct cs_plan_order){1, false, false};
+        plan.limit = -1;
+        plan.threads = p->threads;
+        plan.kernel_general = p->general;
+        rc = cs_plan_run(snap, &plan, NULL, &raw, NULL, err);
     }
-    if (rc == CS_OK)
-        rc = cs_ap_scan(snap, days, ndays, &groups, p->threads, p->general, ctx.agg, err);
-    if (rc == CS_OK && ap_emit(&ctx, ndays, r) != CS_OK) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
+    struct cs_col *c = r != NULL ? r->cols : NULL;
+    bool ok = true;
+    for (size_t i = 0; rc == CS_OK && i < raw->rows && ok; i++) {
+        const struct cs_col *g = raw->cols;
+        size_t len;
+        const char *name = cs_col_str(&g[1], i, &len);
+        const int64_t n = g[2].i64[i];
+        ok &= cs_col_push_i64(&c[0], g[0].i64[i]);
+        ok &= cs_col_push_str(&c[1], name, len);
+        ok &= cs_col_push_i64(&c[2], n);
+        ok &= cs_col_push_i64(&c[3], cs_avg2(g[3].i64[i], 0, g[6].i64[i], 1));
+        ok &= cs_col_push_i64(&c[4], cs_pct2(g[4].i64[i], n));
+        ok &= cs_col_push_i64(&c[5], cs_pct2(g[5].i64[i], n));
+        r->rows += ok;
     }
-    cs_col_free(&dim[0]);
-    cs_col_free(&dim[1]);
-out:
-    free(ctx.agg);
-    cs_name_groups_free(&groups);
-    free(days);
+    if (rc == CS_OK && !ok) rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
+    cs_result_free(raw);
+    cs_scan_pred_free(window);
+    cs_scan_pred_free(approved);
+    cs_scan_pred_free(edited);
     if (rc != CS_OK) {
         cs_result_free(r);
         return rc;

@@ -1,13 +1,16 @@
 /*
  * approval-queue (seed Query 2): per month of year Y (dim_time.year), the approvals, average
- * resolution time in minutes, approval rate and SLA compliance.
+ * resolution time in minutes, approval rate and SLA compliance. The report is a star query run
+ * by the executor (cs_report_approval_queue, at the end), which chooses this file's kernel for
+ * it and for any query of its shape (plan_special.c).
  *
- * Plan: dim_time (time_key, year, month, month_name) → the year's days, each tagged with its
- * (month, month_name) group → their fact_approval partitions. A partition is one day, so one
- * group: the kernel only sums columns (no per-row grouping). Workers keep partial aggregates
- * per group, merged at the end.
+ * Kernel (cs_aq_scan): the days' fact_approval partitions, each day tagged with its group (the
+ * executor's: the day's group-key values). A partition is one day, so one group: the kernel
+ * only sums columns (no per-row grouping). Workers keep partial aggregates per group, merged
+ * at the end.
  */
 #include "query/report.h"
+#include "query/plan.h"
 #include "query/report_kernels.h"
 
 #include <stdlib.h>
@@ -15,13 +18,6 @@
 
 #include "query/kernel.h"
 #include "query/numeric.h"
-
-struct aq_group {
-    int64_t month;
-    const char *name;
-    size_t name_len;
-    size_t day; /* while building: the day it came from */
-};
 
 struct aq_worker {
     struct cs_snap *snap;
@@ -75,42 +71,6 @@ static int aq_part(void *state, size_t item, struct cs_error *err)
     for (size_t g = 0; g < d->nparts && rc == CS_OK; g++)
         rc = aq_group(w, item, d->part + g, err);
     return rc;
-}
-
-static int aq_group_cmp(const void *x, const void *y)
-{
-    const struct aq_group *a = x, *b = y;
-    if (a->month != b->month) return a->month < b->month ? -1 : 1;
-    return cs_qname_cmp(a->name, a->name_len, b->name, b->name_len);
-}
-
-/* The year's days from dim_time, each with its (month, month_name) group; groups numbered in
- * (month, month_name) order. days and groups hold `rows` entries. */
-static void aq_days(const struct cs_col *t,
-                    size_t rows,
-                    int32_t year,
-                    struct cs_day_slot *days,
-                    size_t *ndays,
-                    struct aq_group *groups,
-                    size_t *ngroups)
-{
-    size_t nd = 0, ng = 0;
-    for (size_t i = 0; i < rows; i++) {
-        if (t[1].i64[i] != year) continue;
-        struct aq_group *g = &groups[nd];
-        g->month = t[2].i64[i];
-        g->name = cs_col_str(&t[3], i, &g->name_len);
-        g->day = nd;
-        days[nd++] = (struct cs_day_slot){0, 0, (int32_t)t[0].i64[i], 0, 0};
-    }
-    qsort(groups, nd, sizeof(*groups), aq_group_cmp);
-    for (size_t k = 0; k < nd; k++) {
-        if (k > 0 && aq_group_cmp(&groups[k - 1], &groups[k]) != 0) ng++;
-        days[groups[k].day].group = (uint32_t)ng;
-        groups[ng] = groups[k];
-    }
-    *ndays = nd;
-    *ngroups = nd > 0 ? ng + 1 : 0;
 }
 
 int cs_aq_scan(struct cs_snap *snap,
@@ -168,65 +128,68 @@ static const struct cs_result_coldef aq_result_cols[] = {
     {"sla_compliance_pct", CS_TY_NUMERIC, 2},
 };
 
-static int aq_emit(const struct aq_group *groups,
-                   const struct cs_aq_agg *agg,
-                   size_t ngroups,
-                   struct cs_result *r)
-{
-    struct cs_col *c = r->cols;
-    bool ok = true;
-    for (size_t g = 0; g < ngroups; g++) {
-        const struct cs_aq_agg *a = &agg[g];
-        if (a->count == 0) continue;
-        ok &= cs_col_push_str(&c[0], groups[g].name, groups[g].name_len);
-        ok &= cs_col_push_i64(&c[1], a->count);
-        if (a->res_count == 0) {
-            ok &= cs_col_push_null(&c[2]);
-        } else {
-            ok &= cs_col_push_i64(&c[2], cs_avg2(a->res_sum, 0, a->res_count, 60));
-        }
-        ok &= cs_col_push_i64(&c[3], cs_pct2(a->approved, a->count));
-        ok &= cs_col_push_i64(&c[4], cs_pct2(a->sla_met, a->count));
-        if (!ok) return CS_ENOMEM;
-        r->rows++;
-    }
-    return CS_OK;
-}
-
+/* The report is reference.sql's Query 2 as a star query, run by the executor (which takes this
+ * file's kernel for it, plan_special.c), its raw sums and counts finished here:
+ *   SELECT d.month, d.month_name, count(*), sum(f.resolution_time_seconds),
+ *          count(f.resolution_time_seconds), count(*) FILTER (WHERE f.status = 'approved'),
+ *          count(*) FILTER (WHERE f.sla_met)
+ *   FROM fact_approval f JOIN dim_time d USING (time_key) WHERE d.year = year
+ *   GROUP BY 1, 2 ORDER BY 1, 2 */
 int cs_report_approval_queue(struct cs_snap *snap,
                              const struct cs_report_params *p,
                              struct cs_result **out,
                              struct cs_error *err)
 {
     *out = NULL;
-    const int tcols[4] = {CS_TIME_KEY, CS_TIME_YEAR, CS_TIME_MONTH, CS_TIME_MONTH_NAME};
-    struct cs_col t[4];
-    size_t trows = 0, ndays = 0, ngroups = 0;
-    struct cs_day_slot *days = NULL;
-    struct aq_group *groups = NULL;
-    struct cs_aq_agg *agg = NULL;
-    struct cs_result *r = cs_result_new(5, aq_result_cols);
-    int rc = cs_qdim_read(snap, CS_T_DIM_TIME, tcols, 4, t, &trows, err);
-    if (rc != CS_OK) goto out;
-    days = malloc((trows + 1) * sizeof(*days));
-    groups = malloc((trows + 1) * sizeof(*groups));
-    agg = calloc(trows + 1, sizeof(*agg));
-    if (r == NULL || days == NULL || groups == NULL || agg == NULL) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-        goto out;
+    struct cs_scan_pred *year = cs_scan_pred_cmp_i64(CS_TIME_YEAR, CS_CMP_EQ, p->year);
+    struct cs_scan_pred *approved = cs_scan_pred_cmp_str(CS_FA_STATUS, CS_CMP_EQ, "approved", 8);
+    struct cs_scan_pred *sla = cs_scan_pred_bool(CS_FA_SLA_MET);
+    struct cs_result *raw = NULL, *r = cs_result_new(5, aq_result_cols);
+    int rc = year == NULL || approved == NULL || sla == NULL || r == NULL
+                 ? cs_error_set(err, CS_ENOMEM, "out of memory")
+                 : CS_OK;
+    if (rc == CS_OK) {
+        struct cs_plan plan = {.fact = cs_schema_table(CS_T_FACT_APPROVAL),
+                               .njoins = 1,
+                               .nkeys = 2,
+                               .naggs = 5,
+                               .norder = 2};
+        plan.joins[0] = (struct cs_plan_join){cs_schema_table(CS_T_DIM_TIME), CS_FA_TIME,
+                                              CS_TIME_KEY, false, year};
+        plan.keys[0] = (struct cs_plan_key){{1, CS_TIME_MONTH}, CS_FN_NONE};
+        plan.keys[1] = (struct cs_plan_key){{1, CS_TIME_MONTH_NAME}, CS_FN_NONE};
+        plan.aggs[0] = (struct cs_plan_agg){CS_AGG_COUNT_ROWS, {0, 0}, 0, NULL};
+        plan.aggs[1] = (struct cs_plan_agg){CS_AGG_SUM, {0, CS_FA_RESOLUTION_S}, 0, NULL};
+        plan.aggs[2] = (struct cs_plan_agg){CS_AGG_COUNT, {0, CS_FA_RESOLUTION_S}, 0, NULL};
+        plan.aggs[3] = (struct cs_plan_agg){CS_AGG_COUNT_ROWS, {0, 0}, 0, approved};
+        plan.aggs[4] = (struct cs_plan_agg){CS_AGG_COUNT_ROWS, {0, 0}, 0, sla};
+        plan.order[0] = (struct cs_plan_order){0, false, false};
+        plan.order[1] = (struct cs_plan_order){1, false, false};
+        plan.limit = -1;
+        plan.threads = p->threads;
+        plan.kernel_general = p->general;
+        rc = cs_plan_run(snap, &plan, NULL, &raw, NULL, err);
     }
-    aq_days(t, trows, p->year, days, &ndays, groups, &ngroups);
-    cs_days_to_parts(snap, CS_T_FACT_APPROVAL, days, ndays, &ndays);
-    if (ndays > 0) rc = cs_aq_scan(snap, days, ndays, ngroups, p->threads, agg, err);
-    if (rc == CS_OK && aq_emit(groups, agg, ngroups, r) != CS_OK) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
+    struct cs_col *c = r != NULL ? r->cols : NULL;
+    bool ok = true;
+    for (size_t i = 0; rc == CS_OK && i < raw->rows && ok; i++) {
+        const struct cs_col *g = raw->cols;
+        size_t len;
+        const char *name = cs_col_str(&g[1], i, &len);
+        const int64_t n = g[2].i64[i], values = g[4].i64[i];
+        ok &= cs_col_push_str(&c[0], name, len);
+        ok &= cs_col_push_i64(&c[1], n);
+        ok &= values == 0 ? cs_col_push_null(&c[2])
+                          : cs_col_push_i64(&c[2], cs_avg2(g[3].i64[i], 0, values, 60));
+        ok &= cs_col_push_i64(&c[3], cs_pct2(g[5].i64[i], n));
+        ok &= cs_col_push_i64(&c[4], cs_pct2(g[6].i64[i], n));
+        r->rows += ok;
     }
-out:
-    for (int j = 0; j < 4; j++)
-        cs_col_free(&t[j]);
-    free(agg);
-    free(groups);
-    free(days);
+    if (rc == CS_OK && !ok) rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
+    cs_result_free(raw);
+    cs_scan_pred_free(year);
+    cs_scan_pred_free(approved);
+    cs_scan_pred_free(sla);
     if (rc != CS_OK) {
         cs_result_free(r);
         return rc;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "query/kernel.h"
+#include "query/scan.h"
 
 /* agent-performance: per (day, agent_name group) of fact_agent_query. */
 struct cs_ap_agg {
@@ -62,5 +63,9 @@ int cs_tq_scan(struct cs_snap *snap,
                bool general,
                struct cs_tq_agg *total_agg,
                struct cs_error *err);
+
+/* cs_report_window() - `col BETWEEN lo AND hi` on dim_time (a report's window of days), or
+ * NULL when memory runs out. */
+struct cs_scan_pred *cs_report_window(int col, int64_t lo, int64_t hi);
 
 #endif

@@ -1,5 +1,6 @@
-/* Result tables: creation and release (see report.h). */
+/* Result tables: creation and release (see report.h); the reports' window predicate. */
 #include "query/report.h"
+#include "query/report_kernels.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -25,4 +26,16 @@ void cs_result_free(struct cs_result *r)
     for (size_t j = 0; j < r->ncols; j++)
         cs_col_free(&r->cols[j]);
     free(r);
+}
+
+struct cs_scan_pred *cs_report_window(int col, int64_t lo, int64_t hi)
+{
+    struct cs_scan_pred *args[2] = {cs_scan_pred_cmp_i64(col, CS_CMP_GE, lo),
+                                    cs_scan_pred_cmp_i64(col, CS_CMP_LE, hi)};
+    if (args[0] == NULL || args[1] == NULL) {
+        cs_scan_pred_free(args[0]);
+        cs_scan_pred_free(args[1]);
+        return NULL;
+    }
+    return cs_scan_pred_logic(CS_SCAN_AND, args, 2);
 }

@@ -1,11 +1,13 @@
 /*
  * training-quality (seed Query 3): per annotator (dim_user.user_id) over the window
  * [as_of - days, as_of], the annotations, average scores and unsafe rate; ordered by
- * annotations descending, then user_id bytewise.
+ * annotations descending, then user_id bytewise. The report is a star query run by the
+ * executor (cs_report_training_quality, at the end), which chooses this file's kernel for it
+ * and for any query of its shape (plan_special.c).
  *
- * Plan: dim_time → the window's fact_training partitions; dim_user (user_key, user_id) →
- * annotator_key → user group (NULL or unknown annotators fall into a discarded group, as the
- * inner join drops them). Workers keep partial aggregates per group, merged at the end.
+ * Kernel (cs_tq_scan): the days' fact_training partitions; annotator_key → user group (NULL or
+ * unknown annotators fall into a discarded group, as the inner join drops them). Workers keep
+ * partial aggregates per group, merged at the end.
  *
  * Fast plan (tq_fast: annotator_key stored as codes of at most 8 bits, safe_to_send as packed
  * bits, fewer than 30 groups): groups through a table of the codes, as agent-performance's;
@@ -13,6 +15,7 @@
  * group, a NULL score sent to a bin no group reads. General plan otherwise.
  */
 #include "query/report.h"
+#include "query/plan.h"
 #include "query/report_kernels.h"
 
 #include <stdlib.h>
@@ -325,87 +328,74 @@ static const struct cs_result_coldef tq_result_cols[] = {
     {"unsafe_rate_pct", CS_TY_NUMERIC, 2},
 };
 
-struct tq_order {
-    int64_t count;
-    size_t group;
-};
-
-static int tq_order_cmp(const void *x, const void *y)
-{
-    const struct tq_order *a = x, *b = y;
-    if (a->count != b->count) return a->count > b->count ? -1 : 1;
-    return (a->group > b->group) - (a->group < b->group);
-}
-
-/* ORDER BY total_annotations DESC, user_id: groups are numbered in user_id order. */
-static int
-tq_emit(const struct cs_name_groups *groups, const struct cs_tq_agg *agg, struct cs_result *r)
-{
-    struct tq_order *order = malloc((groups->ngroups + 1) * sizeof(*order));
-    if (order == NULL) return CS_ENOMEM;
-    size_t n = 0;
-    for (size_t g = 0; g < groups->ngroups; g++) {
-        if (agg[g].count > 0) order[n++] = (struct tq_order){agg[g].count, g};
-    }
-    qsort(order, n, sizeof(*order), tq_order_cmp);
-    struct cs_col *c = r->cols;
-    bool ok = true;
-    for (size_t k = 0; k < n && ok; k++) {
-        const size_t g = order[k].group;
-        const struct cs_tq_agg *a = &agg[g];
-        ok &= cs_col_push_str(&c[0], groups->names[g], groups->name_lens[g]);
-        ok &= cs_col_push_i64(&c[1], a->count);
-        for (int s = 0; s < TQ_SCORES; s++) {
-            if (a->n[s] == 0) {
-                ok &= cs_col_push_null(&c[2 + s]);
-            } else {
-                ok &= cs_col_push_i64(&c[2 + s], cs_avg2(a->sum[s], s == 0 ? 2 : 0, a->n[s], 1));
-            }
-        }
-        ok &= cs_col_push_i64(&c[6], cs_pct2(a->unsafe, a->count));
-        r->rows += ok;
-    }
-    free(order);
-    return ok ? CS_OK : CS_ENOMEM;
-}
-
+/* The report is reference.sql's Query 3 as a star query, run by the executor (which takes this
+ * file's kernel for it, plan_special.c), its raw sums and counts finished here:
+ *   SELECT u.user_id, count(*), sum(overall_score), count(overall_score), ... (each score),
+ *          count(*) FILTER (WHERE NOT f.safe_to_send)
+ *   FROM fact_training f JOIN dim_user u ON f.annotator_key = u.user_key
+ *   JOIN dim_time d USING (time_key) WHERE d.full_date BETWEEN as_of - days AND as_of
+ *   GROUP BY 1 ORDER BY 2 DESC, 1 */
 int cs_report_training_quality(struct cs_snap *snap,
                                const struct cs_report_params *p,
                                struct cs_result **out,
                                struct cs_error *err)
 {
     *out = NULL;
-    struct cs_day_slot *days = NULL;
-    size_t ndays = 0, dim_rows = 0;
-    struct cs_name_groups groups = {0};
-    struct cs_tq_agg *agg = NULL;
-    const int dcols[2] = {CS_USER_KEY, CS_USER_ID};
-    struct cs_col dim[2];
-    cs_col_init(&dim[0], CS_K_I64);
-    cs_col_init(&dim[1], CS_K_STR);
-    struct cs_result *r = cs_result_new(7, tq_result_cols);
-    int rc = r == NULL ? cs_error_set(err, CS_ENOMEM, "out of memory") : CS_OK;
-    if (rc == CS_OK)
-        rc = cs_window_days(snap, p->as_of_days - p->days, p->as_of_days, &days, &ndays, err);
-    if (rc != CS_OK || ndays == 0) goto out;
-    cs_days_to_parts(snap, CS_T_FACT_TRAINING, days, ndays, &ndays);
-    if (ndays == 0) goto out;
-    rc = cs_qdim_read(snap, CS_T_DIM_USER, dcols, 2, dim, &dim_rows, err);
-    if (rc == CS_OK) rc = cs_name_groups_build(&groups, &dim[0], &dim[1], err);
+    static const int scores[TQ_SCORES] = {CS_FT_OVERALL, CS_FT_CLARITY, CS_FT_ACCURACY, CS_FT_TONE};
+    struct cs_scan_pred *window =
+        cs_report_window(CS_TIME_FULL_DATE, p->as_of_days - p->days, p->as_of_days);
+    struct cs_scan_pred *safe = cs_scan_pred_bool(CS_FT_SAFE);
+    struct cs_scan_pred *unsafe = safe != NULL ? cs_scan_pred_logic(CS_SCAN_NOT, &safe, 1) : NULL;
+    struct cs_result *raw = NULL, *r = cs_result_new(7, tq_result_cols);
+    int rc = window == NULL || unsafe == NULL || r == NULL
+                 ? cs_error_set(err, CS_ENOMEM, "out of memory")
+                 : CS_OK;
     if (rc == CS_OK) {
-        agg = calloc(groups.ngroups + 1, sizeof(*agg));
-        if (agg == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory for aggregates");
+        struct cs_plan plan = {.fact = cs_schema_table(CS_T_FACT_TRAINING),
+                               .njoins = 2,
+                               .nkeys = 1,
+                               .naggs = 2 + 2 * TQ_SCORES,
+                               .norder = 2};
+        plan.joins[0] = (struct cs_plan_join){cs_schema_table(CS_T_DIM_TIME), CS_FT_TIME,
+                                              CS_TIME_KEY, false, window};
+        plan.joins[1] = (struct cs_plan_join){cs_schema_table(CS_T_DIM_USER), CS_FT_ANNOTATOR,
+                                              CS_USER_KEY, false, NULL};
+        plan.keys[0] = (struct cs_plan_key){{2, CS_USER_ID}, CS_FN_NONE};
+        plan.aggs[0] = (struct cs_plan_agg){CS_AGG_COUNT_ROWS, {0, 0}, 0, NULL};
+        plan.aggs[1] = (struct cs_plan_agg){CS_AGG_COUNT_ROWS, {0, 0}, 0, unsafe};
+        for (int k = 0; k < TQ_SCORES; k++) {
+            plan.aggs[2 + 2 * k] = (struct cs_plan_agg){CS_AGG_SUM, {0, scores[k]}, 0, NULL};
+            plan.aggs[3 + 2 * k] = (struct cs_plan_agg){CS_AGG_COUNT, {0, scores[k]}, 0, NULL};
+        }
+        plan.order[0] = (struct cs_plan_order){1, true, false};
+        plan.order[1] = (struct cs_plan_order){0, false, false};
+        plan.limit = -1;
+        plan.threads = p->threads;
+        plan.kernel_general = p->general;
+        rc = cs_plan_run(snap, &plan, NULL, &raw, NULL, err);
     }
-    if (rc == CS_OK) rc = cs_tq_scan(snap, days, ndays, &groups, p->threads, p->general, agg, err);
-    if (rc == CS_OK && tq_emit(&groups, agg, r) != CS_OK) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
+    struct cs_col *c = r != NULL ? r->cols : NULL;
+    bool ok = true;
+    for (size_t i = 0; rc == CS_OK && i < raw->rows && ok; i++) {
+        const struct cs_col *g = raw->cols;
+        size_t len;
+        const char *name = cs_col_str(&g[0], i, &len);
+        const int64_t n = g[1].i64[i];
+        ok &= cs_col_push_str(&c[0], name, len);
+        ok &= cs_col_push_i64(&c[1], n);
+        for (int k = 0; k < TQ_SCORES; k++) {
+            const int64_t values = g[4 + 2 * k].i64[i];
+            ok &= values == 0 ? cs_col_push_null(&c[2 + k])
+                              : cs_col_push_i64(&c[2 + k], cs_avg2(g[3 + 2 * k].i64[i],
+                                                                   k == 0 ? 2 : 0, values, 1));
+        }
+        ok &= cs_col_push_i64(&c[6], cs_pct2(g[2].i64[i], n));
+        r->rows += ok;
     }
-out:
-    cs_col_free(&dim[0]);
-    cs_col_free(&dim[1]);
-    free(agg);
-    cs_name_groups_free(&groups);
-    free(days);
+    if (rc == CS_OK && !ok) rc = cs_error_set(err, CS_ENOMEM, "out of memory for the result");
+    cs_result_free(raw);
+    cs_scan_pred_free(window);
+    cs_scan_pred_free(unsafe);
     if (rc != CS_OK) {
         cs_result_free(r);
         return rc;

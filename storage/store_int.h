@@ -108,9 +108,9 @@ void cs_smap_set_checked(struct cs_smap *sm, uint64_t off);
 struct cs_fmap {
     _Atomic(const uint8_t *) base; /* NULL until mapped */
     size_t size;
-    struct cs_smap *smap; /* the store's mapping it holds a reference to */
-    char *path;           /* the file's path, set with base */
-    _Atomic int fd;       /* CS_OPEN_PREAD: the open file, checked; -1 until opened */
+    struct cs_smap *smap;     /* the store's mapping it holds a reference to */
+    char *path;               /* the file's path, set with base */
+    _Atomic int fd;           /* CS_OPEN_PREAD: the open file, checked; -1 until opened */
     _Atomic int64_t mtime_us; /* cs_snap_file_time(): the file's mtime once asked, 0 before */
 };
 

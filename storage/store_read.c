@@ -351,7 +351,8 @@ int64_t cs_snap_file_time(const struct cs_snap *snap, uint64_t file_id)
     struct stat sb;
     if (!cs_sio_statat(snap->st->ddfd, name, &sb)) return 0;
     const int64_t t = (int64_t)sb.st_mtim.tv_sec * 1000000 + sb.st_mtim.tv_nsec / 1000;
-    if (f < snap->m->nfiles) atomic_store_explicit(&snap->maps[f].mtime_us, t, memory_order_relaxed);
+    if (f < snap->m->nfiles)
+        atomic_store_explicit(&snap->maps[f].mtime_us, t, memory_order_relaxed);
     return t;
 }
 
