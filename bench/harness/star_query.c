@@ -130,19 +130,19 @@ int main(int argc, char **argv)
                                           {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &approved},
                                           {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &edited}};
     const colstore_order_by q1order[2] = {{0, true, false}, {1, false, false}};
-    const colstore_join tjoins[2] = {{"dim_user", col("fact_training", "annotator_key"),
-                                      col("dim_user", "user_key"), false, NULL},
-                                     {"dim_time", col("fact_training", "time_key"),
-                                      col("dim_time", "time_key"), false, &month}};
+    const colstore_join tjoins[2] = {
+        {"dim_user", col("fact_training", "annotator_key"), col("dim_user", "user_key"), false,
+         NULL},
+        {"dim_time", col("fact_training", "time_key"), col("dim_time", "time_key"), false, &month}};
     const colstore_group_key q3keys[1] = {{{1, col("dim_user", "user_id")}, COLSTORE_FN_NONE}};
     static const char *const scores[4] = {"overall_score", "clarity_score", "accuracy_score",
                                           "tone_score"};
     colstore_aggregate q3aggs[10] = {{COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, NULL}};
     for (size_t k = 0; k < 4; k++) {
-        q3aggs[1 + 2 * k] = (colstore_aggregate){COLSTORE_AGG_SUM,
-                                                 {0, col("fact_training", scores[k])}, 0, NULL};
-        q3aggs[2 + 2 * k] = (colstore_aggregate){COLSTORE_AGG_COUNT,
-                                                 {0, col("fact_training", scores[k])}, 0, NULL};
+        q3aggs[1 + 2 * k] =
+            (colstore_aggregate){COLSTORE_AGG_SUM, {0, col("fact_training", scores[k])}, 0, NULL};
+        q3aggs[2 + 2 * k] =
+            (colstore_aggregate){COLSTORE_AGG_COUNT, {0, col("fact_training", scores[k])}, 0, NULL};
     }
     q3aggs[9] = (colstore_aggregate){COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &unsafe};
     const colstore_order_by q3order[2] = {{1, true, false}, {0, false, false}};
