@@ -42,6 +42,11 @@ size_t cs_par_workers(size_t nitems, uint64_t total_weight, unsigned threads);
 int cs_par_run(
     size_t nitems, size_t workers, cs_par_fn fn, void *const *states, struct cs_error *err);
 
+/* cs_par_set_cancel() - until reset with NULL, cs_par_run() calls made by this thread stop
+ * before their next item once *cancel is non-zero, failing with CS_EINVAL "canceled": how the
+ * executor's cancel flag reaches a report kernel's workers (plan_exec.c). */
+void cs_par_set_cancel(const volatile int *cancel);
+
 struct cs_keymap {
     uint32_t miss;   /* id returned for absent keys (and NULLs) */
     int64_t base;    /* dense: first key */

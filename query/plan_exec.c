@@ -535,7 +535,11 @@ static int run_kernel(struct run *r,
     memset(&local, 0, sizeof(local));
     struct cs_plan_stats *st = r->stats != NULL ? r->stats : &local;
     st->parts_total = cs_snap_part_count(r->snap, p->fact->id);
+    if (rc == CS_OK && r->cancel != NULL && *r->cancel)
+        rc = cs_error_set(err, CS_EINVAL, "canceled");
+    cs_par_set_cancel(r->cancel); /* the kernel's days stop when the flag is raised */
     if (rc == CS_OK) rc = cs_plan_kernel_run(&env, k, &t, st, err);
+    cs_par_set_cancel(NULL);
     if (rc == CS_OK) {
         st->kernel = k->name;
         st->rows_passed = st->rows_scanned;

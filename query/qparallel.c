@@ -18,7 +18,15 @@ struct par_shared {
     atomic_bool stop;   /* an item failed: start no more */
     size_t nitems;
     cs_par_fn fn;
+    const volatile int *cancel; /* cs_par_set_cancel() of the calling thread, or NULL */
 };
+
+static _Thread_local const volatile int *par_cancel;
+
+void cs_par_set_cancel(const volatile int *cancel)
+{
+    par_cancel = cancel;
+}
 
 struct par_worker {
     struct par_shared *sh;
@@ -44,7 +52,9 @@ static void *par_main(void *arg)
     while (!atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
         const size_t i = atomic_fetch_add_explicit(&sh->next, 1, memory_order_relaxed);
         if (i >= sh->nitems) break;
-        const int rc = sh->fn(pw->state, i, &pw->err);
+        const int rc = sh->cancel != NULL && *sh->cancel
+                           ? cs_error_set(&pw->err, CS_EINVAL, "canceled")
+                           : sh->fn(pw->state, i, &pw->err);
         if (rc != CS_OK) {
             pw->rc = rc;
             pw->failed_item = i;
@@ -60,7 +70,7 @@ int cs_par_run(
 {
     if (workers == 0) workers = 1;
     if (workers > CS_PAR_MAX_WORKERS) workers = CS_PAR_MAX_WORKERS;
-    struct par_shared sh = {0, false, nitems, fn};
+    struct par_shared sh = {0, false, nitems, fn, par_cancel};
     atomic_init(&sh.next, 0);
     atomic_init(&sh.stop, false);
     struct par_worker pw[CS_PAR_MAX_WORKERS];

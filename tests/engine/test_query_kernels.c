@@ -155,6 +155,15 @@ Test(kernels, agent_performance_shapes)
     q.order_by = order;
     q.norder_by = 2;
     same(&q, "agent-performance", 40); /* Query 1 */
+    /* a raised cancel flag stops a kernel's query as it stops the general executor's */
+    static volatile int cancel = 1;
+    q.cancel = &cancel;
+    colstore_result *none_r = NULL;
+    colstore_error cerr;
+    cr_assert_eq(colstore_query(snap, &q, &none_r, NULL, &cerr), COLSTORE_EINVAL);
+    cr_assert_str_eq(cerr.message, "canceled");
+    cr_assert_null(none_r);
+    q.cancel = NULL;
     q.limit = 7;
     same(&q, "agent-performance", 7);
     q.limit = -1;
