@@ -1033,8 +1033,8 @@ typedef struct colstore_query_stats {
     uint64_t groups;
     unsigned workers;
     const char *kernel; /* the report kernel that ran the query ("agent-performance",
-                         * "approval-queue", "training-quality", "daily-aggregates": a static
-                         * string), or NULL: the general scan */
+                         * "approval-queue", "training-quality", "daily-aggregates",
+                         * "day-totals": a static string), or NULL: the general scan */
 } colstore_query_stats;
 #define COLSTORE_QUERY_STATS_INIT                                  \
     {                                                              \

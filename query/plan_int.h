@@ -158,14 +158,26 @@ struct cs_plan_env {
     struct cs_plan_dim dims[CS_PLAN_MAX_JOINS];
 };
 
+/* day-totals (plan_special.c): one aggregate as a partition's total — COUNT_ROWS (optionally
+ * FILTERed on one flag, or on one text column equal to a constant), COUNT(col), SUM(integer
+ * col). */
+struct dt_measure {
+    int kind;
+    int col;  /* COUNT, SUM: the argument; COUNT_ROWS: the FILTER's column, or -1 */
+    int filt; /* COUNT_ROWS: none, true, false, text (plan_special.c's enum filt) */
+    const char *s;
+    size_t len;
+};
+
 /* A report kernel chosen for a plan (plan_special.c). */
 struct cs_plan_kernel {
     int kind;
-    const char *name;                  /* static */
-    size_t j1, j2;                     /* the joins the kernel reads: dim_time's, the other */
-    int table_bit;                     /* daily-aggregates: the fact table */
-    int which[CS_PLAN_MAX_AGGS];       /* each aggregate's measure */
-    bool need_join[CS_PLAN_MAX_JOINS]; /* joins the executor resolves for it */
+    const char *name;            /* static */
+    size_t j1, j2;               /* the joins the kernel reads: dim_time's, the other */
+    int table_bit;               /* daily-aggregates: the fact table */
+    int which[CS_PLAN_MAX_AGGS]; /* each aggregate's measure */
+    struct dt_measure measures[CS_PLAN_MAX_AGGS]; /* day-totals: each aggregate's */
+    bool need_join[CS_PLAN_MAX_JOINS];            /* joins the executor resolves for it */
 };
 
 /* cs_plan_kernel_choose() - whether a kernel computes plans of p's shape (from the plan alone:

@@ -28,6 +28,12 @@
  *                       included                  (the three groupings of reference.sql's
  *                                                  daily-agg statement)
  *
+ *   day-totals          any fact table, alone or ⋈ dim_time (any filter), no filter on the
+ *                       fact, grouped by columns of the day: count(*), count(x), sum of an
+ *                       integer column, count(*) FILTER on a flag or a text value, each a
+ *                       partition's total from its encoded values (approval-queue's kernel
+ *                       generalized)
+ *
  * Anything else — another aggregate, a filter on another column, a LEFT join, a limit on
  * groups the kernel cannot honour — is not matched and runs the general way.
  */
@@ -394,6 +400,255 @@ static int aq_run(const struct cs_plan_env *env,
     return rc;
 }
 
+/* ---- day totals: any fact table grouped by columns of the day ---- */
+
+/* approval-queue's kernel for any fact table and any counts and sums: when every group key is
+ * a column of the day, a partition lies in one group, so each aggregate is a partition's total,
+ * read from the encoded values (a view's NULL count, packed sums, packed booleans counted, a
+ * dictionary code compared) without decoding a row. */
+
+enum { DT_MAX_MEASURES = CS_PLAN_MAX_AGGS };
+
+static bool dt_col_ok(const struct cs_table_def *t, int col, int kind)
+{
+    if (col < 0 || col >= t->ncols) return false;
+    const int ty = t->cols[col].type;
+    return cs_type_kind(ty) == kind && (kind != CS_K_STR || ty == CS_TY_TEXT);
+}
+
+static bool
+dt_measure_of(const struct cs_plan *p, const struct cs_plan_agg *ag, struct dt_measure *m)
+{
+    const struct cs_table_def *t = p->fact;
+    const struct cs_scan_pred *f = ag->filter;
+    memset(m, 0, sizeof(*m));
+    m->kind = ag->kind;
+    m->col = -1;
+    switch (ag->kind) {
+    case CS_AGG_COUNT:
+    case CS_AGG_SUM: {
+        if (f != NULL || ag->ref.rel != 0) return false;
+        m->col = ag->ref.col;
+        const int kind = ag->ref.col >= 0 && ag->ref.col < t->ncols
+                             ? cs_type_kind(t->cols[ag->ref.col].type)
+                             : -1;
+        if (ag->kind == CS_AGG_SUM) return dt_col_ok(t, m->col, CS_K_I64);
+        return kind == CS_K_I64 || kind == CS_K_BOOL ? dt_col_ok(t, m->col, kind)
+                                                     : dt_col_ok(t, m->col, CS_K_STR);
+    }
+    case CS_AGG_COUNT_ROWS:
+        if (f == NULL) {
+            m->filt = F_NONE;
+            return true;
+        }
+        if (f->op == CS_SCAN_BOOL ||
+            (f->op == CS_SCAN_CMP && f->cmp == CS_CMP_EQ && f->s == NULL &&
+             (f->k == 1 || f->k == 0) && dt_col_ok(t, f->col, CS_K_BOOL))) {
+            m->filt = f->op == CS_SCAN_BOOL || f->k == 1 ? F_TRUE : F_FALSE;
+            m->col = f->col;
+            return dt_col_ok(t, m->col, CS_K_BOOL);
+        }
+        if (f->op == CS_SCAN_NOT && f->nargs == 1 && f->args[0]->op == CS_SCAN_BOOL) {
+            m->filt = F_FALSE;
+            m->col = f->args[0]->col;
+            return dt_col_ok(t, m->col, CS_K_BOOL);
+        }
+        if (f->op == CS_SCAN_CMP && f->cmp == CS_CMP_EQ && f->s != NULL) {
+            m->filt = F_STR;
+            m->col = f->col;
+            m->s = f->s;
+            m->len = f->len;
+            return dt_col_ok(t, m->col, CS_K_STR);
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+static bool dt_match(const struct cs_plan *p, size_t *jt, struct dt_measure *ms)
+{
+    if (!p->fact->is_fact || p->where != NULL || p->njoins > 1) return false;
+    *jt = time_join(p);
+    if (p->njoins == 1 && *jt == SIZE_MAX) return false;
+    for (size_t k = 0; k < p->nkeys; k++)
+        if (!key_of_day(p, k, *jt)) return false;
+    for (size_t a = 0; a < p->naggs; a++)
+        if (!dt_measure_of(p, &p->aggs[a], &ms[a])) return false;
+    return true;
+}
+
+struct dt_worker {
+    struct cs_snap *snap;
+    const struct cs_plan *p;
+    const struct dt_measure *ms;
+    const struct cs_day_slot *days;
+    int64_t *v, *n; /* [group * naggs + a]: this worker's totals and value counts */
+    struct cs_seg_view view;
+};
+
+/* Aggregate a's total over partition part, into v / n. */
+static int dt_total(struct dt_worker *w,
+                    const struct dt_measure *m,
+                    size_t part,
+                    int64_t *v,
+                    int64_t *n,
+                    struct cs_error *err)
+{
+    const struct cs_table_def *t = w->p->fact;
+    const int64_t rows = (int64_t)cs_snap_part(w->snap, t->id, part).rows;
+    if (m->kind == CS_AGG_COUNT_ROWS && m->filt == F_NONE) {
+        *v += rows;
+        return CS_OK;
+    }
+    const int kind = cs_type_kind(t->cols[m->col].type);
+    int rc = cs_snap_view_col(w->snap, t->id, part, m->col, kind, &w->view, err);
+    if (rc != CS_OK) return rc;
+    const int64_t values = (int64_t)(w->view.rows - w->view.null_count);
+    if (m->kind == CS_AGG_COUNT) {
+        *v += values;
+    } else if (m->kind == CS_AGG_SUM) {
+        int64_t sum = 0;
+        if (!cs_seg_view_sum_i64(&w->view, &sum) || __builtin_add_overflow(*v, sum, v))
+            return cs_error_set(err, CS_EINPUT, "sum out of the engine's 64-bit range");
+        *n += values;
+    } else if (m->filt == F_STR) {
+        size_t c = 0;
+        rc = cs_seg_view_count_str(&w->view, m->s, m->len, &c, err);
+        *v += (int64_t)c;
+    } else {
+        const int64_t yes = (int64_t)cs_seg_view_count_true(&w->view);
+        *v += m->filt == F_TRUE ? yes : values - yes;
+    }
+    return rc;
+}
+
+static int dt_day(void *state, size_t item, struct cs_error *err)
+{
+    struct dt_worker *w = state;
+    const struct cs_day_slot *d = &w->days[item];
+    const size_t na = w->p->naggs;
+    int rc = CS_OK;
+    for (size_t g = 0; g < d->nparts && rc == CS_OK; g++)
+        for (size_t a = 0; a < na && rc == CS_OK; a++)
+            rc = dt_total(w, &w->ms[a], d->part + g, &w->v[(size_t)d->group * na + a],
+                          &w->n[(size_t)d->group * na + a], err);
+    return rc;
+}
+
+/* The days the plan reads (the time join's kept days, or every day of the table within the
+ * plan's bounds), each with its group of key values in a scratch table. */
+static int dt_days(const struct cs_plan_env *env,
+                   size_t jt,
+                   struct cs_day_slot **out,
+                   size_t *n,
+                   struct cs_error *err)
+{
+    const struct cs_plan *p = env->p;
+    if (jt != SIZE_MAX) return kept_days(env, jt, p->fact->id, out, n, err);
+    const size_t total = cs_snap_part_count(env->snap, p->fact->id);
+    struct cs_day_slot *days = malloc((total + 1) * sizeof(*days));
+    if (days == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    size_t m = 0;
+    for (size_t i = 0; i < total; i++) {
+        const int32_t tk = cs_snap_part(env->snap, p->fact->id, i).time_key;
+        if (!in_bounds(p, tk) || (m > 0 && days[m - 1].time_key == tk)) continue;
+        days[m++] = (struct cs_day_slot){0, 0, tk, 0, 0};
+    }
+    cs_days_to_parts(env->snap, p->fact->id, days, m, &m);
+    *out = days;
+    *n = m;
+    return CS_OK;
+}
+
+static int dt_run(const struct cs_plan_env *env,
+                  size_t jt,
+                  const struct dt_measure *ms,
+                  struct cs_group_table *t,
+                  struct cs_plan_stats *st,
+                  struct cs_error *err)
+{
+    const struct cs_plan *p = env->p;
+    const size_t na = p->naggs;
+    struct cs_day_slot *days = NULL;
+    size_t ndays = 0, nw = 0;
+    struct cs_group_table day_groups;
+    struct dt_worker *w = NULL;
+    int64_t *totals = NULL;
+    int64_t(*keys)[CS_PLAN_MAX_KEYS] = NULL;
+    uint8_t(*nulls)[CS_PLAN_MAX_KEYS] = NULL;
+    int rc = cs_group_init(&day_groups, p->nkeys, 0, SIZE_MAX, err);
+    if (rc == CS_OK) rc = dt_days(env, jt, &days, &ndays, err);
+    if (rc == CS_OK) {
+        keys = calloc(ndays + 1, sizeof(*keys));
+        nulls = calloc(ndays + 1, sizeof(*nulls));
+        if (keys == NULL || nulls == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    for (size_t d = 0; rc == CS_OK && d < ndays; d++) {
+        for (size_t k = 0; k < p->nkeys; k++)
+            day_key(env, k, jt, days[d].time_key, &keys[d][k], &nulls[d][k]);
+        uint32_t g;
+        rc = group_of_keys(&day_groups, keys[d], nulls[d], &g, err);
+        days[d].group = g;
+    }
+    const size_t ng = day_groups.ngroups, cells = (ng + 1) * (na + 1);
+    uint64_t weight = 0;
+    uint64_t *weights = NULL;
+    if (rc == CS_OK && ndays > 0) {
+        weights = malloc((ndays + 1) * sizeof(*weights));
+        if (weights == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+        if (rc == CS_OK) weight = cs_day_weights(env->snap, p->fact->id, days, ndays, weights);
+        nw = cs_par_workers(ndays, weight, p->threads);
+        w = calloc(nw, sizeof(*w));
+        totals = calloc(2 * nw * cells, sizeof(*totals));
+        if (w == NULL || totals == NULL) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    void *states[CS_PAR_MAX_WORKERS];
+    for (size_t k = 0; rc == CS_OK && k < nw; k++) {
+        w[k] = (struct dt_worker){
+            env->snap, p, ms, days, totals + 2 * k * cells, totals + (2 * k + 1) * cells, {0}};
+        cs_seg_view_init(&w[k].view);
+        states[k] = &w[k];
+    }
+    if (rc == CS_OK && ndays > 0) rc = cs_par_run(ndays, nw, dt_day, states, err);
+    if (rc == CS_OK) count_parts(st, env->snap, p->fact->id, days, ndays);
+    /* the groups in the order of their first day, each with its rows, once */
+    bool *added = rc == CS_OK ? calloc(ng + 1, sizeof(*added)) : NULL;
+    int64_t *rows = rc == CS_OK ? calloc(ng + 1, sizeof(*rows)) : NULL;
+    if (rc == CS_OK && (added == NULL || rows == NULL))
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (size_t d = 0; rc == CS_OK && d < ndays; d++)
+        for (size_t g = 0; g < days[d].nparts; g++)
+            rows[days[d].group] +=
+                (int64_t)cs_snap_part(env->snap, p->fact->id, days[d].part + g).rows;
+    for (size_t d = 0; rc == CS_OK && d < ndays; d++) {
+        const uint32_t dg = days[d].group;
+        if (rows[dg] == 0 || added[dg]) continue;
+        added[dg] = true;
+        uint32_t g;
+        rc = group_of_keys(t, keys[d], nulls[d], &g, err);
+        if (rc != CS_OK) break;
+        st->rows_joined += (uint64_t)rows[dg];
+        for (size_t a = 0; a < na; a++)
+            for (size_t k = 0; k < nw; k++) {
+                t->agg[a].v[g] += w[k].v[(size_t)dg * na + a];
+                t->agg[a].n[g] += w[k].n[(size_t)dg * na + a];
+            }
+    }
+    for (size_t k = 0; w != NULL && k < nw; k++)
+        cs_seg_view_free(&w[k].view);
+    free(added);
+    free(rows);
+    free(w);
+    free(totals);
+    free(weights);
+    free(keys);
+    free(nulls);
+    free(days);
+    cs_group_free(&day_groups);
+    return rc;
+}
+
 /* ---- training-quality ---- */
 
 enum {
@@ -684,7 +939,7 @@ static int da_run(const struct cs_plan_env *env,
 
 /* ---- choosing ---- */
 
-enum { K_NONE, K_AP, K_AQ, K_TQ, K_DA };
+enum { K_NONE, K_AP, K_AQ, K_TQ, K_DA, K_DT };
 
 bool cs_plan_kernel_choose(const struct cs_plan *p, struct cs_plan_kernel *k)
 {
@@ -705,6 +960,10 @@ bool cs_plan_kernel_choose(const struct cs_plan *p, struct cs_plan_kernel *k)
         k->name = "daily-aggregates";
         k->table_bit = tb;
         return true; /* no join */
+    } else if (dt_match(p, &k->j1, k->measures)) {
+        k->kind = K_DT;
+        k->name = "day-totals";
+        if (k->j1 == SIZE_MAX) return true;
     } else {
         return false;
     }
@@ -725,6 +984,8 @@ int cs_plan_kernel_run(const struct cs_plan_env *env,
         return aq_run(env, k->j1, k->which, t, st, err);
     case K_TQ:
         return tq_run(env, k->j1, k->which, t, st, err);
+    case K_DT:
+        return dt_run(env, k->j1, k->measures, t, st, err);
     default:
         return da_run(env, k->table_bit, k->which, t, st, err);
     }

@@ -378,3 +378,109 @@ Test(kernels, daily_aggregate_shapes)
         same(&q, t == 0 ? "daily-aggregates" : NULL, 20);
     }
 }
+
+Test(kernels, day_totals_shapes)
+{
+    /* fact_agent_query by month: counts, a sum, a nullable column's count, flags */
+    colstore_pred approved = {.op = COLSTORE_OP_BOOL,
+                              .column = col("fact_agent_query", "approved")};
+    colstore_pred error = {.op = COLSTORE_OP_BOOL,
+                           .column = col("fact_agent_query", "error_occurred")};
+    colstore_pred no_error = {.op = COLSTORE_OP_NOT, .args = &error, .nargs = 1};
+    colstore_pred not_approved = {.op = COLSTORE_OP_NOT, .args = &approved, .nargs = 1};
+    colstore_pred edited_false = {.op = COLSTORE_OP_EQ,
+                                  .column = col("fact_agent_query", "human_edited"),
+                                  .value = {COLSTORE_TYPE_BOOL, 0, 0, NULL, 0}};
+    const colstore_join tjoin = {"dim_time", col("fact_agent_query", "time_key"),
+                                 col("dim_time", "time_key"), false, NULL};
+    const size_t lat = col("fact_agent_query", "latency_ms");
+    const size_t size = col("fact_agent_query", "result_size_bytes");
+    const colstore_aggregate aggs[] = {
+        {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, NULL},
+        {COLSTORE_AGG_SUM, {0, lat}, 0, NULL},
+        {COLSTORE_AGG_COUNT, {0, size}, 0, NULL},
+        {COLSTORE_AGG_SUM, {0, size}, 0, NULL},
+        {COLSTORE_AGG_COUNT, {0, col("fact_agent_query", "approved")}, 0, NULL},
+        {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &approved},
+        {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &no_error},
+        {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &edited_false},
+        {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &not_approved}};
+    const colstore_group_key month[] = {
+        {{1, col("dim_time", "full_date")}, COLSTORE_FN_TRUNC_MONTH}};
+    const colstore_order_by order[] = {{0, false, false}};
+    colstore_query_spec q = COLSTORE_QUERY_SPEC_INIT;
+    q.table = "fact_agent_query";
+    q.joins = &tjoin;
+    q.njoins = 1;
+    q.group_by = month;
+    q.ngroup_by = 1;
+    q.aggregates = aggs;
+    q.naggregates = 9;
+    q.order_by = order;
+    q.norder_by = 1;
+    same(&q, "day-totals", 2);
+    /* by the table's own time_key, no join; over two weeks; everything in one group */
+    const colstore_group_key tk[] = {{{0, col("fact_agent_query", "time_key")}, COLSTORE_FN_NONE}};
+    q.joins = NULL;
+    q.njoins = 0;
+    q.group_by = tk;
+    same(&q, "day-totals", 30);
+    q.time_key_min = 20251215;
+    q.time_key_max = 20251228;
+    same(&q, "day-totals", 14);
+    q.ngroup_by = 0;
+    q.norder_by = 0;
+    same(&q, "day-totals", 1);
+    q.time_key_min = 20300101; /* no day: one row, counts 0, sums NULL */
+    q.time_key_max = 20300131;
+    same(&q, "day-totals", 1);
+    q.time_key_min = q.time_key_max = 0;
+    /* approvals by status text through a FILTER other than approval-queue's; training by day
+     * name with scores */
+    colstore_pred rejected = {.op = COLSTORE_OP_EQ,
+                              .column = col("fact_approval", "status"),
+                              .value = {COLSTORE_TYPE_TEXT, 0, 0, "rejected", 8}};
+    const colstore_aggregate aaggs[] = {
+        {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, &rejected},
+        {COLSTORE_AGG_COUNT, {0, col("fact_approval", "status")}, 0, NULL}};
+    const colstore_join ajoin = {"dim_time", col("fact_approval", "time_key"),
+                                 col("dim_time", "time_key"), false, NULL};
+    const colstore_group_key dname[] = {{{1, col("dim_time", "day_name")}, COLSTORE_FN_NONE}};
+    colstore_query_spec a = COLSTORE_QUERY_SPEC_INIT;
+    a.table = "fact_approval";
+    a.joins = &ajoin;
+    a.njoins = 1;
+    a.group_by = dname;
+    a.ngroup_by = 1;
+    a.aggregates = aaggs;
+    a.naggregates = 2;
+    a.order_by = order;
+    a.norder_by = 1;
+    same(&a, "day-totals", 7);
+    const colstore_aggregate taggs[] = {
+        {COLSTORE_AGG_SUM, {0, col("fact_training", "overall_score")}, 0, NULL},
+        {COLSTORE_AGG_COUNT, {0, col("fact_training", "clarity_score")}, 0, NULL},
+        {COLSTORE_AGG_COUNT_ROWS, {0, 0}, 0, NULL}};
+    const colstore_join tj = {"dim_time", col("fact_training", "time_key"),
+                              col("dim_time", "time_key"), false, NULL};
+    a.table = "fact_training";
+    a.joins = &tj;
+    a.aggregates = taggs;
+    a.naggregates = 3;
+    same(&a, "day-totals", 7);
+    /* near misses: a condition on the fact; a join on another key; min() */
+    q.where = &approved;
+    same(&q, NULL, 1);
+    q.where = NULL;
+    const colstore_aggregate with_min[] = {{COLSTORE_AGG_MIN, {0, lat}, 0, NULL}};
+    q.aggregates = with_min;
+    q.naggregates = 1;
+    same(&q, NULL, 1);
+    const colstore_join ajn = {"dim_agent", col("fact_agent_query", "agent_key"),
+                               col("dim_agent", "agent_key"), false, NULL};
+    q.aggregates = aggs;
+    q.naggregates = 9;
+    q.joins = &ajn;
+    q.njoins = 1;
+    same(&q, NULL, 1);
+}
